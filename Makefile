@@ -1,0 +1,45 @@
+# casestudy: `make run` starts the app on the synthetic demo data, `make test` runs the whole suite.
+# Both install whatever is missing (Debian packages, a virtualenv with the pinned requirements)
+# and are fast when nothing is.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-noto-cjk fonts-noto-color-emoji git
+APT_TEST := poppler-utils chromium
+
+.PHONY: run test deps test-deps demo bench validate lint clean
+
+deps: $(VENV)/.stamp-deps
+	@scripts/ensure-apt.sh $(APT_RUNTIME)
+
+$(VENV)/.stamp-deps: requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+test-deps: deps
+	@scripts/ensure-apt.sh $(APT_TEST)
+
+demo: deps
+	$(BIN)/python -m casestudy demo --if-missing
+
+run: demo
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: test-deps
+	$(BIN)/python -m pytest -q
+
+lint: deps
+	$(BIN)/ruff check casestudy pages tests bench app.py
+
+bench: deps
+	$(BIN)/python bench/core.py
+
+validate: deps
+	$(BIN)/python -m pytest -q -m validate tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

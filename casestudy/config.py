@@ -1,0 +1,35 @@
+"""Where things live on disk: the default store path and a writable numba cache directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "casestudy"
+
+
+def default_db_path() -> Path:
+    """``$CASESTUDY_DB`` if set, else ``casestudy.sqlite`` in the user's cache directory."""
+    env = os.environ.get("CASESTUDY_DB")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "casestudy.sqlite"
+
+
+def ensure_numba_cache_dir() -> None:
+    """Point numba's ``cache=True`` at a writable directory when the package dir is read-only."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    pkg_dir = Path(__file__).parent
+    if os.access(pkg_dir, os.W_OK):
+        return
+    fallback = Path(platformdirs.user_cache_dir(APP_NAME)) / "numba"
+    try:
+        fallback.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        fallback = Path(tempfile.gettempdir()) / "casestudy-numba"
+        fallback.mkdir(parents=True, exist_ok=True)
+    os.environ["NUMBA_CACHE_DIR"] = str(fallback)

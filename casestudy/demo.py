@@ -1,0 +1,285 @@
+"""Synthetic demo data: three deterministic repositories with a story a case study can find.
+
+Everything is generated from one seed with numpy, so the same seed gives the same store.
+All repos live under the ``demo/`` owner and are marked ``synthetic`` in the store; every view
+built from them says "synthetic demo data".
+
+The planted story (tests assert it is visible in plain counts):
+
+* ``demo/atlas`` (subject, ~55k PRs, 2022-01 → 2026-10): the median first response slows about
+  sixfold from 2025-06 to a peak in 2026-01, then recovers by 2026-06; about a third of merged PRs
+  are bug fixes; weekly release tags.
+* ``demo/borealis`` (peer, ~16k PRs): clearly faster everywhere (cycle time about a third of
+  atlas's), deploys every weekday.
+* ``demo/cirrus`` (peer, ~7k PRs from 2023-01): slower and buggier, fortnightly releases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+
+from .model import Deployment, Incident, PullRequest
+from .store import RepoInfo, Store
+
+DEMO_OWNER = "demo"
+DEFAULT_SEED = 20241001
+HOUR = 3600.0
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class RepoProfile:
+    name: str
+    start: date
+    end: date
+    prs_per_weekday: float
+    growth_per_year: float
+    response_hours: float  # median first response, before any planted slowdown
+    coding_hours: float
+    review_hours: float
+    merge_hours: float
+    bugfix_share: float
+    revert_share: float
+    deploy_every_days: int  # 1 = every weekday, 7 = weekly, 14 = fortnightly
+    contributors: int
+    slowdown: bool = False
+
+
+PROFILES: tuple[RepoProfile, ...] = (
+    RepoProfile("atlas", date(2022, 1, 1), date(2026, 10, 31), 41.0, 0.12, 4.0, 30.0, 10.0,
+                3.0, 0.33, 0.02, 7, 900, slowdown=True),
+    RepoProfile("borealis", date(2022, 1, 1), date(2026, 10, 31), 12.0, 0.05, 1.5, 10.0, 3.0,
+                0.6, 0.22, 0.012, 1, 300),
+    RepoProfile("cirrus", date(2023, 1, 1), date(2026, 10, 31), 7.0, 0.10, 9.0, 40.0, 14.0,
+                4.0, 0.42, 0.03, 14, 150),
+)
+
+_AREAS = ["parser", "scheduler", "cache", "api", "cli", "docs", "storage", "auth", "metrics",
+          "ui", "build", "tests", "network", "compiler", "runtime", "plugins", "logging", "sync"]
+_FEATURE_VERBS = ["Add", "Support", "Implement", "Improve", "Refactor", "Speed up", "Simplify",
+                  "Document", "Extend", "Rework", "Introduce", "Clean up"]
+_FEATURE_OBJECTS = ["retry policy", "config loader", "batch mode", "streaming output",
+                    "error messages", "type hints", "progress reporting", "plugin hooks",
+                    "memory usage", "benchmarks", "CLI flags", "timeouts", "pagination",
+                    "JSON schema", "release notes", "dark mode", "query planner", "index builder"]
+_BUG_OBJECTS = ["crash on empty input", "race in worker shutdown", "off-by-one in pagination",
+                "wrong timezone in logs", "memory leak in cache", "regression in startup time",
+                "broken link in docs", "incorrect exit code", "deadlock on reload",
+                "segfault with large files", "flaky test", "unicode handling"]
+_BOTS = ["dependabot[bot]", "renovate[bot]", "github-actions[bot]"]
+
+
+def _weekday_rate(days: np.ndarray) -> np.ndarray:
+    """Relative PR rate per day: quiet weekends and a year-end holiday dip."""
+    dow = (days.astype("datetime64[D]").view("int64") + 3) % 7  # Monday = 0
+    rate = np.where(dow >= 5, 0.18, 1.0)
+    md = days.astype("datetime64[D]")
+    month = (md.astype("datetime64[M]").astype(int) % 12) + 1
+    dom = (md - md.astype("datetime64[M]")).astype(int) + 1
+    holiday = ((month == 12) & (dom >= 22)) | ((month == 1) & (dom <= 2))
+    summer = (month == 8)
+    return rate * np.where(holiday, 0.25, 1.0) * np.where(summer, 0.8, 1.0)
+
+
+def _slowdown_factor(t: np.ndarray) -> np.ndarray:
+    """Planted first-response slowdown: ramps up 2025-06 → 2026-01 (×6), back to ×1 by 2026-06."""
+    def ts(y, m):
+        return datetime(y, m, 1, tzinfo=UTC).timestamp()
+    a, peak, b = ts(2025, 6), ts(2026, 1), ts(2026, 6)
+    f = np.ones_like(t, dtype=np.float64)
+    up = (t >= a) & (t < peak)
+    f[up] = 1.0 + 5.0 * (t[up] - a) / (peak - a)
+    down = (t >= peak) & (t < b)
+    f[down] = 6.0 - 5.0 * (t[down] - peak) / (b - peak)
+    return f
+
+
+def _lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int):
+    return np.exp(np.log(median) + sigma * rng.standard_normal(n))
+
+
+def generate_repo(profile: RepoProfile, rng: np.random.Generator):
+    """Return (prs, deployments, incidents) for one synthetic repository."""
+    repo = f"{DEMO_OWNER}/{profile.name}"
+    days = np.arange(np.datetime64(profile.start), np.datetime64(profile.end) + 1)
+    years = (days - days[0]).astype(int) / 365.25
+    lam = profile.prs_per_weekday * _weekday_rate(days) * (1 + profile.growth_per_year) ** years
+    counts = rng.poisson(lam)
+    n = int(counts.sum())
+    day_s = np.repeat(days.astype("datetime64[s]").astype(np.int64), counts)
+    # time of day: working hours peak around 14:00 UTC with a long evening tail
+    secs = np.clip(rng.normal(14.0, 3.5, n), 0, 23.99) * HOUR
+    created = (day_s + secs).astype(np.int64)
+    created.sort()
+
+    is_bot = rng.random(n) < 0.07
+    authors = np.where(
+        is_bot,
+        np.array(_BOTS)[rng.integers(0, len(_BOTS), n)],
+        np.char.add("dev", (rng.zipf(1.6, n) % profile.contributors).astype(str)),
+    )
+    additions = np.round(_lognormal(rng, 40.0, 1.5, n)).astype(np.int64)
+    deletions = np.round(additions * rng.beta(1.2, 3.0, n)).astype(np.int64)
+    size_factor = np.clip(np.log10(additions + deletions + 10) / 2.0, 0.5, 3.0)
+
+    was_draft = rng.random(n) < 0.15
+    ready = created + np.where(was_draft, _lognormal(rng, 20 * HOUR, 1.0, n), 0).astype(np.int64)
+    coding = _lognormal(rng, profile.coding_hours * HOUR * size_factor, 1.3, n)
+    first_commit = (created - coding).astype(np.int64)
+
+    slow = _slowdown_factor(ready.astype(np.float64)) if profile.slowdown else 1.0
+    resp = _lognormal(rng, profile.response_hours * HOUR * slow, 1.2, n)
+    responded = rng.random(n) > 0.05
+    first_response = np.where(responded, ready + resp.astype(np.int64), -1)
+    first_review = np.where(responded, first_response + _lognormal(rng, 0.5 * HOUR, 1.0, n)
+                            .astype(np.int64), -1)
+    review = _lognormal(rng, profile.review_hours * HOUR * size_factor, 1.1, n)
+    first_approval = np.where(responded, first_review + (review * 0.6).astype(np.int64), -1)
+    last_approval = np.where(responded & (rng.random(n) < 0.4),
+                             first_approval + (review * 0.4).astype(np.int64), first_approval)
+    merge_wait = _lognormal(rng, profile.merge_hours * HOUR, 1.0, n).astype(np.int64)
+    end_ts = int(np.datetime64(profile.end, "s").astype(np.int64)) + DAY
+    merged_flag = responded & (rng.random(n) < 0.88) & ~(is_bot & (rng.random(n) < 0.2))
+    merged = np.where(merged_flag, last_approval + merge_wait, -1)
+    merged[merged >= end_ts] = -1
+    closed_unmerged = (~merged_flag) & (rng.random(n) < 0.8)
+    closed = np.where(merged >= 0, merged,
+                      np.where(closed_unmerged, ready + _lognormal(rng, 9 * DAY, 1.0, n)
+                               .astype(np.int64), -1))
+    closed[closed >= end_ts] = -1
+    still_draft = was_draft & (merged < 0) & (closed < 0) & (rng.random(n) < 0.5)
+    for arr in (first_response, first_review, first_approval, last_approval):
+        arr[arr >= end_ts] = -1
+
+    # titles and labels: bug fixes (some labelled, some conventional, some keywords), features
+    bug = rng.random(n) < profile.bugfix_share
+    style = rng.random(n)
+    areas = np.array(_AREAS)[rng.integers(0, len(_AREAS), n)]
+    bug_obj = np.array(_BUG_OBJECTS)[rng.integers(0, len(_BUG_OBJECTS), n)]
+    feat = np.char.add(np.char.add(np.array(_FEATURE_VERBS)[rng.integers(0, 12, n)], " "),
+                       np.array(_FEATURE_OBJECTS)[rng.integers(0, 18, n)])
+    responders = np.char.add("dev", (rng.zipf(2.2, n) % max(12, profile.contributors // 20))
+                             .astype(str))
+    n_comments = rng.poisson(2.0 * size_factor * np.where(bug, 1.4, 1.0))
+
+    prs: list[PullRequest] = []
+    number = 1
+    merged_numbers: list[int] = []
+    for i in range(n):
+        if is_bot[i]:
+            title = f"Bump {areas[i]}-lib from 1.{i % 40}.0 to 1.{i % 40 + 1}.0"
+            labels: tuple[str, ...] = ("dependencies",)
+        elif bug[i]:
+            if style[i] < 0.4:
+                title, labels = f"{areas[i]}: {bug_obj[i]}", ("bug",)
+            elif style[i] < 0.75:
+                title, labels = f"fix({areas[i]}): {bug_obj[i]}", ()
+            else:
+                title, labels = f"Fix {bug_obj[i]} in {areas[i]}", ()
+        else:
+            prefix = "feat: " if style[i] < 0.4 else ""
+            title = f"{prefix}{feat[i]} for {areas[i]}"
+            labels = ("enhancement",) if style[i] > 0.8 else ()
+        pr = PullRequest(
+            repo=repo, number=number, title=title, author=str(authors[i]),
+            author_is_bot=bool(is_bot[i]), created_at=int(created[i]), ready_at=int(ready[i]),
+            first_commit_at=int(first_commit[i]),
+            first_response_at=_opt(first_response[i]), first_review_at=_opt(first_review[i]),
+            first_approval_at=_opt(first_approval[i]), last_approval_at=_opt(last_approval[i]),
+            merged_at=_opt(merged[i]), closed_at=_opt(closed[i]), base_ref="main",
+            head_ref=f"{authors[i]}/{areas[i]}-{number}", additions=int(additions[i]),
+            deletions=int(deletions[i]), changed_files=int(1 + additions[i] // 60),
+            n_comments=int(n_comments[i]),
+            first_responder=str(responders[i]) if first_response[i] >= 0 else "",
+            labels=labels, is_draft=bool(still_draft[i]),
+            merge_commit_sha=_sha(repo, number) if merged[i] >= 0
+            else "",
+            url=f"https://github.com/{repo}/pull/{number}",
+        )
+        prs.append(pr)
+        if merged[i] >= 0:
+            merged_numbers.append(number)
+        number += 1
+
+    # reverts: a share of merged PRs is reverted by a later PR within days
+    deployments = _deployments(repo, profile, rng)
+    dep_times = np.array([d.created_at for d in deployments], dtype=np.int64)
+    incidents: list[Incident] = []
+    by_number = {p.number: p for p in prs}
+    candidates = np.array(merged_numbers)
+    k = int(len(candidates) * profile.revert_share)
+    for target in np.sort(rng.choice(candidates, size=k, replace=False)):
+        orig = by_number[int(target)]
+        opened = orig.merged_at + int(_lognormal(rng, 30 * HOUR, 1.0, 1)[0])
+        merged_at = opened + int(_lognormal(rng, 2 * HOUR, 1.0, 1)[0])
+        if merged_at >= end_ts:
+            continue
+        rev = PullRequest(
+            repo=repo, number=number, title=f'Revert "{orig.title}"', author=orig.author,
+            created_at=opened, ready_at=opened, first_commit_at=opened - 600,
+            first_response_at=opened + 900, first_review_at=opened + 900,
+            first_approval_at=opened + 1200, last_approval_at=opened + 1200,
+            merged_at=merged_at, closed_at=merged_at, base_ref="main",
+            head_ref=f"revert-{orig.number}-{orig.head_ref}", additions=orig.deletions,
+            deletions=orig.additions, changed_files=orig.changed_files, n_comments=1,
+            first_responder="dev1", is_revert=True, reverted_number=orig.number,
+            merge_commit_sha=_sha(repo, number),
+            url=f"https://github.com/{repo}/pull/{number}",
+        )
+        prs.append(rev)
+        pos = int(np.searchsorted(dep_times, merged_at))
+        resolved = int(dep_times[pos]) if pos < dep_times.size else None
+        incidents.append(Incident(repo, f"revert-{number}", opened, resolved, "revert",
+                                  (str(orig.number), str(number))))
+        number += 1
+    return prs, deployments, incidents
+
+
+def _sha(repo: str, number: int) -> str:
+    return hashlib.sha1(f"{repo}#{number}".encode()).hexdigest()
+
+
+def _opt(v) -> int | None:
+    v = int(v)
+    return v if v >= 0 else None
+
+
+def _deployments(repo: str, profile: RepoProfile, rng: np.random.Generator) -> list[Deployment]:
+    days = np.arange(np.datetime64(profile.start), np.datetime64(profile.end) + 1)
+    dow = (days.view("int64") + 3) % 7
+    if profile.deploy_every_days == 1:
+        chosen = days[dow < 5]
+    else:
+        weekly = days[dow == 1]  # Tuesdays
+        step = profile.deploy_every_days // 7
+        chosen = weekly[::step]
+    t = chosen.astype("datetime64[s]").astype(np.int64) + (16 * 3600) + rng.integers(
+        0, 3600, chosen.size)
+    source = "tags" if profile.deploy_every_days > 1 else "deployments-api"
+    return [
+        Deployment(repo, f"v{i // 52 + 1}.{i % 52}.0" if source == "tags" else f"deploy-{i}",
+                   int(ts), sha=f"{i:012x}", environment="production", source=source)
+        for i, ts in enumerate(t)
+    ]
+
+
+def build_demo(store: Store, seed: int = DEFAULT_SEED, profiles=PROFILES) -> dict[str, int]:
+    """Generate all demo repos into ``store`` (idempotent: re-running upserts the same rows)."""
+    rng = np.random.default_rng(seed)
+    counts = {}
+    for profile in profiles:
+        prs, deps, incidents = generate_repo(profile, rng)
+        repo = f"{DEMO_OWNER}/{profile.name}"
+        store.upsert_repo(RepoInfo(repo, source="synthetic", synthetic=True,
+                                   default_branch="main", deploy_source=deps[0].source))
+        run = store.start_sync(repo, "synthetic")
+        for start in range(0, len(prs), 5000):
+            store.write_batch(repo, prs[start:start + 5000])
+        store.write_batch(repo, deployments=deps, incidents=incidents)
+        store.finish_sync(run, "ok", prs=len(prs))
+        counts[repo] = len(prs)
+    return counts

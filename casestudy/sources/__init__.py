@@ -1,0 +1,1 @@
+"""Sources that produce canonical records: GitHub, a local git clone, files."""

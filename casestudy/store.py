@@ -1,0 +1,398 @@
+"""The embedded store: one SQLite file with a versioned schema, idempotent upserts and sync cursors.
+
+The interface is deliberately narrow (repos, upserts, cursors, sync runs, array loading, PR look-up)
+so that a PostgreSQL backend can implement the same methods and pass the same tests.
+Every write method runs in one transaction: a killed process loses nothing already committed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from .classify import classify
+from .config import default_db_path
+from .model import (
+    MISSING,
+    TIME_FIELDS,
+    Deployment,
+    Incident,
+    PRArrays,
+    PullRequest,
+    derive_deployed_at,
+)
+
+PR_COLUMNS = [f.name for f in fields(PullRequest)]
+_JSON_COLUMNS = {"labels", "linked_issue_labels"}
+_BOOL_COLUMNS = {"author_is_bot", "is_draft", "is_revert"}
+
+MIGRATIONS: list[str] = [
+    # 1: initial schema
+    """
+    CREATE TABLE repos (
+        repo TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        synthetic INTEGER NOT NULL DEFAULT 0,
+        default_branch TEXT NOT NULL DEFAULT '',
+        deploy_source TEXT NOT NULL DEFAULT '',
+        host TEXT NOT NULL DEFAULT '',
+        added_at INTEGER NOT NULL
+    );
+    CREATE TABLE pull_requests (
+        repo TEXT NOT NULL, number INTEGER NOT NULL, title TEXT, author TEXT,
+        author_is_bot INTEGER, created_at INTEGER, ready_at INTEGER, first_commit_at INTEGER,
+        first_response_at INTEGER, first_review_at INTEGER, first_approval_at INTEGER,
+        last_approval_at INTEGER, merged_at INTEGER, closed_at INTEGER, deployed_at INTEGER,
+        base_ref TEXT, head_ref TEXT, additions INTEGER, deletions INTEGER, changed_files INTEGER,
+        n_comments INTEGER, first_responder TEXT, labels TEXT, linked_issue_labels TEXT,
+        merge_commit_sha TEXT,
+        is_draft INTEGER, is_revert INTEGER, reverted_number INTEGER, url TEXT,
+        bugfix_rule INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (repo, number)
+    );
+    CREATE TABLE deployments (
+        repo TEXT NOT NULL, id TEXT NOT NULL, created_at INTEGER NOT NULL, sha TEXT,
+        environment TEXT, source TEXT, PRIMARY KEY (repo, id)
+    );
+    CREATE TABLE incidents (
+        repo TEXT NOT NULL, id TEXT NOT NULL, opened_at INTEGER NOT NULL, resolved_at INTEGER,
+        kind TEXT, refs TEXT, PRIMARY KEY (repo, id)
+    );
+    CREATE TABLE sync_cursors (
+        repo TEXT NOT NULL, stream TEXT NOT NULL, cursor TEXT, updated_at INTEGER,
+        PRIMARY KEY (repo, stream)
+    );
+    CREATE TABLE sync_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, repo TEXT NOT NULL, source TEXT NOT NULL,
+        started_at INTEGER NOT NULL, finished_at INTEGER, status TEXT, requests INTEGER DEFAULT 0,
+        points INTEGER DEFAULT 0, prs INTEGER DEFAULT 0, message TEXT
+    );
+    """,
+    # 2: indexes for period queries and drill-down
+    """
+    CREATE INDEX IF NOT EXISTS ix_pr_merged ON pull_requests (repo, merged_at);
+    CREATE INDEX IF NOT EXISTS ix_dep_time ON deployments (repo, created_at);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """A store problem described for a person (bad path, newer schema, unknown repo)."""
+
+
+@dataclass
+class RepoInfo:
+    repo: str
+    source: str
+    synthetic: bool = False
+    default_branch: str = ""
+    deploy_source: str = ""
+    host: str = ""
+
+
+@dataclass
+class RepoSummary:
+    repo: str
+    source: str
+    synthetic: bool
+    prs: int
+    merged: int
+    first_at: int | None
+    last_at: int | None
+    deployments: int
+    deploy_source: str
+    last_sync_at: int | None
+    last_sync_requests: int
+    last_sync_points: int
+
+
+def _pr_row(pr: PullRequest) -> tuple:
+    row = []
+    for c in PR_COLUMNS:
+        v = getattr(pr, c)
+        if c in _JSON_COLUMNS:
+            v = json.dumps(list(v), ensure_ascii=False)
+        elif c in _BOOL_COLUMNS:
+            v = int(bool(v))
+        row.append(v)
+    row.append(classify(pr.title, pr.labels, pr.linked_issue_labels))
+    return tuple(row)
+
+
+def _row_pr(row: Sequence) -> PullRequest:
+    kw = {}
+    for c, v in zip(PR_COLUMNS, row, strict=False):
+        if c in _JSON_COLUMNS:
+            v = tuple(json.loads(v or "[]"))
+        elif c in _BOOL_COLUMNS:
+            v = bool(v)
+        kw[c] = v
+    return PullRequest(**kw)
+
+
+class Store:
+    """SQLite-backed store. ``Store(path)`` creates or migrates the file."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_db_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a casestudy store: {exc}") from exc
+
+    # -- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this casestudy "
+                f"({SCHEMA_VERSION}); upgrade casestudy"
+            )
+        for i in range(version, SCHEMA_VERSION):
+            with self.conn:
+                script = "BEGIN;" + MIGRATIONS[i] + f"; PRAGMA user_version={i + 1};"
+                self.conn.executescript(script)
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- writes -----------------------------------------------------------------------------
+    def upsert_repo(self, info: RepoInfo) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO repos (repo, source, synthetic, default_branch, deploy_source, host, "
+                "added_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(repo) DO UPDATE SET "
+                "source=excluded.source, synthetic=excluded.synthetic, "
+                "default_branch=excluded.default_branch, deploy_source=excluded.deploy_source, "
+                "host=excluded.host",
+                (info.repo, info.source, int(info.synthetic), info.default_branch,
+                 info.deploy_source, info.host, int(time.time())),
+            )
+
+    def write_batch(
+        self,
+        repo: str,
+        prs: Iterable[PullRequest] = (),
+        deployments: Iterable[Deployment] = (),
+        incidents: Iterable[Incident] = (),
+        cursor: tuple[str, str] | None = None,
+    ) -> int:
+        """Upsert one batch (and optionally its sync cursor ``(stream, value)``) atomically."""
+        rows = [_pr_row(p) for p in prs]
+        cols = PR_COLUMNS + ["bugfix_rule"]
+        placeholders = ",".join("?" * len(cols))
+        updates = ",".join(f"{c}=excluded.{c}" for c in cols if c not in ("repo", "number"))
+        with self.conn:
+            if rows:
+                self.conn.executemany(
+                    f"INSERT INTO pull_requests ({','.join(cols)}) VALUES ({placeholders}) "
+                    f"ON CONFLICT(repo, number) DO UPDATE SET {updates}",
+                    rows,
+                )
+            self.conn.executemany(
+                "INSERT INTO deployments (repo, id, created_at, sha, environment, source) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
+                "created_at=excluded.created_at, sha=excluded.sha, "
+                "environment=excluded.environment, source=excluded.source",
+                [(d.repo, d.id, d.created_at, d.sha, d.environment, d.source) for d in deployments],
+            )
+            self.conn.executemany(
+                "INSERT INTO incidents (repo, id, opened_at, resolved_at, kind, refs) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
+                "opened_at=excluded.opened_at, resolved_at=excluded.resolved_at, "
+                "kind=excluded.kind, refs=excluded.refs",
+                [(i.repo, i.id, i.opened_at, i.resolved_at, i.kind, json.dumps(list(i.refs)))
+                 for i in incidents],
+            )
+            if cursor is not None:
+                self._set_cursor(repo, cursor[0], cursor[1])
+        return len(rows)
+
+    def _set_cursor(self, repo: str, stream: str, value: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO sync_cursors (repo, stream, cursor, updated_at) VALUES (?,?,?,?) "
+            "ON CONFLICT(repo, stream) DO UPDATE SET cursor=excluded.cursor, "
+            "updated_at=excluded.updated_at",
+            (repo, stream, value, int(time.time())),
+        )
+
+    def set_cursor(self, repo: str, stream: str, value: str | None) -> None:
+        with self.conn:
+            self._set_cursor(repo, stream, value)
+
+    def get_cursor(self, repo: str, stream: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT cursor FROM sync_cursors WHERE repo=? AND stream=?", (repo, stream)
+        ).fetchone()
+        return row[0] if row else None
+
+    def start_sync(self, repo: str, source: str) -> int:
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO sync_runs (repo, source, started_at, status) VALUES (?,?,?,?)",
+                (repo, source, int(time.time()), "running"),
+            )
+        return int(cur.lastrowid)
+
+    def finish_sync(self, run_id: int, status: str, requests: int = 0, points: int = 0,
+                    prs: int = 0, message: str = "") -> None:
+        with self.conn:
+            self.conn.execute(
+                "UPDATE sync_runs SET finished_at=?, status=?, requests=?, points=?, prs=?, "
+                "message=? WHERE id=?",
+                (int(time.time()), status, requests, points, prs, message, run_id),
+            )
+
+    def sync_runs(self, repo: str) -> list[dict]:
+        cur = self.conn.execute(
+            "SELECT id, source, started_at, finished_at, status, requests, points, prs, message "
+            "FROM sync_runs WHERE repo=? ORDER BY id", (repo,)
+        )
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
+
+    # -- reads ------------------------------------------------------------------------------
+    def repos(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT repo FROM repos ORDER BY repo")]
+
+    def repo_info(self, repo: str) -> RepoInfo:
+        row = self.conn.execute(
+            "SELECT repo, source, synthetic, default_branch, deploy_source, host FROM repos "
+            "WHERE repo=?", (repo,)
+        ).fetchone()
+        if row is None:
+            known = ", ".join(self.repos()) or "none"
+            raise StoreError(f"repository {repo!r} is not in the store (it holds: {known})")
+        return RepoInfo(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
+
+    def summary(self) -> list[RepoSummary]:
+        out = []
+        for repo in self.repos():
+            info = self.repo_info(repo)
+            prs, merged, first, last = self.conn.execute(
+                "SELECT count(*), count(merged_at), min(coalesce(created_at, merged_at)), "
+                "max(coalesce(merged_at, created_at)) FROM pull_requests WHERE repo=?", (repo,)
+            ).fetchone()
+            deps = self.conn.execute(
+                "SELECT count(*) FROM deployments WHERE repo=?", (repo,)
+            ).fetchone()[0]
+            last_run = self.conn.execute(
+                "SELECT finished_at, requests, points FROM sync_runs WHERE repo=? AND "
+                "status='ok' ORDER BY id DESC LIMIT 1", (repo,)
+            ).fetchone() or (None, 0, 0)
+            out.append(RepoSummary(repo, info.source, info.synthetic, prs, merged, first, last,
+                                   deps, info.deploy_source, *last_run))
+        return out
+
+    def count_prs(self, repo: str | None = None) -> int:
+        if repo is None:
+            return self.conn.execute("SELECT count(*) FROM pull_requests").fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM pull_requests WHERE repo=?", (repo,)
+        ).fetchone()[0]
+
+    def pull_requests(self, repo: str, numbers: Sequence[int] | None = None) -> list[PullRequest]:
+        sql = f"SELECT {','.join(PR_COLUMNS)} FROM pull_requests WHERE repo=?"
+        args: list = [repo]
+        if numbers is not None:
+            numbers = [int(n) for n in numbers]
+            if not numbers:
+                return []
+            sql += f" AND number IN ({','.join('?' * len(numbers))})"
+            args += numbers
+        return [_row_pr(r) for r in self.conn.execute(sql + " ORDER BY number", args)]
+
+    def deployments(self, repo: str) -> list[Deployment]:
+        return [
+            Deployment(r[0], r[1], r[2], r[3], r[4], r[5])
+            for r in self.conn.execute(
+                "SELECT repo, id, created_at, sha, environment, source FROM deployments "
+                "WHERE repo=? ORDER BY created_at, id", (repo,)
+            )
+        ]
+
+    def incidents(self, repo: str) -> list[Incident]:
+        return [
+            Incident(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5] or "[]")))
+            for r in self.conn.execute(
+                "SELECT repo, id, opened_at, resolved_at, kind, refs FROM incidents "
+                "WHERE repo=? ORDER BY opened_at, id", (repo,)
+            )
+        ]
+
+    def load_arrays(self, repos: Sequence[str] | None = None) -> PRArrays:
+        """All PRs of ``repos`` (default: every repo) as columnar arrays, plus deployments and
+        incidents per repo. ``deployed_at`` is derived from deployments where the source left it
+        empty."""
+        repos = list(repos) if repos is not None else self.repos()
+        for r in repos:
+            self.repo_info(r)  # raises a clear error for an unknown repo
+        int_cols = ["number", *TIME_FIELDS, "additions", "deletions", "n_comments",
+                    "author_is_bot", "is_draft", "is_revert", "bugfix_rule"]
+        select = ",".join(f"coalesce({c},{MISSING})" for c in int_cols)
+        parts, idx = [], []
+        deploy_times: dict[str, np.ndarray] = {}
+        incidents: dict[str, dict[str, np.ndarray]] = {}
+        for i, repo in enumerate(repos):
+            rows = self.conn.execute(
+                f"SELECT {select} FROM pull_requests WHERE repo=? ORDER BY number", (repo,)
+            ).fetchall()
+            block = np.array(rows, dtype=np.int64).reshape(len(rows), len(int_cols))
+            parts.append(block)
+            idx.append(np.full(len(rows), i, dtype=np.int32))
+            deploy_times[repo] = np.array(
+                [r[0] for r in self.conn.execute(
+                    "SELECT created_at FROM deployments WHERE repo=? ORDER BY created_at", (repo,))],
+                dtype=np.int64,
+            )
+            inc = self.conn.execute(
+                f"SELECT opened_at, coalesce(resolved_at,{MISSING}) FROM incidents WHERE repo=? "
+                "ORDER BY opened_at", (repo,)
+            ).fetchall()
+            inc_arr = np.array(inc, dtype=np.int64).reshape(len(inc), 2)
+            incidents[repo] = {"opened_at": inc_arr[:, 0].copy(),
+                               "resolved_at": inc_arr[:, 1].copy()}
+        data = np.concatenate(parts) if parts else np.zeros((0, len(int_cols)), np.int64)
+        col = {c: data[:, j].copy() for j, c in enumerate(int_cols)}
+        repo_idx = np.concatenate(idx) if idx else np.zeros(0, np.int32)
+        times = {c: col[c] for c in TIME_FIELDS}
+        # deployed_at: keep the source's exact value, else the first deployment after merge
+        for i, repo in enumerate(repos):
+            sel = (repo_idx == i) & (times["deployed_at"] < 0)
+            if sel.any():
+                times["deployed_at"][sel] = derive_deployed_at(
+                    times["merged_at"][sel], deploy_times[repo])
+        return PRArrays(
+            repos=repos,
+            repo_idx=repo_idx,
+            number=col["number"],
+            times=times,
+            additions=np.maximum(col["additions"], 0),
+            deletions=np.maximum(col["deletions"], 0),
+            n_comments=np.maximum(col["n_comments"], 0),
+            is_bot=col["author_is_bot"] == 1,
+            is_draft=col["is_draft"] == 1,
+            is_revert=col["is_revert"] == 1,
+            is_bugfix=col["bugfix_rule"] > 0,
+            bugfix_rule=col["bugfix_rule"].astype(np.int8),
+            deploy_times=deploy_times,
+            incidents=incidents,
+        )

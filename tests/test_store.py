@@ -1,0 +1,157 @@
+"""The SQLite store: round trip, idempotent upserts, cursors, migrations, crash safety."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from casestudy.model import Deployment, Incident, PullRequest
+from casestudy.store import SCHEMA_VERSION, RepoInfo, Store, StoreError
+
+
+def _pr(n: int, **kw) -> PullRequest:
+    base = dict(repo="o/r", number=n, title=f"PR {n}", author="alice", created_at=1_700_000_000 + n,
+                ready_at=1_700_000_000 + n, merged_at=1_700_100_000 + n, labels=("bug", "ü"),
+                additions=n, deletions=1)
+    base.update(kw)
+    return PullRequest(**base)
+
+
+def test_round_trip_keeps_every_field(tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    pr = _pr(7, title="<b>x</b> 🚀 عربى", first_response_at=1_700_000_500, is_revert=True,
+             reverted_number=3, linked_issue_labels=("regression",), first_responder="bob",
+             author_is_bot=True, is_draft=True, url="https://github.com/o/r/pull/7")
+    s.write_batch("o/r", [pr])
+    assert s.pull_requests("o/r") == [pr]
+
+
+def test_upsert_is_idempotent_and_updates(tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    s.write_batch("o/r", [_pr(i) for i in range(1, 101)])
+    s.write_batch("o/r", [_pr(i) for i in range(1, 101)])
+    s.write_batch("o/r", [_pr(5, title="renamed")])
+    assert s.count_prs("o/r") == 100
+    assert s.pull_requests("o/r", [5])[0].title == "renamed"
+    s.write_batch("o/r", deployments=[Deployment("o/r", "d1", 1), Deployment("o/r", "d1", 2)],
+                  incidents=[Incident("o/r", "i1", 5)] * 2)
+    assert [d.created_at for d in s.deployments("o/r")] == [2]
+    assert len(s.incidents("o/r")) == 1
+
+
+def test_cursor_written_with_its_batch(tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    assert s.get_cursor("o/r", "prs") is None
+    s.write_batch("o/r", [_pr(1)], cursor=("prs", "abc"))
+    assert s.get_cursor("o/r", "prs") == "abc"
+    with pytest.raises(sqlite3.Error):
+        s.write_batch("o/r", [_pr(2), _pr(3, number="not-a-number-but-a-str" * 0 or None)],
+                      cursor=("prs", "def"))
+    # the failed batch left neither rows nor a moved cursor
+    assert s.get_cursor("o/r", "prs") == "abc"
+    assert s.count_prs("o/r") == 1
+
+
+def test_bugfix_rule_stored_and_arrays(tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    s.write_batch("o/r", [_pr(1, labels=()), _pr(2, title="fix: crash", labels=()),
+                          _pr(3, labels=("bug",), merged_at=None)],
+                  deployments=[Deployment("o/r", "d", 1_700_200_000)])
+    a = s.load_arrays(["o/r"])
+    assert a.n == 3
+    assert a.is_bugfix.tolist() == [False, True, True]
+    assert a.bugfix_rule.tolist() == [0, 3, 1]
+    assert a.times["merged_at"].tolist() == [1_700_100_001, 1_700_100_002, -1]
+    assert a.times["first_response_at"].tolist() == [-1, -1, -1]
+    # deployed_at derived from the first deployment at or after the merge
+    assert a.times["deployed_at"].tolist() == [1_700_200_000, 1_700_200_000, -1]
+
+
+def test_unknown_repo_and_bad_files(tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    with pytest.raises(StoreError, match="not in the store"):
+        s.load_arrays(["no/such"])
+    bad = tmp_path / "garbage.sqlite"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a casestudy store"):
+        Store(bad)
+    newer = tmp_path / "newer.sqlite"
+    sqlite3.connect(newer).execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    with pytest.raises(StoreError, match="newer than this casestudy"):
+        Store(newer)
+
+
+def test_migrates_from_version_1(tmp_path):
+    from casestudy.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version=1;")
+    conn.close()
+    s = Store(path)
+    assert s.schema_version == SCHEMA_VERSION
+    names = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "ix_pr_merged" in names
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from casestudy.model import PullRequest
+    from casestudy.store import Store, RepoInfo
+    s = Store(sys.argv[1])
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    start = int(s.get_cursor("o/r", "prs") or 0)
+    for b in range(start, 40):
+        prs = [PullRequest("o/r", b * 500 + i, title="t", created_at=b) for i in range(500)]
+        s.write_batch("o/r", prs, cursor=("prs", str(b + 1)))
+        print(b, flush=True)
+        time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def test_killed_import_resumes_without_duplicates(tmp_path):
+    db = tmp_path / "k.sqlite"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "0.05"],
+                            stdout=subprocess.PIPE, text=True)
+    for _ in range(5):
+        proc.stdout.readline()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    s = Store(db)
+    assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    done = int(s.get_cursor("o/r", "prs"))
+    assert 5 <= done < 40
+    assert s.count_prs("o/r") == done * 500  # every committed batch whole, nothing partial
+    s.close()
+    subprocess.run([sys.executable, "-c", WRITER, str(db), "0"], check=True,
+                   stdout=subprocess.DEVNULL)
+    s = Store(db)
+    assert s.count_prs("o/r") == 40 * 500
+    numbers = np.array([r[0] for r in s.conn.execute("SELECT number FROM pull_requests")])
+    assert np.unique(numbers).size == numbers.size == 20_000
+
+
+def test_load_arrays_speed_is_reasonable(tmp_path):
+    """Not a timing assertion: checks 200k PRs load as arrays with correct shapes and values."""
+    s = Store(tmp_path / "big.sqlite")
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    rows = [PullRequest("o/r", i, created_at=i, merged_at=i + 10) for i in range(200_000)]
+    s.write_batch("o/r", rows)
+    t0 = time.perf_counter()
+    a = s.load_arrays()
+    took = time.perf_counter() - t0
+    assert a.n == 200_000 and (a.times["merged_at"] - a.times["created_at"] == 10).all()
+    print(f"loaded 200k PRs in {took:.2f}s")
