@@ -51,11 +51,11 @@ class RepoProfile:
 
 PROFILES: tuple[RepoProfile, ...] = (
     RepoProfile("atlas", date(2022, 1, 1), date(2026, 10, 31), 41.0, 0.12, 4.0, 30.0, 10.0,
-                3.0, 0.33, 0.02, 7, 900, slowdown=True),
+                3.0, 0.33, 0.0012, 7, 900, slowdown=True),
     RepoProfile("borealis", date(2022, 1, 1), date(2026, 10, 31), 12.0, 0.05, 1.5, 10.0, 3.0,
-                0.6, 0.22, 0.012, 1, 300),
+                0.6, 0.22, 0.008, 1, 300),
     RepoProfile("cirrus", date(2023, 1, 1), date(2026, 10, 31), 7.0, 0.10, 9.0, 40.0, 14.0,
-                4.0, 0.42, 0.03, 14, 150),
+                4.0, 0.42, 0.01, 14, 150),
 )
 
 _AREAS = ["parser", "scheduler", "cache", "api", "cli", "docs", "storage", "auth", "metrics",

@@ -1,0 +1,172 @@
+"""The one registry of metric definitions: what each metric means, how it is measured, which way is
+better and where the DORA 2024 bands put it. The core, the analysis and every renderer read this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HOUR = 3600.0
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Band:
+    """A DORA performance band: ``value < upper`` (or ``>= lower`` for higher-is-better)."""
+
+    name: str  # Elite | High | Medium | Low
+    limit: float  # seconds for durations, per week for frequency; upper bound (lower for freq)
+    text: str
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    unit: str  # "hours" | "per week" | "share" | "PRs"
+    kind: str  # "duration" | "deploy" | "share" | "count"
+    direction: str  # "lower" | "higher" is better
+    formula: str
+    explanation: str
+    start: str | None = None  # PR time field where the duration starts
+    end: str | None = None  # PR time field that completes it (and decides the period)
+    fallback_start: str | None = None  # used when ``start`` is missing
+    needs: tuple[str, ...] = ()  # data a source must provide (e.g. "reviews") for this metric
+    bands: tuple[Band, ...] = field(default_factory=tuple)
+    band_note: str = ""
+    dora: bool = False
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "lower"
+
+
+LEAD_BANDS = (
+    Band("Elite", DAY, "less than one day"),
+    Band("High", 7 * DAY, "between one day and one week"),
+    Band("Medium", 30 * DAY, "between one week and one month"),
+    Band("Low", float("inf"), "more than one month"),
+)
+RESTORE_BANDS = (
+    Band("Elite", HOUR, "less than one hour"),
+    Band("High", DAY, "less than one day"),
+    Band("Medium", 7 * DAY, "less than one week"),
+    Band("Low", float("inf"), "one week or more"),
+)
+FREQ_BANDS = (  # deploys per week, lower limits
+    Band("Elite", 7.0, "on demand (daily or more)"),
+    Band("High", 1.0, "between daily and weekly"),
+    Band("Medium", 0.25, "between weekly and monthly"),
+    Band("Low", 0.0, "less than monthly"),
+)
+CFR_CLUSTERS = (  # cluster averages, not thresholds
+    Band("Elite", 0.05, "about 5%"),
+    Band("Medium", 0.10, "about 10%"),
+    Band("High", 0.20, "about 20%"),
+    Band("Low", 0.40, "about 40%"),
+)
+
+_STAGE_NOTE = "Bots excluded by default; the month is the one in which the stage ended."
+
+METRICS: tuple[Metric, ...] = (
+    Metric("cycle_time", "Cycle time", "hours", "duration", "lower",
+           "first commit (or ready for review, when no commit time) → merge",
+           "How long a change takes from its first commit until it is merged. "
+           + _STAGE_NOTE, start="first_commit_at", end="merged_at", fallback_start="ready_at"),
+    Metric("lead_time", "Lead time for changes", "hours", "duration", "lower",
+           "first commit (or ready) → first deployment containing the merge",
+           "DORA's lead time for changes: from the first commit of a change until it runs in "
+           "production (the first deployment at or after its merge). Without a deployment "
+           "source it falls back to merge time, and the report says so.",
+           start="first_commit_at", end="deployed_at", fallback_start="ready_at",
+           bands=LEAD_BANDS, dora=True),
+    Metric("coding", "Coding time", "hours", "duration", "lower",
+           "first commit → ready for review",
+           "Time spent on a change before asking for review. " + _STAGE_NOTE,
+           start="first_commit_at", end="ready_at"),
+    Metric("first_response", "First response time", "hours", "duration", "lower",
+           "ready for review → first review or comment by a non-author non-bot",
+           "How long a PR waits for a human other than its author to react (pickup time). "
+           + _STAGE_NOTE, start="ready_at", end="first_response_at", needs=("reviews",)),
+    Metric("review", "Review time", "hours", "duration", "lower",
+           "first response → last approval",
+           "From the first reaction to the last approval. " + _STAGE_NOTE,
+           start="first_response_at", end="last_approval_at", needs=("reviews",)),
+    Metric("merge", "Merge time", "hours", "duration", "lower",
+           "last approval → merge", "From the last approval to the merge. " + _STAGE_NOTE,
+           start="last_approval_at", end="merged_at", needs=("reviews",)),
+    Metric("deploy", "Deploy time", "hours", "duration", "lower",
+           "merge → first deployment containing the merge",
+           "How long merged work waits to be released. " + _STAGE_NOTE,
+           start="merged_at", end="deployed_at", needs=("deployments",)),
+    Metric("time_to_restore", "Time to restore", "hours", "duration", "lower",
+           "failing deployment (or incident opened) → deployment carrying the fix (or incident "
+           "closed)",
+           "DORA's failed-deployment recovery time, proxied by reverts, hotfix PRs and incident "
+           "issues; the month is the one in which service was restored.",
+           needs=("deployments",), bands=RESTORE_BANDS, dora=True),
+    Metric("deploy_frequency", "Deployment frequency", "per week", "deploy", "higher",
+           "deployments per week in the period (also: days with a deployment per week)",
+           "DORA's deployment frequency, counted from the deployment source shown in the "
+           "appendix (Deployments API → workflow runs → releases/tags → merges).",
+           needs=("deployments",), bands=FREQ_BANDS, dora=True),
+    Metric("change_failure_rate", "Change failure rate", "share", "share", "lower",
+           "deployments followed by a failure (revert, hotfix or incident) ÷ deployments",
+           "DORA's change failure rate, proxied: a deployment fails when a revert, hotfix PR or "
+           "labelled incident follows it before the next deployment.",
+           needs=("deployments",), bands=CFR_CLUSTERS,
+           band_note="DORA 2024 publishes change failure rates as cluster averages (Elite ≈5%, "
+           "High ≈20%, Medium ≈10%, Low ≈40%), not thresholds; the nearest average is shown.",
+           dora=True),
+    Metric("throughput", "Merged PRs", "PRs", "count", "higher",
+           "merged PRs in the period", "How many PRs were merged (bots excluded by default)."),
+    Metric("bugfix_share", "Bug-fix share", "share", "share", "lower",
+           "merged bug-fix PRs ÷ merged PRs (also weighted by lines changed)",
+           "The share of merged work that fixes bugs, classified by labels, linked issues, "
+           "`fix:` prefixes and title keywords (rule hits in the appendix)."),
+)
+BY_KEY = {m.key: m for m in METRICS}
+DURATIONS = tuple(m for m in METRICS if m.kind == "duration" and m.end)
+STAGES = ("coding", "first_response", "review", "merge", "deploy")
+
+
+def get(key: str) -> Metric:
+    return BY_KEY[key]
+
+
+def band_for(metric: Metric, value: float | None) -> Band | None:
+    """The DORA band a value falls in (None when the metric has no bands or no value)."""
+    if value is None or not metric.bands or value != value:
+        return None
+    if metric.key == "change_failure_rate":
+        return min(metric.bands, key=lambda b: abs(b.limit - value))
+    if metric.direction == "higher":
+        for b in metric.bands:
+            if value >= b.limit:
+                return b
+        return metric.bands[-1]
+    for b in metric.bands:
+        if value < b.limit:
+            return b
+    return metric.bands[-1]
+
+
+def format_value(metric: Metric, value: float | None) -> str:
+    """A value in the metric's unit for people: durations in minutes/hours/days."""
+    if value is None or value != value:
+        return "n/a"
+    if metric.kind == "duration":
+        return format_duration(value)
+    if metric.unit == "share":
+        return f"{value * 100:.1f}%"
+    if metric.unit == "per week":
+        return f"{value:.1f}/week"
+    return f"{value:,.0f}"
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < HOUR:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * DAY:
+        return f"{seconds / HOUR:.1f} h"
+    return f"{seconds / DAY:.1f} days"

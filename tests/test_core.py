@@ -1,0 +1,189 @@
+"""The numeric core against plain numpy/pandas references on random and edge-case data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casestudy import core
+from casestudy.model import PRArrays
+from casestudy.periods import PeriodError, make_calendar
+
+
+def reference(start, end, group, n_groups):
+    d = end - start
+    ok = (group >= 0) & (start >= 0) & (end >= 0) & (d >= 0)
+    out = np.full((5, n_groups), np.nan)
+    out[0] = 0
+    for g in range(n_groups):
+        v = d[ok & (group == g)].astype(float)
+        out[0, g] = v.size
+        if v.size:
+            out[1:4, g] = np.percentile(v, [50, 75, 90])
+            out[4, g] = v.mean()
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_stats_match_numpy_exactly(seed):
+    rng = np.random.default_rng(seed)
+    n, n_groups = int(rng.integers(0, 3000)), int(rng.integers(1, 40))
+    start = rng.integers(0, 10**6, n)
+    # heavy ties, missing values and clock skew
+    end = start + rng.choice([0, 1, 60, 3600, *rng.integers(-500, 10**7, 20)], n)
+    start[rng.random(n) < 0.05] = -1
+    end[rng.random(n) < 0.05] = -1
+    group = rng.integers(-1, n_groups, n)
+    group[group == n_groups // 2] = n_groups - 1  # leave one group empty
+    stats, excluded, _, _ = core.grouped_duration_stats(start, end, group, n_groups)
+    ref = reference(start, end, group, n_groups)
+    np.testing.assert_array_equal(stats[:4], ref[:4])  # n and percentiles: exact
+    np.testing.assert_allclose(stats[4], ref[4], rtol=1e-12)
+    skew = (group >= 0) & (start >= 0) & (end >= 0) & (end < start)
+    np.testing.assert_array_equal(excluded, np.bincount(group[skew], minlength=n_groups))
+    assert stats[0, n_groups // 2] == 0 and np.isnan(stats[1, n_groups // 2])
+
+
+def test_single_value_and_all_missing():
+    start = np.array([0, -1, 5], dtype=np.int64)
+    end = np.array([7, 3, -1], dtype=np.int64)
+    stats, _, lo, hi = core.grouped_duration_stats(start, end, np.array([0, 1, 1]), 2, ci=True)
+    assert stats[:, 0].tolist() == [1, 7, 7, 7, 7]
+    assert stats[0, 1] == 0 and np.isnan(stats[1:, 1]).all()
+    assert np.isnan(lo).all()  # no interval below n = 2
+
+
+def test_bootstrap_interval_is_seeded_and_covers_median():
+    rng = np.random.default_rng(1)
+    start = np.zeros(400, dtype=np.int64)
+    end = rng.integers(0, 10**5, 400)
+    group = np.repeat([0, 1], 200)
+    a = core.grouped_duration_stats(start, end, group, 2, ci=True, seed=3)
+    b = core.grouped_duration_stats(start, end, group, 2, ci=True, seed=3)
+    np.testing.assert_array_equal(a[2], b[2])
+    assert (a[2] <= a[0][1]).all() and (a[0][1] <= a[3]).all()
+    assert (a[3] - a[2] > 0).all()
+
+
+def _arrays(times: dict, n: int, repos=("o/r",), repo_idx=None, **kw) -> PRArrays:
+    full = {f: np.full(n, -1, dtype=np.int64) for f in (
+        "created_at", "ready_at", "first_commit_at", "first_response_at", "first_review_at",
+        "first_approval_at", "last_approval_at", "merged_at", "closed_at", "deployed_at")}
+    full.update({k: np.asarray(v, dtype=np.int64) for k, v in times.items()})
+    z = np.zeros(n, dtype=bool)
+    return PRArrays(list(repos), np.zeros(n, np.int32) if repo_idx is None else repo_idx,
+                    np.arange(n), full, kw.get("additions", np.ones(n, np.int64)),
+                    np.zeros(n, np.int64), np.zeros(n, np.int64), kw.get("is_bot", z), z, z,
+                    kw.get("is_bugfix", z), np.zeros(n, np.int8), kw.get("deploy_times", {}),
+                    kw.get("incidents", {}))
+
+
+def ts(s: str) -> int:
+    return int(pd.Timestamp(s, tz="UTC").timestamp())
+
+
+def test_month_boundaries_follow_time_zone_and_dst():
+    # 2024-03-31 23:30 UTC is already April in Berlin (CEST, +2) but March in UTC
+    merged = [ts("2024-03-31 23:30"), ts("2024-03-31 21:30"), ts("2024-10-31 23:30")]
+    a = _arrays({"merged_at": merged, "ready_at": [m - 3600 for m in merged]}, 3)
+    utc = core.compute_table(a, tz="UTC", calendar=make_calendar(merged[0] - 10**7,
+                                                                 merged[2], "month", "UTC"))
+    ber = core.compute_table(a, calendar=make_calendar(merged[0] - 10**7, merged[2], "month",
+                                                       "Europe/Berlin"))
+    n_utc = dict(zip(utc.periods, utc.stats["throughput"]["n"][0]))
+    n_ber = dict(zip(ber.periods, ber.stats["throughput"]["n"][0]))
+    assert n_utc["2024-03"] == 2 and n_ber["2024-03"] == 1 and n_ber["2024-04"] == 1
+    # late October: CET (+1) after the DST change, so 23:30 UTC is November 00:30 in Berlin
+    assert n_utc["2024-10"] == 1 and n_ber["2024-11"] == 1
+
+
+def test_iso_weeks():
+    cal = make_calendar(ts("2024-12-28"), ts("2025-01-07"), "week", "UTC")
+    p = cal.period_of(np.array([ts("2024-12-29 23:59"), ts("2024-12-30 00:00"),
+                                ts("2025-01-05 12:00"), ts("2025-01-06 00:00")]))
+    labels = [cal.labels[i] for i in p]
+    assert labels == ["2024-W52", "2025-W01", "2025-W01", "2025-W02"]
+    assert set(cal.days.tolist()) == {7}
+
+
+def test_bad_calendar_inputs():
+    with pytest.raises(PeriodError, match="time zone"):
+        make_calendar(0, 10, "month", "Mars/Olympus")
+    with pytest.raises(PeriodError, match="period"):
+        make_calendar(0, 10, "fortnight", "UTC")
+
+
+def test_table_against_pandas_groupby():
+    rng = np.random.default_rng(5)
+    n = 20_000
+    merged = ts("2024-01-01") + rng.integers(0, 200 * 86400, n)
+    first = merged - rng.lognormal(10, 2, n).astype(np.int64)
+    first[rng.random(n) < 0.1] = -1
+    ready = merged - rng.integers(0, 86400, n)
+    repo_idx = rng.integers(0, 2, n).astype(np.int32)
+    is_bot = rng.random(n) < 0.1
+    bug = rng.random(n) < 0.3
+    a = _arrays({"merged_at": merged, "first_commit_at": first, "ready_at": ready}, n,
+                repos=("a/a", "b/b"), repo_idx=repo_idx, is_bot=is_bot, is_bugfix=bug)
+    tab = core.compute_table(a)
+    df = pd.DataFrame({"repo": repo_idx, "bot": is_bot, "bug": bug,
+                       "cycle": merged - np.where(first >= 0, first, ready),
+                       "month": pd.to_datetime(merged, unit="s").strftime("%Y-%m")})
+    df = df[~df.bot]
+    g = df.groupby(["repo", "month"])
+    med = g.cycle.median()
+    share = g.bug.mean()
+    for (r, mth), v in med.items():
+        j = tab.periods.index(mth)
+        assert tab.stats["cycle_time"]["median"][r, j] == v
+        assert tab.stats["bugfix_share"]["value"][r, j] == pytest.approx(share[(r, mth)])
+        assert tab.stats["throughput"]["n"][r, j] == g.size()[(r, mth)]
+    bots = core.compute_table(a, bots="only")
+    assert bots.stats["throughput"]["n"].sum() == is_bot.sum()
+
+
+def test_business_hours_exclude_nights_and_weekends():
+    fri = ts("2024-06-07 16:00")  # Friday 16:00 UTC
+    mon = ts("2024-06-10 10:00")  # Monday 10:00 UTC
+    a = _arrays({"ready_at": [fri], "first_response_at": [mon]}, 1)
+    tab = core.compute_table(a, business_hours=(9, 17), metrics=("first_response",))
+    j = tab.periods.index("2024-06")
+    assert tab.stats["first_response"]["median"][0, j] == 2 * 3600  # Fri 16–17 + Mon 9–10
+    ber = core.compute_table(a, business_hours=(9, 17), tz="Europe/Berlin",
+                             metrics=("first_response",))
+    # in Berlin (+2) that is Friday 18:00 → Monday 12:00: 0 h Friday + 3 h Monday
+    assert ber.stats["first_response"]["median"][0, ber.periods.index("2024-06")] == 3 * 3600
+
+
+def test_deployments_cfr_and_restore():
+    d = np.array([ts("2024-05-01"), ts("2024-05-08"), ts("2024-05-15"), ts("2024-05-22")])
+    inc = {"opened_at": np.array([ts("2024-05-09"), ts("2024-05-10")]),
+           "resolved_at": np.array([ts("2024-05-15"), ts("2024-05-15")])}
+    a = _arrays({"merged_at": [ts("2024-05-02")]}, 1, deploy_times={"o/r": d},
+                incidents={"o/r": inc})
+    tab = core.compute_table(a)
+    j = tab.periods.index("2024-05")
+    assert tab.stats["deploy_frequency"]["n"][0, j] == 4
+    # both incidents hit the 05-08 deployment: one failed deployment out of four
+    assert tab.stats["change_failure_rate"]["value"][0, j] == 0.25
+    assert tab.stats["time_to_restore"]["median"][0, j] == 7 * 86400
+
+
+def test_update_table_recomputes_only_touched_groups():
+    rng = np.random.default_rng(9)
+    n = 5000
+    merged = ts("2024-01-01") + rng.integers(0, 150 * 86400, n)
+    a = _arrays({"merged_at": merged, "ready_at": merged - rng.integers(0, 10**5, n)}, n)
+    table = core.compute_table(a)
+    extra = ts("2024-05-20") + rng.integers(0, 5 * 86400, 50)
+    merged2 = np.concatenate([merged, extra])
+    b = _arrays({"merged_at": merged2, "ready_at": merged2 - 77}, n + 50)
+    b.times["ready_at"][:n] = a.times["ready_at"]
+    touched = np.zeros((1, table.calendar.n), dtype=bool)
+    touched[0, table.periods.index("2024-05")] = True
+    updated = core.update_table(table, b, touched)
+    full = core.compute_table(b, calendar=table.calendar)
+    np.testing.assert_array_equal(updated.stats["cycle_time"]["median"],
+                                  full.stats["cycle_time"]["median"])
+    np.testing.assert_array_equal(updated.stats["throughput"]["n"], full.stats["throughput"]["n"])
