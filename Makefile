@@ -25,6 +25,7 @@ test-deps: deps
 
 demo: deps
 	$(BIN)/python -m casestudy demo --if-missing
+	$(BIN)/python -m casestudy warm
 
 run: demo
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true

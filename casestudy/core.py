@@ -246,8 +246,12 @@ def calendar_for(a: PRArrays, freq: str = "month", tz: str = "UTC") -> Calendar:
 def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str = "exclude",
                   business_hours: tuple[int, int] | None = None, ci: bool = False,
                   calendar: Calendar | None = None, seed: int = 0,
-                  metrics: tuple[str, ...] | None = None) -> MetricTable:
+                  metrics: tuple[str, ...] | None = None,
+                  anchor: str | None = None) -> MetricTable:
     """Compute every registry metric per (repo, period).
+
+    A PR duration falls in the period of the event that completes it (the metric's ``end``), or of
+    the ``anchor`` time field for every duration when given (e.g. ``"merged_at"``).
 
     ``business_hours=(9, 17)`` measures durations in working hours (Mon–Fri) of ``tz``.
     """
@@ -281,8 +285,8 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
             o, c = business_hours[0] * 3600, business_hours[1] * 3600
             dur = business_durations(cal.local_seconds(start), cal.local_seconds(end), o, c)
             start, end = np.where(dur >= 0, 0, -1), dur
-        st, exc, lo, hi = grouped_duration_stats(start, end, group_of(m.end), n_groups, ci=ci,
-                                                 seed=seed)
+        st, exc, lo, hi = grouped_duration_stats(start, end, group_of(anchor or m.end),
+                                                 n_groups, ci=ci, seed=seed)
         d = {name: shape(st[i]) for i, name in enumerate(DURATION_STATS)}
         d["value"] = d["median"]
         d["ci_low"], d["ci_high"] = shape(lo), shape(hi)
@@ -293,11 +297,13 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     ok = g >= 0
     merged = np.bincount(g[ok], minlength=n_groups).astype(float)
     bug = np.bincount(g[ok], weights=a.is_bugfix[ok], minlength=n_groups)
+    reverts = np.bincount(g[ok], weights=a.is_revert[ok], minlength=n_groups)
     churn = (a.additions + a.deletions).astype(float)
     churn_all = np.bincount(g[ok], weights=churn[ok], minlength=n_groups)
     churn_bug = np.bincount(g[ok], weights=churn[ok] * a.is_bugfix[ok], minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
-        stats["throughput"] = {"n": shape(merged), "value": shape(merged)}
+        stats["throughput"] = {"n": shape(merged), "value": shape(merged),
+                               "reverts": shape(reverts)}
         stats["bugfix_share"] = {"n": shape(merged), "value": shape(bug / merged),
                                  "weighted": shape(churn_bug / churn_all),
                                  "bugfixes": shape(bug)}
@@ -307,7 +313,7 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     }
     stats.update(deployment_stats(a, cal))
     return MetricTable(list(a.repos), cal, stats, excluded,
-                       {"freq": cal.freq, "tz": cal.tz, "bots": bots,
+                       {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
                         "business_hours": business_hours, "ci": ci}, rule_hits)
 
 

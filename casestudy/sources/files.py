@@ -1,0 +1,247 @@
+"""File sources: the canonical tables as CSV/Parquet (export and validated import), and the
+"git-prs" CSV layout (PRs recovered from git history, one row per landed PR, with tags).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..model import Deployment, Incident, PullRequest
+from ..store import RepoInfo, Store
+
+TABLES = {"pull_requests": PullRequest, "deployments": Deployment, "incidents": Incident}
+_TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs"}
+PRERELEASE_WORDS = ("rc", "alpha", "beta", "pre", "dev", "nightly")
+
+
+class ImportError_(ValueError):
+    """A file that cannot be imported, with the bad rows or columns named."""
+
+
+def _epoch(series: pd.Series) -> pd.Series:
+    """ISO-8601 strings or numbers to int epoch seconds (NaN stays missing); bad values raise."""
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    parsed = pd.to_datetime(series, utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna() & series.notna() & (series.astype(str).str.strip() != "")
+    if bad.any():
+        rows = list(series.index[bad][:5] + 2)
+        raise ImportError_(f"column {series.name!r}: not a date/time on rows {rows} "
+                           f"(e.g. {series[bad].iloc[0]!r})")
+    secs = parsed.astype("datetime64[s, UTC]").astype("int64").astype("float64")
+    return secs.where(parsed.notna())
+
+
+def _records(df: pd.DataFrame, cls) -> list:
+    names = [f.name for f in fields(cls)]
+    required = [f.name for f in fields(cls) if f.default is f.default_factory is
+                __import__("dataclasses").MISSING]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ImportError_(f"missing required columns: {', '.join(missing)}")
+    unknown = [c for c in df.columns if c not in names]
+    if unknown:
+        raise ImportError_(f"unknown columns: {', '.join(unknown)} (expected some of "
+                           f"{', '.join(names)})")
+    df = df.copy()
+    for f in fields(cls):
+        if f.name not in df.columns:
+            continue
+        col = df[f.name]
+        if f.name.endswith("_at"):
+            df[f.name] = _epoch(col)
+        elif f.name in _TUPLE_FIELDS:
+            df[f.name] = col.map(_parse_list)
+        elif f.type in ("int", "int | None"):
+            num = pd.to_numeric(col, errors="coerce")
+            bad = num.isna() & col.notna()
+            if f.type == "int" and f.name in required:
+                bad |= col.isna()
+            if bad.any():
+                rows = list(df.index[bad][:5] + 2)
+                raise ImportError_(f"column {f.name!r}: not a whole number on rows {rows}")
+            df[f.name] = num
+        elif f.type == "bool":
+            df[f.name] = col.map(_parse_bool)
+    out = []
+    for row in df.to_dict("records"):
+        kw = {}
+        for k, v in row.items():
+            if isinstance(v, float) and np.isnan(v):
+                continue
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            kw[k] = v
+        out.append(cls(**kw))
+    return out
+
+
+def _parse_list(v) -> tuple[str, ...]:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
+        return ()
+    if isinstance(v, list | tuple | np.ndarray):
+        return tuple(str(x) for x in v)
+    s = str(v)
+    if s.startswith("["):
+        return tuple(str(x) for x in json.loads(s))
+    return tuple(x for x in s.split("|") if x)
+
+
+def _parse_bool(v) -> bool:
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return False
+    s = str(v).strip().lower()
+    if s in ("true", "1", "yes", "t"):
+        return True
+    if s in ("false", "0", "no", "f", ""):
+        return False
+    raise ImportError_(f"not a boolean: {v!r}")
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise ImportError_(f"{path} does not exist")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") -> list[Path]:
+    """Write the repo's canonical tables as ``<table>.parquet`` or ``<table>.csv``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    getters = {"pull_requests": store.pull_requests, "deployments": store.deployments,
+               "incidents": store.incidents}
+    paths = []
+    for name, cls in TABLES.items():
+        recs = getters[name](repo)
+        df = pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(cls)} for r in recs],
+                          columns=[f.name for f in fields(cls)])
+        for c in df.columns:
+            if c in _TUPLE_FIELDS:
+                df[c] = df[c].map(lambda t: json.dumps(list(t), ensure_ascii=False))
+            elif c.endswith("_at"):
+                df[c] = pd.to_datetime(df[c], unit="s", utc=True).dt.strftime(
+                    "%Y-%m-%dT%H:%M:%SZ")
+        path = out_dir / f"{name}.{fmt}"
+        if fmt == "parquet":
+            df.to_parquet(path, index=False)
+        else:
+            df.to_csv(path, index=False)
+        paths.append(path)
+    return paths
+
+
+def import_tables(store: Store, in_dir: Path, repo: str | None = None,
+                  source: str = "import") -> dict[str, int]:
+    """Validate and load canonical tables from ``in_dir`` (CSV or Parquet). All-or-nothing."""
+    loaded: dict[str, list] = {}
+    for name, cls in TABLES.items():
+        for ext in ("parquet", "csv"):
+            p = in_dir / f"{name}.{ext}"
+            if p.exists():
+                try:
+                    loaded[name] = _records(_read(p), cls)
+                except ImportError_ as exc:
+                    raise ImportError_(f"{p.name}: {exc}") from exc
+                except (TypeError, ValueError) as exc:
+                    raise ImportError_(f"{p.name}: {exc}") from exc
+                break
+    if "pull_requests" not in loaded:
+        raise ImportError_(f"no pull_requests.csv or pull_requests.parquet in {in_dir}")
+    repos = {r.repo for recs in loaded.values() for r in recs}
+    if repo:
+        repos = {repo}
+        for recs in loaded.values():
+            for r in recs:
+                r.repo = repo
+    for r in sorted(repos):
+        store.upsert_repo(RepoInfo(r, source=source, deploy_source=_deploy_source(loaded, r)))
+        store.write_batch(
+            r,
+            [p for p in loaded["pull_requests"] if p.repo == r],
+            [d for d in loaded.get("deployments", []) if d.repo == r],
+            [i for i in loaded.get("incidents", []) if i.repo == r],
+        )
+    return {k: len(v) for k, v in loaded.items()}
+
+
+def _deploy_source(loaded: dict, repo: str) -> str:
+    srcs = {d.source for d in loaded.get("deployments", []) if d.repo == repo}
+    return ",".join(sorted(s for s in srcs if s)) or "merges"
+
+
+def is_prerelease(tag: str) -> bool:
+    t = tag.lower()
+    return any(w in t.replace("_", "-").replace(".", "-").split("-") or
+               any(part.startswith(w) and part[len(w):].isdigit() for part in
+                   t.replace("_", "-").replace(".", "-").split("-"))
+               for w in PRERELEASE_WORDS)
+
+
+def import_git_prs_csv(store: Store, path: Path) -> dict[str, int]:
+    """Import the "git-prs" layout (PRs recovered from git, see DESIGN) and its ``.tags.csv``."""
+    df = _read(path)
+    need = {"repo", "pr_number", "merged_at", "first_commit_authored_at", "is_bot", "title",
+            "is_revert"}
+    missing = need - set(df.columns)
+    if missing:
+        raise ImportError_(f"{path.name}: missing columns {', '.join(sorted(missing))}")
+    counts = {}
+    for repo, part in df.groupby("repo", sort=True):
+        merged = _epoch(part["merged_at"])
+        first = _epoch(part["first_commit_authored_at"])
+        stable = _epoch(part["first_stable_tag_at"]) if "first_stable_tag_at" in part else \
+            pd.Series(np.nan, index=part.index)
+        prs = []
+        for idx, row in part.iterrows():
+            number = int(row["pr_number"])
+            m = None if pd.isna(merged[idx]) else int(merged[idx])
+            reverted = row.get("reverted_pr")
+            prs.append(PullRequest(
+                repo=repo, number=number, title=str(row.get("title") or ""),
+                author=str(row.get("author_login") or row.get("author_email_hash") or ""),
+                author_is_bot=_parse_bool(row["is_bot"]),
+                first_commit_at=None if pd.isna(first[idx]) else int(first[idx]),
+                merged_at=m, closed_at=m,
+                deployed_at=None if pd.isna(stable[idx]) else int(stable[idx]),
+                head_ref=str(row.get("head_ref") or ""),
+                merge_commit_sha=str(row.get("landing_sha") or ""),
+                is_revert=_parse_bool(row["is_revert"]),
+                reverted_number=None if pd.isna(reverted) else int(float(reverted)),
+                url=f"https://github.com/{repo}/pull/{number}",
+            ))
+        deps = _tags(path, repo)
+        incidents = [
+            Incident(repo, f"revert-{p.number}", p.merged_at,
+                     p.deployed_at, "revert", (str(p.reverted_number or ""), str(p.number)))
+            for p in prs if p.is_revert and p.merged_at
+        ]
+        store.upsert_repo(RepoInfo(repo, source="git-csv", deploy_source="tags"))
+        store.write_batch(repo, prs, deps, incidents)
+        counts[repo] = len(prs)
+    return counts
+
+
+def _tags(path: Path, repo: str) -> list[Deployment]:
+    tags_path = path.with_name(path.name.replace(".csv", ".tags.csv"))
+    if not tags_path.exists():
+        return []
+    t = _read(tags_path)
+    name_col = "tag" if "tag" in t.columns else t.columns[0]
+    time_col = next((c for c in t.columns if c.endswith("_at") or "date" in c), None)
+    if time_col is None:
+        return []
+    secs = _epoch(t[time_col])
+    out = []
+    for idx, name in t[name_col].items():
+        if pd.isna(secs[idx]) or is_prerelease(str(name)):
+            continue
+        out.append(Deployment(repo, str(name), int(secs[idx]), source="tags"))
+    return out
