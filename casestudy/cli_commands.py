@@ -38,6 +38,47 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import sys
+
+    from .build import Options, ReportError, build_case_study
+    from .cli import CLIError
+    from .periods import PeriodError
+
+    store = Store(args.db)
+    bh = None
+    if args.business_hours:
+        try:
+            a, b = (int(x) for x in args.business_hours.split("-"))
+            assert 0 <= a < b <= 24
+        except (ValueError, AssertionError) as exc:
+            raise CLIError("--business-hours takes START-END hours, e.g. 9-17", 2) from exc
+        bh = (a, b)
+    opts = Options(args.repo, tuple(args.peer or ()), args.from_, args.to, args.period, args.tz,
+                   "include" if args.include_bots else "exclude", bh)
+    try:
+        cs = build_case_study(store, opts)
+    except (ReportError, PeriodError) as exc:
+        raise CLIError(str(exc), 2) from exc
+    fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "md")
+    if fmt == "markdown":
+        fmt = "md"
+    from .render import render
+
+    try:
+        data = render(cs, fmt, paper=args.paper)
+    except ValueError as exc:
+        raise CLIError(str(exc), 2) from exc
+    if args.out:
+        Path(args.out).write_bytes(data if isinstance(data, bytes) else data.encode())
+        print(f"wrote {args.out} ({fmt})", file=sys.stderr)
+    elif isinstance(data, bytes):
+        raise CLIError(f"--format {fmt} is binary: give --out FILE", 2)
+    else:
+        sys.stdout.write(data)
+    return 0
+
+
 def cmd_warm(args: argparse.Namespace) -> int:
     from . import core
 
@@ -56,4 +97,17 @@ def register(sub, common, commands: dict) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     sub.add_parser("warm", parents=[common], help="compile the numeric core once (cached)")
-    commands.update({"import": cmd_import, "export": cmd_export, "warm": cmd_warm})
+    p = sub.add_parser("report", parents=[common], help="build a case study report")
+    p.add_argument("repo", help="the subject repository, owner/name")
+    p.add_argument("--peer", action="append", metavar="OWNER/NAME", help="a peer (repeatable)")
+    p.add_argument("--from", dest="from_", metavar="YYYY-MM")
+    p.add_argument("--to", metavar="YYYY-MM")
+    p.add_argument("--period", choices=["month", "week"], default="month")
+    p.add_argument("--tz", default="UTC", help="time zone for periods (default UTC)")
+    p.add_argument("--business-hours", metavar="START-END", help="e.g. 9-17: working hours only")
+    p.add_argument("--include-bots", action="store_true")
+    p.add_argument("--format", choices=["md", "markdown", "json", "html", "pdf"])
+    p.add_argument("--paper", choices=["A4", "Letter"], default="A4")
+    p.add_argument("--out", metavar="FILE")
+    commands.update({"import": cmd_import, "export": cmd_export, "warm": cmd_warm,
+                     "report": cmd_report})

@@ -170,6 +170,26 @@ def business_durations(start_local, end_local, open_s, close_s):
     return out
 
 
+def duration_columns(a: PRArrays, m: M.Metric) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) time columns of a PR duration metric, with its fallback start applied."""
+    start = a.times[m.start]
+    if m.fallback_start:
+        start = np.where(start >= 0, start, a.times[m.fallback_start])
+    return start, a.times[m.end]
+
+
+def restore_events(a: PRArrays, repo: str) -> tuple[np.ndarray, np.ndarray]:
+    """(failure start, restored) times per incident: the latest deployment at or before the
+    incident opened (or its opening when no deployment precedes it) → its resolution."""
+    dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
+    inc = a.incidents.get(repo)
+    if inc is None or inc["opened_at"].size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pos = np.searchsorted(dt, inc["opened_at"], side="right") - 1
+    start = np.where(pos >= 0, dt[np.maximum(pos, 0)] if dt.size else -1, inc["opened_at"])
+    return start.astype(np.int64), inc["resolved_at"]
+
+
 def grouped_duration_stats(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups: int,
                            ci: bool = False, n_boot: int = 200, seed: int = 0):
     """Per-group stats of ``end - start`` (int64 seconds, -1 missing) for ``group`` in
@@ -277,10 +297,7 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     for m in M.DURATIONS:
         if m.key not in wanted:
             continue
-        start = a.times[m.start]
-        if m.fallback_start:
-            start = np.where(start >= 0, start, a.times[m.fallback_start])
-        end = a.times[m.end]
+        start, end = duration_columns(a, m)
         if business_hours:
             o, c = business_hours[0] * 3600, business_hours[1] * 3600
             dur = business_durations(cal.local_seconds(start), cal.local_seconds(end), o, c)
@@ -344,12 +361,10 @@ def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarr
             continue
         # failing deployment = the latest deployment at or before the incident opened
         pos = np.searchsorted(dt, inc["opened_at"], side="right") - 1
-        has = pos >= 0
-        bad = np.unique(pos[has])
+        bad = np.unique(pos[pos >= 0])
         bp = cal.period_of(dt[bad])
         failed[i] = np.bincount(bp[bp >= 0], minlength=n_per)
-        start = np.where(has, dt[np.maximum(pos, 0)], inc["opened_at"])
-        end = inc["resolved_at"]
+        start, end = restore_events(a, repo)
         pe = cal.period_of(end)
         restore_start.append(start)
         restore_end.append(end)

@@ -146,7 +146,7 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
     merged_flag = responded & (rng.random(n) < 0.88) & ~(is_bot & (rng.random(n) < 0.2))
     merged = np.where(merged_flag, last_approval + merge_wait, -1)
     merged[merged >= end_ts] = -1
-    closed_unmerged = (~merged_flag) & (rng.random(n) < 0.8)
+    closed_unmerged = (~merged_flag) & (rng.random(n) < 0.97)
     closed = np.where(merged >= 0, merged,
                       np.where(closed_unmerged, ready + _lognormal(rng, 9 * DAY, 1.0, n)
                                .astype(np.int64), -1))

@@ -21,6 +21,7 @@ from .config import default_db_path
 from .model import (
     MISSING,
     TIME_FIELDS,
+    CheckRun,
     Deployment,
     Incident,
     PRArrays,
@@ -78,6 +79,14 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX IF NOT EXISTS ix_pr_merged ON pull_requests (repo, merged_at);
     CREATE INDEX IF NOT EXISTS ix_dep_time ON deployments (repo, created_at);
+    """,
+    # 3: CI check runs per PR head commit
+    """
+    CREATE TABLE IF NOT EXISTS check_runs (
+        repo TEXT NOT NULL, pr INTEGER NOT NULL, sha TEXT NOT NULL, name TEXT NOT NULL,
+        conclusion TEXT, started_at INTEGER, completed_at INTEGER,
+        PRIMARY KEY (repo, pr, sha, name)
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -269,6 +278,17 @@ class Store:
         names = [c[0] for c in cur.description]
         return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
 
+    def write_check_runs(self, runs: Iterable[CheckRun]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO check_runs (repo, pr, sha, name, conclusion, started_at, "
+                "completed_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(repo, pr, sha, name) DO "
+                "UPDATE SET conclusion=excluded.conclusion, started_at=excluded.started_at, "
+                "completed_at=excluded.completed_at",
+                [(r.repo, r.pr, r.sha, r.name, r.conclusion, r.started_at, r.completed_at)
+                 for r in runs],
+            )
+
     # -- reads ------------------------------------------------------------------------------
     def repos(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT repo FROM repos ORDER BY repo")]
@@ -338,6 +358,54 @@ class Store:
             )
         ]
 
+    def titles(self, repo: str, lo: int, hi: int) -> list[str]:
+        """Titles of PRs merged in [lo, hi)."""
+        return [r[0] or "" for r in self.conn.execute(
+            "SELECT title FROM pull_requests WHERE repo=? AND merged_at>=? AND merged_at<?",
+            (repo, lo, hi))]
+
+    def responder_counts(self, repo: str, lo: int, hi: int) -> dict[str, int]:
+        """First responses per responder for responses in [lo, hi)."""
+        return dict(self.conn.execute(
+            "SELECT first_responder, count(*) FROM pull_requests WHERE repo=? AND "
+            "first_response_at>=? AND first_response_at<? AND coalesce(first_responder,'')!='' "
+            "GROUP BY first_responder", (repo, lo, hi)).fetchall())
+
+    def quick_reverts(self, repo: str, lo: int, hi: int, within: int) -> int:
+        """Reverts merged in [lo, hi) within ``within`` seconds of the reverted PR's merge."""
+        return self.conn.execute(
+            "SELECT count(*) FROM pull_requests r JOIN pull_requests o ON o.repo=r.repo AND "
+            "o.number=r.reverted_number WHERE r.repo=? AND r.is_revert=1 AND r.merged_at>=? AND "
+            "r.merged_at<? AND o.merged_at IS NOT NULL AND r.merged_at-o.merged_at<=?",
+            (repo, lo, hi, within)).fetchone()[0]
+
+    def check_runs(self, repo: str) -> list[CheckRun]:
+        return [CheckRun(*r) for r in self.conn.execute(
+            "SELECT repo, pr, sha, name, conclusion, started_at, completed_at FROM check_runs "
+            "WHERE repo=? ORDER BY pr, name", (repo,))]
+
+    def check_run_stats(self, repo: str) -> dict:
+        """Checks per PR and how correlated their failures are (None without check runs)."""
+        runs = self.check_runs(repo)
+        if not runs:
+            return {"checks_per_pr": None, "correlated_check_pairs": None}
+        per_pr: dict[int, set[str]] = {}
+        fails: dict[str, set[int]] = {}
+        for r in runs:
+            per_pr.setdefault(r.pr, set()).add(r.name)
+            if r.conclusion in ("failure", "timed_out", "cancelled"):
+                fails.setdefault(r.name, set()).add(r.pr)
+        names = sorted(n for n, prs in fails.items() if len(prs) >= 3)
+        pairs = corr = 0
+        for i, x in enumerate(names):
+            for y in names[i + 1:]:
+                pairs += 1
+                inter = len(fails[x] & fails[y])
+                corr += inter / len(fails[x] | fails[y]) >= 0.8
+        return {"checks_per_pr": float(np.median([len(v) for v in per_pr.values()])),
+                "check_names": len({r.name for r in runs}), "failing_checks": len(names),
+                "correlated_check_pairs": int(corr), "check_pairs": int(pairs)}
+
     def load_arrays(self, repos: Sequence[str] | None = None) -> PRArrays:
         """All PRs of ``repos`` (default: every repo) as columnar arrays, plus deployments and
         incidents per repo. ``deployed_at`` is derived from deployments where the source left it
@@ -360,7 +428,8 @@ class Store:
             idx.append(np.full(len(rows), i, dtype=np.int32))
             deploy_times[repo] = np.array(
                 [r[0] for r in self.conn.execute(
-                    "SELECT created_at FROM deployments WHERE repo=? ORDER BY created_at", (repo,))],
+                    "SELECT created_at FROM deployments WHERE repo=? ORDER BY created_at",
+                    (repo,))],
                 dtype=np.int64,
             )
             inc = self.conn.execute(

@@ -15,7 +15,7 @@ def test_info_lists_demo_repos(demo_db):
     r = run("info", "--db", str(demo_db))
     assert r.returncode == 0, r.stderr
     assert "demo/atlas (synthetic)" in r.stdout
-    assert "demo/cirrus" in r.stdout and "2023-01-01" in r.stdout
+    assert "demo/cirrus" in r.stdout and " 2023-01-0" in r.stdout
 
 
 def test_info_on_empty_store(tmp_path):

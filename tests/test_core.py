@@ -91,8 +91,8 @@ def test_month_boundaries_follow_time_zone_and_dst():
                                                                  merged[2], "month", "UTC"))
     ber = core.compute_table(a, calendar=make_calendar(merged[0] - 10**7, merged[2], "month",
                                                        "Europe/Berlin"))
-    n_utc = dict(zip(utc.periods, utc.stats["throughput"]["n"][0]))
-    n_ber = dict(zip(ber.periods, ber.stats["throughput"]["n"][0]))
+    n_utc = dict(zip(utc.periods, utc.stats["throughput"]["n"][0], strict=True))
+    n_ber = dict(zip(ber.periods, ber.stats["throughput"]["n"][0], strict=True))
     assert n_utc["2024-03"] == 2 and n_ber["2024-03"] == 1 and n_ber["2024-04"] == 1
     # late October: CET (+1) after the DST change, so 23:30 UTC is November 00:30 in Berlin
     assert n_utc["2024-10"] == 1 and n_ber["2024-11"] == 1

@@ -1,0 +1,212 @@
+"""The ``CaseStudy`` document: everything any renderer shows, as plain dataclasses with a JSON
+round trip. Renderers read this and compute nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PRRef:
+    """A pull request cited as evidence (title and author are untrusted text)."""
+
+    repo: str
+    number: int
+    title: str
+    author: str
+    url: str
+    value: float | None = None
+    value_text: str = ""
+    why: str = ""
+
+
+@dataclass
+class SeriesPoint:
+    period: str
+    n: int
+    value: float | None
+    p75: float | None = None
+    p90: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    extra: float | None = None  # days/week for deploys, churn-weighted share, reverts
+
+
+@dataclass
+class MetricSeries:
+    metric: str
+    repo: str
+    points: list[SeriesPoint]
+    excluded: int = 0  # negative durations (clock skew) left out
+
+
+@dataclass
+class Finding:
+    """One metric for one repository over the report's latest window."""
+
+    metric: str
+    repo: str
+    window: list[str]  # the periods the level is measured over
+    n: int
+    level: float | None
+    level_text: str
+    ci_low: float | None = None
+    ci_high: float | None = None
+    previous: float | None = None  # the same measure over the window before
+    change: float | None = None  # relative change vs previous (+0.2 = 20% higher)
+    p_value: float | None = None
+    trend: str = "insufficient"  # improving | worsening | steady | insufficient
+    band: str | None = None
+    band_text: str = ""
+    rank: int | None = None  # 1 = best among subject and peers
+    of: int = 0
+    peer_levels: dict[str, float | None] = field(default_factory=dict)
+    score: float = 0.0  # >0 better than peers/trend, <0 worse
+    episode: dict | None = None  # worst stretch: {peak_period, peak, baseline, latest}
+    too_few: bool = False
+    visible: bool = True  # False when the source cannot see this metric
+    sentence: str = ""
+    examples: list[PRRef] = field(default_factory=list)
+
+
+@dataclass
+class Statement:
+    """A strength or weakness: a title, the sentence with numbers, and evidence."""
+
+    metric: str
+    title: str
+    text: str
+    examples: list[PRRef] = field(default_factory=list)
+
+
+@dataclass
+class Recommendation:
+    rule: str
+    title: str
+    evidence: str
+    action: str
+    effect: str
+    reference: str
+    metric: str = ""
+    priority: int = 2  # 1 high, 2 medium, 3 low
+
+
+@dataclass
+class Definition:
+    metric: str
+    name: str
+    unit: str
+    formula: str
+    explanation: str
+    direction: str
+    bands: list[str] = field(default_factory=list)
+    band_note: str = ""
+
+
+@dataclass
+class SourceInfo:
+    repo: str
+    source: str
+    synthetic: bool
+    deploy_source: str
+    prs: int
+    merged: int
+    can_see: list[str]  # e.g. ["reviews", "deployments"]
+    cannot_see: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Completeness:
+    """Per repo: what was measured and what was left out, and why."""
+
+    repo: str
+    n_per_period: dict[str, int]
+    excluded: dict[str, int]  # metric -> negative durations dropped
+    bots_excluded: int
+    drafts_open: int
+    rule_hits: dict[str, int]  # bug-fix classifier rule -> PRs
+
+
+@dataclass
+class CaseStudy:
+    subject: str
+    peers: list[str]
+    period_from: str
+    period_to: str
+    freq: str
+    tz: str
+    generated_at: str
+    synthetic: bool
+    headline: str
+    verdict: str
+    summary: str
+    window: list[str]
+    sources: list[SourceInfo]
+    series: list[MetricSeries]
+    findings: list[Finding]  # subject and peers (repo field tells)
+    strengths: list[Statement]
+    weaknesses: list[Statement]
+    recommendations: list[Recommendation]
+    notable_prs: dict[str, list[PRRef]]
+    definitions: list[Definition]
+    completeness: list[Completeness]
+    options: dict = field(default_factory=dict)
+
+    # -- look-ups renderers use (no computation) ----------------------------------------------
+    def finding(self, metric: str, repo: str | None = None) -> Finding | None:
+        repo = repo or self.subject
+        return next((f for f in self.findings if f.metric == metric and f.repo == repo), None)
+
+    def series_for(self, metric: str, repo: str | None = None) -> MetricSeries | None:
+        repo = repo or self.subject
+        return next((s for s in self.series if s.metric == metric and s.repo == repo), None)
+
+    @property
+    def repos(self) -> list[str]:
+        return [self.subject, *self.peers]
+
+    # -- JSON ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False,
+                          default=_json_default)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CaseStudy:
+        return _decode(cls, data)
+
+    @classmethod
+    def from_json(cls, text: str) -> CaseStudy:
+        return cls.from_dict(json.loads(text))
+
+
+def _json_default(o):
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _decode(tp, value):
+    """Rebuild dataclasses (and lists/dicts of them) from plain JSON values."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        return tp(**{k: _decode(hints[k], v) for k, v in value.items() if k in hints})
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return [_decode(item, v) for v in value]
+    if origin is dict:
+        _, item = typing.get_args(tp)
+        return {k: _decode(item, v) for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _decode(args[0], value)
+    return value

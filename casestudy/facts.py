@@ -1,0 +1,114 @@
+"""Facts beyond the metric table that recommendation rules trigger on: review load, PR size
+versus cycle time, long waits, stale PRs, quick reverts, off-hours work, bug-fix context, ML hints
+and CI check volume. Each fact is None when the data cannot show it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from . import core
+from . import metrics as M
+from .analysis import Window, _in, duration_sample
+from .model import PRArrays
+from .store import Store
+
+_ML_WORDS = re.compile(r"\b(model|training|train|tensor|cuda|gpu|dataset|inference|torch|"
+                       r"checkpoint|embedding|optimizer|kernel)s?\b", re.IGNORECASE)
+
+
+def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
+                  titles: list[str]) -> dict:
+    repo = a.repos[repo_i]
+    cal = w.cal
+    lo, hi = w.bounds(w.periods)
+    pop = core.population_mask(a, bots)
+    mine = pop & (a.repo_idx == repo_i)
+    t = a.times
+    f: dict = {"repo": repo}
+
+    # review load: who gives first responses
+    counts = store.responder_counts(repo, lo, hi)
+    total = sum(counts.values())
+    if total >= 10:
+        top = sorted(counts.values(), reverse=True)
+        f["responders"] = len(counts)
+        f["top3_response_share"] = sum(top[:3]) / total
+        f["responses"] = total
+    else:
+        f["responders"] = f["top3_response_share"] = None
+
+    # size versus cycle time
+    d, rows = duration_sample(a, M.get("cycle_time"), repo_i, lo, hi, cal, pop)
+    if d.size >= 40:
+        size = (a.additions + a.deletions)[rows]
+        q1, q3 = np.percentile(size, [25, 75])
+        small, large = d[size <= q1], d[size >= q3]
+        f["small_pr_cycle"] = float(np.median(small))
+        f["large_pr_cycle"] = float(np.median(large))
+        f["large_pr_lines"] = float(q3)
+        f["small_pr_lines"] = float(q1)
+        f["size_cycle_ratio"] = f["large_pr_cycle"] / max(f["small_pr_cycle"], 1.0)
+    else:
+        f["size_cycle_ratio"] = None
+
+    # long waits for a first response (ready in the window)
+    ready = _in(t["ready_at"], lo, hi, cal) & mine & ~a.is_draft
+    if ready.sum() >= 10 and (t["first_response_at"][mine] >= 0).any():
+        resp = t["first_response_at"][ready]
+        wait = np.where(resp >= 0, resp - t["ready_at"][ready], hi - t["ready_at"][ready])
+        f["waiting_over_week_share"] = float((wait > 7 * 86400).mean())
+        f["waiting_over_week"] = int((wait > 7 * 86400).sum())
+    else:
+        f["waiting_over_week_share"] = None
+
+    # stale open PRs at the end of the window
+    created = t["created_at"]
+    if (created[mine] >= 0).any():
+        open_at_end = mine & (created >= 0) & (created < hi) & \
+            ((t["closed_at"] < 0) | (t["closed_at"] >= hi)) & \
+            ((t["merged_at"] < 0) | (t["merged_at"] >= hi))
+        age = hi - created[open_at_end]
+        f["open_prs"] = int(open_at_end.sum())
+        f["stale_prs"] = int((age > 30 * 86400).sum())
+        f["stale_share"] = f["stale_prs"] / f["open_prs"] if f["open_prs"] else 0.0
+    else:
+        f["open_prs"] = f["stale_prs"] = f["stale_share"] = None
+
+    # reverts soon after the reverted merge
+    rev = mine & a.is_revert & _in(t["merged_at"], lo, hi, cal)
+    merged_n = int((mine & _in(t["merged_at"], lo, hi, cal)).sum())
+    f["reverts"] = int(rev.sum())
+    f["revert_share"] = f["reverts"] / merged_n if merged_n else None
+    f["quick_reverts"] = int(store.quick_reverts(repo, lo, hi, 48 * 3600))
+
+    # off-hours work: merges and PR openings on weekends or outside 08:00–19:00 local
+    ev = np.concatenate([t["created_at"][mine], t["merged_at"][mine]])
+    ev = ev[_in(ev, lo, hi, cal)]
+    if ev.size >= 50:
+        local = cal.local_seconds(ev)
+        hour = (local % 86400) // 3600
+        dow = ((local // 86400) + 3) % 7
+        off = (dow >= 5) | (hour < 8) | (hour >= 19)
+        f["off_hours_share"] = float(off.mean())
+        f["peak_hour"] = int(np.bincount(hour, minlength=24).argmax())
+        f["weekend_share"] = float((dow >= 5).mean())
+    else:
+        f["off_hours_share"] = None
+
+    # bug fixes with little context: classified only by title (no bug label, no linked issue)
+    bug = mine & a.is_bugfix & _in(t["merged_at"], lo, hi, cal)
+    if bug.sum() >= 10:
+        f["bugfix_title_only_share"] = float((a.bugfix_rule[bug] >= 3).mean())
+    else:
+        f["bugfix_title_only_share"] = None
+
+    # ML repository hints from titles
+    f["ml_title_share"] = (sum(1 for x in titles if _ML_WORDS.search(x)) / len(titles)
+                           if titles else None)
+
+    # CI checks per PR (only when check runs were synced)
+    f.update(store.check_run_stats(repo))
+    return f

@@ -1,0 +1,204 @@
+"""The recommendation catalogue: each rule has a trigger on the findings and facts, an evidence
+sentence in this repository's own numbers, the action, its expected effect and the reference it
+rests on. A rule never fires on data it cannot see (its trigger reads only visible findings and
+facts that are not None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import metrics as M
+from .document import Finding, Recommendation
+
+REF_CASE = "PyTorch DORA case study (reference/pytorch-case-study.txt)"
+REF_CI = "CI job de-duplication at PyTorch (reference/pytorch-ci-deduplication.txt)"
+REF_VELOCITY = "ML developer velocity (reference/ml-developer-velocity.txt)"
+REF_CODING = "Modelling coding time from commit timestamps (reference/mlops-coding-time-talk.txt)"
+REF_ML = "ML engineering best practices (reference/ml-best-practices-ptdc18.txt)"
+REF_DORA = "Accelerate State of DevOps 2024 (DORA)"
+
+
+@dataclass
+class Context:
+    """What rules read: the subject's findings by metric, and its facts."""
+
+    findings: dict[str, Finding]
+    facts: dict
+
+    def f(self, metric: str) -> Finding | None:
+        """A usable finding: visible, measured, with enough PRs."""
+        x = self.findings.get(metric)
+        if x is None or not x.visible or x.level is None or x.too_few:
+            return None
+        return x
+
+    def fact(self, key: str):
+        return self.facts.get(key)
+
+
+def _t(metric: str, value: float | None) -> str:
+    return M.format_value(M.get(metric), value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    title: str
+    metric: str
+    trigger: Callable[[Context], bool]
+    evidence: Callable[[Context], str]
+    action: str
+    effect: str
+    reference: str
+    priority: int = 2
+
+
+def _slow_pickup(c: Context) -> bool:
+    f = c.f("first_response")
+    return bool(f and (f.level > 24 * 3600 or f.trend == "worsening" or (
+        f.episode and not f.episode["recovered"]) or (f.rank and f.rank == f.of and f.of > 1)))
+
+
+def _pickup_evidence(c: Context) -> str:
+    f = c.f("first_response")
+    s = f"{f.sentence}"
+    w = c.fact("waiting_over_week_share")
+    if w is not None:
+        s += f" {w * 100:.0f}% of PRs made ready in the window waited more than a week."
+    return s
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("first-response-sla", "Set a first-response SLA", "first_response", _slow_pickup,
+         _pickup_evidence,
+         "Commit to a first human response on every PR within one working day, show the PRs "
+         "past the SLA on a shared board, and review the number each week.",
+         "Pickup time drops toward the SLA; cycle time falls by roughly the waiting removed.",
+         REF_CASE, 1),
+    Rule("first-responder-rotation", "Rotate a dedicated first responder", "first_response",
+         lambda c: bool(c.f("first_response") and (c.fact("waiting_over_week_share") or 0) > 0.05),
+         lambda c: (f"{c.fact('waiting_over_week_share') * 100:.0f}% of PRs "
+                    f"({c.fact('waiting_over_week')}) waited over a week for a first response; "
+                    f"p90 wait context: {c.f('first_response').sentence}"),
+         "Rotate one maintainer per day or week as first responder: triage, label, acknowledge "
+         "and assign every new PR.", "The long tail of PRs waiting for days disappears first.",
+         REF_CASE, 1),
+    Rule("review-load-balancing", "Balance the review load", "review",
+         lambda c: (c.fact("top3_response_share") or 0) > 0.5 and (c.fact("responders") or 0) > 3,
+         lambda c: (f"Three people gave {c.fact('top3_response_share') * 100:.0f}% of the "
+                    f"{c.fact('responses'):,} first responses in the window "
+                    f"({c.fact('responders')} responders in all)."),
+         "Use CODEOWNERS with team aliases and automatic reviewer assignment (round-robin or "
+         "load-balanced); grow the reviewer pool by pairing new reviewers with experienced ones.",
+         "Less queueing behind a few busy reviewers; fewer stalls when one of them is away.",
+         REF_VELOCITY),
+    Rule("smaller-prs", "Ship smaller pull requests", "cycle_time",
+         lambda c: (c.fact("size_cycle_ratio") or 0) >= 2.0,
+         lambda c: (f"The largest quarter of merged PRs (≥ {c.fact('large_pr_lines'):,.0f} lines "
+                    f"changed) took a median {_t('cycle_time', c.fact('large_pr_cycle'))} from "
+                    f"first commit to merge, {c.fact('size_cycle_ratio'):.1f}× the "
+                    f"{_t('cycle_time', c.fact('small_pr_cycle'))} of the smallest quarter "
+                    f"(≤ {c.fact('small_pr_lines'):,.0f} lines)."),
+         "Split work into stacked or feature-flagged PRs of a few hundred lines; flag PRs over a "
+         "size limit in CI.", "Shorter reviews and cycle times; fewer risky merges.", REF_DORA),
+    Rule("automated-tests", "Automate tests to cut bug-fix work", "bugfix_share",
+         lambda c: bool(c.f("bugfix_share") and c.f("bugfix_share").level >= 0.25),
+         lambda c: c.f("bugfix_share").sentence,
+         "Require unit and integration tests with every change; measure coverage on changed "
+         "lines; run the suite on every PR.",
+         "Fewer bugs escape, so a smaller share of merged work is spent fixing them.", REF_CASE, 1),
+    Rule("regression-tests", "Add a regression test with every fix", "change_failure_rate",
+         lambda c: bool((c.f("change_failure_rate") and c.f("change_failure_rate").level > 0.15)
+                        or (c.fact("revert_share") or 0) > 0.01),
+         lambda c: (c.f("change_failure_rate").sentence if c.f("change_failure_rate") else
+                    f"{c.fact('reverts')} reverts in the window "
+                    f"({c.fact('revert_share') * 100:.1f}% of merged PRs)."),
+         "Make a failing test that reproduces the bug part of every fix and revert follow-up.",
+         "The same failure does not ship twice; change failure rate trends down.", REF_DORA, 1),
+    Rule("ci-deduplication", "De-duplicate correlated CI jobs", "cycle_time",
+         lambda c: (c.fact("checks_per_pr") or 0) >= 20 and (c.fact("correlated_check_pairs")
+                                                             or 0) >= 3,
+         lambda c: (f"A median PR runs {c.fact('checks_per_pr'):.0f} checks; "
+                    f"{c.fact('correlated_check_pairs')} pairs of failing checks fail together "
+                    f"(Jaccard ≥ 0.8) — they mostly report the same breakage."),
+         "Cluster jobs by their failure correlation, keep one representative per cluster on PRs, "
+         "and offer an opt-in full run (a label) before merge.",
+         "Less CI time and cost per PR at nearly the same failure recall.", REF_CI),
+    Rule("bug-report-template", "Adopt a bug-report template", "bugfix_share",
+         lambda c: bool(c.f("bugfix_share") and c.f("bugfix_share").level >= 0.2
+                        and (c.fact("bugfix_title_only_share") or 0) >= 0.5),
+         lambda c: (f"{c.fact('bugfix_title_only_share') * 100:.0f}% of the merged bug fixes were "
+                    "recognisable only from their title: no bug label and no linked issue."),
+         "Add an issue template with steps to reproduce, expected and actual behaviour, versions "
+         "and logs; link fixes to their issue.",
+         "Bugs arrive reproducible, fixes are traceable, and triage is faster.", REF_CASE),
+    Rule("release-cadence", "Release more often", "deploy",
+         lambda c: bool((c.f("deploy") and c.f("deploy").level > 3 * 86400) or (
+             c.f("deploy_frequency") and c.f("deploy_frequency").band in ("Medium", "Low"))),
+         lambda c: " ".join(x.sentence for x in (c.f("deploy"), c.f("deploy_frequency")) if x),
+         "Automate the release from the default branch (tag on green, publish from CI) and cut "
+         "releases on a short fixed cadence or on every merge.",
+         "Merged work reaches users in hours instead of days; lead time for changes falls.",
+         REF_VELOCITY),
+    Rule("stale-pr-triage", "Triage stale pull requests", "first_response",
+         lambda c: (c.fact("stale_prs") or 0) >= 10 and (c.fact("stale_share") or 0) > 0.2,
+         lambda c: (f"{c.fact('stale_prs')} of {c.fact('open_prs')} open PRs "
+                    f"({c.fact('stale_share') * 100:.0f}%) were older than 30 days at the end of "
+                    "the window."),
+         "Run a weekly stale-PR review: close, adopt or ask for changes; label and auto-ping PRs "
+         "idle for two weeks.", "A shorter open tail and clearer priorities.", REF_CASE, 3),
+    Rule("revert-discipline", "Tighten revert discipline", "change_failure_rate",
+         lambda c: (c.fact("quick_reverts") or 0) >= 3,
+         lambda c: (f"{c.fact('quick_reverts')} PRs were reverted within 48 hours of their merge "
+                    f"in the window ({c.fact('reverts')} reverts in all)."),
+         "Write a short post-merge note for each revert (cause, missing test), and gate risky "
+         "areas behind pre-merge checks or feature flags.",
+         "Fewer quick reverts; failures are caught before merge.", REF_DORA),
+    Rule("off-hours-load", "Reduce off-hours work", "cycle_time",
+         lambda c: (c.fact("off_hours_share") or 0) > 0.3,
+         lambda c: (f"{c.fact('off_hours_share') * 100:.0f}% of PR openings and merges happened "
+                    f"on weekends or outside 08:00–19:00 (peak hour {c.fact('peak_hour')}:00)."),
+         "Look at who carries the off-hours load; spread on-call and review duty across time "
+         "zones; avoid merge windows that force late work.",
+         "A sustainable pace and fewer tired-hour mistakes.", REF_CODING, 3),
+    Rule("ml-data-test-practices", "Adopt data and model testing practices", "bugfix_share",
+         lambda c: (c.fact("ml_title_share") or 0) > 0.05 and bool(
+             c.f("bugfix_share") and c.f("bugfix_share").level >= 0.2),
+         lambda c: (f"{c.fact('ml_title_share') * 100:.0f}% of merged PR titles mention models, "
+                    f"training, tensors or GPUs; {c.f('bugfix_share').sentence}"),
+         "Version data and models, test data pipelines and numerical kernels with fixed seeds "
+         "and tolerances, and add small end-to-end training smoke tests to CI.",
+         "Fewer silent numerical regressions reach users.", REF_ML),
+    Rule("shorten-reviews", "Shorten review rounds", "review",
+         lambda c: bool(c.f("review") and (c.f("review").level > 2 * 86400
+                                           or c.f("review").trend == "worsening")),
+         lambda c: c.f("review").sentence,
+         "Agree on a review checklist, review within a day of each update, and prefer "
+         "synchronous review for PRs that pass two rounds.",
+         "Fewer, faster review rounds; shorter cycle time.", REF_DORA),
+    Rule("faster-recovery", "Speed up recovery", "time_to_restore",
+         lambda c: bool(c.f("time_to_restore") and c.f("time_to_restore").level > 86400),
+         lambda c: c.f("time_to_restore").sentence,
+         "Make reverting a one-click, pre-approved path and ship the revert with the next "
+         "automated release instead of waiting for the regular one.",
+         "Time to restore moves from days toward hours.", REF_DORA, 1),
+)
+BY_KEY = {r.key: r for r in RULES}
+
+
+def recommend(findings: list[Finding], subject: str, facts: dict) -> list[Recommendation]:
+    """Every rule whose trigger holds, most important first."""
+    ctx = Context({f.metric: f for f in findings if f.repo == subject}, facts)
+    out = []
+    for r in RULES:
+        try:
+            fired = r.trigger(ctx)
+        except (TypeError, AttributeError):  # a needed fact or finding is missing: stay silent
+            fired = False
+        if fired:
+            out.append(Recommendation(r.key, r.title, r.evidence(ctx), r.action, r.effect,
+                                      r.reference, r.metric, r.priority))
+    out.sort(key=lambda x: x.priority)
+    return out

@@ -1,0 +1,170 @@
+"""Markdown renderer: the whole case study for a wiki. Reads the ``CaseStudy`` only; untrusted
+text (PR titles, logins, labels) is escaped so it shows literally."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from . import metrics as M
+from .document import CaseStudy, PRRef
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def esc(text: str, limit: int = 300) -> str:
+    """Untrusted text as inert Markdown: HTML-escaped, specials backslashed, one line, capped."""
+    t = " ".join(str(text).split())
+    if len(t) > limit:
+        t = t[: limit - 1] + "…"
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(t, quote=True))
+
+
+def prose(text: str) -> str:
+    """Our own generated sentences: HTML-escaped only (they may quote repo names)."""
+    return html.escape(str(text), quote=False)
+
+
+def _safe_url(url: str) -> str:
+    return url if url.startswith(("https://", "http://")) and not re.search(r"[\s()<>]", url) \
+        else ""
+
+
+def pr_line(p: PRRef) -> str:
+    link = _safe_url(p.url)
+    ref = f"[#{p.number}]({link})" if link else f"#{p.number}"
+    return f"{ref} {esc(p.title)} by @{esc(p.author, 60)} — {esc(p.value_text)}"
+
+
+def section_titles(cs: CaseStudy) -> list[str]:
+    """The report's section titles, in order (shared with the HTML renderer and tests)."""
+    return ["Verdict", "Key figures", *[M.get(s).name for s in _metric_keys(cs)],
+            "Peers side by side", "Strengths", "Where it falls behind", "Recommendations",
+            "Notable pull requests", "Definitions", "Data completeness"]
+
+
+def _metric_keys(cs: CaseStudy) -> list[str]:
+    return [m.key for m in M.METRICS]
+
+
+def render_markdown(cs: CaseStudy) -> str:
+    out: list[str] = []
+    w = out.append
+    w(f"# Engineering case study: {esc(cs.subject)}")
+    w("")
+    if cs.synthetic:
+        w("> **Synthetic demo data** — generated repositories, not real ones.")
+        w("")
+    w(f"## {prose(cs.headline)}")
+    w("")
+    w(f"*{prose(cs.summary)}* Period {cs.period_from} to {cs.period_to}; latest window "
+      f"{cs.window[0]} to {cs.window[-1]}. Generated {cs.generated_at}.")
+    w("")
+    w("## Verdict")
+    w("")
+    w(prose(cs.verdict))
+    w("")
+    w("## Key figures")
+    w("")
+    w("| Metric | Level | n | Trend | DORA band | Rank |")
+    w("| --- | --- | ---: | --- | --- | --- |")
+    for m in M.METRICS:
+        f = cs.finding(m.key)
+        if f is None:
+            continue
+        if not f.visible:
+            w(f"| {m.name} | unavailable from this source | | | | |")
+            continue
+        rank = f"{f.rank} of {f.of}" if f.rank else ""
+        trend = "too few PRs" if f.too_few else f.trend
+        w(f"| {m.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
+    w("")
+    for m in M.METRICS:
+        f = cs.finding(m.key)
+        w(f"## {m.name}")
+        w("")
+        w(f"*{m.formula}.* {prose(f.sentence) if f else ''}")
+        w("")
+        if f is not None and not f.visible:
+            continue
+        w("| Period | " + " | ".join(esc(r) for r in cs.repos) + " |")
+        w("| --- |" + " ---: |" * len(cs.repos))
+        series = [cs.series_for(m.key, r) for r in cs.repos]
+        for j, pt in enumerate(series[0].points if series[0] else []):
+            cells = []
+            for s in series:
+                p = s.points[j]
+                cells.append(f"{M.format_value(m, p.value)} (n={p.n:,})" if p.n else "–")
+            w(f"| {pt.period} | " + " | ".join(cells) + " |")
+        w("")
+        if f and f.examples:
+            w("Examples: " + "; ".join(pr_line(p) for p in f.examples))
+            w("")
+    w("## Peers side by side")
+    w("")
+    w("| Metric | " + " | ".join(esc(r) for r in cs.repos) + " |")
+    w("| --- |" + " ---: |" * len(cs.repos))
+    for m in M.METRICS:
+        cells = []
+        for r in cs.repos:
+            f = cs.finding(m.key, r)
+            if f is None or not f.visible:
+                cells.append("unavailable")
+            else:
+                rank = f" (#{f.rank})" if f.rank else ""
+                cells.append(f"{f.level_text}{rank}")
+        w(f"| {m.name} | " + " | ".join(cells) + " |")
+    w("")
+    for title, items in (("Strengths", cs.strengths), ("Where it falls behind", cs.weaknesses)):
+        w(f"## {title}")
+        w("")
+        if not items:
+            w("Nothing stands out beyond the noise.")
+        for s in items:
+            w(f"- **{prose(s.title)}.** {prose(s.text)}")
+            for p in s.examples:
+                w(f"  - {pr_line(p)}")
+        w("")
+    w("## Recommendations")
+    w("")
+    if not cs.recommendations:
+        w("No rule in the catalogue fired on this data.")
+    for i, r in enumerate(cs.recommendations, 1):
+        w(f"{i}. **{prose(r.title)}** — {prose(r.action)}")
+        w(f"   - Evidence: {prose(r.evidence)}")
+        w(f"   - Expected effect: {prose(r.effect)}")
+        w(f"   - Reference: {prose(r.reference)}")
+    w("")
+    w("## Notable pull requests")
+    w("")
+    for kind, prs in cs.notable_prs.items():
+        w(f"**{esc(kind)}**")
+        w("")
+        for p in prs:
+            w(f"- {pr_line(p)}")
+        w("")
+    w("## Definitions")
+    w("")
+    for d in cs.definitions:
+        bands = f" DORA 2024 bands: {'; '.join(d.bands)}." if d.bands else ""
+        note = f" {d.band_note}" if d.band_note else ""
+        better = "lower" if d.direction == "lower" else "higher"
+        w(f"- **{d.name}** ({d.unit}; {better} is better): {d.formula}. {d.explanation}"
+          f"{bands}{note}")
+    w("")
+    w("## Data completeness")
+    w("")
+    for s in cs.sources:
+        can = ", ".join(s.can_see) or "none"
+        cannot = ", ".join(s.cannot_see) or "none"
+        w(f"- **{esc(s.repo)}**: source `{esc(s.source)}`, deployments from "
+          f"`{esc(s.deploy_source)}`; {s.prs:,} PRs ({s.merged:,} merged); sees {can}; "
+          f"cannot see {cannot}. " + " ".join(prose(n) for n in s.notes))
+    w("")
+    for c in cs.completeness:
+        exc = ", ".join(f"{k} {v}" for k, v in c.excluded.items() if v) or "none"
+        hits = ", ".join(f"{k} {v:,}" for k, v in c.rule_hits.items())
+        w(f"- **{esc(c.repo)}**: bots excluded {c.bots_excluded:,}; open drafts "
+          f"{c.drafts_open:,}; negative durations dropped: {exc}; bug-fix rule hits: {hits}.")
+    w("")
+    return "\n".join(out)

@@ -1,0 +1,173 @@
+"""The findings engine, verdicts, recommendation rules and the CaseStudy JSON round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from casestudy import metrics as M
+from casestudy.build import Options, ReportError, build_case_study
+from casestudy.document import CaseStudy, Finding
+from casestudy.model import PullRequest
+from casestudy.recommendations import RULES, recommend
+from casestudy.store import RepoInfo, Store
+
+
+@pytest.fixture(scope="module")
+def atlas(demo_store) -> CaseStudy:
+    return build_case_study(demo_store, Options("demo/atlas", ("demo/borealis", "demo/cirrus")))
+
+
+def test_finds_the_planted_slowdown(atlas):
+    # which metric slowed: first response has the largest episode of all metrics
+    episodes = {f.metric: f.episode for f in atlas.findings
+                if f.repo == "demo/atlas" and f.episode}
+    assert "first_response" in episodes
+    worst = max(episodes, key=lambda k: episodes[k]["ratio"])
+    assert worst == "first_response"
+    e = episodes["first_response"]
+    assert "2025-10" <= e["peak_period"] <= "2026-02"
+    assert e["ratio"] > 3 and e["recovered"]
+    assert "2025-0" in e["start_period"] or e["start_period"] <= "2025-10"
+
+
+def test_peer_ranks_and_bugfix_share(atlas):
+    for metric in ("cycle_time", "first_response", "review", "lead_time"):
+        bore = atlas.finding(metric, "demo/borealis")
+        assert bore.rank == 1, metric  # the planted faster peer
+        assert atlas.finding(metric).rank > 1
+    bug = atlas.finding("bugfix_share")
+    assert 0.28 < bug.level < 0.40 and bug.n > 1000
+    assert bug.rank == 2  # borealis has fewer bug fixes, cirrus more
+    assert any(r.rule == "automated-tests" for r in atlas.recommendations)
+
+
+def test_findings_carry_sizes_intervals_and_bands(atlas):
+    f = atlas.finding("lead_time")
+    assert f.n > 100 and f.ci_low <= f.level <= f.ci_high
+    assert f.band in ("Elite", "High", "Medium", "Low")
+    assert f.band == M.band_for(M.get("lead_time"), f.level).name
+    ttr = atlas.finding("time_to_restore")
+    assert ttr.too_few and ttr.rank is None and "too few PRs" in ttr.sentence
+    assert atlas.headline and atlas.headline != "Too little data for a verdict"
+    assert atlas.strengths and atlas.weaknesses
+    assert all(s.text for s in atlas.strengths + atlas.weaknesses)
+
+
+def test_notable_prs_and_examples_link_to_prs(atlas):
+    kinds = set(atlas.notable_prs)
+    assert {"Fastest merged", "Slowest merged", "Longest wait for a first response",
+            "Most discussed", "Largest", "Reverted"} <= kinds
+    fast, slow = atlas.notable_prs["Fastest merged"], atlas.notable_prs["Slowest merged"]
+    assert fast[0].value <= slow[-1].value
+    assert all(p.url.startswith("https://github.com/demo/atlas/pull/") for p in fast)
+
+
+def test_json_round_trip(atlas):
+    text = atlas.to_json()
+    back = CaseStudy.from_json(text)
+    assert back == atlas
+    assert back.to_json() == text
+
+
+def test_hostile_titles_pass_through_unchanged(tmp_path):
+    s = Store(tmp_path / "h.sqlite")
+    s.upsert_repo(RepoInfo("evil/repo", "import"))
+    hostile = ['<script>alert(1)</script>', '<img src="file:///etc/passwd">',
+               "x" * 10_000, "مرحبا 🚀 你好"]
+    prs = []
+    for i in range(200):
+        t = 1_700_000_000 + i * 7200
+        prs.append(PullRequest("evil/repo", i + 1, title=hostile[i % 4], author="<b>me</b>",
+                               created_at=t, ready_at=t, first_commit_at=t - 100,
+                               first_response_at=t + 50 + i, merged_at=t + 5000 + i * 10,
+                               url=f"https://github.com/evil/repo/pull/{i + 1}"))
+    s.write_batch("evil/repo", prs)
+    cs = build_case_study(s, Options("evil/repo"))
+    titles = {p.title for refs in cs.notable_prs.values() for p in refs}
+    assert titles <= set(hostile) and titles
+    assert CaseStudy.from_json(cs.to_json()) == cs
+
+
+def test_git_only_source_hides_review_metrics(tmp_path):
+    s = Store(tmp_path / "g.sqlite")
+    s.upsert_repo(RepoInfo("git/only", "git"))
+    s.write_batch("git/only", [PullRequest("git/only", i, title="fix: x", first_commit_at=
+                                           1_700_000_000 + i * 3600, merged_at=1_700_100_000
+                                           + i * 3600) for i in range(100)])
+    cs = build_case_study(s, Options("git/only"))
+    fr = cs.finding("first_response")
+    assert not fr.visible and "cannot be measured" in fr.sentence
+    assert not any(r.metric in ("first_response",) for r in cs.recommendations)
+    assert cs.sources[0].cannot_see == ["reviews", "deployments"]
+
+
+def test_bad_options(demo_store):
+    with pytest.raises(ReportError, match="YYYY-MM"):
+        build_case_study(demo_store, Options("demo/atlas", period_from="last spring"))
+    with pytest.raises(ReportError, match="twice"):
+        build_case_study(demo_store, Options("demo/atlas", ("demo/cirrus", "demo/cirrus")))
+
+
+# -- every recommendation rule: fires on its trigger, silent otherwise ------------------------
+
+def F(metric: str, level: float, **kw) -> Finding:
+    base = dict(metric=metric, repo="s/s", window=["2024-01"], n=500, level=level,
+                level_text=M.format_value(M.get(metric), level), sentence=f"{metric} sentence")
+    base.update(kw)
+    return Finding(**base)
+
+
+CALM = [F("first_response", 3600.0), F("review", 3600.0), F("cycle_time", 86400.0),
+        F("deploy", 3600.0), F("deploy_frequency", 10.0, band="Elite"),
+        F("change_failure_rate", 0.05), F("time_to_restore", 600.0),
+        F("bugfix_share", 0.1)]
+
+FIRING = {
+    "first-response-sla": ([F("first_response", 3 * 86400.0)], {}),
+    "first-responder-rotation": ([], {"waiting_over_week_share": 0.2, "waiting_over_week": 40}),
+    "review-load-balancing": ([], {"top3_response_share": 0.8, "responders": 20,
+                                   "responses": 900}),
+    "smaller-prs": ([], {"size_cycle_ratio": 3.0, "large_pr_lines": 900.0,
+                         "large_pr_cycle": 9e5, "small_pr_cycle": 3e5, "small_pr_lines": 10.0}),
+    "automated-tests": ([F("bugfix_share", 0.35)], {}),
+    "regression-tests": ([F("change_failure_rate", 0.3)], {}),
+    "ci-deduplication": ([], {"checks_per_pr": 40.0, "correlated_check_pairs": 12}),
+    "bug-report-template": ([F("bugfix_share", 0.22)], {"bugfix_title_only_share": 0.7}),
+    "release-cadence": ([F("deploy", 5 * 86400.0)], {}),
+    "stale-pr-triage": ([], {"stale_prs": 50, "open_prs": 80, "stale_share": 0.62}),
+    "revert-discipline": ([], {"quick_reverts": 5, "reverts": 7}),
+    "off-hours-load": ([], {"off_hours_share": 0.45, "peak_hour": 23}),
+    "ml-data-test-practices": ([F("bugfix_share", 0.22)], {"ml_title_share": 0.3}),
+    "shorten-reviews": ([F("review", 4 * 86400.0)], {}),
+    "faster-recovery": ([F("time_to_restore", 3 * 86400.0)], {}),
+}
+
+
+def _fired(findings, facts) -> set[str]:
+    by = {f.metric: f for f in CALM}
+    by.update({f.metric: f for f in findings})
+    return {r.rule for r in recommend(list(by.values()), "s/s", facts)}
+
+
+def test_catalogue_is_big_enough_and_covered():
+    assert len(RULES) >= 12
+    assert set(FIRING) == {r.key for r in RULES}
+
+
+@pytest.mark.parametrize("rule", sorted(FIRING))
+def test_rule_fires_on_trigger_and_not_otherwise(rule):
+    findings, facts = FIRING[rule]
+    assert rule in _fired(findings, facts)
+    assert rule not in _fired([], {})
+    recs = recommend(list({**{f.metric: f for f in CALM},
+                           **{f.metric: f for f in findings}}.values()), "s/s", facts)
+    r = next(x for x in recs if x.rule == rule)
+    assert r.evidence and r.action and r.effect and r.reference
+
+
+def test_rules_stay_silent_on_invisible_data():
+    hidden = [F("first_response", 9 * 86400.0, visible=False), F("review", 9e5, visible=False)]
+    fired = _fired(hidden, {})
+    assert not {"first-response-sla", "shorten-reviews"} & fired
+    few = [F("bugfix_share", 0.9, too_few=True)]
+    assert "automated-tests" not in _fired(few, {})
