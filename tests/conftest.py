@@ -55,3 +55,39 @@ def shared_file(*parts: str) -> Path:
 
 
 os.environ.setdefault("CASESTUDY_TEST", "1")
+
+
+HOSTILE_TITLES = [
+    "<script>alert('x')</script> steal cookies",
+    '<img src="file:///etc/passwd"> look',
+    '<link rel="attachment" href="file:///etc/passwd">',
+    "<style>body{background:url(file:///etc/passwd)}</style> css",
+    "javascript:alert(1) [link](javascript:alert(2)) | pipe | `code`",
+    "مرحبا بالعالم RTL \u202e reversed 🚀🔥 emoji 你好世界 CJK",
+    "W" * 10_000,
+]
+
+
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory) -> Path:
+    """A store whose PR titles, logins and labels are hostile."""
+    from casestudy.model import Deployment, PullRequest
+    from casestudy.store import RepoInfo
+
+    path = tmp_path_factory.mktemp("hostile") / "hostile.sqlite"
+    s = Store(path)
+    s.upsert_repo(RepoInfo("evil/repo", "import"))
+    prs = []
+    for i in range(300):
+        t = 1_700_000_000 + i * 3 * 3600
+        prs.append(PullRequest(
+            "evil/repo", i + 1, title=HOSTILE_TITLES[i % len(HOSTILE_TITLES)],
+            author='<b onmouseover="x">me</b>', created_at=t, ready_at=t,
+            first_commit_at=t - 500, first_response_at=t + 60 * (i % 50 + 1),
+            last_approval_at=t + 4000, merged_at=t + 5000 + i * 30, n_comments=i % 13,
+            labels=("<i>bug</i>",), additions=i * 3, deletions=i,
+            url=f"https://github.com/evil/repo/pull/{i + 1}" if i % 2 else "javascript:alert(1)"))
+    s.write_batch("evil/repo", prs, deployments=[
+        Deployment("evil/repo", f"d{k}", 1_700_000_000 + k * 86400, source="tags")
+        for k in range(40)])
+    return path

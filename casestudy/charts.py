@@ -1,0 +1,106 @@
+"""Altair chart specs drawn from a ``CaseStudy`` (the app shows them; reports inline them as SVG
+through vl-convert). Charts only draw the document's numbers: a unit change for the axis is all."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from . import metrics as M
+from .document import CaseStudy
+
+PALETTE = ["#2f6f9f", "#e07b39", "#5a9e4b", "#9c5bb5", "#c44e52", "#8c8c8c"]
+
+
+def _scale(m: M.Metric) -> tuple[float, str]:
+    """Divisor and axis title for a metric's values."""
+    if m.kind == "duration":
+        return 3600.0, f"{m.name} (hours)"
+    if m.unit == "share":
+        return 0.01, f"{m.name} (%)"
+    if m.unit == "per week":
+        return 1.0, f"{m.name} (per week)"
+    return 1.0, m.name
+
+
+def series_frame(cs: CaseStudy, metric: str, repos: list[str] | None = None) -> pd.DataFrame:
+    """Long table of one metric's series: period, repo, value (axis unit), n, interval, label."""
+    m = M.get(metric)
+    div, _ = _scale(m)
+    rows = []
+    for repo in repos or cs.repos:
+        s = cs.series_for(metric, repo)
+        if s is None:
+            continue
+        for p in s.points:
+            rows.append({
+                "period": p.period, "repo": repo, "n": p.n,
+                "value": None if p.value is None else p.value / div,
+                "low": None if p.ci_low is None else p.ci_low / div,
+                "high": None if p.ci_high is None else p.ci_high / div,
+                "label": M.format_value(m, p.value),
+            })
+    return pd.DataFrame(rows, columns=["period", "repo", "n", "value", "low", "high", "label"])
+
+
+def metric_chart(cs: CaseStudy, metric: str, width: int = 560, height: int = 200,
+                 repos: list[str] | None = None, print_mode: bool = False) -> alt.LayerChart:
+    """Trend of one metric per period for the subject and peers, with the subject's 95% interval.
+
+    ``print_mode`` draws a lighter chart for reports (no legend: the report prints one colour key;
+    a time axis with few ticks), which renders several times faster to SVG.
+    """
+    m = M.get(metric)
+    _, title = _scale(m)
+    df = series_frame(cs, metric, repos)
+    order = list(repos or cs.repos)
+    legend = None if print_mode else alt.Legend(orient="bottom")
+    color = alt.Color("repo:N", title=None, legend=legend,
+                      scale=alt.Scale(domain=order, range=PALETTE[:len(order)]))
+    if print_mode and cs.freq == "month":
+        x = alt.X("period:T", title=None, axis=alt.Axis(tickCount=8, format="%Y-%m", grid=False))
+    else:
+        x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    y = alt.Y("value:Q", title=title, axis=alt.Axis(tickCount=4),
+              scale=alt.Scale(zero=m.kind != "duration"))
+    base = alt.Chart(df).encode(x=x)
+    line = base.mark_line(point=not print_mode).encode(
+        y=y, color=color,
+        tooltip=[alt.Tooltip("repo:N"), alt.Tooltip("period:O"),
+                 alt.Tooltip("label:N", title=m.name), alt.Tooltip("n:Q", title="n")],
+    )
+    subject = df[df.repo == cs.subject].dropna(subset=["low", "high"])
+    band = alt.Chart(subject).mark_area(opacity=0.18, color=PALETTE[0]).encode(
+        x=x, y="low:Q", y2="high:Q")
+    return alt.layer(band, line).properties(width=width, height=height)
+
+
+def colour_key(cs: CaseStudy) -> list[tuple[str, str]]:
+    """(repo, colour) pairs matching the charts, for a printed key."""
+    return list(zip(cs.repos, PALETTE, strict=False))
+
+
+def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Chart:
+    """Median of each PR stage in the latest window, stacked per repository."""
+    rows = []
+    for repo in cs.repos:
+        for key in M.STAGES:
+            f = cs.finding(key, repo)
+            if f and f.visible and f.level is not None:
+                rows.append({"repo": repo, "stage": M.get(key).name, "hours": f.level / 3600,
+                             "label": f.level_text, "n": f.n})
+    df = pd.DataFrame(rows, columns=["repo", "stage", "hours", "label", "n"])
+    return alt.Chart(df).mark_bar().encode(
+        y=alt.Y("repo:N", title=None, sort=cs.repos),
+        x=alt.X("hours:Q", title="median hours per stage (latest window)", stack="zero"),
+        color=alt.Color("stage:N", sort=[M.get(k).name for k in M.STAGES],
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["repo:N", "stage:N", alt.Tooltip("label:N", title="median"), "n:Q"],
+    ).properties(width=width, height=height)
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to standalone SVG offline (vl-convert; no browser, no network)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_dict(), allowed_base_urls=[])
