@@ -34,7 +34,7 @@ test: test-deps
 	$(BIN)/python -m pytest -q
 
 lint: deps
-	$(BIN)/ruff check casestudy pages tests bench app.py
+	$(BIN)/ruff check casestudy app_pages tests bench app.py
 
 bench: deps
 	$(BIN)/python bench/core.py

@@ -1,10 +1,25 @@
-"""Streamlit entry point: ``streamlit run app.py``. Pages live in ``pages/``."""
+"""Streamlit entry point: ``streamlit run app.py``. The sidebar (shared by every page) sets the
+view; pages in ``app_pages/`` read it and lay out the case study.
+
+The pages folder is not called ``pages/``: Streamlit treats a ``pages/`` directory as a legacy
+multipage app until ``st.navigation`` has run once, so the first request would render the old
+page list (seen in ``streamlit/runtime/pages_manager.py`` and in AppTest reruns)."""
 
 import streamlit as st
+
+from casestudy.appsidebar import view_from_sidebar
 
 st.set_page_config(page_title="casestudy", page_icon="📊", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("app_pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("app_pages/metrics.py", title="Metrics", icon="📈"),
+    st.Page("app_pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("app_pages/pull_requests.py", title="Pull requests", icon="🔎"),
+    st.Page("app_pages/recommendations.py", title="Recommendations", icon="💡"),
+    st.Page("app_pages/data.py", title="Data", icon="🗄️"),
+    st.Page("app_pages/export.py", title="Export", icon="📄"),
 ]
-st.navigation(pages).run()
+nav = st.navigation(pages)
+st.session_state["view"] = view_from_sidebar()
+nav.run()

@@ -1,4 +1,6 @@
-"""Data access for the Streamlit app: the store (demo-filled on first use) and cached reads."""
+"""Data access for the Streamlit app: the store (demo-filled on first use), cached case studies
+and arrays. Cache keys carry the store path, its data version and the viewer's account hash
+(never a token), so one user's private data is never served to another."""
 
 from __future__ import annotations
 
@@ -6,8 +8,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from .build import Options, build_case_study
 from .config import default_db_path
 from .demo import build_demo
+from .document import CaseStudy
+from .model import PRArrays
 from .store import Store
 
 
@@ -25,16 +30,43 @@ def get_store() -> Store:
     return _open_store(str(default_db_path()))
 
 
+def account() -> str:
+    """This session's account hash ('' without a token)."""
+    return st.session_state.get("account_key", "")
+
+
 def _day(ts: int | None) -> str:
     return "" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
 
 
-@st.cache_data(show_spinner=False, ttl=60)
-def store_summary(path: str) -> list[dict]:
-    """One row per repository: PR counts and date range."""
+@st.cache_data(show_spinner=False, ttl=300)
+def store_summary(path: str, account_key: str, version: tuple[int, int]) -> list[dict]:
+    """One row per repository this viewer may see: PR counts and date range."""
     return [
         {"repository": s.repo, "synthetic": s.synthetic, "source": s.source, "PRs": s.prs,
          "merged": s.merged, "from": _day(s.first_at), "to": _day(s.last_at),
-         "deployments": s.deployments, "deployment source": s.deploy_source}
-        for s in Store(path).summary()
+         "deployments": s.deployments, "deployment source": s.deploy_source,
+         "last sync": _day(s.last_sync_at), "API requests": s.last_sync_requests,
+         "GraphQL points": s.last_sync_points}
+        for s in Store(path).summary(visible_to=account_key)
     ]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def months(path: str, account_key: str, version: tuple[int, int]) -> list[str]:
+    """Months (YYYY-MM) with merged PRs in any visible repo."""
+    store = get_store()
+    return store.merged_months(store.repos(visible_to=account_key))
+
+
+@st.cache_data(show_spinner="Computing the case study…", max_entries=32)
+def case_study(path: str, account_key: str, version: tuple[int, int], subject: str,
+               peers: tuple[str, ...], start: str, end: str, freq: str, tz: str, bots: str,
+               bh: bool) -> CaseStudy:
+    return build_case_study(get_store(), Options(
+        subject, peers, start or None, end or None, freq, tz, bots, (9, 17) if bh else None))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def arrays(path: str, account_key: str, version: tuple[int, int], repo: str) -> PRArrays:
+    return get_store().load_arrays([repo])

@@ -88,6 +88,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (repo, pr, sha, name)
     );
     """,
+    # 4: repositories synced with a token belong to that account (hash), '' = public
+    """
+    ALTER TABLE repos ADD COLUMN account_key TEXT NOT NULL DEFAULT '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -104,6 +108,7 @@ class RepoInfo:
     default_branch: str = ""
     deploy_source: str = ""
     host: str = ""
+    account_key: str = ""  # hash of the account that synced a private repo; "" = public
 
 
 @dataclass
@@ -188,12 +193,12 @@ class Store:
         with self.conn:
             self.conn.execute(
                 "INSERT INTO repos (repo, source, synthetic, default_branch, deploy_source, host, "
-                "added_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(repo) DO UPDATE SET "
+                "account_key, added_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(repo) DO UPDATE SET "
                 "source=excluded.source, synthetic=excluded.synthetic, "
                 "default_branch=excluded.default_branch, deploy_source=excluded.deploy_source, "
-                "host=excluded.host",
+                "host=excluded.host, account_key=excluded.account_key",
                 (info.repo, info.source, int(info.synthetic), info.default_branch,
-                 info.deploy_source, info.host, int(time.time())),
+                 info.deploy_source, info.host, info.account_key, int(time.time())),
             )
 
     def write_batch(
@@ -290,22 +295,33 @@ class Store:
             )
 
     # -- reads ------------------------------------------------------------------------------
-    def repos(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT repo FROM repos ORDER BY repo")]
+    def repos(self, visible_to: str | None = None) -> list[str]:
+        """All repos, or (with ``visible_to``) public ones plus those of that account key."""
+        if visible_to is None:
+            return [r[0] for r in self.conn.execute("SELECT repo FROM repos ORDER BY repo")]
+        return [r[0] for r in self.conn.execute(
+            "SELECT repo FROM repos WHERE account_key='' OR account_key=? ORDER BY repo",
+            (visible_to,))]
+
+    def data_version(self) -> tuple[int, int]:
+        """Changes whenever PRs or syncs change: (PR count, last sync run id)."""
+        n = self.conn.execute("SELECT count(*) FROM pull_requests").fetchone()[0]
+        last = self.conn.execute("SELECT coalesce(max(id), 0) FROM sync_runs").fetchone()[0]
+        return int(n), int(last)
 
     def repo_info(self, repo: str) -> RepoInfo:
         row = self.conn.execute(
-            "SELECT repo, source, synthetic, default_branch, deploy_source, host FROM repos "
-            "WHERE repo=?", (repo,)
+            "SELECT repo, source, synthetic, default_branch, deploy_source, host, account_key "
+            "FROM repos WHERE repo=?", (repo,)
         ).fetchone()
         if row is None:
             known = ", ".join(self.repos()) or "none"
             raise StoreError(f"repository {repo!r} is not in the store (it holds: {known})")
-        return RepoInfo(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
+        return RepoInfo(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
 
-    def summary(self) -> list[RepoSummary]:
+    def summary(self, visible_to: str | None = None) -> list[RepoSummary]:
         out = []
-        for repo in self.repos():
+        for repo in self.repos(visible_to):
             info = self.repo_info(repo)
             prs, merged, first, last = self.conn.execute(
                 "SELECT count(*), count(merged_at), min(coalesce(created_at, merged_at)), "
@@ -357,6 +373,15 @@ class Store:
                 "WHERE repo=? ORDER BY opened_at, id", (repo,)
             )
         ]
+
+    def merged_months(self, repos: Sequence[str]) -> list[str]:
+        """Months (YYYY-MM, UTC) in which any of ``repos`` merged a PR."""
+        if not repos:
+            return []
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT strftime('%Y-%m', merged_at, 'unixepoch') FROM pull_requests "
+            f"WHERE merged_at IS NOT NULL AND repo IN ({','.join('?' * len(repos))}) ORDER BY 1",
+            list(repos))]
 
     def titles(self, repo: str, lo: int, hi: int) -> list[str]:
         """Titles of PRs merged in [lo, hi)."""

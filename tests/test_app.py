@@ -1,15 +1,83 @@
-"""The Streamlit app through AppTest: every page renders on the demo store."""
+"""The Streamlit app through AppTest: every page renders on the demo store, widgets change what
+is shown, the URL round-trips, and bad input shows an error instead of a traceback."""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
+PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "data", "export"]
 
-def test_overview_lists_demo_repos(app_env):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+def app(params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def test_overview_opens_on_demo_data(app_env):
+    at = app().run()
     assert not at.exception
-    frame = at.dataframe[0].value
-    assert set(frame["repository"]) == {"demo/atlas", "demo/borealis", "demo/cirrus"}
     assert any("synthetic demo data" in i.value for i in at.info)
+    assert at.title[0].value == "demo/atlas"
+    assert len(at.metric) >= 10
+    assert at.query_params["repo"] == "demo/atlas"
+    assert at.query_params["peers"] == "demo/borealis,demo/cirrus"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(app_env, page):
+    at = app().run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    assert not at.error
+
+
+def test_url_reproduces_the_view(app_env):
+    params = {"repo": "demo/cirrus", "peers": "demo/atlas", "start": "2025-01",
+              "end": "2025-06", "metric": "first_response"}
+    at = app(params).run()
+    assert not at.exception
+    assert at.title[0].value == "demo/cirrus"
+    assert at.sidebar.selectbox(key="w_repo").value == "demo/cirrus"
+    assert at.sidebar.selectbox(key="w_start").value == "2025-01"
+    assert at.sidebar.multiselect[0].value == ["demo/atlas"]
+    assert "2025-01 to 2025-06" in at.caption[0].value
+    at.switch_page("app_pages/metrics.py").run()
+    assert at.selectbox(key="w_metric").value == "first_response"
+    qp = {k: at.query_params[k] for k in at.query_params}
+    assert qp["repo"] == "demo/cirrus" and qp["start"] == "2025-01" and qp["metric"] == \
+        "first_response"
+
+
+def test_widgets_change_what_is_shown(app_env):
+    at = app().run()
+    at.sidebar.selectbox(key="w_repo").set_value("demo/borealis").run()
+    assert at.title[0].value == "demo/borealis"
+    assert at.query_params["repo"] == "demo/borealis"
+    at.switch_page("app_pages/metrics.py").run()
+    at.selectbox(key="w_metric").set_value("bugfix_share").run()
+    assert "Bug-fix share" in at.markdown[0].value
+    assert at.query_params["metric"] == "bugfix_share"
+
+
+def test_bad_input_shows_errors_not_tracebacks(app_env):
+    at = app({"repo": "no/such", "tz": "Mars/Olympus", "metric": "nonsense",
+              "start": "1999-01"}).run()
+    assert not at.exception
+    assert at.title[0].value == "demo/atlas"  # unknown repo falls back to the default
+    assert any("time zone" in e.value for e in at.sidebar.error)
+
+
+def test_drilldown_lists_prs_with_links(app_env):
+    at = app({"month": "2026-10", "stage": "first_response"}).run()
+    at.switch_page("app_pages/pull_requests.py").run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert len(df) > 100
+    assert df["link"].str.startswith("https://github.com/demo/atlas/pull/").all()
+    col = "First response time (h)"
+    assert df[col].dropna().is_monotonic_decreasing

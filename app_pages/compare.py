@@ -1,0 +1,34 @@
+"""Compare: subject and peers side by side over the same months, with ranks."""
+
+import pandas as pd
+import streamlit as st
+
+from casestudy import charts
+from casestudy import metrics as M
+from casestudy.appui import banner, current_case_study
+
+view = st.session_state["view"]
+cs = current_case_study(view)
+if cs is not None:
+    banner(cs)
+    st.title("Compare")
+    if not cs.peers:
+        st.info("Choose peers in the sidebar to compare.")
+    rows = []
+    for m in M.METRICS:
+        row = {"metric": m.name, "better": "lower" if m.lower_is_better else "higher"}
+        for repo in cs.repos:
+            f = cs.finding(m.key, repo)
+            if f is None or not f.visible:
+                row[repo] = "unavailable"
+            elif f.too_few:
+                row[repo] = f"{f.level_text} (too few)"
+            else:
+                row[repo] = f.level_text + (f" · #{f.rank}" if f.rank else "")
+        rows.append(row)
+    st.caption(f"Latest window {cs.window[0]} to {cs.window[-1]}; #1 is best.")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    key = view.metric if view.metric in M.BY_KEY else "cycle_time"
+    st.markdown(f"#### {M.get(key).name} over time (choose the metric on the Metrics page)")
+    st.altair_chart(charts.metric_chart(cs, key), width="stretch")
+    st.altair_chart(charts.stages_chart(cs), width="stretch")

@@ -1,0 +1,28 @@
+"""Export: the current view as PDF, HTML, Markdown or JSON (built on demand)."""
+
+import streamlit as st
+
+from casestudy.appui import banner, current_case_study
+from casestudy.render import render
+
+view = st.session_state["view"]
+cs = current_case_study(view)
+if cs is not None:
+    banner(cs)
+    st.title("Export")
+    st.write(f"The case study of **{cs.subject}** for {cs.period_from} to {cs.period_to}"
+             f"{' against ' + ', '.join(cs.peers) if cs.peers else ''}, as on screen.")
+    paper = st.radio("Paper", ["A4", "Letter"], horizontal=True)
+    stem = f"casestudy-{cs.subject.replace('/', '-')}-{cs.period_to}"
+    cols = st.columns(4)
+    cols[0].download_button("⬇️ PDF", data=lambda: render(cs, "pdf", paper=paper),
+                            file_name=f"{stem}.pdf", mime="application/pdf",
+                            on_click="ignore", key="dl_pdf")
+    cols[1].download_button("⬇️ HTML", data=lambda: render(cs, "html", paper=paper),
+                            file_name=f"{stem}.html", mime="text/html", on_click="ignore",
+                            key="dl_html")
+    cols[2].download_button("⬇️ Markdown", data=render(cs, "md"), file_name=f"{stem}.md",
+                            mime="text/markdown", on_click="ignore", key="dl_md")
+    cols[3].download_button("⬇️ JSON", data=cs.to_json(), file_name=f"{stem}.json",
+                            mime="application/json", on_click="ignore", key="dl_json")
+    st.caption("PDF and HTML are rendered when you click (a few seconds for the PDF).")

@@ -1,0 +1,42 @@
+"""Metrics: the trend of one metric per period with n and intervals, subject and peers."""
+
+import pandas as pd
+import streamlit as st
+
+from casestudy import charts
+from casestudy import metrics as M
+from casestudy.appsidebar import sync_url
+from casestudy.appui import banner, current_case_study
+
+view = st.session_state["view"]
+cs = current_case_study(view)
+if cs is not None:
+    banner(cs)
+    keys = [m.key for m in M.METRICS]
+    st.session_state.setdefault("w_metric", view.metric)
+    key = st.selectbox("Metric", keys, key="w_metric", format_func=lambda k: M.get(k).name)
+    view.metric = key
+    sync_url(view)
+    m = M.get(key)
+    f = cs.finding(key)
+    st.markdown(f"**{m.name}** — *{m.formula}*. {m.explanation}")
+    if f is not None and not f.visible:
+        st.warning(f.sentence)
+    else:
+        st.write(f.sentence if f else "")
+        st.altair_chart(charts.metric_chart(cs, key), width="stretch")
+        rows = []
+        for repo in cs.repos:
+            s = cs.series_for(key, repo)
+            for p in s.points:
+                rows.append({"repository": repo, "period": p.period, "n": p.n,
+                             m.name: M.format_value(m, p.value),
+                             "95% CI": (f"{M.format_value(m, p.ci_low)}–"
+                                        f"{M.format_value(m, p.ci_high)}")
+                             if p.ci_low is not None else "",
+                             "p75": M.format_value(m, p.p75) if p.p75 is not None else "",
+                             "p90": M.format_value(m, p.p90) if p.p90 is not None else ""})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        excluded = cs.series_for(key).excluded
+        if excluded:
+            st.caption(f"{excluded:,} negative durations (clock skew) were left out.")

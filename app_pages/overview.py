@@ -1,0 +1,37 @@
+"""Overview: headline, verdict, key figures with DORA bands and month-over-month change."""
+
+import streamlit as st
+
+from casestudy import charts
+from casestudy import metrics as M
+from casestudy.appui import banner, current_case_study
+
+view = st.session_state["view"]
+cs = current_case_study(view)
+if cs is not None:
+    banner(cs)
+    st.title(cs.subject)
+    st.subheader(cs.headline)
+    st.caption(f"{cs.period_from} to {cs.period_to} · latest window {cs.window[0]} to "
+               f"{cs.window[-1]} · peers: {', '.join(cs.peers) or 'none'}")
+    st.write(cs.verdict)
+    cols = st.columns(4)
+    shown = [m for m in M.METRICS if (f := cs.finding(m.key)) and f.visible]
+    for i, m in enumerate(shown):
+        f = cs.finding(m.key)
+        s = cs.series_for(m.key)
+        pts = [p for p in s.points if p.value is not None] if s else []
+        delta = None
+        if len(pts) >= 2 and pts[-2].value:
+            delta = f"{(pts[-1].value / pts[-2].value - 1) * 100:+.0f}% vs previous"
+        label = m.name + (f" · {f.band}" if f.band else "")
+        cols[i % 4].metric(label, f.level_text, delta,
+                           delta_color="inverse" if m.lower_is_better else "normal",
+                           help=f"{m.formula}. n = {f.n:,}. {f.trend}.")
+    st.markdown("#### Where the time goes (median per stage, latest window)")
+    st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
+    with st.expander("Summary and data sources"):
+        st.write(cs.summary)
+        for src in cs.sources:
+            st.markdown(f"**{src.repo}** — source `{src.source}`, deployments from "
+                        f"`{src.deploy_source}`. " + " ".join(src.notes))

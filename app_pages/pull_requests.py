@@ -1,0 +1,37 @@
+"""Pull requests: the PRs behind a metric in one period, sortable, with links to GitHub."""
+
+import streamlit as st
+
+from casestudy import metrics as M
+from casestudy.appdata import account, arrays, get_store
+from casestudy.appsidebar import sync_url
+from casestudy.appui import banner, current_case_study, link_column
+from casestudy.drilldown import STAGE_KEYS, pr_rows
+
+view = st.session_state["view"]
+cs = current_case_study(view)
+if cs is not None:
+    banner(cs)
+    st.title("Pull requests")
+    periods = [p.period for p in cs.series_for("throughput").points]
+    c1, c2 = st.columns(2)
+    st.session_state.setdefault("w_month", view.month if view.month in periods else periods[-1])
+    if st.session_state["w_month"] not in periods:
+        st.session_state["w_month"] = periods[-1]
+    view.month = c1.selectbox("Period", periods, key="w_month")
+    st.session_state.setdefault("w_stage", view.stage if view.stage in STAGE_KEYS
+                                else "cycle_time")
+    view.stage = c2.selectbox("Metric", STAGE_KEYS, key="w_stage",
+                              format_func=lambda k: M.get(k).name)
+    sync_url(view)
+    store = get_store()
+    a = arrays(str(store.path), account(), store.data_version(), cs.subject)
+    df = pr_rows(store, a, view.stage, view.month, cs.freq, cs.tz, view.bots)
+    if df.empty:
+        st.info("No PRs completed this metric in that period.")
+    else:
+        st.caption(f"{len(df):,} PRs whose {M.get(view.stage).name.lower()} ended in "
+                   f"{view.month}, slowest first. Click a column header to sort.")
+        st.dataframe(df, hide_index=True, width="stretch",
+                     column_config={"link": link_column(), "title": st.column_config.TextColumn(
+                         "title", width="large")})

@@ -1,0 +1,29 @@
+"""Recommendations: what to do, with the evidence from this repository's numbers."""
+
+import streamlit as st
+
+from casestudy.appui import banner, current_case_study
+
+view = st.session_state["view"]
+cs = current_case_study(view)
+if cs is not None:
+    banner(cs)
+    st.title("Recommendations")
+    if not cs.recommendations:
+        st.success("No rule in the catalogue fired on this data.")
+    for r in cs.recommendations:
+        icon = {1: "🔴", 2: "🟠", 3: "🟡"}.get(r.priority, "🟠")
+        with st.expander(f"{icon} {r.title}", expanded=r.priority == 1):
+            st.markdown(f"**Evidence.** {r.evidence}")
+            st.markdown(f"**Action.** {r.action}")
+            st.markdown(f"**Expected effect.** {r.effect}")
+            st.caption(f"Reference: {r.reference}")
+    cols = st.columns(2)
+    with cols[0]:
+        st.subheader("Strengths")
+        for s in cs.strengths:
+            st.markdown(f"**{s.title}.** {s.text}")
+    with cols[1]:
+        st.subheader("Where it falls behind")
+        for s in cs.weaknesses:
+            st.markdown(f"**{s.title}.** {s.text}")

@@ -1,0 +1,87 @@
+"""The sidebar shared by every page: choose repos, period and options; keeps ``st.query_params``
+equal to the view so the URL always reproduces what is on screen."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .appdata import account, get_store, months
+from .appstate import BOTS, FREQS, View
+from .periods import PeriodError, make_calendar
+
+
+def _init(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def view_from_sidebar() -> View:
+    """Read the view from the URL (first load) and the sidebar widgets; write it back to the
+    URL. Page-specific fields (metric, month, stage) pass through untouched."""
+    store = get_store()
+    acct = account()
+    version = store.data_version()
+    repos = store.repos(visible_to=acct)
+    all_months = months(str(store.path), acct, version)
+    params = {k: st.query_params.get(k) for k in st.query_params}
+    if not params and "view_params" in st.session_state:
+        params = dict(st.session_state["view_params"])  # page switch dropped the URL: restore
+    view = View.from_params(params, repos, all_months)
+    _init("w_repo", view.repo)
+    _init("w_peers", view.peers)
+    default_end = all_months[-1] if all_months else ""
+    default_start = all_months[max(0, len(all_months) - 24)] if all_months else ""
+    _init("w_start", view.start or default_start)
+    _init("w_end", view.end or default_end)
+    _init("w_freq", view.freq)
+    _init("w_tz", view.tz)
+    _init("w_bots", view.bots)
+    _init("w_bh", view.bh)
+    with st.sidebar:
+        st.markdown("### 📊 casestudy")
+        if not repos:
+            st.warning("The store holds no repositories: add one on the Data page.")
+            return view
+        if st.session_state["w_repo"] not in repos:
+            st.session_state["w_repo"] = repos[0]
+        view.repo = st.selectbox("Repository", repos, key="w_repo")
+        st.session_state["w_peers"] = [p for p in st.session_state["w_peers"]
+                                       if p in repos and p != view.repo]
+        view.peers = st.multiselect("Peers", [r for r in repos if r != view.repo],
+                                    key="w_peers")
+        if all_months:
+            for key, fallback in (("w_start", default_start), ("w_end", default_end)):
+                if st.session_state[key] not in all_months:
+                    st.session_state[key] = fallback
+            c1, c2 = st.columns(2)
+            view.start = c1.selectbox("From", all_months, key="w_start")
+            view.end = c2.selectbox("To", all_months, key="w_end")
+            if view.start > view.end:
+                st.warning("‘From’ is after ‘To’: the two were swapped.")
+                view.start, view.end = view.end, view.start
+        view.freq = st.radio("Periods", FREQS, key="w_freq", horizontal=True,
+                             format_func=lambda f: {"month": "months", "week": "ISO weeks"}[f])
+        tz = st.text_input("Time zone", key="w_tz", help="IANA name, e.g. Europe/Berlin")
+        try:
+            make_calendar(0, 0, "month", tz)
+            view.tz = tz
+        except PeriodError as exc:
+            st.error(str(exc) + " — using UTC")
+            view.tz = "UTC"
+        view.bots = st.radio("Bots", BOTS, key="w_bots", horizontal=True,
+                             format_func=lambda b: {"exclude": "excluded", "include": "included",
+                                                    "only": "only bots"}[b])
+        view.bh = st.toggle("Business hours only (Mon–Fri 09–17)", key="w_bh")
+        if any(r.startswith("demo/") for r in [view.repo, *view.peers]):
+            st.caption("Synthetic demo data.")
+    sync_url(view)
+    return view
+
+
+def sync_url(view: View) -> None:
+    """Make the URL equal to the view (and remember it for page switches)."""
+    params = view.to_params()
+    st.session_state["view_params"] = params
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != params:
+        st.query_params.from_dict(params)

@@ -1,0 +1,37 @@
+"""Small building blocks the app's pages share: the current case study, banners, errors."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .appdata import account, case_study, get_store
+from .appstate import View
+from .build import ReportError
+from .document import CaseStudy
+from .periods import PeriodError
+from .store import StoreError
+
+
+def current_case_study(view: View) -> CaseStudy | None:
+    """The case study for the view, or None after showing a readable error."""
+    if not view.repo:
+        st.info("No repository selected.")
+        return None
+    store = get_store()
+    try:
+        return case_study(str(store.path), account(), store.data_version(), view.repo,
+                          tuple(view.peers), view.start, view.end, view.freq, view.tz,
+                          view.bots, view.bh)
+    except (ReportError, PeriodError, StoreError, ValueError) as exc:
+        st.error(f"Cannot build the case study: {exc}")
+        return None
+
+
+def banner(cs: CaseStudy) -> None:
+    if cs.synthetic:
+        st.info("You are looking at **synthetic demo data**: generated repositories, not real "
+                "ones.", icon="🧪")
+
+
+def link_column(label: str = "PR") -> st.column_config.LinkColumn:
+    return st.column_config.LinkColumn(label, display_text=r"https://.*/pull/(\d+)")

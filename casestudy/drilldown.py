@@ -1,0 +1,48 @@
+"""Drill-down: the PRs behind one metric in one period, with every stage's duration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import core
+from . import metrics as M
+from .model import PRArrays
+from .periods import make_calendar
+from .store import Store
+
+STAGE_KEYS = ("cycle_time", "lead_time", *M.STAGES)
+
+
+def pr_rows(store: Store, a: PRArrays, metric: str, period: str, freq: str = "month",
+            tz: str = "UTC", bots: str = "exclude", limit: int = 1000) -> pd.DataFrame:
+    """PRs of ``a.repos[0]`` whose ``metric`` completed in ``period``: durations in hours, size,
+    author, title and link, slowest first (at most ``limit`` rows)."""
+    m = M.get(metric)
+    if m.kind != "duration" or m.key == "time_to_restore":
+        m = M.get("cycle_time")
+    end = a.times[m.end]
+    sel_any = (a.repo_idx == 0) & core.population_mask(a, bots) & (end >= 0)
+    if not sel_any.any():
+        return pd.DataFrame()
+    cal = make_calendar(int(end[sel_any].min()), int(end[sel_any].max()), freq, tz)
+    if period not in cal.labels:
+        return pd.DataFrame()
+    rows = np.flatnonzero(sel_any & (cal.period_of(end) == cal.index(period)))
+    data: dict[str, np.ndarray] = {"number": a.number[rows]}
+    for key in STAGE_KEYS:
+        s, e = core.duration_columns(a, M.get(key))
+        d = (e[rows] - s[rows]).astype(float)
+        d[(s[rows] < 0) | (e[rows] < 0) | (d < 0)] = np.nan
+        data[M.get(key).name + " (h)"] = np.round(d / 3600, 2)
+    data["lines changed"] = (a.additions + a.deletions)[rows]
+    data["comments"] = a.n_comments[rows]
+    df = pd.DataFrame(data)
+    sort_col = m.name + " (h)"
+    df = df.sort_values(sort_col, ascending=False, na_position="last").head(limit)
+    prs = {p.number: p for p in store.pull_requests(a.repos[0], df["number"].tolist())}
+    df.insert(1, "title", [prs[n].title if n in prs else "" for n in df["number"]])
+    df.insert(2, "author", [prs[n].author if n in prs else "" for n in df["number"]])
+    df.insert(3, "bug fix", a.is_bugfix[rows][df.index.to_numpy()] if len(df) else [])
+    df["link"] = [prs[n].url if n in prs else "" for n in df["number"]]
+    return df.reset_index(drop=True)

@@ -1,0 +1,136 @@
+"""The app in a real headless Chromium (Debian chromium driven by Python playwright) against
+``streamlit run`` on a free port: pages, period change, URL reload, PDF download, screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CAPTION = '[data-testid="stMain"] [data-testid="stCaptionContainer"]'
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    port = free_port()
+    env = {**os.environ, "CASESTUDY_DB": str(demo_db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def wait_ready(page) -> None:
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(300)
+
+
+def test_pages_period_url_and_pdf(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(server, timeout=60_000)
+    wait_ready(page)
+    page.get_by_text("synthetic demo data").first.wait_for(timeout=60_000)
+    assert page.locator("h1").first.inner_text().strip() == "demo/atlas"
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(12, timeout=60_000)
+    page.locator(".vega-embed").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    assert "repo=demo%2Fatlas" in page.url or "repo=demo/atlas" in page.url
+
+    # switch pages through the navigation; the URL keeps the view
+    for title, slug in (("Metrics", "metrics"), ("Compare", "compare"),
+                        ("Pull requests", "pull_requests"), ("Recommendations",
+                                                             "recommendations"),
+                        ("Data", "data"), ("Export", "export")):
+        page.get_by_role("link", name=title).first.click()
+        wait_ready(page)
+        page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
+        if slug != "data":
+            assert "repo=demo" in page.url, (slug, page.url)
+        assert not page.locator('[data-testid="stException"]').count(), slug
+
+    # change the period: From = 2025-01
+    page.get_by_role("link", name="Overview").first.click()
+    wait_ready(page)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="From")
+    box.click()
+    page.get_by_role("option", name="2025-01", exact=True).click()
+    wait_ready(page)
+    page.wait_for_function("() => location.search.includes('start=2025-01')", timeout=30_000)
+    shared = page.url
+    expect(page.locator(CAPTION).first).to_contain_text("2025-01 to", timeout=60_000)
+
+    # another person opens the copied URL and sees the same view
+    other = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    other.goto(shared, timeout=60_000)
+    wait_ready(other)
+    expect(other.locator(CAPTION).first).to_contain_text("2025-01 to", timeout=60_000)
+    other.context.close()
+
+    # download the PDF of the current view
+    page.get_by_role("link", name="Export").first.click()
+    wait_ready(page)
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="PDF").click()
+    target = tmp_path / "view.pdf"
+    dl.value.save_as(target)
+    assert target.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True,
+                              text=True).stdout
+        assert "demo/atlas" in text and "2025-01" in text
+    ctx.close()
