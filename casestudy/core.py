@@ -120,6 +120,142 @@ def _pct_plain(sorted_vals, q):
     return r
 
 
+@njit(cache=True, inline="always")
+def _dur(start, fallback, end, i):
+    a = start[i]
+    if a < 0:
+        a = fallback[i]
+    if a < 0 or end[i] < 0:
+        return -1, False
+    d = end[i] - a
+    return d, d < 0
+
+
+@njit(cache=True, parallel=True)
+def bucket_by_group(start, fallback, end, group, n_groups):
+    """Counting sort of valid durations ``end - (start or fallback)`` into per-group runs.
+
+    Returns (values, bounds, negatives): group g's durations are values[bounds[g]:bounds[g+1]]
+    (unordered); negatives counts durations < 0 (clock skew), which are left out. Chunks of the
+    input are counted and scattered in parallel.
+    """
+    n = start.size
+    n_chunks = max(1, min(64, n // 65536))
+    size = (n + n_chunks - 1) // n_chunks
+    counts = np.zeros((n_chunks, n_groups), dtype=np.int64)
+    negs = np.zeros((n_chunks, n_groups), dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            g = group[i]
+            if g < 0:
+                continue
+            d, neg = _dur(start, fallback, end, i)
+            if neg:
+                negs[c, g] += 1
+            elif d >= 0:
+                counts[c, g] += 1
+    bounds = np.zeros(n_groups + 1, dtype=np.int64)
+    pos = np.empty((n_chunks, n_groups), dtype=np.int64)
+    acc = 0
+    for g in range(n_groups):
+        bounds[g] = acc
+        for c in range(n_chunks):
+            pos[c, g] = acc
+            acc += counts[c, g]
+    bounds[n_groups] = acc
+    values = np.empty(acc, dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            g = group[i]
+            if g < 0:
+                continue
+            d, neg = _dur(start, fallback, end, i)
+            if d >= 0 and not neg:
+                values[pos[c, g]] = d
+                pos[c, g] += 1
+    return values, bounds, negs.sum(axis=0)
+
+
+@njit(cache=True, inline="always")
+def _select(a, lo, hi, k):
+    """Reorder a[lo:hi] so a[k] is its k-th smallest, smaller before, larger after."""
+    hi -= 1
+    while hi > lo:
+        mid = (lo + hi) >> 1
+        # median of three as pivot, moved to a[hi]
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[mid] < a[hi]:
+            a[mid], a[hi] = a[hi], a[mid]
+        pivot = a[hi]
+        i = lo
+        j = hi - 1
+        while True:
+            while a[i] < pivot:
+                i += 1
+            while j > lo and a[j] > pivot:
+                j -= 1
+            if i >= j:
+                break
+            a[i], a[j] = a[j], a[i]
+            i += 1
+            j -= 1
+        a[i], a[hi] = a[hi], a[i]
+        if i == k:
+            return
+        if i < k:
+            lo = i + 1
+        else:
+            hi = i - 1
+
+
+@njit(cache=True, inline="always")
+def _pct_select(a, s, n, q, done):
+    """Linear percentile of run a[s:s+n] by selection; ``done`` = first index still unordered."""
+    vi = (n - 1) * q
+    lo = np.floor(vi)
+    gamma = vi - lo
+    i = int(lo)
+    _select(a, s + done, s + n, s + i)
+    x = float(a[s + i])
+    y = x
+    if gamma > 0.0 and i + 1 < n:
+        m = a[s + i + 1]
+        for t in range(s + i + 2, s + n):
+            if a[t] < m:
+                m = a[t]
+        y = float(m)
+    d = y - x
+    r = x + d * gamma
+    if gamma >= 0.5:
+        r = y - d * (1.0 - gamma)
+    return r, i + 1
+
+
+@njit(cache=True, parallel=True)
+def bucket_stats(values, bounds):
+    """n, median, p75, p90 and mean per group run (runs are reordered in place)."""
+    g_n = bounds.size - 1
+    out = np.full((5, g_n), np.nan)
+    for g in prange(g_n):
+        s = bounds[g]
+        n = bounds[g + 1] - s
+        out[0, g] = n
+        if n == 0:
+            continue
+        acc = 0.0
+        for k in range(s, s + n):
+            acc += float(values[k])
+        out[4, g] = acc / n
+        done = 0
+        out[1, g], done = _pct_select(values, s, n, 0.5, done)
+        out[2, g], done = _pct_select(values, s, n, 0.75, done)
+        out[3, g], done = _pct_select(values, s, n, 0.9, done)
+    return out
+
+
 @njit(cache=True, parallel=True)
 def make_keys(start, end, group, out_keys):
     """Fill ``out_keys`` with ``group << 40 | (end - start)``; -1 where excluded.
@@ -138,6 +274,51 @@ def make_keys(start, end, group, out_keys):
         else:
             out_keys[i] = (np.int64(g) << SHIFT) | d
     return out_keys
+
+
+@njit(cache=True, parallel=True)
+def group_ids(ts, repo, pop, hour0, offsets, day0, day_period, n_per):
+    """repo * n_per + period of each timestamp in local time; -1 when missing, out of the
+    calendar or outside the population. One pass, no temporaries."""
+    n = ts.size
+    out = np.empty(n, dtype=np.int64)
+    n_off = offsets.size
+    n_day = day_period.size
+    for i in prange(n):
+        t = ts[i]
+        if t < 0 or not pop[i]:
+            out[i] = -1
+            continue
+        h = t // 3600 - hour0
+        h = 0 if h < 0 else (n_off - 1 if h >= n_off else h)
+        d = (t + offsets[h]) // 86400 - day0
+        if d < 0 or d >= n_day:
+            out[i] = -1
+        else:
+            out[i] = repo[i] * n_per + day_period[d]
+    return out
+
+
+@njit(cache=True)
+def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_groups, n_repos):
+    """Per group: merged PRs, bug fixes, reverts, lines changed, lines changed by bug fixes;
+    and per repo the hits of each bug-fix rule (0 = none)."""
+    out = np.zeros((5, n_groups))
+    hits = np.zeros((n_repos, 5), dtype=np.int64)
+    for i in range(g.size):
+        k = g[i]
+        if k < 0:
+            continue
+        churn = float(additions[i] + deletions[i])
+        out[0, k] += 1.0
+        out[3, k] += churn
+        if is_bug[i]:
+            out[1, k] += 1.0
+            out[4, k] += churn
+        if is_revert[i]:
+            out[2, k] += 1.0
+        hits[repo[i], rule[i]] += 1
+    return out, hits
 
 
 _WEEKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4], dtype=np.int64)  # from Thursday 1970-01-01
@@ -191,17 +372,28 @@ def restore_events(a: PRArrays, repo: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def grouped_duration_stats(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups: int,
-                           ci: bool = False, n_boot: int = 200, seed: int = 0):
+                           ci: bool = False, n_boot: int = 200, seed: int = 0,
+                           fallback: np.ndarray | None = None):
     """Per-group stats of ``end - start`` (int64 seconds, -1 missing) for ``group`` in
     ``[0, n_groups)`` (-1 = not in any group).
 
+    ``fallback`` is used where ``start`` is missing.
     Returns ``(stats, excluded, ci_low, ci_high)``: ``stats`` is a (5, n_groups) array of
     n, median, p75, p90, mean; ``excluded`` counts negative durations per group.
     """
     if n_groups >= MAX_GROUPS:
         raise ValueError(f"too many groups ({n_groups})")
+    group = group.astype(np.int64, copy=False)
+    if not ci:
+        fb = start if fallback is None else fallback
+        values, bounds, excluded = bucket_by_group(start, fb, end, group, n_groups)
+        stats = bucket_stats(values, bounds)
+        lo = hi = np.full(n_groups, np.nan)
+        return stats, excluded, lo, hi
+    if fallback is not None:
+        start = np.where(start >= 0, start, fallback)
     keys = np.empty(start.size, dtype=np.int64)
-    make_keys(start, end, group.astype(np.int32, copy=False), keys)
+    make_keys(start, end, group, keys)
     neg = keys == -2
     excluded = np.bincount(group[neg], minlength=n_groups)[:n_groups] if neg.any() else \
         np.zeros(n_groups, dtype=np.int64)
@@ -210,10 +402,7 @@ def grouped_duration_stats(start: np.ndarray, end: np.ndarray, group: np.ndarray
     keys = keys[first:]
     bounds = np.searchsorted(keys, np.arange(n_groups + 1, dtype=np.int64) << SHIFT)
     stats = segment_stats(keys, bounds)
-    if ci:
-        lo, hi = bootstrap_median_ci(keys, bounds, n_boot, seed)
-    else:
-        lo = hi = np.full(n_groups, np.nan)
+    lo, hi = bootstrap_median_ci(keys, bounds, n_boot, seed)
     return stats, excluded, lo, hi
 
 
@@ -279,7 +468,7 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     n_rep, n_per = len(a.repos), cal.n
     n_groups = n_rep * n_per
     pop = population_mask(a, bots)
-    repo = a.repo_idx.astype(np.int64)
+    repo = a.repo_idx
     wanted = set(metrics or M.BY_KEY)
     stats: dict[str, dict[str, np.ndarray]] = {}
     excluded: dict[str, np.ndarray] = {}
@@ -287,8 +476,9 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
 
     def group_of(field_name: str) -> np.ndarray:
         if field_name not in period_cache:
-            p = cal.period_of(a.times[field_name])
-            period_cache[field_name] = np.where((p >= 0) & pop, repo * n_per + p, -1)
+            period_cache[field_name] = group_ids(
+                a.times[field_name], repo, pop, cal.hour0, cal.offsets, cal.day0,
+                cal.day_period, n_per)
         return period_cache[field_name]
 
     def shape(x: np.ndarray) -> np.ndarray:
@@ -297,13 +487,17 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     for m in M.DURATIONS:
         if m.key not in wanted:
             continue
-        start, end = duration_columns(a, m)
+        start, end = a.times[m.start], a.times[m.end]
+        fallback = a.times[m.fallback_start] if m.fallback_start else None
         if business_hours:
+            if fallback is not None:
+                start = np.where(start >= 0, start, fallback)
+                fallback = None
             o, c = business_hours[0] * 3600, business_hours[1] * 3600
             dur = business_durations(cal.local_seconds(start), cal.local_seconds(end), o, c)
             start, end = np.where(dur >= 0, 0, -1), dur
         st, exc, lo, hi = grouped_duration_stats(start, end, group_of(anchor or m.end),
-                                                 n_groups, ci=ci, seed=seed)
+                                                 n_groups, ci=ci, seed=seed, fallback=fallback)
         d = {name: shape(st[i]) for i, name in enumerate(DURATION_STATS)}
         d["value"] = d["median"]
         d["ci_low"], d["ci_high"] = shape(lo), shape(hi)
@@ -311,23 +505,16 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
 
     # merged-PR counts and bug-fix share, by month of merge
     g = group_of("merged_at")
-    ok = g >= 0
-    merged = np.bincount(g[ok], minlength=n_groups).astype(float)
-    bug = np.bincount(g[ok], weights=a.is_bugfix[ok], minlength=n_groups)
-    reverts = np.bincount(g[ok], weights=a.is_revert[ok], minlength=n_groups)
-    churn = (a.additions + a.deletions).astype(float)
-    churn_all = np.bincount(g[ok], weights=churn[ok], minlength=n_groups)
-    churn_bug = np.bincount(g[ok], weights=churn[ok] * a.is_bugfix[ok], minlength=n_groups)
+    mc, hits = merged_counts(g, a.repo_idx, a.bugfix_rule, a.is_bugfix, a.is_revert,
+                             a.additions, a.deletions, n_groups, n_rep)
+    merged, bug, reverts, churn_all, churn_bug = mc
     with np.errstate(invalid="ignore", divide="ignore"):
         stats["throughput"] = {"n": shape(merged), "value": shape(merged),
                                "reverts": shape(reverts)}
         stats["bugfix_share"] = {"n": shape(merged), "value": shape(bug / merged),
                                  "weighted": shape(churn_bug / churn_all),
                                  "bugfixes": shape(bug)}
-    rule_hits = {
-        r: np.bincount(a.bugfix_rule[ok & (a.repo_idx == i)].astype(np.int64), minlength=5)
-        for i, r in enumerate(a.repos)
-    }
+    rule_hits = {r: hits[i] for i, r in enumerate(a.repos)}
     stats.update(deployment_stats(a, cal))
     return MetricTable(list(a.repos), cal, stats, excluded,
                        {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
@@ -435,4 +622,10 @@ def warm() -> float:
     g = np.array([0, 0, 1, 1], dtype=np.int64)
     grouped_duration_stats(s, e, g, 2, ci=True, n_boot=10)
     business_durations(s, e, 9 * 3600, 17 * 3600)
+    cal = make_calendar(0, 100, "month", "UTC")
+    gids = group_ids(s, g, np.ones(4, dtype=np.bool_), cal.hour0, cal.offsets, cal.day0,
+                     cal.day_period, cal.n)
+    merged_counts(gids, np.zeros(4, np.int32), np.zeros(4, np.int8), np.zeros(4, np.bool_),
+                  np.zeros(4, np.bool_), s, s, 2 * cal.n, 1)
+    grouped_duration_stats(s, e, g, 2, fallback=e)
     return time.perf_counter() - t0
