@@ -79,6 +79,40 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    import os
+    import sys
+
+    from .cli import CLIError
+    from .sources.github import DEFAULT_API, GitHubClient, GitHubError, Progress
+
+    def show(p: Progress) -> None:
+        if p.stage == "waiting":
+            line = f"{p.repo}: {p.message}, waiting {p.wait_left:.0f}s"
+        else:
+            total = f"/{p.total:,}" if p.total else ""
+            line = (f"{p.repo}: {p.stage}: {p.prs:,}{total} PRs, {p.pages} pages, "
+                    f"{p.requests} requests, {p.points} points")
+        print("\r" + line.ljust(100), end="", file=sys.stderr, flush=True)
+
+    store = Store(args.db)
+    try:
+        client = GitHubClient(os.environ.get("GITHUB_TOKEN"), base_url=args.base_url or
+                              DEFAULT_API, progress=show)
+        r = client.sync(store, args.repo, since=args.since, deployments=args.deployments,
+                        environment=args.environment, workflow=args.workflow)
+    except GitHubError as exc:
+        print(file=sys.stderr)
+        raise CLIError(str(exc)) from exc
+    print(file=sys.stderr)
+    print(f"{r.repo}: {r.prs:,} PRs synced with {r.requests} requests and {r.points} GraphQL "
+          f"points ({r.points_per_pr:.3f} points per PR); deployments from {r.deploy_source} "
+          f"(+{r.deployments})")
+    for w in r.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
 def cmd_warm(args: argparse.Namespace) -> int:
     from . import core
 
@@ -97,6 +131,14 @@ def register(sub, common, commands: dict) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     sub.add_parser("warm", parents=[common], help="compile the numeric core once (cached)")
+    p = sub.add_parser("sync", parents=[common], help="sync a GitHub repository (GITHUB_TOKEN)")
+    p.add_argument("repo", help="owner/name")
+    p.add_argument("--since", metavar="DATE", help="first sync only: PRs updated since DATE")
+    p.add_argument("--base-url", help="GitHub Enterprise API URL, e.g. https://ghe.example/api/v3")
+    p.add_argument("--deployments", default="auto",
+                   choices=["auto", "deployments", "workflow", "releases", "tags", "merges"])
+    p.add_argument("--environment", help="deployment environment (Deployments API)")
+    p.add_argument("--workflow", help="workflow file whose successful runs are deployments")
     p = sub.add_parser("report", parents=[common], help="build a case study report")
     p.add_argument("repo", help="the subject repository, owner/name")
     p.add_argument("--peer", action="append", metavar="OWNER/NAME", help="a peer (repeatable)")
@@ -110,4 +152,4 @@ def register(sub, common, commands: dict) -> None:
     p.add_argument("--paper", choices=["A4", "Letter"], default="A4")
     p.add_argument("--out", metavar="FILE")
     commands.update({"import": cmd_import, "export": cmd_export, "warm": cmd_warm,
-                     "report": cmd_report})
+                     "report": cmd_report, "sync": cmd_sync})

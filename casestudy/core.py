@@ -518,6 +518,7 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     stats.update(deployment_stats(a, cal))
     return MetricTable(list(a.repos), cal, stats, excluded,
                        {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
+                        "metrics": metrics,
                         "business_hours": business_hours, "ci": ci}, rule_hits)
 
 
@@ -594,13 +595,15 @@ def update_table(table: MetricTable, a: PRArrays, touched: np.ndarray) -> Metric
     flat = touched.ravel()
     sel = np.zeros(a.n, dtype=bool)
     repo = a.repo_idx.astype(np.int64)
-    for f in {m.end for m in M.DURATIONS} | {"merged_at"}:
+    anchor = table.options.get("anchor")
+    for f in ({anchor} if anchor else {m.end for m in M.DURATIONS}) | {"merged_at"}:
         p = cal.period_of(a.times[f])
         g = np.where(p >= 0, repo * n_per + p, 0)
         sel |= (p >= 0) & flat[g]
     fresh = compute_table(a.take(sel), calendar=cal, bots=table.options["bots"],
                           business_hours=table.options["business_hours"],
-                          ci=table.options["ci"])
+                          ci=table.options["ci"], anchor=table.options.get("anchor"),
+                          metrics=table.options.get("metrics"))
     for key, d in fresh.stats.items():
         for name, arr in d.items():
             if key in ("deploy_frequency", "change_failure_rate", "time_to_restore"):

@@ -208,8 +208,9 @@ class Store:
         deployments: Iterable[Deployment] = (),
         incidents: Iterable[Incident] = (),
         cursor: tuple[str, str] | None = None,
+        cursors: dict[str, str | None] | None = None,
     ) -> int:
-        """Upsert one batch (and optionally its sync cursor ``(stream, value)``) atomically."""
+        """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically."""
         rows = [_pr_row(p) for p in prs]
         cols = PR_COLUMNS + ["bugfix_rule"]
         placeholders = ",".join("?" * len(cols))
@@ -238,6 +239,8 @@ class Store:
             )
             if cursor is not None:
                 self._set_cursor(repo, cursor[0], cursor[1])
+            for stream, value in (cursors or {}).items():
+                self._set_cursor(repo, stream, value)
         return len(rows)
 
     def _set_cursor(self, repo: str, stream: str, value: str | None) -> None:

@@ -1,0 +1,553 @@
+"""GitHub source: bulk, incremental, resumable PR sync through PyGithub's requester (GraphQL for
+PRs, deployments, releases and tags; REST for the repository and Actions workflow runs).
+
+Cost: one GraphQL page of 50 PRs with small nested connections costs about 4 points
+(≈0.08 per PR); a re-sync of an unchanged repository costs 3 requests (repository, one PR page
+ordered by UPDATED_AT that stops at the stored watermark, one deployments page).
+Every page is written with its cursor in one transaction, so a killed sync resumes.
+Rate limits are waited out only when the wait is bounded, and every wait is reported through the
+progress callback. The token is only ever handed to PyGithub's auth; it is never logged,
+stored or put in a message.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+import requests
+from github import Auth, Github, GithubException
+
+from ..incidents import derive_incidents
+from ..model import Deployment, PullRequest
+from ..store import RepoInfo, Store
+
+DEFAULT_API = "https://api.github.com"
+REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+BOT_LOGINS = frozenset({"dependabot", "renovate", "github-actions", "pytorchbot", "k8s-ci-robot"})
+DEPLOY_SOURCES = ("auto", "deployments", "workflow", "releases", "tags", "merges")
+
+PR_QUERY = """
+query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String,
+                   $base: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    defaultBranchRef { name }
+    pullRequests(first: $first, after: $after, baseRefName: $base,
+                 orderBy: {field: UPDATED_AT, direction: DESC}) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        number title url createdAt updatedAt mergedAt closedAt isDraft
+        additions deletions changedFiles baseRefName headRefName
+        author { login __typename }
+        mergeCommit { oid }
+        labels(first: 10) { nodes { name } }
+        commits(first: 1) { nodes { commit { authoredDate } } }
+        timelineItems(first: 3, itemTypes: [READY_FOR_REVIEW_EVENT]) {
+          nodes { ... on ReadyForReviewEvent { createdAt } }
+        }
+        reviews(first: 15) {
+          totalCount pageInfo { hasNextPage endCursor }
+          nodes { author { login __typename } state submittedAt }
+        }
+        comments(first: 15) {
+          totalCount pageInfo { hasNextPage endCursor }
+          nodes { author { login __typename } createdAt }
+        }
+        closingIssuesReferences(first: 2) { nodes { labels(first: 5) { nodes { name } } } }
+      }
+    }
+  }
+}
+"""
+
+MORE_QUERY = """
+query PullRequest{Kind}($owner: String!, $name: String!, $number: Int!, $first: Int!,
+                        $after: String) {{
+  rateLimit {{ cost remaining resetAt }}
+  repository(owner: $owner, name: $name) {{
+    pullRequest(number: $number) {{
+      {field}(first: $first, after: $after) {{
+        totalCount pageInfo {{ hasNextPage endCursor }}
+        nodes {{ author {{ login __typename }} {fields} }}
+      }}
+    }}
+  }}
+}}
+"""
+REVIEWS_QUERY = MORE_QUERY.format(Kind="Reviews", field="reviews", fields="state submittedAt")
+COMMENTS_QUERY = MORE_QUERY.format(Kind="Comments", field="comments", fields="createdAt")
+
+DEPLOYMENTS_QUERY = """
+query Deployments($owner: String!, $name: String!, $first: Int!, $after: String,
+                  $environments: [String!]) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    deployments(first: $first, after: $after, environments: $environments,
+                orderBy: {field: CREATED_AT, direction: DESC}) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { id createdAt environment state commit { oid } }
+    }
+  }
+}
+"""
+RELEASES_QUERY = """
+query Releases($owner: String!, $name: String!, $first: Int!, $after: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    releases(first: $first, after: $after, orderBy: {field: CREATED_AT, direction: DESC}) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { tagName createdAt publishedAt isPrerelease isDraft }
+    }
+  }
+}
+"""
+TAGS_QUERY = """
+query Tags($owner: String!, $name: String!, $first: Int!, $after: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    refs(refPrefix: "refs/tags/", first: $first, after: $after,
+         orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { name target { __typename ... on Commit { oid committedDate }
+                            ... on Tag { target { ... on Commit { oid committedDate } } } } }
+    }
+  }
+}
+"""
+
+
+class GitHubError(Exception):
+    """A GitHub problem described for a person (never containing the token)."""
+
+
+class RateLimited(GitHubError):
+    def __init__(self, message: str, reset_at: float):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+@dataclass
+class Progress:
+    repo: str
+    stage: str  # "pull requests" | "deployments" | "waiting" | "done"
+    pages: int = 0
+    prs: int = 0
+    total: int | None = None
+    requests: int = 0
+    points: int = 0
+    wait_left: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class SyncResult:
+    repo: str
+    prs: int
+    requests: int
+    points: int
+    deploy_source: str
+    deployments: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def points_per_pr(self) -> float:
+        return self.points / self.prs if self.prs else 0.0
+
+
+def parse_repo(name: str) -> tuple[str, str]:
+    name = (name or "").strip().removeprefix("https://github.com/").rstrip("/")
+    if not REPO_RE.match(name):
+        raise GitHubError(f"{name!r} is not a repository name: use owner/name, e.g. "
+                          "pytorch/pytorch")
+    owner, repo = name.split("/")
+    return owner, repo
+
+
+def _ts(value: str | None) -> int | None:
+    if not value:
+        return None
+    return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+
+
+def is_bot(author: dict | None) -> bool:
+    if not author:
+        return False
+    login = author.get("login") or ""
+    return (author.get("__typename") == "Bot" or login.endswith("[bot]")
+            or login.lower() in BOT_LOGINS)
+
+
+_REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
+
+
+class GitHubClient:
+    """Talks to one GitHub (github.com or an Enterprise server) with one token."""
+
+    def __init__(self, token: str | None, base_url: str = DEFAULT_API, per_page: int = 50,
+                 timeout: float = 15, max_wait: float = 900, max_retries: int = 4,
+                 min_interval: float | None = 0.25,
+                 progress: Callable[[Progress], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        if not token:
+            raise GitHubError("no GitHub token: set GITHUB_TOKEN (or enter one in the app); "
+                              "a token with read access to the repository is needed")
+        self.base_url = base_url.rstrip("/")
+        # PyGithub's default GithubRetry sleeps silently until a rate-limit reset (up to an
+        # hour). We switch it off (retry=None) and own every retry and wait in _call, where
+        # waits are bounded by max_wait and reported through the progress callback.
+        # GraphQL queries are POSTs, which PyGithub spaces 1 s apart as "writes" by default;
+        # they only read, so they get the same spacing as reads.
+        self.gh = Github(auth=Auth.Token(token), base_url=self.base_url, timeout=timeout,
+                         retry=None, seconds_between_requests=min_interval,
+                         seconds_between_writes=min_interval, per_page=100)
+        self.per_page = per_page
+        self.max_wait = max_wait
+        self.max_retries = max_retries
+        self.progress_cb = progress
+        self.sleep = sleep
+        self.requests = 0
+        self.points = 0
+        self.warnings: list[str] = []
+        self._state = Progress(repo="", stage="")
+
+    # -- transport ----------------------------------------------------------------------------
+    def _report(self, **kw) -> None:
+        for k, v in kw.items():
+            setattr(self._state, k, v)
+        self._state.requests, self._state.points = self.requests, self.points
+        if self.progress_cb:
+            self.progress_cb(Progress(**vars(self._state)))
+
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds > self.max_wait:
+            reset = time.time() + seconds
+            when = datetime.fromtimestamp(reset, tz=UTC).strftime("%H:%M UTC")
+            raise RateLimited(f"{why}: GitHub asks to wait {seconds / 60:.0f} min (until "
+                              f"{when}), longer than the allowed {self.max_wait / 60:.0f} min. "
+                              "Run the sync again later: it resumes where it stopped.", reset)
+        end = time.monotonic() + seconds
+        stage = self._state.stage
+        while (left := end - time.monotonic()) > 0:
+            self._report(stage="waiting", wait_left=left, message=why)
+            self.sleep(min(1.0, left))
+        self._report(stage=stage, wait_left=0.0, message="")
+
+    def _call(self, verb: str, url: str, body: dict | None = None, shrink: bool = False):
+        """One API call with bounded retries. Returns (headers, data)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.requests += 1
+                headers, data = self.gh.requester.requestJsonAndCheck(verb, url, input=body)
+                return headers, data
+            except GithubException as exc:
+                status = exc.status
+                hdrs = {k.lower(): v for k, v in (exc.headers or {}).items()}
+                msg = exc.data.get("message", "") if isinstance(exc.data, dict) else ""
+                if status == 401:
+                    raise GitHubError("GitHub rejected the token (401 Bad credentials): it is "
+                                      "wrong, expired or revoked") from None
+                limited = status == 429 or (status == 403 and (
+                    "retry-after" in hdrs or hdrs.get("x-ratelimit-remaining") == "0"
+                    or "rate limit" in msg.lower()))
+                if limited:
+                    if "retry-after" in hdrs:
+                        wait = float(hdrs["retry-after"])
+                    elif hdrs.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in hdrs:
+                        wait = max(1.0, float(hdrs["x-ratelimit-reset"]) - time.time() + 1)
+                    else:
+                        wait = min(60.0 * attempt, 300.0)  # secondary limit without a hint
+                    if attempt > self.max_retries + 2:
+                        raise RateLimited("GitHub keeps rate-limiting this sync; try again "
+                                          "later (it resumes where it stopped)",
+                                          time.time() + wait) from None
+                    kind = "secondary rate limit" if "secondary" in msg.lower() or \
+                        status == 429 else "rate limit"
+                    self._wait(wait, f"GitHub {kind}")
+                    continue
+                if status == 403:
+                    raise GitHubError(f"access denied (403): {msg or 'forbidden'}") from None
+                if status == 404:
+                    raise GitHubError("not found (404): the repository does not exist or this "
+                                      "token cannot see it (private repositories need a token "
+                                      "with access)") from None
+                if status in (500, 502, 503, 504) and attempt <= self.max_retries:
+                    if shrink and body and body["variables"].get("first", 0) > 5:
+                        body["variables"]["first"] = max(5, body["variables"]["first"] // 2)
+                        self.warnings.append(
+                            f"GitHub answered {status}; page size reduced to "
+                            f"{body['variables']['first']}")
+                    self._wait(min(2.0 ** attempt, 30.0), f"GitHub error {status}, retrying")
+                    continue
+                raise GitHubError(f"GitHub answered {status}: {msg or 'server error'}") from None
+            except (requests.Timeout, requests.ConnectionError, ValueError) as exc:
+                if attempt > self.max_retries:
+                    host = urlparse(self.base_url).netloc
+                    what = "malformed response" if isinstance(exc, ValueError) and not \
+                        isinstance(exc, requests.RequestException) else "network problem"
+                    raise GitHubError(f"{what} talking to {host} after {attempt} attempts; "
+                                      "check the URL and network, then sync again (it "
+                                      "resumes)") from None
+                if shrink and body and body["variables"].get("first", 0) > 5:
+                    body["variables"]["first"] = max(5, body["variables"]["first"] // 2)
+                self._wait(min(2.0 ** attempt, 30.0), "network problem, retrying")
+
+    def graphql(self, query: str, variables: dict, shrink: bool = False) -> dict:
+        body = {"query": query, "variables": dict(variables)}
+        for attempt in range(3):
+            _, data = self._call("POST", self.gh.requester.graphql_url, body, shrink=shrink)
+            rate = (data.get("data") or {}).get("rateLimit") or {}
+            self.points += int(rate.get("cost", 1))
+            errors = data.get("errors") or []
+            for e in errors:
+                if e.get("type") == "NOT_FOUND":
+                    raise GitHubError("not found: " + e.get("message", "no such repository"))
+            if errors and data.get("data") is not None and attempt < 2:
+                self.warnings.append("GitHub returned partial data: " + "; ".join(
+                    e.get("message", "") for e in errors) + " (page fetched again)")
+                continue
+            if errors:
+                raise GitHubError("GitHub GraphQL error: " + "; ".join(
+                    e.get("message", "") for e in errors))
+            variables["first"] = body["variables"].get("first", variables.get("first"))
+            return data["data"]
+        raise GitHubError("GitHub kept returning partial data")
+
+    # -- sync ---------------------------------------------------------------------------------
+    def repository(self, owner: str, name: str) -> dict:
+        _, data = self._call("GET", f"/repos/{owner}/{name}")
+        return data
+
+    def sync(self, store: Store, repo: str, since: str | None = None,
+             deployments: str = "auto", environment: str | None = None,
+             workflow: str | None = None, account_key: str = "") -> SyncResult:
+        owner, name = parse_repo(repo)
+        if deployments not in DEPLOY_SOURCES:
+            raise GitHubError(f"unknown deployment source {deployments!r}: use one of "
+                              f"{', '.join(DEPLOY_SOURCES)}")
+        self._state = Progress(repo=f"{owner}/{name}", stage="repository")
+        meta = self.repository(owner, name)
+        full = meta.get("full_name", f"{owner}/{name}")
+        base = meta.get("default_branch") or "main"
+        host = urlparse(self.base_url).netloc
+        prev = store.repo_info(full) if full in store.repos() else None
+        store.upsert_repo(RepoInfo(full, "github", False, base,
+                                   prev.deploy_source if prev else "", host,
+                                   account_key if meta.get("private") else ""))
+        run = store.start_sync(full, "github")
+        try:
+            n = self._sync_prs(store, full, owner, name, base, since)
+            src, n_dep = self._sync_deployments(store, full, owner, name, base, deployments,
+                                                environment, workflow,
+                                                prev.deploy_source if prev else "")
+            info = store.repo_info(full)
+            info.deploy_source = src
+            store.upsert_repo(info)
+            derive_incidents(store, full)
+        except Exception as exc:
+            store.finish_sync(run, "failed", self.requests, self.points, 0, str(exc)[:500])
+            raise
+        if n == 0 and store.count_prs(full) == 0:
+            self.warnings.append(f"{full} has no pull requests into {base}")
+        store.finish_sync(run, "ok", self.requests, self.points, n, "; ".join(self.warnings))
+        self._report(stage="done")
+        return SyncResult(full, n, self.requests, self.points, src, n_dep, list(self.warnings))
+
+    def _sync_prs(self, store: Store, repo: str, owner: str, name: str, base: str,
+                  since: str | None) -> int:
+        stream = f"prs:{base}"
+        watermark = store.get_cursor(repo, stream + ":watermark")
+        after = store.get_cursor(repo, stream + ":page")
+        top = store.get_cursor(repo, stream + ":top")
+        if since and not watermark:
+            watermark = since if "T" in since else since + "T00:00:00Z"
+        variables = {"owner": owner, "name": name, "first": self.per_page, "after": after,
+                     "base": base}
+        count, pages = 0, 0
+        self._report(stage="pull requests")
+        while True:
+            data = self.graphql(PR_QUERY, variables, shrink=True)
+            conn = data["repository"]["pullRequests"]
+            pages += 1
+            nodes = [x for x in conn["nodes"] if x]
+            if top is None and nodes:
+                top = nodes[0]["updatedAt"]
+            stop = False
+            prs = []
+            for node in nodes:
+                if watermark and node["updatedAt"] <= watermark:
+                    stop = True
+                    break
+                prs.append(self._to_pr(repo, owner, name, node))
+            done = stop or not conn["pageInfo"]["hasNextPage"]
+            cursors = {stream + ":page": None if done else conn["pageInfo"]["endCursor"],
+                       stream + ":top": None if done else top}
+            if done:
+                cursors[stream + ":watermark"] = max(filter(None, [top, watermark]),
+                                                     default=None)
+            store.write_batch(repo, prs, cursors=cursors)
+            count += len(prs)
+            self._report(pages=pages, prs=count, total=conn["totalCount"])
+            if done:
+                return count
+            variables["after"] = conn["pageInfo"]["endCursor"]
+
+    def _rest_of(self, query: str, key: str, owner: str, name: str, number: int,
+                 conn: dict) -> list[dict]:
+        """All nodes of a nested connection that the bulk page cut short (this PR only)."""
+        nodes = list(conn["nodes"])
+        after = conn["pageInfo"]["endCursor"]
+        while True:
+            data = self.graphql(query, {"owner": owner, "name": name, "number": number,
+                                        "first": 100, "after": after})
+            c = data["repository"]["pullRequest"][key]
+            nodes += c["nodes"]
+            if not c["pageInfo"]["hasNextPage"]:
+                return nodes
+            after = c["pageInfo"]["endCursor"]
+
+    def _to_pr(self, repo: str, owner: str, name: str, n: dict) -> PullRequest:
+        author = (n.get("author") or {}).get("login") or "ghost"
+        reviews, comments = n["reviews"], n["comments"]
+        r_nodes, c_nodes = reviews["nodes"], comments["nodes"]
+        if reviews["pageInfo"]["hasNextPage"]:
+            r_nodes = self._rest_of(REVIEWS_QUERY, "reviews", owner, name, n["number"], reviews)
+        others_r = [r for r in r_nodes if r.get("submittedAt") and not is_bot(r.get("author"))
+                    and (r.get("author") or {}).get("login") != author]
+        if comments["pageInfo"]["hasNextPage"] and not any(
+                not is_bot(c.get("author")) and (c.get("author") or {}).get("login") != author
+                for c in c_nodes):
+            c_nodes = self._rest_of(COMMENTS_QUERY, "comments", owner, name, n["number"],
+                                    comments)
+        others_c = [c for c in c_nodes if not is_bot(c.get("author"))
+                    and (c.get("author") or {}).get("login") != author]
+        responses = [(_ts(r["submittedAt"]), (r.get("author") or {}).get("login", ""))
+                     for r in others_r] + [(_ts(c["createdAt"]),
+                                            (c.get("author") or {}).get("login", ""))
+                                           for c in others_c]
+        first_resp = min(responses, default=(None, ""))
+        approvals = sorted(_ts(r["submittedAt"]) for r in r_nodes
+                           if r.get("state") == "APPROVED" and r.get("submittedAt"))
+        ready_events = [x for x in n["timelineItems"]["nodes"] if x]
+        created = _ts(n["createdAt"])
+        ready = _ts(ready_events[-1]["createdAt"]) if ready_events else created
+        commits = n["commits"]["nodes"]
+        head = n.get("headRefName") or ""
+        title = n.get("title") or ""
+        m = _REVERT_BRANCH.match(head)
+        is_revert = bool(m) or title.startswith('Revert "')
+        return PullRequest(
+            repo=repo, number=n["number"], title=title, author=author,
+            author_is_bot=is_bot(n.get("author")), created_at=created, ready_at=ready,
+            first_commit_at=_ts(commits[0]["commit"]["authoredDate"]) if commits else None,
+            first_response_at=first_resp[0], first_responder=first_resp[1],
+            first_review_at=min((_ts(r["submittedAt"]) for r in others_r), default=None),
+            first_approval_at=approvals[0] if approvals else None,
+            last_approval_at=approvals[-1] if approvals else None,
+            merged_at=_ts(n.get("mergedAt")), closed_at=_ts(n.get("closedAt")),
+            base_ref=n.get("baseRefName") or "", head_ref=head,
+            additions=n.get("additions") or 0, deletions=n.get("deletions") or 0,
+            changed_files=n.get("changedFiles") or 0, n_comments=len(others_c) + len(others_r),
+            labels=tuple(x["name"] for x in n["labels"]["nodes"]),
+            linked_issue_labels=tuple(lbl["name"] for i in n["closingIssuesReferences"]["nodes"]
+                                      if i for lbl in i["labels"]["nodes"]),
+            merge_commit_sha=(n.get("mergeCommit") or {}).get("oid", ""),
+            is_draft=bool(n.get("isDraft")), is_revert=is_revert,
+            reverted_number=int(m.group(1)) if m else None, url=n.get("url") or "",
+        )
+
+    # -- deployments: Deployments API → workflow runs → releases → tags → merges --------------
+    def _sync_deployments(self, store: Store, repo: str, owner: str, name: str, base: str,
+                          choice: str, environment: str | None, workflow: str | None,
+                          previous: str) -> tuple[str, int]:
+        self._report(stage="deployments")
+        known = {d.id for d in store.deployments(repo)}
+        order = [choice] if choice != "auto" else (
+            [previous] if previous else ["deployments", "workflow", "releases", "tags"])
+        for src in order:
+            if src == "workflow" and not workflow:
+                continue
+            if src == "merges":
+                break
+            deps = list(self._fetch(src, repo, owner, name, base, environment, workflow, known))
+            if deps or (src == previous and known):
+                store.write_batch(repo, deployments=deps)
+                return src, len(deps)
+        # last resort: every merge to the default branch is a deployment
+        return "merges", self._merges_as_deployments(store, repo)
+
+    def _merges_as_deployments(self, store: Store, repo: str) -> int:
+        prs = [p for p in store.pull_requests(repo) if p.merged_at and p.merge_commit_sha]
+        deps = [Deployment(repo, p.merge_commit_sha, p.merged_at, p.merge_commit_sha, "",
+                           "merges") for p in prs]
+        store.write_batch(repo, deployments=deps)
+        return len(deps)
+
+    def _fetch(self, src, repo, owner, name, base, environment, workflow, known):
+        if src == "workflow":
+            yield from self._workflow_runs(repo, owner, name, base, workflow, known)
+            return
+        query, key = {"deployments": (DEPLOYMENTS_QUERY, "deployments"),
+                      "releases": (RELEASES_QUERY, "releases"),
+                      "tags": (TAGS_QUERY, "refs")}[src]
+        variables = {"owner": owner, "name": name, "first": 100, "after": None}
+        if src == "deployments":
+            variables["environments"] = [environment] if environment else None
+        while True:
+            conn = self.graphql(query, variables)["repository"][key]
+            stop = False
+            for node in conn["nodes"]:
+                dep = _deployment(repo, src, node)
+                if dep is None:
+                    continue
+                if dep.id in known:
+                    stop = True
+                    break
+                yield dep
+            if stop or not conn["pageInfo"]["hasNextPage"]:
+                return
+            variables["after"] = conn["pageInfo"]["endCursor"]
+
+    def _workflow_runs(self, repo, owner, name, base, workflow, known):
+        url = f"/repos/{owner}/{name}/actions/workflows/{workflow}/runs?branch={base}" \
+              "&status=success&per_page=100"
+        while url:
+            headers, data = self._call("GET", url)
+            stop = False
+            for run in data.get("workflow_runs", []):
+                rid = f"run-{run['id']}"
+                if rid in known:
+                    stop = True
+                    break
+                yield Deployment(repo, rid, _ts(run["created_at"]), run.get("head_sha", ""),
+                                 workflow, "workflow")
+            link = headers.get("link", "") or headers.get("Link", "")
+            m = re.search(r'<([^>]+)>;\s*rel="next"', link)
+            url = None if stop or not m else m.group(1).replace(self.base_url, "")
+
+
+def _deployment(repo: str, src: str, node: dict) -> Deployment | None:
+    if src == "deployments":
+        return Deployment(repo, node["id"], _ts(node["createdAt"]),
+                          (node.get("commit") or {}).get("oid", ""), node.get("environment")
+                          or "", "deployments-api")
+    if src == "releases":
+        if node.get("isDraft") or node.get("isPrerelease"):
+            return None
+        return Deployment(repo, node["tagName"], _ts(node.get("publishedAt")
+                                                     or node["createdAt"]), "", "", "releases")
+    from .files import is_prerelease
+
+    target = node.get("target") or {}
+    commit = target.get("target", target)
+    if is_prerelease(node["name"]) or not commit.get("committedDate"):
+        return None
+    return Deployment(repo, node["name"], _ts(commit["committedDate"]), commit.get("oid", ""),
+                      "", "tags")

@@ -1,0 +1,498 @@
+"""A fake GitHub (REST + GraphQL) on 127.0.0.1 for tests: serves generated repositories,
+paginates like GitHub (cursors, Link headers), computes GraphQL cost like GitHub, counts requests
+and points, and injects faults on demand."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def actor(login: str | None) -> dict | None:
+    if login is None:
+        return None
+    return {"login": login, "__typename": "Bot" if login.endswith("[bot]") else "User"}
+
+
+@dataclass
+class FakeRepo:
+    owner: str
+    name: str
+    default_branch: str = "main"
+    private: bool = False
+    prs: list[dict] = field(default_factory=list)
+    deployments: list[dict] = field(default_factory=list)
+    releases: list[dict] = field(default_factory=list)
+    tags: list[dict] = field(default_factory=list)
+    runs: dict[str, list[dict]] = field(default_factory=dict)  # workflow file -> runs
+    issues: list[dict] = field(default_factory=list)
+
+    @property
+    def full(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1.7e9,
+                  with_deployments: bool = True) -> FakeRepo:
+    """A repository with ``n`` PRs in GitHub's GraphQL shape (plus the truth for checks)."""
+    rng = np.random.default_rng(seed)
+    repo = FakeRepo(owner, name)
+    people = [f"user{i}" for i in range(25)]
+    t = start
+    for number in range(1, n + 1):
+        t += float(rng.exponential(3600))
+        author = "dependabot[bot]" if rng.random() < 0.08 else people[int(rng.integers(0, 25))]
+        created = t
+        draft = rng.random() < 0.1
+        ready = created + (float(rng.exponential(7200)) if draft else 0)
+        first_commit = created - float(rng.exponential(86400))
+        reviews = []
+        n_reviews = int(rng.integers(0, 4)) + (25 if rng.random() < 0.03 else 0)
+        rt = ready
+        for k in range(n_reviews):
+            rt += float(rng.exponential(3600))
+            # the first few reviews of a "long" PR are by the author or a bot
+            who = author if (n_reviews > 20 and k < 22) else (
+                "ci-bot[bot]" if rng.random() < 0.15 else people[int(rng.integers(0, 25))])
+            state = "APPROVED" if rng.random() < 0.5 else "COMMENTED"
+            reviews.append({"author": actor(who), "state": state, "submittedAt": rt})
+        comments = []
+        ct = ready
+        for _ in range(int(rng.integers(0, 4))):
+            ct += float(rng.exponential(5000))
+            who = [author, "helper[bot]", people[int(rng.integers(0, 25))]][
+                int(rng.integers(0, 3))]
+            comments.append({"author": actor(who), "createdAt": ct})
+        merged = None
+        closed = None
+        if rng.random() < 0.85:
+            merged = max([ready, *[r["submittedAt"] for r in reviews]]) + float(
+                rng.exponential(3600))
+            closed = merged
+        elif rng.random() < 0.5:
+            closed = ready + float(rng.exponential(86400))
+        revert = rng.random() < 0.03 and number > 5
+        title = f'Revert "Change {number - 3}"' if revert else (
+            f"fix: bug {number}" if rng.random() < 0.3 else f"Change {number}")
+        labels = ["bug"] if "fix" in title and rng.random() < 0.5 else []
+        pr = {
+            "number": number, "title": title, "url": f"https://github.com/{owner}/{name}/pull/"
+            f"{number}", "author": actor(author), "createdAt": created, "updatedAt": max(
+                x for x in [created, ready, merged, closed, *(r["submittedAt"] for r in reviews),
+                            *(c["createdAt"] for c in comments)] if x is not None),
+            "mergedAt": merged, "closedAt": closed, "isDraft": draft and merged is None and
+            closed is None, "additions": int(rng.integers(1, 500)), "deletions": int(
+                rng.integers(0, 200)), "changedFiles": int(rng.integers(1, 20)),
+            "baseRefName": "main" if rng.random() < 0.95 else "release",
+            "headRefName": f"revert-{number - 3}-x" if revert else f"feature-{number}",
+            "mergeCommit": {"oid": f"{number:040x}"} if merged else None,
+            "labels": labels, "firstCommitAt": first_commit, "readyAt": ready if draft else None,
+            "reviews": reviews, "comments": comments,
+            "closingIssueLabels": [["bug"]] if rng.random() < 0.1 else [],
+        }
+        repo.prs.append(pr)
+    if with_deployments:
+        end = t + 86400
+        d = start
+        k = 0
+        while d < end:
+            d += 86400 * 2
+            k += 1
+            repo.deployments.append({"id": f"D_{k}", "createdAt": d, "environment": "production",
+                                     "commit": {"oid": f"{k:040x}"}, "state": "ACTIVE"})
+    return repo
+
+
+# -- GraphQL cost, like GitHub's: sum over connections of the requests needed to fill them -----
+
+_CONN = re.compile(r"(\w+)\s*\(([^)]*)\)\s*\{")
+
+
+def graphql_cost(query: str, variables: dict) -> int:
+    """GitHub's rate-limit cost: every connection needs one request per parent object; the
+    total number of requests divided by 100, rounded, is the cost (at least 1)."""
+    requests = 0
+    stack = [1]
+    i = 0
+    body = query[query.index("{"):]
+    while i < len(body):
+        ch = body[i]
+        if ch == "{":
+            stack.append(stack[-1])
+            i += 1
+            continue
+        if ch == "}":
+            stack.pop()
+            i += 1
+            continue
+        m = _CONN.match(body, i)
+        if m and ("first" in m.group(2) or "last" in m.group(2)):
+            arg = re.search(r"(?:first|last)\s*:\s*(\$?\w+)", m.group(2)).group(1)
+            size = int(variables.get(arg[1:], 1) if arg.startswith("$") else arg)
+            requests += stack[-1]
+            stack.append(stack[-1] * size)
+            i = m.end()
+            continue
+        i += 1
+    return max(1, round(requests / 100))
+
+
+class Fault:
+    def __init__(self, kind: str, times: int = 1, when: str = "", reset: int = 2):
+        self.kind, self.times, self.when, self.reset = kind, times, when, reset
+
+
+class FakeGitHub:
+    """``with FakeGitHub() as gh: gh.base_url`` — a server thread on 127.0.0.1."""
+
+    def __init__(self, tokens: dict[str, set[str] | str] | None = None):
+        self.repos: dict[str, FakeRepo] = {}
+        # token -> set of private repos it may read, or an error kind ("expired", "sso")
+        self.tokens = tokens if tokens is not None else {"good-token": set()}
+        self.requests = 0
+        self.graphql_requests = 0
+        self.points = 0
+        self.faults: list[Fault] = []
+        self.log: list[str] = []
+        self.rate_remaining = 5000
+        self.lock = threading.Lock()
+        self.delay = 0.0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/v3"
+
+    def add(self, repo: FakeRepo) -> FakeRepo:
+        self.repos[repo.full.lower()] = repo
+        return repo
+
+    def inject(self, kind: str, times: int = 1, when: str = "", reset: int = 2) -> None:
+        """Fail the next ``times`` requests whose "VERB path-or-operation" contains ``when``."""
+        with self.lock:
+            self.faults.append(Fault(kind, times, when, reset))
+
+    def reset_counters(self) -> None:
+        self.requests = self.graphql_requests = self.points = 0
+
+    def __enter__(self) -> FakeGitHub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- request handling ---------------------------------------------------------------------
+    def _take_fault(self, key: str) -> Fault | None:
+        with self.lock:
+            for f in self.faults:
+                if f.times > 0 and f.when in key:
+                    f.times -= 1
+                    return f
+        return None
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _send(self, status: int, body, headers: dict | None = None) -> None:
+                raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(raw)))
+                reset = int(time.time()) + 3600
+                self.send_header("X-RateLimit-Limit", "5000")
+                self.send_header("X-RateLimit-Remaining", str(fake.rate_remaining))
+                self.send_header("X-RateLimit-Reset", str(reset))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _auth(self) -> str | None:
+                h = self.headers.get("Authorization", "")
+                token = h.split(" ", 1)[1] if " " in h else ""
+                fake.log.append(self.path)
+                if token not in fake.tokens:
+                    self._send(401, {"message": "Bad credentials",
+                                     "documentation_url": "https://docs.github.com/rest"})
+                    return None
+                kind = fake.tokens[token]
+                if kind == "expired":
+                    self._send(401, {"message": "Bad credentials"})
+                    return None
+                if kind == "sso":
+                    self._send(403, {"message": "Resource protected by organization SAML "
+                                                "enforcement. You must grant your Personal "
+                                                "Access token access to this organization."})
+                    return None
+                return token
+
+            def _fault(self, key: str, variables: dict | None = None) -> bool:
+                f = fake._take_fault(key)
+                if f is None:
+                    return False
+                k = f.kind
+                if k == "secondary":
+                    self._send(403, {"message": "You have exceeded a secondary rate limit. "
+                                                "Please wait a few minutes before you try "
+                                                "again."}, {"Retry-After": "1"})
+                elif k == "429":
+                    self._send(429, {"message": "Too many requests"}, {"Retry-After": "1"})
+                elif k == "primary":
+                    self.send_response(403)
+                    body = json.dumps({"message": "API rate limit exceeded for user."}).encode()
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("X-RateLimit-Remaining", "0")
+                    self.send_header("X-RateLimit-Limit", "5000")
+                    self.send_header("X-RateLimit-Reset", str(int(time.time()) + f.reset))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif k == "502":
+                    self._send(502, b"<html>502 Bad Gateway</html>")
+                elif k == "502-big":
+                    if (variables or {}).get("first", 0) > 25:
+                        f.times += 1  # keeps failing while pages are big
+                        self._send(502, {"message": "Server Error"})
+                    else:
+                        return False
+                elif k == "timeout":
+                    time.sleep(3.0)
+                    self._send(200, {"data": None})
+                elif k == "malformed":
+                    self._send(200, b'{"data": {"repository": ')
+                elif k == "drop":
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.connection.close()
+                elif k == "partial":
+                    return "partial"  # type: ignore[return-value]
+                else:
+                    return False
+                return True
+
+            def do_GET(self):
+                fake.requests += 1
+                token = self._auth()
+                if token is None:
+                    return
+                if self._fault("GET " + self.path):
+                    return
+                u = urlparse(self.path)
+                parts = u.path.split("/")
+                if u.path == "/api/v3/rate_limit":
+                    return self._send(200, {"resources": {"core": {"limit": 5000, "remaining":
+                                                                   fake.rate_remaining}}})
+                m = re.fullmatch(r"/api/v3/repos/([^/]+)/([^/]+)", u.path)
+                if m:
+                    repo = fake._visible(m.group(1), m.group(2), token)
+                    if repo is None:
+                        return self._send(404, {"message": "Not Found"})
+                    return self._send(200, {"full_name": repo.full, "name": repo.name,
+                                            "owner": {"login": repo.owner},
+                                            "default_branch": repo.default_branch,
+                                            "private": repo.private})
+                m = re.fullmatch(r"/api/v3/repos/([^/]+)/([^/]+)/actions/workflows/([^/]+)/runs",
+                                 u.path)
+                if m:
+                    repo = fake._visible(m.group(1), m.group(2), token)
+                    if repo is None or m.group(3) not in repo.runs:
+                        return self._send(404, {"message": "Not Found"})
+                    q = parse_qs(u.query)
+                    runs = [r for r in repo.runs[m.group(3)]
+                            if r["head_branch"] == q.get("branch", [r["head_branch"]])[0]
+                            and r["conclusion"] == q.get("status", [r["conclusion"]])[0]]
+                    per = int(q.get("per_page", ["30"])[0])
+                    page = int(q.get("page", ["1"])[0])
+                    chunk = runs[(page - 1) * per: page * per]
+                    headers = {}
+                    if page * per < len(runs):
+                        nxt = f"{fake.base_url}{u.path[len('/api/v3'):]}?branch=" \
+                              f"{q.get('branch', [''])[0]}&status=success&per_page={per}" \
+                              f"&page={page + 1}"
+                        headers["Link"] = f'<{nxt}>; rel="next"'
+                    return self._send(200, {"total_count": len(runs), "workflow_runs": chunk},
+                                      headers)
+                del parts
+                return self._send(404, {"message": "Not Found"})
+
+            def do_POST(self):
+                fake.requests += 1
+                length = int(self.headers.get("Content-Length", 0))
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                token = self._auth()
+                if token is None:
+                    return
+                if self.path != "/api/graphql":
+                    return self._send(404, {"message": "Not Found"})
+                fake.graphql_requests += 1
+                query, variables = payload.get("query", ""), payload.get("variables", {})
+                op = re.search(r"query\s+(\w+)", query).group(1)
+                fault = self._fault("POST graphql " + op, variables)
+                if fault is True:
+                    return
+                cost = graphql_cost(query, variables)
+                fake.points += cost
+                data, errors = fake._graphql(op, query, variables, token)
+                if "rateLimit" in query and data is not None:
+                    data["rateLimit"] = {"cost": cost, "remaining": 5000 - fake.points,
+                                         "resetAt": iso(time.time() + 3600)}
+                body = {"data": data}
+                if errors:
+                    body["errors"] = errors
+                if fault == "partial" and data and data.get("repository"):
+                    conn = data["repository"].get("pullRequests")
+                    if conn and conn["nodes"]:
+                        conn["nodes"][0] = None
+                    body["errors"] = [{"message": "Something went wrong while executing your "
+                                                  "query.", "path": ["repository",
+                                                                     "pullRequests", "nodes",
+                                                                     0]}]
+                if fake.delay:
+                    time.sleep(fake.delay)
+                self._send(200, body)
+
+        return Handler
+
+    def _visible(self, owner: str, name: str, token: str) -> FakeRepo | None:
+        repo = self.repos.get(f"{owner}/{name}".lower())
+        if repo is None:
+            return None
+        allowed = self.tokens.get(token, set())
+        if repo.private and (not isinstance(allowed, set) or repo.full not in allowed):
+            return None
+        return repo
+
+    # -- GraphQL resolvers for the operations casestudy sends ---------------------------------
+    def _graphql(self, op: str, query: str, v: dict, token: str):
+        repo = self._visible(v.get("owner", ""), v.get("name", ""), token)
+        if repo is None:
+            return {"repository": None}, [{"type": "NOT_FOUND", "path": ["repository"],
+                                           "message": "Could not resolve to a Repository with "
+                                                      f"the name '{v.get('owner')}/"
+                                                      f"{v.get('name')}'."}]
+        firsts = {m.group(1): int(m.group(2)) for m in re.finditer(
+            r"(\w+)\s*\(\s*first\s*:\s*(\d+)", query)}
+        if op == "PullRequests":
+            prs = [p for p in repo.prs if not v.get("base") or p["baseRefName"] == v["base"]]
+            prs = sorted(prs, key=lambda p: (-p["updatedAt"], -p["number"]))
+            page, info = _page(prs, v.get("first", 50), v.get("after"))
+            return {"repository": {
+                "defaultBranchRef": {"name": repo.default_branch},
+                "pullRequests": {"totalCount": len(prs), "pageInfo": info,
+                                 "nodes": [_pr_node(p, firsts) for p in page]}}}, None
+        if op in ("PullRequestReviews", "PullRequestComments"):
+            pr = next((p for p in repo.prs if p["number"] == v["number"]), None)
+            items = (pr or {}).get("reviews" if op == "PullRequestReviews" else "comments", [])
+            page, info = _page(items, v.get("first", 100), v.get("after"))
+            key = "reviews" if op == "PullRequestReviews" else "comments"
+            conv = _review if key == "reviews" else _comment
+            return {"repository": {"pullRequest": {key: {
+                "totalCount": len(items), "pageInfo": info,
+                "nodes": [conv(x) for x in page]}}}}, None
+        if op == "Deployments":
+            deps = sorted(repo.deployments, key=lambda d: -d["createdAt"])
+            if v.get("environments"):
+                deps = [d for d in deps if d["environment"] in v["environments"]]
+            page, info = _page(deps, v.get("first", 100), v.get("after"))
+            return {"repository": {"deployments": {"totalCount": len(deps), "pageInfo": info,
+                                                   "nodes": [{**d, "createdAt": iso(
+                                                       d["createdAt"])} for d in page]}}}, None
+        if op == "Releases":
+            rel = sorted(repo.releases, key=lambda r: -r["createdAt"])
+            page, info = _page(rel, v.get("first", 100), v.get("after"))
+            return {"repository": {"releases": {"totalCount": len(rel), "pageInfo": info,
+                                                "nodes": [{**r, "createdAt": iso(
+                                                    r["createdAt"]), "publishedAt": iso(
+                                                    r["createdAt"])} for r in page]}}}, None
+        if op == "Tags":
+            tags = sorted(repo.tags, key=lambda r: -r["date"])
+            page, info = _page(tags, v.get("first", 100), v.get("after"))
+            return {"repository": {"refs": {"totalCount": len(tags), "pageInfo": info, "nodes": [
+                {"name": t["name"], "target": {"__typename": "Commit", "oid": t["oid"],
+                                               "committedDate": iso(t["date"])}}
+                for t in page]}}}, None
+        return None, [{"message": f"unknown operation {op}"}]
+
+
+def _cursor(i: int) -> str:
+    return base64.b64encode(f"cursor:{i}".encode()).decode()
+
+
+def _page(items: list, first: int, after: str | None):
+    start = 0
+    if after:
+        start = int(base64.b64decode(after).decode().split(":")[1]) + 1
+    page = items[start:start + first]
+    end = start + len(page) - 1
+    return page, {"hasNextPage": start + first < len(items),
+                  "endCursor": _cursor(end) if page else after}
+
+
+def _review(r: dict) -> dict:
+    return {"author": r["author"], "state": r["state"], "submittedAt": iso(r["submittedAt"])}
+
+
+def _comment(c: dict) -> dict:
+    return {"author": c["author"], "createdAt": iso(c["createdAt"])}
+
+
+def _conn(items: list, n: int, conv) -> dict:
+    return {"totalCount": len(items), "pageInfo": {"hasNextPage": len(items) > n,
+                                                   "endCursor": _cursor(min(n, len(items)) - 1)
+                                                   if items else None},
+            "nodes": [conv(x) for x in items[:n]]}
+
+
+def _pr_node(p: dict, firsts: dict[str, int]) -> dict:
+    ready = [{"createdAt": iso(p["readyAt"])}] if p["readyAt"] else []
+    return {
+        "number": p["number"], "title": p["title"], "url": p["url"], "author": p["author"],
+        "createdAt": iso(p["createdAt"]), "updatedAt": iso(p["updatedAt"]),
+        "mergedAt": iso(p["mergedAt"]), "closedAt": iso(p["closedAt"]), "isDraft": p["isDraft"],
+        "additions": p["additions"], "deletions": p["deletions"],
+        "changedFiles": p["changedFiles"], "baseRefName": p["baseRefName"],
+        "headRefName": p["headRefName"], "mergeCommit": p["mergeCommit"],
+        "labels": {"nodes": [{"name": x} for x in p["labels"][:firsts.get("labels", 10)]]},
+        "commits": {"nodes": [{"commit": {"authoredDate": iso(p["firstCommitAt"])}}]},
+        "timelineItems": {"nodes": ready},
+        "reviews": _conn(p["reviews"], firsts.get("reviews", 10), _review),
+        "comments": _conn(p["comments"], firsts.get("comments", 10), _comment),
+        "closingIssuesReferences": {"nodes": [{"labels": {"nodes": [{"name": x} for x in lbls]}}
+                                              for lbls in p["closingIssueLabels"]]},
+    }
+
+
+def touch(repo: FakeRepo, numbers: list[int], when: float, title_suffix: str = " (edited)"):
+    """Change some PRs (new title, later updatedAt) as if they were edited on GitHub."""
+    for p in repo.prs:
+        if p["number"] in numbers:
+            p["title"] += title_suffix
+            p["updatedAt"] = when
+
+
+__all__ = ["FakeGitHub", "FakeRepo", "generate_repo", "graphql_cost", "touch", "timedelta"]
