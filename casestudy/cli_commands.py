@@ -113,6 +113,23 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_git(args: argparse.Namespace) -> int:
+    import time
+
+    from .cli import CLIError
+    from .sources.git import GitSourceError, sync_git
+
+    store = Store(args.db)
+    t0 = time.perf_counter()
+    try:
+        c = sync_git(store, args.path, repo=args.repo, branch=args.branch)
+    except GitSourceError as exc:
+        raise CLIError(str(exc)) from exc
+    print(f"{c['prs']:,} PRs, {c['tags']:,} release tags and {c['incidents']:,} reverts/hotfixes "
+          f"from {c['commits']:,} commits in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
 def cmd_warm(args: argparse.Namespace) -> int:
     from . import core
 
@@ -139,6 +156,10 @@ def register(sub, common, commands: dict) -> None:
                    choices=["auto", "deployments", "workflow", "releases", "tags", "merges"])
     p.add_argument("--environment", help="deployment environment (Deployments API)")
     p.add_argument("--workflow", help="workflow file whose successful runs are deployments")
+    p = sub.add_parser("sync-git", parents=[common], help="read PR landings from a local clone")
+    p.add_argument("path", help="path of the clone")
+    p.add_argument("--repo", help="owner/name to file it under (default: from origin)")
+    p.add_argument("--branch", help="branch to read (default: the default branch)")
     p = sub.add_parser("report", parents=[common], help="build a case study report")
     p.add_argument("repo", help="the subject repository, owner/name")
     p.add_argument("--peer", action="append", metavar="OWNER/NAME", help="a peer (repeatable)")
@@ -152,4 +173,5 @@ def register(sub, common, commands: dict) -> None:
     p.add_argument("--paper", choices=["A4", "Letter"], default="A4")
     p.add_argument("--out", metavar="FILE")
     commands.update({"import": cmd_import, "export": cmd_export, "warm": cmd_warm,
-                     "report": cmd_report, "sync": cmd_sync})
+                     "report": cmd_report, "sync": cmd_sync,
+                     "sync-git": cmd_sync_git})
