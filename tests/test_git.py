@@ -141,7 +141,7 @@ def _requests_clone() -> Path | None:
     candidates = [Path(env)] if env else []
     candidates += list(Path("/work/.mirror").glob("psf+requests*")) if Path(
         "/work/.mirror").exists() else []
-    for c in [x for c in candidates for x in (c, c / "repo")]:
+    for c in [x for cand in candidates for x in (cand, cand / "repo")]:
         if (c / "HEAD").exists() or (c / ".git").exists():
             return c
     return None
