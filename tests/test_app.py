@@ -81,3 +81,39 @@ def test_drilldown_lists_prs_with_links(app_env):
     assert df["link"].str.startswith("https://github.com/demo/atlas/pull/").all()
     col = "First response time (h)"
     assert df[col].dropna().is_monotonic_decreasing
+
+
+def test_data_page_syncs_from_github_with_a_session_token(demo_db_copy, monkeypatch):
+    from tests.fakegithub.server import FakeGitHub, generate_repo
+
+    monkeypatch.setenv("CASESTUDY_DB", str(demo_db_copy))
+    secret = "ghp_app_session_token"
+    with FakeGitHub(tokens={secret: set()}) as fake:
+        fake.add(generate_repo("acme", "tool", 120)).private = True
+        fake.tokens[secret] = {"acme/tool"}
+        at = app().run()
+        at.switch_page("app_pages/data.py").run()
+        at.text_input(key="gh_repo").set_value("acme/tool")
+        at.text_input(key="gh_token").set_value(secret)
+        at.text_input(key="gh_url").set_value(fake.base_url)
+        at.button[0].click().run()
+        assert not at.exception
+        assert any("PRs with" in s.value for s in at.success), [e.value for e in at.error]
+        # the private repo is visible to this session only, and the token is nowhere
+        assert "acme/tool" in at.sidebar.selectbox(key="w_repo").options
+        other = app().run()
+        assert "acme/tool" not in other.sidebar.selectbox(key="w_repo").options
+        assert secret not in str(dict(at.query_params))
+        # the session keeps a hash of the account, never the token, outside the widget
+        assert secret not in at.session_state["account_key"]
+        assert len(at.session_state["account_key"]) == 16
+        assert secret not in str(at.session_state["view_params"])
+
+
+def test_data_page_git_errors_are_readable(app_env, tmp_path):
+    at = app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.text_input(key="git_path").set_value(str(tmp_path / "missing"))
+    at.button[1].click().run()
+    assert not at.exception
+    assert any("does not exist" in e.value for e in at.error)
