@@ -99,8 +99,32 @@ def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Char
     ).properties(width=width, height=height)
 
 
+def to_svg_cached(chart: alt.TopLevelMixin) -> str:
+    """``to_svg`` with a disk cache keyed by the spec's hash (same numbers → same SVG)."""
+    import hashlib
+    import json
+
+    from .config import cache_dir
+
+    spec = json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
+    key = hashlib.sha256(spec.encode()).hexdigest()[:32]
+    path = cache_dir("charts") / f"{key}.svg"
+    try:
+        return path.read_text()
+    except OSError:
+        pass
+    svg = to_svg(chart)
+    try:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(svg)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache is no reason to fail a report
+    return svg
+
+
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to standalone SVG offline (vl-convert; no browser, no network)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_dict(), allowed_base_urls=[])
+    return vlc.vegalite_to_svg(chart.to_dict(validate=False), allowed_base_urls=[])

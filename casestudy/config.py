@@ -19,6 +19,18 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME)) / "casestudy.sqlite"
 
 
+def cache_dir(name: str) -> Path:
+    """A writable cache folder (``$CASESTUDY_CACHE`` or the user's cache dir) for ``name``."""
+    base = Path(os.environ.get("CASESTUDY_CACHE") or platformdirs.user_cache_dir(APP_NAME))
+    path = base / name
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        path = Path(tempfile.gettempdir()) / APP_NAME / name
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def ensure_numba_cache_dir() -> None:
     """Point numba's ``cache=True`` at a writable directory when the package dir is read-only."""
     if os.environ.get("NUMBA_CACHE_DIR"):

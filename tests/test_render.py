@@ -84,6 +84,7 @@ def test_pdf_reads_back(atlas, atlas_pdf):
     assert 8 <= pages <= 40
     assert "595.276 x 841.89" in info  # A4
     assert "Page 2 of" in text
+    assert "Contents" in text
 
 
 @needs_poppler
