@@ -31,16 +31,21 @@ run: demo
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: test-deps
+	$(BIN)/ruff check casestudy app_pages tests bench app.py
 	$(BIN)/python -m pytest -q
 
 lint: deps
 	$(BIN)/ruff check casestudy app_pages tests bench app.py
 
 bench: deps
-	$(BIN)/python bench/core.py
+	$(BIN)/python bench/core.py --big
+	$(BIN)/python bench/report.py
+	$(BIN)/python bench/app_pages.py
 
+# Real-data checks against ../shared/data (skipped when absent). For psf/requests, point
+# CASESTUDY_REQUESTS_GIT at a clone that has commit 1f6589ec3a1ee910f9a65cc3ceac60b26677bc0e.
 validate: deps
-	$(BIN)/python -m pytest -q -m validate tests
+	$(BIN)/python -m pytest -v -k "homebrew or psf_requests" tests/test_files.py tests/test_git.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -28,7 +28,7 @@ def main() -> None:
     opts = Options("demo/atlas", ("demo/borealis", "demo/cirrus"))
     build_case_study(store, opts)  # warm numba
     render_pdf(None, html="<p>warm up fonts</p>")
-    for run, label in enumerate(("cold chart cache", "warm chart cache")):
+    for label in ("cold chart cache", "warm chart cache"):
         t0 = time.perf_counter()
         cs = build_case_study(store, opts)
         t1 = time.perf_counter()

@@ -421,6 +421,7 @@ class MetricTable:
     excluded: dict[str, np.ndarray]
     options: dict = field(default_factory=dict)
     rule_hits: dict[str, np.ndarray] = field(default_factory=dict)
+    state: dict = field(default_factory=dict)  # kept buckets for add_prs (keep_state=True)
 
     @property
     def periods(self) -> list[str]:
@@ -456,8 +457,11 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
                   business_hours: tuple[int, int] | None = None, ci: bool = False,
                   calendar: Calendar | None = None, seed: int = 0,
                   metrics: tuple[str, ...] | None = None,
-                  anchor: str | None = None) -> MetricTable:
+                  anchor: str | None = None, keep_state: bool = False) -> MetricTable:
     """Compute every registry metric per (repo, period).
+
+    ``keep_state`` keeps each duration's per-group buckets (8 bytes per PR and metric) so that
+    ``add_prs`` can fold in newly synced PRs by recomputing only the groups they touch.
 
     A PR duration falls in the period of the event that completes it (the metric's ``end``), or of
     the ``anchor`` time field for every duration when given (e.g. ``"merged_at"``).
@@ -473,6 +477,7 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     stats: dict[str, dict[str, np.ndarray]] = {}
     excluded: dict[str, np.ndarray] = {}
     period_cache: dict[str, np.ndarray] = {}
+    state: dict = {}
 
     def group_of(field_name: str) -> np.ndarray:
         if field_name not in period_cache:
@@ -496,8 +501,16 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
             o, c = business_hours[0] * 3600, business_hours[1] * 3600
             dur = business_durations(cal.local_seconds(start), cal.local_seconds(end), o, c)
             start, end = np.where(dur >= 0, 0, -1), dur
-        st, exc, lo, hi = grouped_duration_stats(start, end, group_of(anchor or m.end),
-                                                 n_groups, ci=ci, seed=seed, fallback=fallback)
+        gid = group_of(anchor or m.end)
+        if keep_state and not ci and not business_hours:
+            values, bounds, exc = bucket_by_group(start, start if fallback is None else
+                                                  fallback, end, gid, n_groups)
+            st = bucket_stats(values, bounds)
+            lo = hi = np.full(n_groups, np.nan)
+            state.setdefault("durations", {})[m.key] = (values, bounds, {})
+        else:
+            st, exc, lo, hi = grouped_duration_stats(start, end, gid, n_groups, ci=ci,
+                                                     seed=seed, fallback=fallback)
         d = {name: shape(st[i]) for i, name in enumerate(DURATION_STATS)}
         d["value"] = d["median"]
         d["ci_low"], d["ci_high"] = shape(lo), shape(hi)
@@ -515,11 +528,13 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
                                  "weighted": shape(churn_bug / churn_all),
                                  "bugfixes": shape(bug)}
     rule_hits = {r: hits[i] for i, r in enumerate(a.repos)}
+    if keep_state:
+        state["merged"], state["hits"] = mc, hits
     stats.update(deployment_stats(a, cal))
     return MetricTable(list(a.repos), cal, stats, excluded,
                        {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
                         "metrics": metrics,
-                        "business_hours": business_hours, "ci": ci}, rule_hits)
+                        "business_hours": business_hours, "ci": ci}, rule_hits, state)
 
 
 def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarray]]:
@@ -613,6 +628,55 @@ def update_table(table: MetricTable, a: PRArrays, touched: np.ndarray) -> Metric
     for key, arr in fresh.excluded.items():
         table.excluded[key][touched] = arr[touched]
     return table
+
+
+def add_prs(table: MetricTable, new: PRArrays) -> int:
+    """Fold newly synced PRs (not yet in the table) into a table computed with
+    ``keep_state=True``: only the (repo, period) groups they touch are recomputed, from the kept
+    buckets plus the new values. Returns the number of touched duration groups."""
+    if "durations" not in table.state:
+        raise ValueError("the table was computed without keep_state=True")
+    cal = table.calendar
+    n_rep, n_per = len(table.repos), cal.n
+    n_groups = n_rep * n_per
+    pop = population_mask(new, table.options["bots"])
+    anchor = table.options.get("anchor")
+
+    def gid(field_name: str) -> np.ndarray:
+        return group_ids(new.times[field_name], new.repo_idx, pop, cal.hour0, cal.offsets,
+                         cal.day0, cal.day_period, n_per)
+
+    touched_total = 0
+    for key, (values, bounds, extra) in table.state["durations"].items():
+        m = M.get(key)
+        start, end = new.times[m.start], new.times[m.end]
+        fb = new.times[m.fallback_start] if m.fallback_start else start
+        nv, nb, nexc = bucket_by_group(start, fb, end, gid(anchor or m.end), n_groups)
+        touched = np.flatnonzero(np.diff(nb) > 0)
+        runs = []
+        for g in touched:
+            extra[g] = np.concatenate([extra.get(g, np.zeros(0, np.int64)), nv[nb[g]:nb[g + 1]]])
+            runs.append(np.concatenate([values[bounds[g]:bounds[g + 1]], extra[g]]))
+        if runs:
+            lens = np.array([r.size for r in runs], dtype=np.int64)
+            st = bucket_stats(np.concatenate(runs), np.concatenate([[0], np.cumsum(lens)]))
+            r, p = np.divmod(touched, n_per)
+            for i, name in enumerate(DURATION_STATS):
+                table.stats[key][name][r, p] = st[i]
+        table.excluded[key] += nexc.reshape(n_rep, n_per)
+        touched_total += touched.size
+    mc, hits = merged_counts(gid("merged_at"), new.repo_idx, new.bugfix_rule, new.is_bugfix,
+                             new.is_revert, new.additions, new.deletions, n_groups, n_rep)
+    table.state["merged"] += mc
+    table.state["hits"] += hits
+    merged, bug, reverts, churn_all, churn_bug = (x.reshape(n_rep, n_per)
+                                                  for x in table.state["merged"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table.stats["throughput"].update(n=merged, value=merged, reverts=reverts)
+        table.stats["bugfix_share"].update(n=merged, value=bug / merged,
+                                           weighted=churn_bug / churn_all, bugfixes=bug)
+    table.rule_hits = {r: table.state["hits"][i] for i, r in enumerate(table.repos)}
+    return touched_total
 
 
 def warm() -> float:

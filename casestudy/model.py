@@ -166,6 +166,16 @@ class PRArrays:
         )
 
 
+def concat_arrays(a: PRArrays, b: PRArrays) -> PRArrays:
+    """Rows of ``a`` then ``b`` (same repos; deployments and incidents from ``a``)."""
+    cols = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot", "is_draft",
+            "is_revert", "is_bugfix", "bugfix_rule")
+    kw = {c: np.concatenate([getattr(a, c), getattr(b, c)]) for c in cols}
+    times = {k: np.concatenate([a.times[k], b.times[k]]) for k in a.times}
+    return PRArrays(repos=a.repos, times=times, deploy_times=a.deploy_times,
+                    incidents=a.incidents, **kw)
+
+
 def time_column(values: list[int | None]) -> np.ndarray:
     """Python times (None = missing) to an int64 array with -1 for missing."""
     return np.array([MISSING if v is None else v for v in values], dtype=np.int64)

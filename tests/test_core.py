@@ -187,3 +187,36 @@ def test_update_table_recomputes_only_touched_groups():
     np.testing.assert_array_equal(updated.stats["cycle_time"]["median"],
                                   full.stats["cycle_time"]["median"])
     np.testing.assert_array_equal(updated.stats["throughput"]["n"], full.stats["throughput"]["n"])
+
+
+def test_add_prs_with_kept_buckets_equals_full_recompute():
+    from casestudy.model import concat_arrays
+
+    rng = np.random.default_rng(11)
+
+    def batch(n, lo, hi, first_number):
+        merged = ts("2024-01-01") + rng.integers(lo, hi, n)
+        ready = merged - rng.integers(-100, 10**6, n)  # some clock skew
+        a = _arrays({"merged_at": merged, "ready_at": ready,
+                     "first_response_at": ready + rng.integers(0, 10**5, n)}, n,
+                    repos=("a/a", "b/b"), repo_idx=rng.integers(0, 2, n).astype(np.int32),
+                    is_bugfix=rng.random(n) < 0.3)
+        a.number[:] = np.arange(first_number, first_number + n)
+        return a
+
+    old = batch(20_000, 0, 150 * 86400, 0)
+    cal = make_calendar(ts("2023-12-01"), ts("2024-08-01"), "month", "UTC")
+    table = core.compute_table(old, calendar=cal, keep_state=True)
+    for k in range(2):  # two syncs in a row
+        new = batch(300, 140 * 86400, 180 * 86400, 100_000 * (k + 1))
+        touched = core.add_prs(table, new)
+        assert 0 < touched < 2 * cal.n * 2
+        old = concat_arrays(old, new)
+    full = core.compute_table(old, calendar=cal)
+    for key in ("cycle_time", "first_response"):
+        for stat in ("n", "median", "p75", "p90", "mean"):
+            np.testing.assert_allclose(table.stats[key][stat], full.stats[key][stat],
+                                       rtol=1e-12, err_msg=f"{key} {stat}")
+        np.testing.assert_array_equal(table.excluded[key], full.excluded[key])
+    for key in ("throughput", "bugfix_share"):
+        np.testing.assert_allclose(table.stats[key]["value"], full.stats[key]["value"])
