@@ -247,3 +247,44 @@ def test_cli_sync(fake, tmp_path):
                         str(db), "--base-url", fake.base_url], capture_output=True, text=True,
                        env={"PATH": "/usr/bin:/bin"}, cwd=ROOT, timeout=300)
     assert r.returncode == 1 and "GITHUB_TOKEN" in r.stderr
+
+
+# -- real recorded GraphQL payloads (../shared/data/github-api, skipped when absent) ----------
+
+@pytest.mark.parametrize("number,first_response,responder,approval", [
+    # read by hand from the files: typescript-bot comments and the author's own review do not
+    # count as a first response
+    (43136, "2020-03-14T19:22:34Z", "RReverser", "2020-03-14T19:22:34Z"),
+    (44437, "2020-05-02T12:17:22Z", "kamontat", "2020-05-02T12:17:22Z"),
+    (45890, "2020-07-04T21:51:00Z", "peterblazejewicz", "2020-07-05T08:20:29Z"),
+])
+def test_recorded_definitelytyped_payloads(number, first_response, responder, approval):
+    import json
+
+    from casestudy.sources.github import _ts, review_times
+    from tests.conftest import shared_file
+
+    pr = json.loads(shared_file("github-api", "dt-mergebot_DefinitelyTyped",
+                                f"{number}.json").read_text())["data"]["repository"][
+        "pullRequest"]
+    rt = review_times(pr["author"]["login"], pr["reviews"]["nodes"], pr["comments"]["nodes"])
+    assert rt.first_response_at == _ts(first_response) and rt.responder == responder
+    assert rt.last_approval_at == _ts(approval)
+
+
+def test_all_recorded_payloads_parse():
+    import json
+
+    from casestudy.sources.github import review_times
+    from tests.conftest import shared_file
+
+    folder = shared_file("github-api", "dt-mergebot_DefinitelyTyped")
+    n = 0
+    for f in sorted(folder.glob("*.json")):
+        pr = json.loads(f.read_text())["data"]["repository"]["pullRequest"]
+        author = (pr.get("author") or {}).get("login", "")
+        rt = review_times(author, pr["reviews"]["nodes"], pr["comments"]["nodes"])
+        if rt.first_response_at is not None:
+            n += 1
+            assert rt.responder != author and not rt.responder.endswith(("[bot]", "-bot"))
+    assert n > 30

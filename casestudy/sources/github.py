@@ -176,11 +176,41 @@ def _ts(value: str | None) -> int | None:
 
 
 def is_bot(author: dict | None) -> bool:
+    """GraphQL ``Bot`` actors, ``…[bot]`` and ``…-bot`` logins, and a list of known bots."""
     if not author:
         return False
-    login = author.get("login") or ""
-    return (author.get("__typename") == "Bot" or login.endswith("[bot]")
-            or login.lower() in BOT_LOGINS)
+    login = (author.get("login") or "").lower()
+    return (author.get("__typename") == "Bot" or login.endswith(("[bot]", "-bot"))
+            or login in BOT_LOGINS)
+
+
+@dataclass
+class ReviewTimes:
+    first_response_at: int | None
+    responder: str
+    first_review_at: int | None
+    first_approval_at: int | None
+    last_approval_at: int | None
+    human_responses: int
+
+
+def review_times(author: str, reviews: list[dict], comments: list[dict]) -> ReviewTimes:
+    """First response (review or comment by someone who is neither the author nor a bot), first
+    review, first and last approval, from GraphQL review and comment nodes."""
+    def other(node: dict) -> bool:
+        who = node.get("author")
+        return not is_bot(who) and (who or {}).get("login") != author
+    human_r = [r for r in reviews if r.get("submittedAt") and other(r)]
+    human_c = [c for c in comments if c.get("createdAt") and other(c)]
+    responses = [(_ts(r["submittedAt"]), r["author"]["login"]) for r in human_r] + [
+        (_ts(c["createdAt"]), c["author"]["login"]) for c in human_c]
+    first = min(responses, default=(None, ""))
+    approvals = sorted(_ts(r["submittedAt"]) for r in reviews
+                       if r.get("state") == "APPROVED" and r.get("submittedAt"))
+    return ReviewTimes(first[0], first[1], min((_ts(r["submittedAt"]) for r in human_r),
+                                               default=None),
+                       approvals[0] if approvals else None, approvals[-1] if approvals else None,
+                       len(responses))
 
 
 _REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
@@ -419,22 +449,12 @@ class GitHubClient:
         r_nodes, c_nodes = reviews["nodes"], comments["nodes"]
         if reviews["pageInfo"]["hasNextPage"]:
             r_nodes = self._rest_of(REVIEWS_QUERY, "reviews", owner, name, n["number"], reviews)
-        others_r = [r for r in r_nodes if r.get("submittedAt") and not is_bot(r.get("author"))
-                    and (r.get("author") or {}).get("login") != author]
         if comments["pageInfo"]["hasNextPage"] and not any(
                 not is_bot(c.get("author")) and (c.get("author") or {}).get("login") != author
                 for c in c_nodes):
             c_nodes = self._rest_of(COMMENTS_QUERY, "comments", owner, name, n["number"],
                                     comments)
-        others_c = [c for c in c_nodes if not is_bot(c.get("author"))
-                    and (c.get("author") or {}).get("login") != author]
-        responses = [(_ts(r["submittedAt"]), (r.get("author") or {}).get("login", ""))
-                     for r in others_r] + [(_ts(c["createdAt"]),
-                                            (c.get("author") or {}).get("login", ""))
-                                           for c in others_c]
-        first_resp = min(responses, default=(None, ""))
-        approvals = sorted(_ts(r["submittedAt"]) for r in r_nodes
-                           if r.get("state") == "APPROVED" and r.get("submittedAt"))
+        rt = review_times(author, r_nodes, c_nodes)
         ready_events = [x for x in n["timelineItems"]["nodes"] if x]
         created = _ts(n["createdAt"])
         ready = _ts(ready_events[-1]["createdAt"]) if ready_events else created
@@ -447,14 +467,13 @@ class GitHubClient:
             repo=repo, number=n["number"], title=title, author=author,
             author_is_bot=is_bot(n.get("author")), created_at=created, ready_at=ready,
             first_commit_at=_ts(commits[0]["commit"]["authoredDate"]) if commits else None,
-            first_response_at=first_resp[0], first_responder=first_resp[1],
-            first_review_at=min((_ts(r["submittedAt"]) for r in others_r), default=None),
-            first_approval_at=approvals[0] if approvals else None,
-            last_approval_at=approvals[-1] if approvals else None,
+            first_response_at=rt.first_response_at, first_responder=rt.responder,
+            first_review_at=rt.first_review_at, first_approval_at=rt.first_approval_at,
+            last_approval_at=rt.last_approval_at,
             merged_at=_ts(n.get("mergedAt")), closed_at=_ts(n.get("closedAt")),
             base_ref=n.get("baseRefName") or "", head_ref=head,
             additions=n.get("additions") or 0, deletions=n.get("deletions") or 0,
-            changed_files=n.get("changedFiles") or 0, n_comments=len(others_c) + len(others_r),
+            changed_files=n.get("changedFiles") or 0, n_comments=rt.human_responses,
             labels=tuple(x["name"] for x in n["labels"]["nodes"]),
             linked_issue_labels=tuple(lbl["name"] for i in n["closingIssuesReferences"]["nodes"]
                                       if i for lbl in i["labels"]["nodes"]),
