@@ -100,7 +100,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         client = GitHubClient(os.environ.get("GITHUB_TOKEN"), base_url=args.base_url or
                               DEFAULT_API, progress=show)
         r = client.sync(store, args.repo, since=args.since, deployments=args.deployments,
-                        environment=args.environment, workflow=args.workflow)
+                        environment=args.environment, workflow=args.workflow,
+                        checks=args.checks, incident_labels=tuple(args.incident_label or ()))
     except GitHubError as exc:
         print(file=sys.stderr)
         raise CLIError(str(exc)) from exc
@@ -156,6 +157,10 @@ def register(sub, common, commands: dict) -> None:
                    choices=["auto", "deployments", "workflow", "releases", "tags", "merges"])
     p.add_argument("--environment", help="deployment environment (Deployments API)")
     p.add_argument("--workflow", help="workflow file whose successful runs are deployments")
+    p.add_argument("--checks", action="store_true",
+                   help="also fetch check runs of each PR's head commit (for CI analysis)")
+    p.add_argument("--incident-label", action="append", metavar="LABEL",
+                   help="issues with this label are incidents (repeatable)")
     p = sub.add_parser("sync-git", parents=[common], help="read PR landings from a local clone")
     p.add_argument("path", help="path of the clone")
     p.add_argument("--repo", help="owner/name to file it under (default: from origin)")

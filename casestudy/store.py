@@ -209,6 +209,7 @@ class Store:
         incidents: Iterable[Incident] = (),
         cursor: tuple[str, str] | None = None,
         cursors: dict[str, str | None] | None = None,
+        check_runs: Iterable[CheckRun] = (),
     ) -> int:
         """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically."""
         rows = [_pr_row(p) for p in prs]
@@ -241,6 +242,7 @@ class Store:
                 self._set_cursor(repo, cursor[0], cursor[1])
             for stream, value in (cursors or {}).items():
                 self._set_cursor(repo, stream, value)
+            self._write_check_runs(check_runs)
         return len(rows)
 
     def _set_cursor(self, repo: str, stream: str, value: str | None) -> None:
@@ -288,14 +290,17 @@ class Store:
 
     def write_check_runs(self, runs: Iterable[CheckRun]) -> None:
         with self.conn:
-            self.conn.executemany(
-                "INSERT INTO check_runs (repo, pr, sha, name, conclusion, started_at, "
-                "completed_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(repo, pr, sha, name) DO "
-                "UPDATE SET conclusion=excluded.conclusion, started_at=excluded.started_at, "
-                "completed_at=excluded.completed_at",
-                [(r.repo, r.pr, r.sha, r.name, r.conclusion, r.started_at, r.completed_at)
-                 for r in runs],
-            )
+            self._write_check_runs(runs)
+
+    def _write_check_runs(self, runs: Iterable[CheckRun]) -> None:
+        self.conn.executemany(
+            "INSERT INTO check_runs (repo, pr, sha, name, conclusion, started_at, "
+            "completed_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(repo, pr, sha, name) DO "
+            "UPDATE SET conclusion=excluded.conclusion, started_at=excluded.started_at, "
+            "completed_at=excluded.completed_at",
+            [(r.repo, r.pr, r.sha, r.name, r.conclusion, r.started_at, r.completed_at)
+             for r in runs],
+        )
 
     # -- reads ------------------------------------------------------------------------------
     def repos(self, visible_to: str | None = None) -> list[str]:

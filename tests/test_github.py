@@ -288,3 +288,20 @@ def test_all_recorded_payloads_parse():
             n += 1
             assert rt.responder != author and not rt.responder.endswith(("[bot]", "-bot"))
     assert n > 30
+
+
+def test_check_runs_and_incident_issues_when_asked(fake, tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    r = client(fake).sync(s, "acme/widgets", checks=True, incident_labels=("incident",))
+    runs = s.check_runs("acme/widgets")
+    assert len(runs) == 25 * r.prs
+    assert r.points / r.prs <= 0.3  # checks roughly double the cost, and say so in the docs
+    stats = s.check_run_stats("acme/widgets")
+    assert stats["checks_per_pr"] == 25 and stats["correlated_check_pairs"] >= 4
+    issues = [i for i in s.incidents("acme/widgets") if i.kind == "issue"]
+    assert sorted(i.resolved_at - i.opened_at for i in issues) == [7200 * k for k in range(1, 6)]
+    # the CI de-duplication rule now has data to fire on
+    from casestudy.build import Options, build_case_study
+
+    cs = build_case_study(s, Options("acme/widgets", min_n=5))
+    assert any(x.rule == "ci-deduplication" for x in cs.recommendations)

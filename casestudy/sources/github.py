@@ -23,7 +23,7 @@ import requests
 from github import Auth, Github, GithubException
 
 from ..incidents import derive_incidents
-from ..model import Deployment, PullRequest
+from ..model import CheckRun, Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
 
 DEFAULT_API = "https://api.github.com"
@@ -60,7 +60,26 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
           nodes { author { login __typename } createdAt }
         }
         closingIssuesReferences(first: 2) { nodes { labels(first: 5) { nodes { name } } } }
+        CHECKS
       }
+    }
+  }
+}
+"""
+
+CHECKS_FIELDS = """headCommit: commits(last: 1) { nodes { commit { oid
+          checkSuites(first: 5) { nodes { checkRuns(first: 30) {
+            nodes { name conclusion startedAt completedAt } } } } } } }"""
+
+ISSUES_QUERY = """
+query Issues($owner: String!, $name: String!, $first: Int!, $after: String,
+             $labels: [String!]) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    issues(first: $first, after: $after, labels: $labels,
+           orderBy: {field: CREATED_AT, direction: DESC}) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { number createdAt closedAt }
     }
   }
 }
@@ -357,7 +376,13 @@ class GitHubClient:
 
     def sync(self, store: Store, repo: str, since: str | None = None,
              deployments: str = "auto", environment: str | None = None,
-             workflow: str | None = None, account_key: str = "") -> SyncResult:
+             workflow: str | None = None, account_key: str = "", checks: bool = False,
+             incident_labels: tuple[str, ...] = ()) -> SyncResult:
+        """Sync PRs, deployments and incidents of ``repo`` into ``store``.
+
+        ``checks`` also fetches the check runs of each PR's head commit (≈2× the points);
+        ``incident_labels`` adds issues with those labels as incidents.
+        """
         owner, name = parse_repo(repo)
         if deployments not in DEPLOY_SOURCES:
             raise GitHubError(f"unknown deployment source {deployments!r}: use one of "
@@ -373,7 +398,7 @@ class GitHubClient:
                                    account_key if meta.get("private") else ""))
         run = store.start_sync(full, "github")
         try:
-            n = self._sync_prs(store, full, owner, name, base, since)
+            n = self._sync_prs(store, full, owner, name, base, since, checks)
             src, n_dep = self._sync_deployments(store, full, owner, name, base, deployments,
                                                 environment, workflow,
                                                 prev.deploy_source if prev else "")
@@ -381,6 +406,8 @@ class GitHubClient:
             info.deploy_source = src
             store.upsert_repo(info)
             derive_incidents(store, full)
+            if incident_labels:
+                self._sync_issues(store, full, owner, name, incident_labels)
         except Exception as exc:
             store.finish_sync(run, "failed", self.requests, self.points, 0, str(exc)[:500])
             raise
@@ -391,7 +418,7 @@ class GitHubClient:
         return SyncResult(full, n, self.requests, self.points, src, n_dep, list(self.warnings))
 
     def _sync_prs(self, store: Store, repo: str, owner: str, name: str, base: str,
-                  since: str | None) -> int:
+                  since: str | None, checks: bool = False) -> int:
         stream = f"prs:{base}"
         watermark = store.get_cursor(repo, stream + ":watermark")
         after = store.get_cursor(repo, stream + ":page")
@@ -403,31 +430,52 @@ class GitHubClient:
         count, pages = 0, 0
         self._report(stage="pull requests")
         while True:
-            data = self.graphql(PR_QUERY, variables, shrink=True)
+            query = PR_QUERY.replace("CHECKS", CHECKS_FIELDS if checks else "")
+            data = self.graphql(query, variables, shrink=True)
             conn = data["repository"]["pullRequests"]
             pages += 1
             nodes = [x for x in conn["nodes"] if x]
             if top is None and nodes:
                 top = nodes[0]["updatedAt"]
             stop = False
-            prs = []
+            prs, runs = [], []
             for node in nodes:
                 if watermark and node["updatedAt"] <= watermark:
                     stop = True
                     break
                 prs.append(self._to_pr(repo, owner, name, node))
+                runs += _check_runs(repo, node)
             done = stop or not conn["pageInfo"]["hasNextPage"]
             cursors = {stream + ":page": None if done else conn["pageInfo"]["endCursor"],
                        stream + ":top": None if done else top}
             if done:
                 cursors[stream + ":watermark"] = max(filter(None, [top, watermark]),
                                                      default=None)
-            store.write_batch(repo, prs, cursors=cursors)
+            store.write_batch(repo, prs, cursors=cursors, check_runs=runs)
             count += len(prs)
             self._report(pages=pages, prs=count, total=conn["totalCount"])
             if done:
                 return count
             variables["after"] = conn["pageInfo"]["endCursor"]
+
+    def _sync_issues(self, store: Store, repo: str, owner: str, name: str,
+                     labels: tuple[str, ...]) -> int:
+        """Issues carrying any of ``labels`` become incidents (opened → closed)."""
+        known = {i.id for i in store.incidents(repo)}
+        variables = {"owner": owner, "name": name, "first": 100, "after": None,
+                     "labels": list(labels)}
+        out = []
+        while True:
+            conn = self.graphql(ISSUES_QUERY, variables)["repository"]["issues"]
+            for node in conn["nodes"]:
+                iid = f"issue-{node['number']}"
+                out.append(Incident(repo, iid, _ts(node["createdAt"]), _ts(node.get("closedAt")),
+                                    "issue", (str(node["number"]),)))
+            if not conn["pageInfo"]["hasNextPage"] or (out and out[-1].id in known):
+                break
+            variables["after"] = conn["pageInfo"]["endCursor"]
+        store.write_batch(repo, incidents=out)
+        return len(out)
 
     def _rest_of(self, query: str, key: str, owner: str, name: str, number: int,
                  conn: dict) -> list[dict]:
@@ -550,6 +598,18 @@ class GitHubClient:
             link = headers.get("link", "") or headers.get("Link", "")
             m = re.search(r'<([^>]+)>;\s*rel="next"', link)
             url = None if stop or not m else m.group(1).replace(self.base_url, "")
+
+
+def _check_runs(repo: str, node: dict) -> list[CheckRun]:
+    """Check runs of the PR's head commit, when the query asked for them."""
+    head = (node.get("headCommit") or {}).get("nodes") or []
+    if not head:
+        return []
+    commit = head[0]["commit"]
+    return [CheckRun(repo, node["number"], commit["oid"], run["name"], run.get("conclusion")
+                     or "", _ts(run.get("startedAt")), _ts(run.get("completedAt")))
+            for suite in (commit.get("checkSuites") or {}).get("nodes", [])
+            for run in (suite.get("checkRuns") or {}).get("nodes", [])]
 
 
 def _deployment(repo: str, src: str, node: dict) -> Deployment | None:

@@ -106,7 +106,20 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
             "reviews": reviews, "comments": comments,
             "closingIssueLabels": [["bug"]] if rng.random() < 0.1 else [],
         }
+        # CI: 25 jobs; the two test jobs and the two build jobs fail together
+        fails = rng.random() < 0.2
+        pair = int(rng.integers(0, 2))
+        pr["checks"] = [{"name": f"job-{j}", "conclusion": "failure" if fails and (
+            (pair == 0 and j in (1, 2)) or (pair == 1 and j in (3, 4, 5))) else "success",
+            "startedAt": created + 60, "completedAt": created + 600} for j in range(25)]
+        pr["headOid"] = f"{number:039x}f"
         repo.prs.append(pr)
+    for k in range(5):
+        opened = start + 86400 * (3 + 7 * k)
+        repo.issues.append({"number": 10_000 + k, "labels": ["incident"], "createdAt": opened,
+                            "closedAt": opened + 7200 * (k + 1)})
+    repo.issues.append({"number": 20_000, "labels": ["question"], "createdAt": start,
+                        "closedAt": None})
     if with_deployments:
         end = t + 86400
         d = start
@@ -401,10 +414,18 @@ class FakeGitHub:
             prs = [p for p in repo.prs if not v.get("base") or p["baseRefName"] == v["base"]]
             prs = sorted(prs, key=lambda p: (-p["updatedAt"], -p["number"]))
             page, info = _page(prs, v.get("first", 50), v.get("after"))
+            nodes = [_pr_node(p, firsts) for p in page]
+            if "headCommit" in query:
+                for node, p in zip(nodes, page, strict=True):
+                    node["headCommit"] = {"nodes": [{"commit": {
+                        "oid": p["headOid"], "checkSuites": {"nodes": [{"checkRuns": {
+                            "nodes": [{**c, "startedAt": iso(c["startedAt"]),
+                                       "completedAt": iso(c["completedAt"])}
+                                      for c in p["checks"][:firsts.get("checkRuns", 30)]]}}]}}}]}
             return {"repository": {
                 "defaultBranchRef": {"name": repo.default_branch},
                 "pullRequests": {"totalCount": len(prs), "pageInfo": info,
-                                 "nodes": [_pr_node(p, firsts) for p in page]}}}, None
+                                 "nodes": nodes}}}, None
         if op in ("PullRequestReviews", "PullRequestComments"):
             pr = next((p for p in repo.prs if p["number"] == v["number"]), None)
             items = (pr or {}).get("reviews" if op == "PullRequestReviews" else "comments", [])
@@ -436,6 +457,14 @@ class FakeGitHub:
                 {"name": t["name"], "target": {"__typename": "Commit", "oid": t["oid"],
                                                "committedDate": iso(t["date"])}}
                 for t in page]}}}, None
+        if op == "Issues":
+            wanted = set(v.get("labels") or [])
+            iss = sorted((i for i in repo.issues if not wanted or wanted & set(i["labels"])),
+                         key=lambda i: -i["createdAt"])
+            page, info = _page(iss, v.get("first", 100), v.get("after"))
+            return {"repository": {"issues": {"totalCount": len(iss), "pageInfo": info, "nodes": [
+                {"number": i["number"], "createdAt": iso(i["createdAt"]),
+                 "closedAt": iso(i["closedAt"])} for i in page]}}}, None
         return None, [{"message": f"unknown operation {op}"}]
 
 
