@@ -92,6 +92,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE repos ADD COLUMN account_key TEXT NOT NULL DEFAULT '';
     """,
+    # 5: a revision counter bumped by every write (keys the array snapshot cache)
+    """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT OR IGNORE INTO meta VALUES ('revision', 0);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -200,6 +205,7 @@ class Store:
                 (info.repo, info.source, int(info.synthetic), info.default_branch,
                  info.deploy_source, info.host, info.account_key, int(time.time())),
             )
+            self._bump()
 
     def write_batch(
         self,
@@ -213,6 +219,7 @@ class Store:
     ) -> int:
         """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically."""
         rows = [_pr_row(p) for p in prs]
+        deployments, incidents, check_runs = list(deployments), list(incidents), list(check_runs)
         cols = PR_COLUMNS + ["bugfix_rule"]
         placeholders = ",".join("?" * len(cols))
         updates = ",".join(f"{c}=excluded.{c}" for c in cols if c not in ("repo", "number"))
@@ -243,7 +250,16 @@ class Store:
             for stream, value in (cursors or {}).items():
                 self._set_cursor(repo, stream, value)
             self._write_check_runs(check_runs)
+            if rows or deployments or incidents or check_runs:
+                self._bump()
         return len(rows)
+
+    def _bump(self) -> None:
+        self.conn.execute("UPDATE meta SET value=value+1 WHERE key='revision'")
+
+    @property
+    def revision(self) -> int:
+        return int(self.conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
 
     def _set_cursor(self, repo: str, stream: str, value: str | None) -> None:
         self.conn.execute(
@@ -312,10 +328,9 @@ class Store:
             (visible_to,))]
 
     def data_version(self) -> tuple[int, int]:
-        """Changes whenever PRs or syncs change: (PR count, last sync run id)."""
-        n = self.conn.execute("SELECT count(*) FROM pull_requests").fetchone()[0]
+        """Changes whenever data or syncs change: (revision, last sync run id)."""
         last = self.conn.execute("SELECT coalesce(max(id), 0) FROM sync_runs").fetchone()[0]
-        return int(n), int(last)
+        return self.revision, int(last)
 
     def repo_info(self, repo: str) -> RepoInfo:
         row = self.conn.execute(
@@ -442,10 +457,18 @@ class Store:
     def load_arrays(self, repos: Sequence[str] | None = None) -> PRArrays:
         """All PRs of ``repos`` (default: every repo) as columnar arrays, plus deployments and
         incidents per repo. ``deployed_at`` is derived from deployments where the source left it
-        empty."""
+        empty.
+
+        Reading a million rows through sqlite3 costs seconds (one Python tuple per row), so the
+        arrays are also kept as an ``.npz`` snapshot keyed by the store's revision: the next
+        load of unchanged data reads the snapshot instead.
+        """
         repos = list(repos) if repos is not None else self.repos()
         for r in repos:
             self.repo_info(r)  # raises a clear error for an unknown repo
+        return snapshot_load(self, repos)
+
+    def _load_arrays_sql(self, repos: list[str]) -> PRArrays:
         int_cols = ["number", *TIME_FIELDS, "additions", "deletions", "n_comments",
                     "author_is_bot", "is_draft", "is_revert", "bugfix_rule"]
         select = ",".join(f"coalesce({c},{MISSING})" for c in int_cols)
@@ -498,3 +521,47 @@ class Store:
             deploy_times=deploy_times,
             incidents=incidents,
         )
+
+
+_SNAPSHOT_FIELDS = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot",
+                    "is_draft", "is_revert", "is_bugfix", "bugfix_rule")
+
+
+def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
+    """``Store._load_arrays_sql`` through an on-disk snapshot keyed by (file, repos, revision)."""
+    import hashlib
+
+    from .config import cache_dir
+
+    if str(store.path) == ":memory:":
+        return store._load_arrays_sql(repos)
+    ident = hashlib.sha256(f"{store.path.resolve()}|{'|'.join(repos)}".encode()).hexdigest()[:24]
+    folder = cache_dir("arrays")
+    path = folder / f"{ident}-{store.revision}.npz"
+    try:
+        with np.load(path) as z:
+            times = {f: z["t_" + f] for f in TIME_FIELDS}
+            cols = {f: z[f] for f in _SNAPSHOT_FIELDS}
+            deploys = {r: z[f"d_{i}"] for i, r in enumerate(repos)}
+            incidents = {r: {"opened_at": z[f"io_{i}"], "resolved_at": z[f"ir_{i}"]}
+                         for i, r in enumerate(repos)}
+        return PRArrays(repos=repos, times=times, deploy_times=deploys, incidents=incidents,
+                        **cols)
+    except (OSError, KeyError, ValueError):
+        pass
+    a = store._load_arrays_sql(repos)
+    data = {f: getattr(a, f) for f in _SNAPSHOT_FIELDS}
+    data.update({"t_" + f: v for f, v in a.times.items()})
+    for i, r in enumerate(repos):
+        data[f"d_{i}"] = a.deploy_times[r]
+        data[f"io_{i}"] = a.incidents[r]["opened_at"]
+        data[f"ir_{i}"] = a.incidents[r]["resolved_at"]
+    try:
+        for old in folder.glob(f"{ident}-*.npz"):
+            old.unlink(missing_ok=True)
+        tmp = folder / f"{ident}-{store.revision}.tmp.npz"
+        np.savez(tmp, **data)
+        tmp.replace(path)
+    except OSError:
+        pass  # no snapshot is no reason to fail
+    return a

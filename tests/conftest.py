@@ -55,6 +55,10 @@ def shared_file(*parts: str) -> Path:
 
 
 os.environ.setdefault("CASESTUDY_TEST", "1")
+if "CASESTUDY_CACHE" not in os.environ:  # chart and array caches of the test run, not the user's
+    import tempfile
+
+    os.environ["CASESTUDY_CACHE"] = tempfile.mkdtemp(prefix="casestudy-cache-")
 
 
 HOSTILE_TITLES = [

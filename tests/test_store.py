@@ -155,3 +155,19 @@ def test_load_arrays_speed_is_reasonable(tmp_path):
     took = time.perf_counter() - t0
     assert a.n == 200_000 and (a.times["merged_at"] - a.times["created_at"] == 10).all()
     print(f"loaded 200k PRs in {took:.2f}s")
+
+
+def test_array_snapshot_follows_every_write(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASESTUDY_CACHE", str(tmp_path / "cache"))
+    s = Store(tmp_path / "s.sqlite")
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    s.write_batch("o/r", [_pr(i) for i in range(1, 50)])
+    first = s.load_arrays()
+    assert list((tmp_path / "cache" / "arrays").glob("*.npz"))
+    again = s.load_arrays()  # from the snapshot
+    for f in ("number", "is_bugfix", "repo_idx"):
+        assert (getattr(first, f) == getattr(again, f)).all()
+    assert (first.times["merged_at"] == again.times["merged_at"]).all()
+    s.write_batch("o/r", [_pr(5, merged_at=1)])  # an update, same row count
+    assert s.load_arrays().times["merged_at"][4] == 1
+    assert len(list((tmp_path / "cache" / "arrays").glob("*.npz"))) == 1  # old ones removed
