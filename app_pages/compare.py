@@ -30,5 +30,5 @@ if cs is not None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     key = view.metric if view.metric in M.BY_KEY else "cycle_time"
     st.markdown(f"#### {M.get(key).name} over time (choose the metric on the Metrics page)")
-    st.altair_chart(charts.metric_chart(cs, key), width="stretch")
+    st.altair_chart(charts.metric_chart(cs, key, height=320), width="stretch")
     st.altair_chart(charts.stages_chart(cs), width="stretch")

@@ -24,7 +24,7 @@ if cs is not None:
         st.warning(f.sentence)
     else:
         st.write(f.sentence if f else "")
-        st.altair_chart(charts.metric_chart(cs, key), width="stretch")
+        st.altair_chart(charts.metric_chart(cs, key, height=320), width="stretch")
         rows = []
         for repo in cs.repos:
             s = cs.series_for(key, repo)
