@@ -260,26 +260,30 @@ def group_ids(ts, repo, pop, hour0, offsets, day0, day_period, n_per):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_groups, n_repos):
     """Per group: merged PRs, bug fixes, reverts, lines changed, lines changed by bug fixes;
-    and per repo the hits of each bug-fix rule (0 = none)."""
-    out = np.zeros((5, n_groups))
-    hits = np.zeros((n_repos, 5), dtype=np.int64)
-    for i in range(g.size):
-        k = g[i]
-        if k < 0:
-            continue
-        churn = float(additions[i] + deletions[i])
-        out[0, k] += 1.0
-        out[3, k] += churn
-        if is_bug[i]:
-            out[1, k] += 1.0
-            out[4, k] += churn
-        if is_revert[i]:
-            out[2, k] += 1.0
-        hits[repo[i], rule[i]] += 1
-    return out, hits
+    and per repo the hits of each bug-fix rule (0 = none). Chunks run in parallel."""
+    n = g.size
+    n_chunks = max(1, min(64, n // 65536))
+    size = (n + n_chunks - 1) // n_chunks
+    parts = np.zeros((n_chunks, 5, n_groups))
+    hit_parts = np.zeros((n_chunks, n_repos, 5), dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            k = g[i]
+            if k < 0:
+                continue
+            churn = float(additions[i] + deletions[i])
+            parts[c, 0, k] += 1.0
+            parts[c, 3, k] += churn
+            if is_bug[i]:
+                parts[c, 1, k] += 1.0
+                parts[c, 4, k] += churn
+            if is_revert[i]:
+                parts[c, 2, k] += 1.0
+            hit_parts[c, repo[i], rule[i]] += 1
+    return parts.sum(axis=0), hit_parts.sum(axis=0)
 
 
 _WEEKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4], dtype=np.int64)  # from Thursday 1970-01-01
