@@ -8,10 +8,10 @@ arithmetic per PR).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import pandas as pd
 
 HOUR = 3600
 DAY = 86400
@@ -71,6 +71,8 @@ def make_calendar(t_min: int, t_max: int, freq: str = "month", tz: str = "UTC") 
     if tz == "UTC":
         offsets = np.zeros(hours.size, dtype=np.int64)
     else:
+        import pandas as pd  # only for zones with offsets: keeps the core's cold import light
+
         utc = pd.DatetimeIndex(hours * HOUR * 10**9, tz="UTC")
         local = utc.tz_convert(tz).tz_localize(None)
         offsets = ((local.asi8 - utc.tz_localize(None).asi8) // 10**9).astype(np.int64)
@@ -93,7 +95,7 @@ def make_calendar(t_min: int, t_max: int, freq: str = "month", tz: str = "UTC") 
         ends = starts + 7
         labels = []
         for s in starts:
-            iso = pd.Timestamp(int(s) * DAY, unit="s").isocalendar()
+            iso = (date(1970, 1, 1) + timedelta(days=int(s))).isocalendar()
             labels.append(f"{iso[0]}-W{iso[1]:02d}")
     return Calendar(freq, tz, int(hour0), offsets, int(first_day), inv.astype(np.int32),
                     labels, starts, ends - starts)
