@@ -86,12 +86,10 @@ def _pooled(a: PRArrays, m: M.Metric, repo_i: int, w: Window, idx: list[int], po
         weeks = (hi - lo) / (7 * DAY)
         if m.key == "deploy_frequency":
             return (n_dep / weeks if dt.size else None), n_dep, (n_dep, weeks)
-        inc = a.incidents.get(repo)
         if not n_dep:
             return None, 0, (0, 0)
-        pos = np.searchsorted(dt, inc["opened_at"], side="right") - 1 if inc else np.zeros(0)
-        failed = np.unique(pos[pos >= 0]) if len(pos) else np.zeros(0, np.int64)
-        k = int(in_w[failed.astype(np.int64)].sum()) if failed.size else 0
+        pos = core.failing_deployment(a, repo)
+        k = int(in_w[np.unique(pos[pos >= 0])].sum())
         return k / n_dep, n_dep, (k, n_dep)
     merged = a.times["merged_at"]
     sel = pop & (a.repo_idx == repo_i) & _in(merged, lo, hi, cal)

@@ -14,6 +14,7 @@ from . import metrics as M
 from .analysis import (
     Window,
     _in,
+    _num,
     duration_sample,
     findings_for,
     headline_and_verdict,
@@ -141,11 +142,6 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
 
 def _clean(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
-
-
-def _num(x) -> float | None:
-    x = float(x)
-    return None if x != x else x
 
 
 def _series(table: core.MetricTable, lo_p: int, hi_p: int) -> list[MetricSeries]:

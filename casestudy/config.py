@@ -38,10 +38,4 @@ def ensure_numba_cache_dir() -> None:
     pkg_dir = Path(__file__).parent
     if os.access(pkg_dir, os.W_OK):
         return
-    fallback = Path(platformdirs.user_cache_dir(APP_NAME)) / "numba"
-    try:
-        fallback.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        fallback = Path(tempfile.gettempdir()) / "casestudy-numba"
-        fallback.mkdir(parents=True, exist_ok=True)
-    os.environ["NUMBA_CACHE_DIR"] = str(fallback)
+    os.environ["NUMBA_CACHE_DIR"] = str(cache_dir("numba"))

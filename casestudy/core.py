@@ -113,7 +113,7 @@ def bucket_by_group(start, fallback, end, group, n_groups):
             d, neg = _dur(start, fallback, end, i)
             if neg:
                 negs[c, g] += 1
-            elif d >= 0:
+            elif d >= 0:  # -1 = missing
                 counts[c, g] += 1
     bounds = np.zeros(n_groups + 1, dtype=np.int64)
     pos = np.empty((n_chunks, n_groups), dtype=np.int64)
@@ -130,8 +130,8 @@ def bucket_by_group(start, fallback, end, group, n_groups):
             g = group[i]
             if g < 0:
                 continue
-            d, neg = _dur(start, fallback, end, i)
-            if d >= 0 and not neg:
+            d, _ = _dur(start, fallback, end, i)
+            if d >= 0:
                 values[pos[c, g]] = d
                 pos[c, g] += 1
     return values, bounds, negs.sum(axis=0)
@@ -324,14 +324,24 @@ def duration_columns(a: PRArrays, m: M.Metric) -> tuple[np.ndarray, np.ndarray]:
     return start, a.times[m.end]
 
 
+def failing_deployment(a: PRArrays, repo: str) -> np.ndarray:
+    """Per incident of ``repo``, the index of the failing deployment: the latest deployment at
+    or before the incident opened (-1 when none precedes it)."""
+    dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
+    inc = a.incidents.get(repo)
+    if inc is None:
+        return np.zeros(0, np.int64)
+    return np.searchsorted(dt, inc["opened_at"], side="right") - 1
+
+
 def restore_events(a: PRArrays, repo: str) -> tuple[np.ndarray, np.ndarray]:
-    """(failure start, restored) times per incident: the latest deployment at or before the
-    incident opened (or its opening when no deployment precedes it) → its resolution."""
+    """(failure start, restored) times per incident: the failing deployment (or the incident's
+    opening when no deployment precedes it) → its resolution."""
     dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
     inc = a.incidents.get(repo)
     if inc is None or inc["opened_at"].size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pos = np.searchsorted(dt, inc["opened_at"], side="right") - 1
+    pos = failing_deployment(a, repo)
     start = np.where(pos >= 0, dt[np.maximum(pos, 0)] if dt.size else -1, inc["opened_at"])
     return start.astype(np.int64), inc["resolved_at"]
 
@@ -510,7 +520,6 @@ def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarr
     n_dep = np.zeros((n_rep, n_per))
     failed = np.zeros((n_rep, n_per))
     restore_start, restore_end, restore_group = [], [], []
-    weeks = cal.days / 7.0
     for i, repo in enumerate(a.repos):
         dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
         if dt.size == 0:
@@ -527,8 +536,7 @@ def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarr
         inc = a.incidents.get(repo)
         if inc is None or inc["opened_at"].size == 0:
             continue
-        # failing deployment = the latest deployment at or before the incident opened
-        pos = np.searchsorted(dt, inc["opened_at"], side="right") - 1
+        pos = failing_deployment(a, repo)
         bad = np.unique(pos[pos >= 0])
         bp = cal.period_of(dt[bad])
         failed[i] = np.bincount(bp[bp >= 0], minlength=n_per)
@@ -539,7 +547,6 @@ def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarr
         restore_group.append(np.where(pe >= 0, i * n_per + pe, -1))
     with np.errstate(invalid="ignore", divide="ignore"):
         cfr = np.where(n_dep > 0, failed / n_dep, np.nan)
-    del weeks
     out = {
         "deploy_frequency": {"n": n_dep, "value": freq, "days_per_week": days_pw},
         "change_failure_rate": {"n": n_dep, "value": cfr, "failed": failed},

@@ -15,7 +15,7 @@ from weasyprint.urls import URLFetcher
 from . import charts
 from . import metrics as M
 from .document import CaseStudy
-from .render_markdown import section_titles
+from .render_markdown import safe_url, section_titles
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAPER = {"A4": "A4", "Letter": "letter"}
@@ -30,17 +30,12 @@ _env = jinja2.Environment(
 )
 
 
-def _safe_url(url: str) -> str:
-    """Only plain https links to GitHub-like hosts survive; anything else renders as text."""
-    return url if re.fullmatch(r"https://[A-Za-z0-9.-]+/[^\s\"'<>()\\]*", url or "") else ""
-
-
 def _clip(text: str, limit: int = 400) -> str:
     t = " ".join(str(text).split())
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
-_env.filters["safe_url"] = _safe_url
+_env.filters["safe_url"] = safe_url
 _env.filters["clip"] = _clip
 _env.globals["fmt"] = M.format_value
 _env.globals["metric"] = M.get

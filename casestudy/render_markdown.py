@@ -25,13 +25,14 @@ def prose(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _safe_url(url: str) -> str:
-    return url if url.startswith(("https://", "http://")) and not re.search(r"[\s()<>]", url) \
-        else ""
+def safe_url(url: str) -> str:
+    """Only plain https links survive (no javascript:, file:, quotes or brackets); anything else
+    renders as text. Shared by the Markdown and HTML renderers."""
+    return url if re.fullmatch(r"https://[A-Za-z0-9.-]+/[^\s\"'<>()\\]*", url or "") else ""
 
 
 def pr_line(p: PRRef) -> str:
-    link = _safe_url(p.url)
+    link = safe_url(p.url)
     ref = f"[#{p.number}]({link})" if link else f"#{p.number}"
     return f"{ref} {esc(p.title)} by @{esc(p.author, 60)} — {esc(p.value_text)}"
 

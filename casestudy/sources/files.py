@@ -178,11 +178,10 @@ def _deploy_source(loaded: dict, repo: str) -> str:
 
 
 def is_prerelease(tag: str) -> bool:
-    t = tag.lower()
-    return any(w in t.replace("_", "-").replace(".", "-").split("-") or
-               any(part.startswith(w) and part[len(w):].isdigit() for part in
-                   t.replace("_", "-").replace(".", "-").split("-"))
-               for w in PRERELEASE_WORDS)
+    """rc/alpha/beta/pre/dev/nightly as a dotted/dashed part of the tag, alone or numbered."""
+    parts = tag.lower().replace("_", "-").replace(".", "-").split("-")
+    return any(p == w or (p.startswith(w) and p[len(w):].isdigit())
+               for p in parts for w in PRERELEASE_WORDS)
 
 
 def import_git_prs_csv(store: Store, path: Path) -> dict[str, int]:
