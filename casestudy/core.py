@@ -1,14 +1,11 @@
 """The numeric core: per-(repo, period) statistics over columnar PR arrays, in numba.
 
 Design: group ids come from one parallel pass (per-hour UTC offsets and a day→period table, so
-time zones and DST cost nothing per PR). Each duration is counting-sorted into contiguous
-per-group runs (parallel over chunks), then a parallel pass over the groups reads n, mean and
-the median, p75 and p90 by quickselect — exactly ``numpy.percentile(method="linear")`` — with no
-full sort (numba's own sort is far slower than numpy's). Merged counts, bug-fix share and rule
-hits are one more pass. The bootstrap interval of the median (seeded, in numba) needs sorted
-runs, so that path sorts a packed ``group << 40 | seconds`` key with numpy once. Kept buckets let
-``add_prs`` fold in new PRs by recomputing only the groups they touch. Nothing here loops over
-PRs in Python.
+time zones and DST cost nothing per PR). Each duration's n, median, p75, p90 and mean per group
+come from ``group_stats`` (histogram selection: two passes over the input, exact
+``numpy.percentile(method="linear")`` values, no sort). Merged counts, bug-fix share and rule
+hits are one more pass. Kept per-group buckets let ``add_prs`` fold in new PRs by recomputing
+only the groups they touch. Nothing here loops over PRs in Python.
 """
 
 from __future__ import annotations
@@ -18,231 +15,21 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit, prange
 
+from . import kept_buckets
 from . import metrics as M
+from .classify import RULES
+from .group_stats import DURATION_STATS, grouped_duration_stats, plan
 from .model import PRArrays
 from .periods import DAY, Calendar, make_calendar
 
-SHIFT = 40  # low 40 bits hold the duration in seconds (≈ 35,000 years)
-MASK = (1 << SHIFT) - 1
-MAX_GROUPS = 1 << 22
-DURATION_STATS = ("n", "median", "p75", "p90", "mean")
-
-
-@njit(cache=True, parallel=True)
-def bootstrap_median_ci(keys, bounds, n_boot, seed):
-    """Seeded percentile-bootstrap 95% interval of each group's median (NaN below n = 2)."""
-    g_n = bounds.size - 1
-    lo = np.full(g_n, np.nan)
-    hi = np.full(g_n, np.nan)
-    for g in prange(g_n):
-        s = bounds[g]
-        n = bounds[g + 1] - s
-        if n < 2:
-            continue
-        np.random.seed(seed + g)
-        meds = np.empty(n_boot)
-        counts = np.zeros(n, dtype=np.int64)
-        k1 = (n - 1) // 2
-        k2 = n // 2
-        for b in range(n_boot):
-            counts[:] = 0
-            for _ in range(n):
-                counts[np.random.randint(0, n)] += 1
-            # walk the histogram of drawn ranks to the k1-th and k2-th smallest
-            c = 0
-            v1 = -1.0
-            v2 = -1.0
-            for r in range(n):
-                c += counts[r]
-                if v1 < 0 and c > k1:
-                    v1 = float(keys[s + r] & MASK)
-                if c > k2:
-                    v2 = float(keys[s + r] & MASK)
-                    break
-            meds[b] = 0.5 * (v1 + v2)
-        meds.sort()
-        lo[g] = _pct_plain(meds, 0.025)
-        hi[g] = _pct_plain(meds, 0.975)
-    return lo, hi
-
-
-@njit(cache=True)
-def _pct_plain(sorted_vals, q):
-    n = sorted_vals.size
-    vi = (n - 1) * q
-    i = int(np.floor(vi))
-    gamma = vi - np.floor(vi)
-    j = min(i + 1, n - 1)
-    a = sorted_vals[i]
-    d = sorted_vals[j] - a
-    r = a + d * gamma
-    if gamma >= 0.5:
-        r = sorted_vals[j] - d * (1.0 - gamma)
-    return r
-
-
-@njit(cache=True, inline="always")
-def _dur(start, fallback, end, i):
-    a = start[i]
-    if a < 0:
-        a = fallback[i]
-    if a < 0 or end[i] < 0:
-        return -1, False
-    d = end[i] - a
-    return d, d < 0
-
-
-@njit(cache=True, parallel=True)
-def bucket_by_group(start, fallback, end, group, n_groups):
-    """Counting sort of valid durations ``end - (start or fallback)`` into per-group runs.
-
-    Returns (values, bounds, negatives): group g's durations are values[bounds[g]:bounds[g+1]]
-    (unordered); negatives counts durations < 0 (clock skew), which are left out. Chunks of the
-    input are counted and scattered in parallel.
-    """
-    n = start.size
-    n_chunks = max(1, min(64, n // 65536))
-    size = (n + n_chunks - 1) // n_chunks
-    counts = np.zeros((n_chunks, n_groups), dtype=np.int64)
-    negs = np.zeros((n_chunks, n_groups), dtype=np.int64)
-    for c in prange(n_chunks):
-        for i in range(c * size, min(n, (c + 1) * size)):
-            g = group[i]
-            if g < 0:
-                continue
-            d, neg = _dur(start, fallback, end, i)
-            if neg:
-                negs[c, g] += 1
-            elif d >= 0:  # -1 = missing
-                counts[c, g] += 1
-    bounds = np.zeros(n_groups + 1, dtype=np.int64)
-    pos = np.empty((n_chunks, n_groups), dtype=np.int64)
-    acc = 0
-    for g in range(n_groups):
-        bounds[g] = acc
-        for c in range(n_chunks):
-            pos[c, g] = acc
-            acc += counts[c, g]
-    bounds[n_groups] = acc
-    values = np.empty(acc, dtype=np.int64)
-    for c in prange(n_chunks):
-        for i in range(c * size, min(n, (c + 1) * size)):
-            g = group[i]
-            if g < 0:
-                continue
-            d, _ = _dur(start, fallback, end, i)
-            if d >= 0:
-                values[pos[c, g]] = d
-                pos[c, g] += 1
-    return values, bounds, negs.sum(axis=0)
-
-
-@njit(cache=True, inline="always")
-def _select(a, lo, hi, k):
-    """Reorder a[lo:hi] so a[k] is its k-th smallest, smaller before, larger after."""
-    hi -= 1
-    while hi > lo:
-        mid = (lo + hi) >> 1
-        # median of three as pivot, moved to a[hi]
-        if a[mid] < a[lo]:
-            a[mid], a[lo] = a[lo], a[mid]
-        if a[hi] < a[lo]:
-            a[hi], a[lo] = a[lo], a[hi]
-        if a[mid] < a[hi]:
-            a[mid], a[hi] = a[hi], a[mid]
-        pivot = a[hi]
-        i = lo
-        j = hi - 1
-        while True:
-            while a[i] < pivot:
-                i += 1
-            while j > lo and a[j] > pivot:
-                j -= 1
-            if i >= j:
-                break
-            a[i], a[j] = a[j], a[i]
-            i += 1
-            j -= 1
-        a[i], a[hi] = a[hi], a[i]
-        if i == k:
-            return
-        if i < k:
-            lo = i + 1
-        else:
-            hi = i - 1
-
-
-@njit(cache=True, inline="always")
-def _pct_select(a, s, n, q, done):
-    """Linear percentile of run a[s:s+n] by selection; ``done`` = first index still unordered."""
-    vi = (n - 1) * q
-    lo = np.floor(vi)
-    gamma = vi - lo
-    i = int(lo)
-    _select(a, s + done, s + n, s + i)
-    x = float(a[s + i])
-    y = x
-    if gamma > 0.0 and i + 1 < n:
-        m = a[s + i + 1]
-        for t in range(s + i + 2, s + n):
-            if a[t] < m:
-                m = a[t]
-        y = float(m)
-    d = y - x
-    r = x + d * gamma
-    if gamma >= 0.5:
-        r = y - d * (1.0 - gamma)
-    return r, i + 1
-
-
-@njit(cache=True, parallel=True)
-def bucket_stats(values, bounds):
-    """n, median, p75, p90 and mean per group run (runs are reordered in place)."""
-    g_n = bounds.size - 1
-    out = np.full((5, g_n), np.nan)
-    for g in prange(g_n):
-        s = bounds[g]
-        n = bounds[g + 1] - s
-        out[0, g] = n
-        if n == 0:
-            continue
-        acc = 0.0
-        for k in range(s, s + n):
-            acc += float(values[k])
-        out[4, g] = acc / n
-        done = 0
-        out[1, g], done = _pct_select(values, s, n, 0.5, done)
-        out[2, g], done = _pct_select(values, s, n, 0.75, done)
-        out[3, g], done = _pct_select(values, s, n, 0.9, done)
-    return out
-
-
-@njit(cache=True, parallel=True)
-def make_keys(start, end, group, out_keys):
-    """Fill ``out_keys`` with ``group << 40 | (end - start)``; -1 where excluded.
-
-    Returns the number of negative durations (clock skew) per group, which are excluded.
-    """
-    n = start.size
-    for i in prange(n):
-        g = group[i]
-        if g < 0 or start[i] < 0 or end[i] < 0:
-            out_keys[i] = -1
-            continue
-        d = end[i] - start[i]
-        if d < 0:
-            out_keys[i] = -2
-        else:
-            out_keys[i] = (np.int64(g) << SHIFT) | d
-    return out_keys
-
+N_RULES = len(RULES) + 1  # rule ids 1.. and 0 = no rule
 
 @njit(cache=True, parallel=True)
 def group_ids(ts, repo, pop, hour0, offsets, day0, day_period, n_per):
-    """repo * n_per + period of each timestamp in local time; -1 when missing, out of the
-    calendar or outside the population. One pass, no temporaries."""
+    """repo * n_per + period (int32) of each timestamp in local time; -1 when missing, out of
+    the calendar or outside the population. One pass, no temporaries."""
     n = ts.size
-    out = np.empty(n, dtype=np.int64)
+    out = np.empty(n, dtype=np.int32)  # half the memory traffic of int64 for every later pass
     n_off = offsets.size
     n_day = day_period.size
     for i in prange(n):
@@ -261,29 +48,34 @@ def group_ids(ts, repo, pop, hour0, offsets, day0, day_period, n_per):
 
 
 @njit(cache=True, parallel=True)
-def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_groups, n_repos):
-    """Per group: merged PRs, bug fixes, reverts, lines changed, lines changed by bug fixes;
-    and per repo the hits of each bug-fix rule (0 = none). Chunks run in parallel."""
+def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_groups, n_repos,
+                  n_rules):
+    """Per group: merged PRs, bug fixes, reverts, lines changed, lines changed by bug fixes (a
+    (5, n_groups) array); and per repo the hits of each bug-fix rule id in [0, n_rules) (0 = none;
+    ids outside are not counted). Chunks run in parallel; a group's five sums share a cache line."""
     n = g.size
     n_chunks = max(1, min(64, n // 65536))
     size = (n + n_chunks - 1) // n_chunks
-    parts = np.zeros((n_chunks, 5, n_groups))
-    hit_parts = np.zeros((n_chunks, n_repos, 5), dtype=np.int64)
+    parts = np.zeros((n_chunks, n_groups, 5))
+    hit_parts = np.zeros((n_chunks, n_repos, n_rules), dtype=np.int64)
     for c in prange(n_chunks):
+        p = parts[c]
         for i in range(c * size, min(n, (c + 1) * size)):
             k = g[i]
             if k < 0:
                 continue
             churn = float(additions[i] + deletions[i])
-            parts[c, 0, k] += 1.0
-            parts[c, 3, k] += churn
+            p[k, 0] += 1.0
+            p[k, 3] += churn
             if is_bug[i]:
-                parts[c, 1, k] += 1.0
-                parts[c, 4, k] += churn
+                p[k, 1] += 1.0
+                p[k, 4] += churn
             if is_revert[i]:
-                parts[c, 2, k] += 1.0
-            hit_parts[c, repo[i], rule[i]] += 1
-    return parts.sum(axis=0), hit_parts.sum(axis=0)
+                p[k, 2] += 1.0
+            r = rule[i]
+            if 0 <= r < n_rules:
+                hit_parts[c, repo[i], r] += 1
+    return parts.sum(axis=0).T.copy(), hit_parts.sum(axis=0)
 
 
 _WEEKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4], dtype=np.int64)  # from Thursday 1970-01-01
@@ -344,41 +136,6 @@ def restore_events(a: PRArrays, repo: str) -> tuple[np.ndarray, np.ndarray]:
     pos = failing_deployment(a, repo)
     start = np.where(pos >= 0, dt[np.maximum(pos, 0)] if dt.size else -1, inc["opened_at"])
     return start.astype(np.int64), inc["resolved_at"]
-
-
-def grouped_duration_stats(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups: int,
-                           ci: bool = False, n_boot: int = 200, seed: int = 0,
-                           fallback: np.ndarray | None = None):
-    """Per-group stats of ``end - start`` (int64 seconds, -1 missing) for ``group`` in
-    ``[0, n_groups)`` (-1 = not in any group).
-
-    ``fallback`` is used where ``start`` is missing.
-    Returns ``(stats, excluded, ci_low, ci_high)``: ``stats`` is a (5, n_groups) array of
-    n, median, p75, p90, mean; ``excluded`` counts negative durations per group.
-    """
-    if n_groups >= MAX_GROUPS:
-        raise ValueError(f"too many groups ({n_groups})")
-    group = group.astype(np.int64, copy=False)
-    if not ci:
-        fb = start if fallback is None else fallback
-        values, bounds, excluded = bucket_by_group(start, fb, end, group, n_groups)
-        stats = bucket_stats(values, bounds)
-        lo = hi = np.full(n_groups, np.nan)
-        return stats, excluded, lo, hi
-    if fallback is not None:
-        start = np.where(start >= 0, start, fallback)
-    keys = np.empty(start.size, dtype=np.int64)
-    make_keys(start, end, group, keys)
-    neg = keys == -2
-    excluded = np.bincount(group[neg], minlength=n_groups)[:n_groups] if neg.any() else \
-        np.zeros(n_groups, dtype=np.int64)
-    keys.sort()
-    first = int(np.searchsorted(keys, 0))
-    keys = keys[first:]
-    bounds = np.searchsorted(keys, np.arange(n_groups + 1, dtype=np.int64) << SHIFT)
-    stats = bucket_stats(keys & MASK, bounds)  # a copy: the sorted keys stay for the bootstrap
-    lo, hi = bootstrap_median_ci(keys, bounds, n_boot, seed)
-    return stats, excluded, lo, hi
 
 
 @dataclass
@@ -478,11 +235,10 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
             start, end = np.where(dur >= 0, 0, -1), dur
         gid = group_of(anchor or m.end)
         if keep_state and not ci and not business_hours:
-            values, bounds, exc = bucket_by_group(start, start if fallback is None else
-                                                  fallback, end, gid, n_groups)
-            st = bucket_stats(values, bounds)
+            st, exc, kept = kept_buckets.keep(start, start if fallback is None else fallback,
+                                              end, gid, n_groups, plan(a.n, n_groups)[1])
             lo = hi = np.full(n_groups, np.nan)
-            state.setdefault("durations", {})[m.key] = (values, bounds, {})
+            state.setdefault("durations", {})[m.key] = kept
         else:
             st, exc, lo, hi = grouped_duration_stats(start, end, gid, n_groups, ci=ci,
                                                      seed=seed, fallback=fallback)
@@ -494,7 +250,7 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     # merged-PR counts and bug-fix share, by month of merge
     g = group_of("merged_at")
     mc, hits = merged_counts(g, a.repo_idx, a.bugfix_rule, a.is_bugfix, a.is_revert,
-                             a.additions, a.deletions, n_groups, n_rep)
+                             a.additions, a.deletions, n_groups, n_rep, N_RULES)
     merged, bug, reverts, churn_all, churn_bug = mc
     with np.errstate(invalid="ignore", divide="ignore"):
         stats["throughput"] = {"n": shape(merged), "value": shape(merged),
@@ -619,26 +375,19 @@ def add_prs(table: MetricTable, new: PRArrays) -> int:
                          cal.day0, cal.day_period, n_per)
 
     touched_total = 0
-    for key, (values, bounds, extra) in table.state["durations"].items():
+    for key, kept in table.state["durations"].items():
         m = M.get(key)
         start, end = new.times[m.start], new.times[m.end]
         fb = new.times[m.fallback_start] if m.fallback_start else start
-        nv, nb, nexc = bucket_by_group(start, fb, end, gid(anchor or m.end), n_groups)
-        touched = np.flatnonzero(np.diff(nb) > 0)
-        runs = []
-        for g in touched:
-            extra[g] = np.concatenate([extra.get(g, np.zeros(0, np.int64)), nv[nb[g]:nb[g + 1]]])
-            runs.append(np.concatenate([values[bounds[g]:bounds[g + 1]], extra[g]]))
-        if runs:
-            lens = np.array([r.size for r in runs], dtype=np.int64)
-            st = bucket_stats(np.concatenate(runs), np.concatenate([[0], np.cumsum(lens)]))
-            r, p = np.divmod(touched, n_per)
-            for i, name in enumerate(DURATION_STATS):
-                table.stats[key][name][r, p] = st[i]
+        touched, st, nexc = kept_buckets.add(kept, start, fb, end, gid(anchor or m.end))
+        r, p = np.divmod(touched, n_per)
+        for i, name in enumerate(DURATION_STATS):
+            table.stats[key][name][r, p] = st[i]
         table.excluded[key] += nexc.reshape(n_rep, n_per)
         touched_total += touched.size
     mc, hits = merged_counts(gid("merged_at"), new.repo_idx, new.bugfix_rule, new.is_bugfix,
-                             new.is_revert, new.additions, new.deletions, n_groups, n_rep)
+                             new.is_revert, new.additions, new.deletions, n_groups, n_rep,
+                             N_RULES)
     table.state["merged"] += mc
     table.state["hits"] += hits
     merged, bug, reverts, churn_all, churn_bug = (x.reshape(n_rep, n_per)
@@ -652,19 +401,26 @@ def add_prs(table: MetricTable, new: PRArrays) -> int:
 
 
 def warm() -> float:
-    """Compile (or load from cache) every kernel on a tiny input; returns seconds taken."""
+    """Compile (or load from the cache) every kernel with the argument types production uses,
+    by computing tiny tables in each mode; returns seconds taken."""
     import time
 
+    from .model import TIME_FIELDS
+
     t0 = time.perf_counter()
-    s = np.array([0, 10, 20, -1], dtype=np.int64)
-    e = np.array([5, 40, 10, 3], dtype=np.int64)
-    g = np.array([0, 0, 1, 1], dtype=np.int64)
-    grouped_duration_stats(s, e, g, 2, ci=True, n_boot=10)
-    business_durations(s, e, 9 * 3600, 17 * 3600)
-    cal = make_calendar(0, 100, "month", "UTC")
-    gids = group_ids(s, g, np.ones(4, dtype=np.bool_), cal.hour0, cal.offsets, cal.day0,
-                     cal.day_period, cal.n)
-    merged_counts(gids, np.zeros(4, np.int32), np.zeros(4, np.int8), np.zeros(4, np.bool_),
-                  np.zeros(4, np.bool_), s, s, 2 * cal.n, 1)
-    grouped_duration_stats(s, e, g, 2, fallback=e)
+    n = 6
+    times = {f: np.full(n, -1, dtype=np.int64) for f in TIME_FIELDS}
+    for k, f in enumerate(TIME_FIELDS):
+        times[f] = np.arange(n, dtype=np.int64) * 86400 + k * 3600
+    z = np.zeros(n, dtype=bool)
+    a = PRArrays(["o/r"], np.zeros(n, np.int32), np.arange(n), times, np.ones(n, np.int64),
+                 np.ones(n, np.int64), np.zeros(n, np.int64), z, z, z, z, np.zeros(n, np.int8),
+                 {"o/r": times["merged_at"].copy()},
+                 {"o/r": {"opened_at": times["closed_at"], "resolved_at": times["deployed_at"]}})
+    compute_table(a)
+    compute_table(a, ci=True)
+    compute_table(a, business_hours=(9, 17))
+    add_prs(compute_table(a, keep_state=True), a)
+    grouped_duration_stats(times["created_at"], times["merged_at"], np.zeros(n, np.int64), 1,
+                           ci=True, n_boot=10)  # the pooled intervals of the analysis
     return time.perf_counter() - t0

@@ -25,8 +25,9 @@ def reference(start, end, group, n_groups):
     return out
 
 
+@pytest.mark.parametrize("method", ["histogram", "buckets"])
 @pytest.mark.parametrize("seed", range(6))
-def test_group_stats_match_numpy_exactly(seed):
+def test_group_stats_match_numpy_exactly(seed, method):
     rng = np.random.default_rng(seed)
     n, n_groups = int(rng.integers(0, 3000)), int(rng.integers(1, 40))
     start = rng.integers(0, 10**6, n)
@@ -36,13 +37,32 @@ def test_group_stats_match_numpy_exactly(seed):
     end[rng.random(n) < 0.05] = -1
     group = rng.integers(-1, n_groups, n)
     group[group == n_groups // 2] = n_groups - 1  # leave one group empty
-    stats, excluded, _, _ = core.grouped_duration_stats(start, end, group, n_groups)
+    stats, excluded, _, _ = core.grouped_duration_stats(start, end, group, n_groups,
+                                                        method=method)
     ref = reference(start, end, group, n_groups)
     np.testing.assert_array_equal(stats[:4], ref[:4])  # n and percentiles: exact
     np.testing.assert_allclose(stats[4], ref[4], rtol=1e-12)
     skew = (group >= 0) & (start >= 0) & (end >= 0) & (end < start)
     np.testing.assert_array_equal(excluded, np.bincount(group[skew], minlength=n_groups))
     assert stats[0, n_groups // 2] == 0 and np.isnan(stats[1, n_groups // 2])
+
+
+@pytest.mark.parametrize("method", ["histogram", "buckets"])
+def test_extreme_durations_and_cell_boundaries(method):
+    """Zero, one second, neighbours of powers of two, centuries (past the last bin) and a group
+    whose values all share one histogram cell: still exactly numpy's percentiles."""
+    rng = np.random.default_rng(5)
+    pow2 = 2 ** np.arange(0, 45)
+    edge = np.concatenate([[0, 1, 2, 3], pow2 - 1, pow2, pow2 + 1, [10**13, 10**13 + 7]])
+    same_cell = 1_000_000 + rng.integers(0, 1000, 5001)  # one cell, many ties
+    end = np.concatenate([edge, rng.permutation(edge), same_cell, [5, 5, 5]]).astype(np.int64)
+    group = np.concatenate([np.zeros(edge.size), np.ones(edge.size), np.full(5001, 2),
+                            np.full(3, 3)]).astype(np.int64)
+    start = np.zeros(end.size, dtype=np.int64)
+    stats, _, _, _ = core.grouped_duration_stats(start, end, group, 4, method=method)
+    ref = reference(start, end, group, 4)
+    np.testing.assert_array_equal(stats[:4], ref[:4])
+    np.testing.assert_allclose(stats[4], ref[4], rtol=1e-12)
 
 
 def test_single_value_and_all_missing():

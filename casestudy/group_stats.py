@@ -1,0 +1,490 @@
+"""Exact per-group statistics of durations: n, median, p75, p90, mean (and a bootstrap interval).
+
+Three kernels, all exact (``numpy.percentile(method="linear")``), none sorting whole columns
+with numba's slow sort:
+
+* ``histogram_stats`` (the default): one parallel pass counts every valid duration into
+  (group, log-bin) cells — 8 bins per octave from the float's exponent and top mantissa bits, so
+  bins are monotone in the duration — and sums it for the mean. The cells holding the ranks each
+  percentile needs are marked, a second pass gathers only the durations falling in those cells
+  (a few percent of the input), and a quickselect inside each small cell gives the exact value.
+  Nothing of the size of the input is written.
+* ``bucket_by_group`` + ``bucket_stats``: a counting sort into per-group runs, then quickselect.
+  Used when the cells would outnumber the PRs (very many groups) and for the kept state of
+  incremental updates (``core.add_prs``).
+* sorted ``group << 40 | seconds`` keys (numpy's sort) + ``bootstrap_median_ci`` when a seeded
+  bootstrap interval of the median is asked for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import get_num_threads, njit, prange, types
+from numba.core.extending import intrinsic
+
+SHIFT = 40  # low 40 bits hold the duration in seconds (≈ 35,000 years)
+MASK = (1 << SHIFT) - 1
+MAX_GROUPS = 1 << 22
+DURATION_STATS = ("n", "median", "p75", "p90", "mean")
+QUANTILES = np.array([0.5, 0.75, 0.9])
+SUB_BITS = 3  # bins per octave = 2 ** SUB_BITS
+N_BINS = 43 << SUB_BITS  # bin 0 holds 0 s; durations of 2 ** 42 s and more share the last bin
+
+
+@njit(cache=True, parallel=True)
+def bootstrap_median_ci(keys, bounds, n_boot, seed):
+    """Seeded percentile-bootstrap 95% interval of each group's median (NaN below n = 2)."""
+    g_n = bounds.size - 1
+    lo = np.full(g_n, np.nan)
+    hi = np.full(g_n, np.nan)
+    for g in prange(g_n):
+        s = bounds[g]
+        n = bounds[g + 1] - s
+        if n < 2:
+            continue
+        np.random.seed(seed + g)
+        meds = np.empty(n_boot)
+        counts = np.zeros(n, dtype=np.int64)
+        k1 = (n - 1) // 2
+        k2 = n // 2
+        for b in range(n_boot):
+            counts[:] = 0
+            for _ in range(n):
+                counts[np.random.randint(0, n)] += 1
+            # walk the histogram of drawn ranks to the k1-th and k2-th smallest
+            c = 0
+            v1 = -1.0
+            v2 = -1.0
+            for r in range(n):
+                c += counts[r]
+                if v1 < 0 and c > k1:
+                    v1 = float(keys[s + r] & MASK)
+                if c > k2:
+                    v2 = float(keys[s + r] & MASK)
+                    break
+            meds[b] = 0.5 * (v1 + v2)
+        meds.sort()
+        lo[g] = _pct_plain(meds, 0.025)
+        hi[g] = _pct_plain(meds, 0.975)
+    return lo, hi
+
+
+@njit(cache=True)
+def _pct_plain(sorted_vals, q):
+    n = sorted_vals.size
+    vi = (n - 1) * q
+    i = int(np.floor(vi))
+    gamma = vi - np.floor(vi)
+    j = min(i + 1, n - 1)
+    a = sorted_vals[i]
+    d = sorted_vals[j] - a
+    r = a + d * gamma
+    if gamma >= 0.5:
+        r = sorted_vals[j] - d * (1.0 - gamma)
+    return r
+
+
+@njit(cache=True, inline="always")
+def _dur(start, fallback, end, i):
+    a = start[i]
+    if a < 0:
+        a = fallback[i]
+    if a < 0 or end[i] < 0:
+        return -1, False
+    d = end[i] - a
+    return d, d < 0
+
+
+@njit(cache=True, parallel=True)
+def bucket_by_group(start, fallback, end, group, n_groups):
+    """Counting sort of valid durations ``end - (start or fallback)`` into per-group runs.
+
+    Returns (values, bounds, negatives): group g's durations are values[bounds[g]:bounds[g+1]]
+    (unordered); negatives counts durations < 0 (clock skew), which are left out. Chunks of the
+    input are counted and scattered in parallel.
+    """
+    n = start.size
+    n_chunks = max(1, min(64, n // 65536))
+    size = (n + n_chunks - 1) // n_chunks
+    counts = np.zeros((n_chunks, n_groups), dtype=np.int64)
+    negs = np.zeros((n_chunks, n_groups), dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            g = group[i]
+            if g < 0:
+                continue
+            d, neg = _dur(start, fallback, end, i)
+            if neg:
+                negs[c, g] += 1
+            elif d >= 0:  # -1 = missing
+                counts[c, g] += 1
+    bounds = np.zeros(n_groups + 1, dtype=np.int64)
+    pos = np.empty((n_chunks, n_groups), dtype=np.int64)
+    acc = 0
+    for g in range(n_groups):
+        bounds[g] = acc
+        for c in range(n_chunks):
+            pos[c, g] = acc
+            acc += counts[c, g]
+    bounds[n_groups] = acc
+    values = np.empty(acc, dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            g = group[i]
+            if g < 0:
+                continue
+            d, _ = _dur(start, fallback, end, i)
+            if d >= 0:
+                values[pos[c, g]] = d
+                pos[c, g] += 1
+    return values, bounds, negs.sum(axis=0)
+
+
+@njit(cache=True, inline="always")
+def _select(a, lo, hi, k):
+    """Reorder a[lo:hi] so a[k] is its k-th smallest, smaller before, larger after."""
+    hi -= 1
+    while hi > lo:
+        mid = (lo + hi) >> 1
+        # median of three as pivot, moved to a[hi]
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[mid] < a[hi]:
+            a[mid], a[hi] = a[hi], a[mid]
+        pivot = a[hi]
+        i = lo
+        j = hi - 1
+        while True:
+            while a[i] < pivot:
+                i += 1
+            while j > lo and a[j] > pivot:
+                j -= 1
+            if i >= j:
+                break
+            a[i], a[j] = a[j], a[i]
+            i += 1
+            j -= 1
+        a[i], a[hi] = a[hi], a[i]
+        if i == k:
+            return
+        if i < k:
+            lo = i + 1
+        else:
+            hi = i - 1
+
+
+@njit(cache=True, inline="always")
+def _pct_select(a, s, n, q, done):
+    """Linear percentile of run a[s:s+n] by selection; ``done`` = first index still unordered."""
+    vi = (n - 1) * q
+    lo = np.floor(vi)
+    gamma = vi - lo
+    i = int(lo)
+    _select(a, s + done, s + n, s + i)
+    x = float(a[s + i])
+    y = x
+    if gamma > 0.0 and i + 1 < n:
+        m = a[s + i + 1]
+        for t in range(s + i + 2, s + n):
+            if a[t] < m:
+                m = a[t]
+        y = float(m)
+    d = y - x
+    r = x + d * gamma
+    if gamma >= 0.5:
+        r = y - d * (1.0 - gamma)
+    return r, i + 1
+
+
+@njit(cache=True, parallel=True)
+def bucket_stats(values, bounds):
+    """n, median, p75, p90 and mean per group run (runs are reordered in place)."""
+    g_n = bounds.size - 1
+    out = np.full((5, g_n), np.nan)
+    for g in prange(g_n):
+        s = bounds[g]
+        n = bounds[g + 1] - s
+        out[0, g] = n
+        if n == 0:
+            continue
+        acc = 0.0
+        for k in range(s, s + n):
+            acc += float(values[k])
+        out[4, g] = acc / n
+        done = 0
+        out[1, g], done = _pct_select(values, s, n, 0.5, done)
+        out[2, g], done = _pct_select(values, s, n, 0.75, done)
+        out[3, g], done = _pct_select(values, s, n, 0.9, done)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def make_keys(start, end, group, out_keys):
+    """Fill ``out_keys`` with ``group << 40 | (end - start)``; -1 where excluded.
+
+    Returns the number of negative durations (clock skew) per group, which are excluded.
+    """
+    n = start.size
+    for i in prange(n):
+        g = group[i]
+        if g < 0 or start[i] < 0 or end[i] < 0:
+            out_keys[i] = -1
+            continue
+        d = end[i] - start[i]
+        if d < 0:
+            out_keys[i] = -2
+        else:
+            out_keys[i] = (np.int64(g) << SHIFT) | d
+    return out_keys
+
+
+@intrinsic
+def _float_bits(typingctx, x):
+    """The IEEE-754 bits of a float64 as an int64 (a register move, no memory round trip)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    return types.int64(types.float64), codegen
+
+
+@njit(cache=True, inline="always")
+def _bin(d):
+    """Log-scale bin of a duration >= 0: non-decreasing in ``d``, 8 bins per octave."""
+    if d <= 0:
+        return 0
+    b = (_float_bits(np.float64(d)) >> (52 - SUB_BITS)) - (1023 << SUB_BITS) + 1
+    return b if b < N_BINS else N_BINS - 1
+
+
+@njit(cache=True, parallel=True)
+def _histogram(start, fallback, end, group, n_groups, n_chunks):
+    """Per chunk: counts per (group, bin) cell, sums and negative durations per group."""
+    n = start.size
+    size = (n + n_chunks - 1) // n_chunks
+    counts = np.zeros((n_chunks, n_groups * N_BINS), dtype=np.int32)
+    sums = np.zeros((n_chunks, n_groups))
+    negs = np.zeros((n_chunks, n_groups), dtype=np.int64)
+    for c in prange(n_chunks):
+        cc = counts[c]
+        for i in range(c * size, min(n, (c + 1) * size)):
+            g = group[i]
+            if g < 0:
+                continue
+            d, neg = _dur(start, fallback, end, i)
+            if neg:
+                negs[c, g] += 1
+            elif d >= 0:
+                cc[g * N_BINS + _bin(d)] += 1
+                sums[c, g] += d
+    return counts, sums, negs
+
+
+@njit(cache=True, inline="always")
+def _rank_cell(tot, g, rank):
+    """(cell, rank inside the cell) of group g's rank-th smallest duration."""
+    cum = 0
+    for b in range(g * N_BINS, (g + 1) * N_BINS):
+        k = tot[b]
+        if cum + k > rank:
+            return b, rank - cum
+        cum += k
+    return -1, 0
+
+
+@njit(cache=True, inline="always")
+def _percentile_ranks(n, q):
+    """numpy's linear percentile of n sorted values: (lower rank, weight of the next one)."""
+    vi = (n - 1) * q
+    i = int(np.floor(vi))
+    return i, vi - i
+
+
+@njit(cache=True, parallel=True)
+def _totals(counts, sums, negs, n_groups):
+    """Cell counts summed over chunks; n and mean per group (and the sums behind the means)."""
+    n_chunks = counts.shape[0]
+    tot = np.zeros(counts.shape[1], dtype=np.int64)
+    out = np.full((5, n_groups), np.nan)
+    group_sums = np.zeros(n_groups)
+    for g in prange(n_groups):
+        n = 0
+        for b in range(g * N_BINS, (g + 1) * N_BINS):
+            k = 0
+            for c in range(n_chunks):
+                k += counts[c, b]
+            tot[b] = k
+            n += k
+        out[0, g] = n
+        if n:
+            acc = 0.0
+            for c in range(n_chunks):
+                acc += sums[c, g]
+            group_sums[g] = acc
+            out[4, g] = acc / n
+    return tot, out, group_sums
+
+
+@njit(cache=True, parallel=True)
+def _gather(start, fallback, end, group, slot, pos, n_chunks, buf):
+    """Copy the durations whose cell has a slot into that slot's stretch of ``buf``."""
+    n = start.size
+    size = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            g = group[i]
+            if g < 0:
+                continue
+            d, _ = _dur(start, fallback, end, i)
+            if d < 0:
+                continue
+            j = slot[g * N_BINS + _bin(d)]
+            if j >= 0:
+                buf[pos[c, j]] = d
+                pos[c, j] += 1
+
+
+@njit(cache=True, parallel=True)
+def _cell_percentiles(tot, slot, off, buf, out):
+    """Fill rows 1–3 of ``out`` (median, p75, p90) by selection inside the gathered cells."""
+    n_groups = out.shape[1]
+    for g in prange(n_groups):
+        n = int(out[0, g])
+        if n == 0:
+            continue
+        for qi in range(QUANTILES.size):
+            i, gamma = _percentile_ranks(n, QUANTILES[qi])
+            b, r = _rank_cell(tot, g, i)
+            lo, hi = off[slot[b]], off[slot[b] + 1]
+            _select(buf, lo, hi, lo + r)
+            x = float(buf[lo + r])
+            y = x
+            if gamma > 0.0 and i + 1 < n:
+                b2, r2 = _rank_cell(tot, g, i + 1)
+                if b2 == b:  # the next rank is the smallest of what follows in this cell
+                    lo = lo + r + 1
+                else:  # the next rank opens a later cell
+                    lo, hi = off[slot[b2]], off[slot[b2] + 1]
+                m = buf[lo]
+                for t in range(lo + 1, hi):
+                    if buf[t] < m:
+                        m = buf[t]
+                y = float(m)
+            out[1 + qi, g] = _lerp(x, y, gamma)
+
+
+@njit(cache=True, inline="always")
+def _lerp(x, y, gamma):
+    """numpy's linear interpolation between neighbouring ranks (same rounding as numpy)."""
+    d = y - x
+    r = x + d * gamma
+    if gamma >= 0.5:
+        r = y - d * (1.0 - gamma)
+    return r
+
+
+@njit(cache=True)
+def _slots(tot, out):
+    """Mark the cells holding each group's percentile ranks; give each a slot and an offset."""
+    slot = np.full(tot.size, -1, dtype=np.int64)
+    n_slots = 0
+    for g in range(out.shape[1]):
+        n = int(out[0, g])
+        if n == 0:
+            continue
+        for qi in range(QUANTILES.size):
+            i, gamma = _percentile_ranks(n, QUANTILES[qi])
+            for rank in (i, i + 1):
+                if rank > i and (gamma == 0.0 or rank >= n):
+                    break
+                b, _ = _rank_cell(tot, g, rank)
+                if slot[b] < 0:
+                    slot[b] = n_slots
+                    n_slots += 1
+    return slot, n_slots
+
+
+@njit(cache=True)
+def histogram_stats(start, fallback, end, group, n_groups, n_chunks):
+    """(5, n_groups) n, median, p75, p90, mean and negatives per group, by histogram selection;
+    also the (group, bin) cell counts and per-group sums (the state ``kept_buckets`` extends).
+
+    One compiled entry point (the parallel steps are linked into it), so a fresh process loads
+    a single cached library for the whole path.
+    """
+    counts, sums, negs = _histogram(start, fallback, end, group, n_groups, n_chunks)
+    tot, out, group_sums = _totals(counts, sums, negs, n_groups)
+    slot, n_slots = _slots(tot, out)
+    # each slot's stretch of the gather buffer, split into one part per chunk
+    pos = np.empty((n_chunks, n_slots), dtype=np.int64)
+    off = np.empty(n_slots + 1, dtype=np.int64)
+    acc = 0
+    for b in range(tot.size):
+        j = slot[b]
+        if j < 0:
+            continue
+        off[j] = acc
+        for c in range(n_chunks):
+            pos[c, j] = acc
+            acc += counts[c, b]
+    off[n_slots] = acc
+    buf = np.empty(acc, dtype=np.int64)
+    _gather(start, fallback, end, group, slot, pos, n_chunks, buf)
+    _cell_percentiles(tot, slot, off, buf, out)
+    return out, negs.sum(axis=0), tot, group_sums
+
+
+def plan(n_values: int, n_groups: int) -> tuple[str, int]:
+    """The faster method for this shape and its number of parallel chunks: the histogram unless
+    its (group, bin) cells would outnumber the values (then counting sort + quickselect)."""
+    budget = max(n_values, 1 << 18)
+    cells = n_groups * N_BINS
+    chunks = max(1, min(2 * get_num_threads(), n_values // 65536, budget // max(cells, 1)))
+    return ("histogram" if cells <= budget else "buckets"), chunks
+
+
+def grouped_duration_stats(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups: int,
+                           ci: bool = False, n_boot: int = 200, seed: int = 0,
+                           fallback: np.ndarray | None = None, method: str = "auto"):
+    """Per-group stats of ``end - start`` (int64 seconds, -1 missing) for ``group`` in
+    ``[0, n_groups)`` (-1 = not in any group).
+
+    ``fallback`` is used where ``start`` is missing.
+    Returns ``(stats, excluded, ci_low, ci_high)``: ``stats`` is a (5, n_groups) array of
+    n, median, p75, p90, mean; ``excluded`` counts negative durations per group.
+    ``method`` (without ``ci``): "histogram", "buckets" or "auto" (histogram unless its cells
+    would outnumber the PRs).
+    """
+    if n_groups >= MAX_GROUPS:
+        raise ValueError(f"too many groups ({n_groups})")
+    if group.dtype not in (np.int32, np.int64):
+        group = group.astype(np.int64)
+    if not ci:
+        fb = start if fallback is None else fallback
+        best, n_chunks = plan(start.size, n_groups)
+        if method == "auto":
+            method = best
+        if method == "histogram":
+            stats, excluded, _, _ = histogram_stats(start, fb, end, group, n_groups,
+                                                    n_chunks)
+        else:
+            values, bounds, excluded = bucket_by_group(start, fb, end, group, n_groups)
+            stats = bucket_stats(values, bounds)
+        lo = hi = np.full(n_groups, np.nan)
+        return stats, excluded, lo, hi
+    if fallback is not None:
+        start = np.where(start >= 0, start, fallback)
+    keys = np.empty(start.size, dtype=np.int64)
+    make_keys(start, end, group, keys)
+    neg = keys == -2
+    excluded = np.bincount(group[neg], minlength=n_groups)[:n_groups] if neg.any() else \
+        np.zeros(n_groups, dtype=np.int64)
+    keys.sort()
+    first = int(np.searchsorted(keys, 0))
+    keys = keys[first:]
+    bounds = np.searchsorted(keys, np.arange(n_groups + 1, dtype=np.int64) << SHIFT)
+    stats = bucket_stats(keys & MASK, bounds)  # a copy: the sorted keys stay for the bootstrap
+    lo, hi = bootstrap_median_ci(keys, bounds, n_boot, seed)
+    return stats, excluded, lo, hi
+
+
