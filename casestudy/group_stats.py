@@ -33,7 +33,14 @@ N_BINS = 43 << SUB_BITS  # bin 0 holds 0 s; durations of 2 ** 42 s and more shar
 
 @njit(cache=True, parallel=True)
 def bootstrap_median_ci(keys, bounds, n_boot, seed):
-    """Seeded percentile-bootstrap 95% interval of each group's median (NaN below n = 2)."""
+    """Seeded percentile-bootstrap 95% interval of each group's median (NaN below n = 2).
+
+    ``keys[bounds[g]:bounds[g + 1]]`` is group g's sorted run. A resample of n draws with
+    replacement picks ranks floor(n·U) of n uniforms U, so its m-th smallest value is the run's
+    value at rank floor(n·U₍ₘ₎), and the m-th smallest of n uniforms is Beta(m, n − m + 1); given
+    it, the next one is U₍ₘ₎ + (1 − U₍ₘ₎)·(1 − V^(1/(n − m))) with V uniform. So each resample's
+    median costs two random draws instead of n, with exactly the distribution of resampling.
+    """
     g_n = bounds.size - 1
     lo = np.full(g_n, np.nan)
     hi = np.full(g_n, np.nan)
@@ -44,25 +51,14 @@ def bootstrap_median_ci(keys, bounds, n_boot, seed):
             continue
         np.random.seed(seed + g)
         meds = np.empty(n_boot)
-        counts = np.zeros(n, dtype=np.int64)
-        k1 = (n - 1) // 2
-        k2 = n // 2
+        m = (n + 1) // 2  # the median is the m-th smallest (odd n) or the m-th and next (even n)
         for b in range(n_boot):
-            counts[:] = 0
-            for _ in range(n):
-                counts[np.random.randint(0, n)] += 1
-            # walk the histogram of drawn ranks to the k1-th and k2-th smallest
-            c = 0
-            v1 = -1.0
-            v2 = -1.0
-            for r in range(n):
-                c += counts[r]
-                if v1 < 0 and c > k1:
-                    v1 = float(keys[s + r] & MASK)
-                if c > k2:
-                    v2 = float(keys[s + r] & MASK)
-                    break
-            meds[b] = 0.5 * (v1 + v2)
+            u = np.random.beta(m, n - m + 1)
+            v = float(keys[s + min(int(n * u), n - 1)] & MASK)
+            if n % 2 == 0:
+                u2 = u + (1.0 - u) * (1.0 - np.random.random() ** (1.0 / (n - m)))
+                v = 0.5 * (v + float(keys[s + min(int(n * u2), n - 1)] & MASK))
+            meds[b] = v
         meds.sort()
         lo[g] = _pct_plain(meds, 0.025)
         hi[g] = _pct_plain(meds, 0.975)
@@ -444,7 +440,7 @@ def plan(n_values: int, n_groups: int) -> tuple[str, int]:
 
 
 def grouped_duration_stats(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups: int,
-                           ci: bool = False, n_boot: int = 200, seed: int = 0,
+                           ci: bool = False, n_boot: int = 1000, seed: int = 0,
                            fallback: np.ndarray | None = None, method: str = "auto"):
     """Per-group stats of ``end - start`` (int64 seconds, -1 missing) for ``group`` in
     ``[0, n_groups)`` (-1 = not in any group).

@@ -86,6 +86,24 @@ def test_bootstrap_interval_is_seeded_and_covers_median():
     assert (a[3] - a[2] > 0).all()
 
 
+@pytest.mark.parametrize("n", [2, 3, 10, 11, 40])
+def test_bootstrap_matches_explicit_resampling(n):
+    """The two-draws-per-resample bootstrap has the distribution of drawing n values with
+    replacement: its 95% interval equals the one from explicit numpy resampling, up to one
+    neighbouring value of the (discrete) support of resample medians."""
+    rng = np.random.default_rng(n)
+    values = np.sort(rng.choice(10**6, n, replace=False))
+    draws = values[rng.integers(0, n, (100_000, n))]
+    meds = np.median(draws, axis=1)
+    want = np.percentile(meds, [2.5, 97.5])
+    _, _, lo, hi = core.grouped_duration_stats(np.zeros(n, np.int64), values,
+                                               np.zeros(n, np.int64), 1, ci=True,
+                                               n_boot=100_000)
+    support = np.unique(meds)
+    for got, ref in ((lo[0], want[0]), (hi[0], want[1])):
+        assert abs(np.searchsorted(support, got) - np.searchsorted(support, ref)) <= 1, (got, ref)
+
+
 def _arrays(times: dict, n: int, repos=("o/r",), repo_idx=None, **kw) -> PRArrays:
     full = {f: np.full(n, -1, dtype=np.int64) for f in (
         "created_at", "ready_at", "first_commit_at", "first_response_at", "first_review_at",
