@@ -200,24 +200,31 @@ def check_agree(tab, pdt, a: PRArrays) -> None:
             np.testing.assert_allclose(mine, ref[stat].to_numpy(), rtol=1e-9, err_msg=stat)
 
 
-def compile_times() -> tuple[float, tuple[float, float]]:
-    """numba's cost in fresh interpreters: the kernels compiled with an empty cache, then the
-    best of three warm starts as (import of casestudy.core with numpy and numba, loading every
-    kernel from the ``cache=True`` cache)."""
+def compile_times() -> tuple[float, tuple[float, float], float]:
+    """numba's cost in fresh interpreters: the kernels compiled with an empty cache; the best of
+    three warm starts as (import of casestudy.core with numpy and numba, loading every kernel
+    from the ``cache=True`` cache); and numba's own floor, the same for a one-line cached
+    function (import numba + its first call)."""
     code = ("import time; t=time.perf_counter(); from casestudy import core; "
             "t1=time.perf_counter(); core.warm(); print(t1-t, time.perf_counter()-t1)")
+    floor = ("import time; t=time.perf_counter(); import trivial; trivial.f(1); "
+             "print(0, time.perf_counter()-t)")
     with tempfile.TemporaryDirectory() as d:
-        env = {**os.environ, "NUMBA_CACHE_DIR": d}
+        env = {**os.environ, "NUMBA_CACHE_DIR": d, "PYTHONPATH": d}
+        Path(d, "trivial.py").write_text("from numba import njit\n\n\n@njit(cache=True)\n"
+                                         "def f(x):\n    return x + 1\n")
         root = str(Path(__file__).resolve().parent.parent)
 
-        def run() -> tuple[float, float]:
-            out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
+        def run(src: str) -> tuple[float, float]:
+            out = subprocess.run([sys.executable, "-c", src], env=env, cwd=root,
                                  capture_output=True, text=True, check=True).stdout.split()
             return float(out[0]), float(out[1])
 
-        cold = run()[1]
-        warm = min((run() for _ in range(3)), key=sum)
-    return cold, warm
+        cold = run(code)[1]
+        run(floor)
+        warm = min((run(code) for _ in range(5)), key=sum)
+        base = min(run(floor)[1] for _ in range(5))
+    return cold, warm, base
 
 
 def main() -> None:
@@ -227,10 +234,11 @@ def main() -> None:
     p.add_argument("--skip", default="", help="comma list of rivals to skip")
     args = p.parse_args()
     core.warm()
-    cold, (imp, load) = compile_times()
-    print(f"numba compile (cold, empty cache): {cold:.2f} s; warm start in a fresh interpreter: "
-          f"import of numpy + numba + casestudy.core {imp:.2f} s, then every kernel loaded from "
-          f"the cache {load:.2f} s (total {imp + load:.2f} s)")
+    cold, (imp, load), base = compile_times()
+    print(f"numba compile (cold, empty cache): {cold:.2f} s; warm start in a fresh interpreter "
+          f"(best of 5): import of numpy + numba + casestudy.core {imp:.2f} s, then every kernel "
+          f"loaded from the cache {load:.2f} s (total {imp + load:.2f} s; numba's own floor, "
+          f"import + first call of a one-line cached function: {base:.2f} s)")
     skip = set(args.skip.split(","))
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
