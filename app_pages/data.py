@@ -18,10 +18,11 @@ store = get_store()
 st.title("Data")
 for kind, text in st.session_state.pop("flash", []):
     getattr(st, kind)(text)
-rows = store_summary(str(store.path), account(), store.data_version())
+rows = store_summary(store.ident, account(), store.data_version())
 st.subheader("What the store holds")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-st.caption(f"Store: {store.path.name} (schema v{store.schema_version}). API requests and "
+where = store.path.name if store.path else store.label
+st.caption(f"Store: {where} (schema v{store.schema_version}). API requests and "
            "GraphQL points are those of the last sync.")
 
 

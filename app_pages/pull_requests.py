@@ -25,7 +25,7 @@ if cs is not None:
                               format_func=lambda k: M.get(k).name)
     sync_url(view)
     store = get_store()
-    a = arrays(str(store.path), account(), store.data_version(), cs.subject)
+    a = arrays(store.ident, account(), store.data_version(), cs.subject)
     df = pr_rows(store, a, view.stage, view.month, cs.freq, cs.tz, view.bots)
     if df.empty:
         st.info("No PRs completed this metric in that period.")

@@ -1,6 +1,7 @@
 """Data access for the Streamlit app: the store (demo-filled on first use), cached case studies
-and arrays. Cache keys carry the store path, its data version and the viewer's account hash
-(never a token), so one user's private data is never served to another."""
+and arrays. Cache keys carry the store's ident (its path, or its URL without the password), its
+data version and the viewer's account hash (never a token), so one user's private data is never
+served to another."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from .build import Options, build_case_study
-from .config import default_db_path
+from .config import default_db_location
 from .demo import build_demo
 from .document import CaseStudy
 from .model import PRArrays
@@ -17,8 +18,8 @@ from .store import Store
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> Store:
-    store = Store(path)
+def _open_store(location: str) -> Store:
+    store = Store(location)
     if not store.repos():
         with st.status("Building the synthetic demo data (first start only)…"):
             build_demo(store)
@@ -27,7 +28,7 @@ def _open_store(path: str) -> Store:
 
 def get_store() -> Store:
     """The store the app reads: ``$CASESTUDY_DB`` or the user's default, demo-filled if empty."""
-    return _open_store(str(default_db_path()))
+    return _open_store(default_db_location())
 
 
 def account() -> str:
@@ -40,7 +41,7 @@ def _day(ts: int | None) -> str:
 
 
 @st.cache_data(show_spinner=False, ttl=300)
-def store_summary(path: str, account_key: str, version: tuple[int, int]) -> list[dict]:
+def store_summary(ident: str, account_key: str, version: tuple[int, int]) -> list[dict]:
     """One row per repository this viewer may see: PR counts and date range."""
     return [
         {"repository": s.repo, "synthetic": s.synthetic, "source": s.source, "PRs": s.prs,
@@ -48,19 +49,19 @@ def store_summary(path: str, account_key: str, version: tuple[int, int]) -> list
          "deployments": s.deployments, "deployment source": s.deploy_source,
          "last sync": _day(s.last_sync_at), "API requests": s.last_sync_requests,
          "GraphQL points": s.last_sync_points}
-        for s in Store(path).summary(visible_to=account_key)
+        for s in get_store().summary(visible_to=account_key)
     ]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def months(path: str, account_key: str, version: tuple[int, int]) -> list[str]:
+def months(ident: str, account_key: str, version: tuple[int, int]) -> list[str]:
     """Months (YYYY-MM) with merged PRs in any visible repo."""
     store = get_store()
     return store.merged_months(store.repos(visible_to=account_key))
 
 
 @st.cache_data(show_spinner="Computing the case study…", max_entries=32)
-def case_study(path: str, account_key: str, version: tuple[int, int], subject: str,
+def case_study(ident: str, account_key: str, version: tuple[int, int], subject: str,
                peers: tuple[str, ...], start: str, end: str, freq: str, tz: str, bots: str,
                bh: bool) -> CaseStudy:
     return build_case_study(get_store(), Options(
@@ -68,5 +69,5 @@ def case_study(path: str, account_key: str, version: tuple[int, int], subject: s
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def arrays(path: str, account_key: str, version: tuple[int, int], repo: str) -> PRArrays:
+def arrays(ident: str, account_key: str, version: tuple[int, int], repo: str) -> PRArrays:
     return get_store().load_arrays([repo])

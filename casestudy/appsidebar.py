@@ -22,7 +22,7 @@ def view_from_sidebar() -> View:
     acct = account()
     version = store.data_version()
     repos = store.repos(visible_to=acct)
-    all_months = months(str(store.path), acct, version)
+    all_months = months(store.ident, acct, version)
     params = {k: st.query_params.get(k) for k in st.query_params}
     if not params and "view_params" in st.session_state:
         params = dict(st.session_state["view_params"])  # page switch dropped the URL: restore

@@ -19,7 +19,7 @@ def current_case_study(view: View) -> CaseStudy | None:
         return None
     store = get_store()
     try:
-        return case_study(str(store.path), account(), store.data_version(), view.repo,
+        return case_study(store.ident, account(), store.data_version(), view.repo,
                           tuple(view.peers), view.start, view.end, view.freq, view.tz,
                           view.bots, view.bh)
     except (ReportError, PeriodError, StoreError, ValueError) as exc:

@@ -35,21 +35,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     store = Store(args.db)
     if args.if_missing and store.repos():
-        print(f"the store at {store.path} already holds data; nothing to do")
+        print(f"the store at {store.label} already holds data; nothing to do")
         return EXIT_OK
     t0 = time.perf_counter()
     counts = build_demo(store, seed=args.seed)
     took = time.perf_counter() - t0
     for repo, n in counts.items():
         print(f"{repo}: {n:,} PRs (synthetic demo data)")
-    print(f"built the synthetic demo store at {store.path} in {took:.1f} s")
+    print(f"built the synthetic demo store at {store.label} in {took:.1f} s")
     return EXIT_OK
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     store = Store(args.db)
     rows = store.summary()
-    print(f"store: {store.path} (schema v{store.schema_version})")
+    print(f"store: {store.label} (schema v{store.schema_version})")
     if not rows:
         print("the store is empty: run `casestudy demo` or `casestudy sync owner/repo`")
         return EXIT_OK

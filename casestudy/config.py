@@ -1,4 +1,4 @@
-"""Where things live on disk: the default store path and a writable numba cache directory."""
+"""Where things live: the default store (SQLite path or PostgreSQL URL) and cache folders."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ import platformdirs
 APP_NAME = "casestudy"
 
 
-def default_db_path() -> Path:
-    """``$CASESTUDY_DB`` if set, else ``casestudy.sqlite`` in the user's cache directory."""
+def default_db_location() -> str:
+    """``$CASESTUDY_DB`` if set (a file path or a ``postgresql://`` URL), else
+    ``casestudy.sqlite`` in the user's cache directory."""
     env = os.environ.get("CASESTUDY_DB")
     if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_cache_dir(APP_NAME)) / "casestudy.sqlite"
+        return env if env.startswith(("postgresql://", "postgres://")) else \
+            str(Path(env).expanduser())
+    return str(Path(platformdirs.user_cache_dir(APP_NAME)) / "casestudy.sqlite")
 
 
 def cache_dir(name: str) -> Path:

@@ -1,8 +1,10 @@
-"""The embedded store: one SQLite file with a versioned schema, idempotent upserts and sync cursors.
+"""The store: a versioned schema, idempotent upserts and sync cursors, in SQLite or PostgreSQL.
 
-The interface is deliberately narrow (repos, upserts, cursors, sync runs, array loading, PR look-up)
-so that a PostgreSQL backend can implement the same methods and pass the same tests.
-Every write method runs in one transaction: a killed process loses nothing already committed.
+An SQLite file is the default (embedded, nothing to run); a ``postgresql://`` URL selects
+PostgreSQL for a hosted, multi-user deployment with independent sync jobs (``db.py`` hides the
+engine). The interface is narrow (repos, upserts, cursors, sync runs, array loading, PR look-up)
+and the same tests run against both engines. Every write method runs in one transaction: a
+killed process loses nothing already committed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from .classify import classify
-from .config import default_db_path
+from .config import default_db_location
+from .db import DatabaseError, open_database
 from .model import (
     MISSING,
     TIME_FIELDS,
@@ -95,7 +98,7 @@ MIGRATIONS: list[str] = [
     # 5: a revision counter bumped by every write (keys the array snapshot cache)
     """
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    INSERT OR IGNORE INTO meta VALUES ('revision', 0);
+    INSERT INTO meta VALUES ('revision', 0) ON CONFLICT DO NOTHING;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -157,46 +160,48 @@ def _row_pr(row: Sequence) -> PullRequest:
 
 
 class Store:
-    """SQLite-backed store. ``Store(path)`` creates or migrates the file."""
+    """``Store(location)`` opens (creating or migrating) an SQLite file or a ``postgresql://`` URL;
+    without one, ``$CASESTUDY_DB`` or the user's default SQLite file."""
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else default_db_path()
+    def __init__(self, location: str | Path | None = None):
+        self.location = str(location) if location else default_db_location()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self.db = open_database(self.location)
+        except DatabaseError as exc:
+            raise StoreError(str(exc)) from None
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+            raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
+        self.path = self.db.path  # the SQLite file (None on PostgreSQL)
+        self.label = self.db.label  # for people: never carries a password
+        self.ident = self.db.ident  # for cache keys: never carries a password
+        self.conn = self.db.conn
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a casestudy store: {exc}") from exc
+        except self.db.errors as exc:
+            raise StoreError(f"{self.label} is not a casestudy store: {exc}") from exc
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        version = self.db.schema_version()
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} has schema version {version}, newer than this casestudy "
+                f"{self.label} has schema version {version}, newer than this casestudy "
                 f"({SCHEMA_VERSION}); upgrade casestudy"
             )
         for i in range(version, SCHEMA_VERSION):
-            with self.conn:
-                script = "BEGIN;" + MIGRATIONS[i] + f"; PRAGMA user_version={i + 1};"
-                self.conn.executescript(script)
+            self.db.migrate(MIGRATIONS[i], i + 1)
 
     @property
     def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return self.db.schema_version()
 
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()
 
     # -- writes -----------------------------------------------------------------------------
     def upsert_repo(self, info: RepoInfo) -> None:
-        with self.conn:
-            self.conn.execute(
+        with self.db.transaction():
+            self.db.execute(
                 "INSERT INTO repos (repo, source, synthetic, default_branch, deploy_source, host, "
                 "account_key, added_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(repo) DO UPDATE SET "
                 "source=excluded.source, synthetic=excluded.synthetic, "
@@ -223,21 +228,21 @@ class Store:
         cols = PR_COLUMNS + ["bugfix_rule"]
         placeholders = ",".join("?" * len(cols))
         updates = ",".join(f"{c}=excluded.{c}" for c in cols if c not in ("repo", "number"))
-        with self.conn:
+        with self.db.transaction():
             if rows:
-                self.conn.executemany(
+                self.db.executemany(
                     f"INSERT INTO pull_requests ({','.join(cols)}) VALUES ({placeholders}) "
                     f"ON CONFLICT(repo, number) DO UPDATE SET {updates}",
                     rows,
                 )
-            self.conn.executemany(
+            self.db.executemany(
                 "INSERT INTO deployments (repo, id, created_at, sha, environment, source) "
                 "VALUES (?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
                 "created_at=excluded.created_at, sha=excluded.sha, "
                 "environment=excluded.environment, source=excluded.source",
                 [(d.repo, d.id, d.created_at, d.sha, d.environment, d.source) for d in deployments],
             )
-            self.conn.executemany(
+            self.db.executemany(
                 "INSERT INTO incidents (repo, id, opened_at, resolved_at, kind, refs) "
                 "VALUES (?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
                 "opened_at=excluded.opened_at, resolved_at=excluded.resolved_at, "
@@ -255,14 +260,14 @@ class Store:
         return len(rows)
 
     def _bump(self) -> None:
-        self.conn.execute("UPDATE meta SET value=value+1 WHERE key='revision'")
+        self.db.execute("UPDATE meta SET value=value+1 WHERE key='revision'")
 
     @property
     def revision(self) -> int:
-        return int(self.conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+        return int(self.db.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
 
     def _set_cursor(self, repo: str, stream: str, value: str | None) -> None:
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO sync_cursors (repo, stream, cursor, updated_at) VALUES (?,?,?,?) "
             "ON CONFLICT(repo, stream) DO UPDATE SET cursor=excluded.cursor, "
             "updated_at=excluded.updated_at",
@@ -270,34 +275,34 @@ class Store:
         )
 
     def set_cursor(self, repo: str, stream: str, value: str | None) -> None:
-        with self.conn:
+        with self.db.transaction():
             self._set_cursor(repo, stream, value)
 
     def get_cursor(self, repo: str, stream: str) -> str | None:
-        row = self.conn.execute(
+        row = self.db.execute(
             "SELECT cursor FROM sync_cursors WHERE repo=? AND stream=?", (repo, stream)
         ).fetchone()
         return row[0] if row else None
 
     def start_sync(self, repo: str, source: str) -> int:
-        with self.conn:
-            cur = self.conn.execute(
-                "INSERT INTO sync_runs (repo, source, started_at, status) VALUES (?,?,?,?)",
-                (repo, source, int(time.time()), "running"),
-            )
-        return int(cur.lastrowid)
+        with self.db.transaction():
+            run_id = self.db.execute(
+                "INSERT INTO sync_runs (repo, source, started_at, status) VALUES (?,?,?,?) "
+                "RETURNING id", (repo, source, int(time.time()), "running"),
+            ).fetchone()[0]
+        return int(run_id)
 
     def finish_sync(self, run_id: int, status: str, requests: int = 0, points: int = 0,
                     prs: int = 0, message: str = "") -> None:
-        with self.conn:
-            self.conn.execute(
+        with self.db.transaction():
+            self.db.execute(
                 "UPDATE sync_runs SET finished_at=?, status=?, requests=?, points=?, prs=?, "
                 "message=? WHERE id=?",
                 (int(time.time()), status, requests, points, prs, message, run_id),
             )
 
     def sync_runs(self, repo: str) -> list[dict]:
-        cur = self.conn.execute(
+        cur = self.db.execute(
             "SELECT id, source, started_at, finished_at, status, requests, points, prs, message "
             "FROM sync_runs WHERE repo=? ORDER BY id", (repo,)
         )
@@ -305,11 +310,11 @@ class Store:
         return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
 
     def write_check_runs(self, runs: Iterable[CheckRun]) -> None:
-        with self.conn:
+        with self.db.transaction():
             self._write_check_runs(runs)
 
     def _write_check_runs(self, runs: Iterable[CheckRun]) -> None:
-        self.conn.executemany(
+        self.db.executemany(
             "INSERT INTO check_runs (repo, pr, sha, name, conclusion, started_at, "
             "completed_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(repo, pr, sha, name) DO "
             "UPDATE SET conclusion=excluded.conclusion, started_at=excluded.started_at, "
@@ -322,18 +327,18 @@ class Store:
     def repos(self, visible_to: str | None = None) -> list[str]:
         """All repos, or (with ``visible_to``) public ones plus those of that account key."""
         if visible_to is None:
-            return [r[0] for r in self.conn.execute("SELECT repo FROM repos ORDER BY repo")]
-        return [r[0] for r in self.conn.execute(
+            return [r[0] for r in self.db.execute("SELECT repo FROM repos ORDER BY repo")]
+        return [r[0] for r in self.db.execute(
             "SELECT repo FROM repos WHERE account_key='' OR account_key=? ORDER BY repo",
             (visible_to,))]
 
     def data_version(self) -> tuple[int, int]:
         """Changes whenever data or syncs change: (revision, last sync run id)."""
-        last = self.conn.execute("SELECT coalesce(max(id), 0) FROM sync_runs").fetchone()[0]
+        last = self.db.execute("SELECT coalesce(max(id), 0) FROM sync_runs").fetchone()[0]
         return self.revision, int(last)
 
     def repo_info(self, repo: str) -> RepoInfo:
-        row = self.conn.execute(
+        row = self.db.execute(
             "SELECT repo, source, synthetic, default_branch, deploy_source, host, account_key "
             "FROM repos WHERE repo=?", (repo,)
         ).fetchone()
@@ -346,14 +351,14 @@ class Store:
         out = []
         for repo in self.repos(visible_to):
             info = self.repo_info(repo)
-            prs, merged, first, last = self.conn.execute(
+            prs, merged, first, last = self.db.execute(
                 "SELECT count(*), count(merged_at), min(coalesce(created_at, merged_at)), "
                 "max(coalesce(merged_at, created_at)) FROM pull_requests WHERE repo=?", (repo,)
             ).fetchone()
-            deps = self.conn.execute(
+            deps = self.db.execute(
                 "SELECT count(*) FROM deployments WHERE repo=?", (repo,)
             ).fetchone()[0]
-            last_run = self.conn.execute(
+            last_run = self.db.execute(
                 "SELECT finished_at, requests, points FROM sync_runs WHERE repo=? AND "
                 "status='ok' ORDER BY id DESC LIMIT 1", (repo,)
             ).fetchone() or (None, 0, 0)
@@ -363,8 +368,8 @@ class Store:
 
     def count_prs(self, repo: str | None = None) -> int:
         if repo is None:
-            return self.conn.execute("SELECT count(*) FROM pull_requests").fetchone()[0]
-        return self.conn.execute(
+            return self.db.execute("SELECT count(*) FROM pull_requests").fetchone()[0]
+        return self.db.execute(
             "SELECT count(*) FROM pull_requests WHERE repo=?", (repo,)
         ).fetchone()[0]
 
@@ -377,12 +382,12 @@ class Store:
                 return []
             sql += f" AND number IN ({','.join('?' * len(numbers))})"
             args += numbers
-        return [_row_pr(r) for r in self.conn.execute(sql + " ORDER BY number", args)]
+        return [_row_pr(r) for r in self.db.execute(sql + " ORDER BY number", args)]
 
     def deployments(self, repo: str) -> list[Deployment]:
         return [
             Deployment(r[0], r[1], r[2], r[3], r[4], r[5])
-            for r in self.conn.execute(
+            for r in self.db.execute(
                 "SELECT repo, id, created_at, sha, environment, source FROM deployments "
                 "WHERE repo=? ORDER BY created_at, id", (repo,)
             )
@@ -391,7 +396,7 @@ class Store:
     def incidents(self, repo: str) -> list[Incident]:
         return [
             Incident(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5] or "[]")))
-            for r in self.conn.execute(
+            for r in self.db.execute(
                 "SELECT repo, id, opened_at, resolved_at, kind, refs FROM incidents "
                 "WHERE repo=? ORDER BY opened_at, id", (repo,)
             )
@@ -401,34 +406,34 @@ class Store:
         """Months (YYYY-MM, UTC) in which any of ``repos`` merged a PR."""
         if not repos:
             return []
-        return [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT strftime('%Y-%m', merged_at, 'unixepoch') FROM pull_requests "
+        return [r[0] for r in self.db.execute(
+            f"SELECT DISTINCT {self.db.month_of('merged_at')} FROM pull_requests "
             f"WHERE merged_at IS NOT NULL AND repo IN ({','.join('?' * len(repos))}) ORDER BY 1",
             list(repos))]
 
     def titles(self, repo: str, lo: int, hi: int) -> list[str]:
         """Titles of PRs merged in [lo, hi)."""
-        return [r[0] or "" for r in self.conn.execute(
+        return [r[0] or "" for r in self.db.execute(
             "SELECT title FROM pull_requests WHERE repo=? AND merged_at>=? AND merged_at<?",
             (repo, lo, hi))]
 
     def responder_counts(self, repo: str, lo: int, hi: int) -> dict[str, int]:
         """First responses per responder for responses in [lo, hi)."""
-        return dict(self.conn.execute(
+        return dict(self.db.execute(
             "SELECT first_responder, count(*) FROM pull_requests WHERE repo=? AND "
             "first_response_at>=? AND first_response_at<? AND coalesce(first_responder,'')!='' "
             "GROUP BY first_responder", (repo, lo, hi)).fetchall())
 
     def quick_reverts(self, repo: str, lo: int, hi: int, within: int) -> int:
         """Reverts merged in [lo, hi) within ``within`` seconds of the reverted PR's merge."""
-        return self.conn.execute(
+        return self.db.execute(
             "SELECT count(*) FROM pull_requests r JOIN pull_requests o ON o.repo=r.repo AND "
             "o.number=r.reverted_number WHERE r.repo=? AND r.is_revert=1 AND r.merged_at>=? AND "
             "r.merged_at<? AND o.merged_at IS NOT NULL AND r.merged_at-o.merged_at<=?",
             (repo, lo, hi, within)).fetchone()[0]
 
     def check_runs(self, repo: str) -> list[CheckRun]:
-        return [CheckRun(*r) for r in self.conn.execute(
+        return [CheckRun(*r) for r in self.db.execute(
             "SELECT repo, pr, sha, name, conclusion, started_at, completed_at FROM check_runs "
             "WHERE repo=? ORDER BY pr, name", (repo,))]
 
@@ -476,19 +481,19 @@ class Store:
         deploy_times: dict[str, np.ndarray] = {}
         incidents: dict[str, dict[str, np.ndarray]] = {}
         for i, repo in enumerate(repos):
-            rows = self.conn.execute(
+            rows = self.db.execute(
                 f"SELECT {select} FROM pull_requests WHERE repo=? ORDER BY number", (repo,)
             ).fetchall()
             block = np.array(rows, dtype=np.int64).reshape(len(rows), len(int_cols))
             parts.append(block)
             idx.append(np.full(len(rows), i, dtype=np.int32))
             deploy_times[repo] = np.array(
-                [r[0] for r in self.conn.execute(
+                [r[0] for r in self.db.execute(
                     "SELECT created_at FROM deployments WHERE repo=? ORDER BY created_at",
                     (repo,))],
                 dtype=np.int64,
             )
-            inc = self.conn.execute(
+            inc = self.db.execute(
                 f"SELECT opened_at, coalesce(resolved_at,{MISSING}) FROM incidents WHERE repo=? "
                 "ORDER BY opened_at", (repo,)
             ).fetchall()
@@ -533,9 +538,9 @@ def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
 
     from .config import cache_dir
 
-    if str(store.path) == ":memory:":
+    if store.ident == ":memory:":
         return store._load_arrays_sql(repos)
-    ident = hashlib.sha256(f"{store.path.resolve()}|{'|'.join(repos)}".encode()).hexdigest()[:24]
+    ident = hashlib.sha256(f"{store.ident}|{'|'.join(repos)}".encode()).hexdigest()[:24]
     folder = cache_dir("arrays")
     path = folder / f"{ident}-{store.revision}.npz"
     try:

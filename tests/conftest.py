@@ -39,6 +39,28 @@ def demo_db_copy(demo_db, tmp_path) -> Path:
     return dst
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for this session (skipped where the server is not installed)."""
+    from tests.pgserver import PgServer, binaries
+
+    bindir = binaries()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries not installed (Debian package postgresql)")
+    server = PgServer(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path) -> str:
+    """A fresh, empty store location on each engine: an SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.sqlite")
+    server = request.getfixturevalue("pg_server")
+    return server.url(server.new_database())
+
+
 @pytest.fixture
 def app_env(demo_db, monkeypatch):
     """Point the app at the demo store."""

@@ -1,0 +1,153 @@
+"""Database connections behind one small interface: an SQLite file (default) or PostgreSQL (hosted).
+
+The store writes its SQL once, with ``?`` placeholders and the upsert/RETURNING syntax both
+engines share; a ``Database`` runs it on its engine and hides the few real differences: schema
+version bookkeeping, column types in DDL, the month-of-a-timestamp expression, transactions and
+error classes. A PostgreSQL location is a ``postgresql://`` URL; its password never appears in
+``label`` (shown to people) or ``ident`` (used in cache keys).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(location: str) -> bool:
+    return location.startswith(PG_SCHEMES)
+
+
+def masked(url: str) -> str:
+    """The URL without its password (and without query parameters, which may carry one)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, "", ""))
+
+
+class DatabaseError(Exception):
+    """An engine error, described without credentials."""
+
+
+class SQLiteDatabase:
+    """One SQLite file in WAL mode (``:memory:`` works too)."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.label = str(path)
+        self.ident = str(path if str(path) == ":memory:" else path.resolve())
+        self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise DatabaseError(f"{path} is not a casestudy store: {exc}") from None
+
+    def execute(self, sql: str, args: Sequence = ()):
+        return self.conn.execute(sql, args)
+
+    def executemany(self, sql: str, rows: list) -> None:
+        if rows:
+            self.conn.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.conn:
+            yield
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self, ddl: str, version: int) -> None:
+        """Run one migration script and record its version, atomically."""
+        with self.conn:
+            self.conn.executescript(f"BEGIN;{ddl};PRAGMA user_version={version};")
+
+    @staticmethod
+    def month_of(column: str) -> str:
+        return f"strftime('%Y-%m', {column}, 'unixepoch')"
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresDatabase:
+    """A PostgreSQL database reached by URL (psycopg 3, autocommit outside transactions)."""
+
+    kind = "postgresql"
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.label = masked(url)
+        self.ident = "pg-" + hashlib.sha256(self.label.encode()).hexdigest()[:24]
+        self.path = None
+        self.errors = (psycopg.Error,)
+        try:
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            # psycopg's message names host and user, never the password
+            raise DatabaseError(f"cannot connect to {self.label}: "
+                                f"{str(exc).strip().splitlines()[0]}") from None
+        self.conn.execute("CREATE TABLE IF NOT EXISTS casestudy_schema (version INTEGER)")
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, args: Sequence = ()):
+        return self.conn.execute(self._sql(sql), tuple(args))
+
+    def executemany(self, sql: str, rows: list) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
+
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT max(version) FROM casestudy_schema").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self, ddl: str, version: int) -> None:
+        ddl = re.sub(r"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY", ddl)
+        ddl = re.sub(r"\bINTEGER\b", "BIGINT", ddl)
+        with self.conn.transaction():
+            self.conn.execute("LOCK TABLE casestudy_schema IN EXCLUSIVE MODE")
+            if self.schema_version() >= version:  # another process migrated meanwhile
+                return
+            self.conn.execute(ddl)
+            self.conn.execute("INSERT INTO casestudy_schema VALUES (%s)", (version,))
+
+    @staticmethod
+    def month_of(column: str) -> str:
+        return f"to_char(to_timestamp({column}) AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_database(location: str | Path) -> SQLiteDatabase | PostgresDatabase:
+    """An SQLite file path or a ``postgresql://`` URL."""
+    text = str(location)
+    if is_postgres(text):
+        return PostgresDatabase(text)
+    return SQLiteDatabase(Path(text).expanduser())
