@@ -30,6 +30,16 @@ DEFAULT_API = "https://api.github.com"
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 BOT_LOGINS = frozenset({"dependabot", "renovate", "github-actions", "pytorchbot", "k8s-ci-robot"})
 DEPLOY_SOURCES = ("auto", "deployments", "workflow", "releases", "tags", "merges")
+# Deployments API: what counts as a deployment that happened (INACTIVE = succeeded, then
+# superseded by a later one); failed, abandoned and still-pending ones do not.
+DEPLOYED_STATES = frozenset({"ACTIVE", "INACTIVE", "SUCCESS"})
+# without --environment, environments that are plainly not production are left out
+NOT_PRODUCTION = re.compile(
+    r"github-pages|gh-pages|preview|\breview|staging|\bstage\b|\bdev|\btest|\bqa\b|sandbox|"
+    r"\bpr-?\d+",
+    re.IGNORECASE)
+SETTLE = 86400  # deployments of the last day are re-read: a pending one may have succeeded since
+PR_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group"})
 
 PR_QUERY = """
 query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String,
@@ -535,7 +545,7 @@ class GitHubClient:
                           choice: str, environment: str | None, workflow: str | None,
                           previous: str) -> tuple[str, int]:
         self._report(stage="deployments")
-        known = {d.id for d in store.deployments(repo)}
+        known = {d.id: d.created_at for d in store.deployments(repo)}
         order = [choice] if choice != "auto" else (
             [previous] if previous else ["deployments", "workflow", "releases", "tags"])
         for src in order:
@@ -567,16 +577,21 @@ class GitHubClient:
         variables = {"owner": owner, "name": name, "first": 100, "after": None}
         if src == "deployments":
             variables["environments"] = [environment] if environment else None
+        settled = max(known.values(), default=0) - SETTLE
         while True:
             conn = self.graphql(query, variables)["repository"][key]
             stop = False
             for node in conn["nodes"]:
+                if src == "deployments" and not _deployed(node, environment):
+                    continue
                 dep = _deployment(repo, src, node)
                 if dep is None:
                     continue
                 if dep.id in known:
-                    stop = True
-                    break
+                    stop = dep.created_at < settled  # older ones are all stored already
+                    if stop:
+                        break
+                    continue
                 yield dep
             if stop or not conn["pageInfo"]["hasNextPage"]:
                 return
@@ -593,6 +608,8 @@ class GitHubClient:
                 if rid in known:
                     stop = True
                     break
+                if run.get("event") in PR_EVENTS or run.get("conclusion", "success") != "success":
+                    continue  # a run for a pull request, or one that did not succeed
                 yield Deployment(repo, rid, _ts(run["created_at"]), run.get("head_sha", ""),
                                  workflow, "workflow")
             link = headers.get("link", "") or headers.get("Link", "")
@@ -610,6 +627,15 @@ def _check_runs(repo: str, node: dict) -> list[CheckRun]:
                      or "", _ts(run.get("startedAt")), _ts(run.get("completedAt")))
             for suite in (commit.get("checkSuites") or {}).get("nodes", [])
             for run in (suite.get("checkRuns") or {}).get("nodes", [])]
+
+
+def _deployed(node: dict, environment: str | None) -> bool:
+    """A Deployments API node that counts: it succeeded, and it went to the chosen environment
+    (or, with none chosen, to one that is not plainly a preview/test/docs environment)."""
+    state = (node.get("state") or "ACTIVE").upper()
+    if state not in DEPLOYED_STATES:
+        return False
+    return bool(environment) or not NOT_PRODUCTION.search(node.get("environment") or "")
 
 
 def _deployment(repo: str, src: str, node: dict) -> Deployment | None:
