@@ -213,6 +213,7 @@ def _rank(m: M.Metric, fs: list[Finding]) -> None:
                 score -= 0.4
         f.score = score
         f.sentence = finding_sentence(m, f)
+        f.trend_text = f"too few {m.n_of}" if f.too_few else f.trend
 
 
 def _periods_text(labels: list[str]) -> str:
@@ -233,10 +234,12 @@ def finding_sentence(m: M.Metric, f: Finding) -> str:
     else:
         s += f" (n = {f.n:,})"
     if f.too_few:
-        return s + "; too few PRs for a verdict (below the minimum of 10)."
+        return s + f"; too few {m.n_of} for a verdict (below the minimum of 10)."
     if f.change is not None:
         direction = "higher" if f.change > 0 else "lower"
         pct = f"{abs(f.change) * 100:.0f}% {direction} than the window before"
+        if round(abs(f.change) * 100) == 0:
+            pct = "about the same as the window before"
         if f.trend in ("improving", "worsening"):
             s += f", {pct} — {f.trend} beyond the noise (p = {f.p_value:.3g})"
         else:

@@ -61,6 +61,7 @@ class Finding:
     change: float | None = None  # relative change vs previous (+0.2 = 20% higher)
     p_value: float | None = None
     trend: str = "insufficient"  # improving | worsening | steady | insufficient
+    trend_text: str = ""  # the trend for a table cell, e.g. "steady" or "too few incidents"
     band: str | None = None
     band_text: str = ""
     rank: int | None = None  # 1 = best among subject and peers

@@ -40,6 +40,15 @@ class Metric:
     def lower_is_better(self) -> bool:
         return self.direction == "lower"
 
+    @property
+    def n_of(self) -> str:
+        """What this metric's n counts, for sentences such as "too few incidents"."""
+        if self.key == "time_to_restore":
+            return "incidents"
+        if self.key in ("deploy_frequency", "change_failure_rate"):
+            return "deployments"
+        return "merged PRs" if self.key in ("throughput", "bugfix_share") else "PRs"
+
 
 LEAD_BANDS = (
     Band("Elite", DAY, "less than one day"),

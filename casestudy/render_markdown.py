@@ -77,7 +77,7 @@ def render_markdown(cs: CaseStudy) -> str:
             w(f"| {m.name} | unavailable from this source | | | | |")
             continue
         rank = f"{f.rank} of {f.of}" if f.rank else ""
-        trend = "too few PRs" if f.too_few else f.trend
+        trend = f.trend_text or f.trend
         w(f"| {m.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
     w("")
     for m in M.METRICS:

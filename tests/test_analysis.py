@@ -47,7 +47,8 @@ def test_findings_carry_sizes_intervals_and_bands(atlas):
     assert f.band in ("Elite", "High", "Medium", "Low")
     assert f.band == M.band_for(M.get("lead_time"), f.level).name
     ttr = atlas.finding("time_to_restore")
-    assert ttr.too_few and ttr.rank is None and "too few PRs" in ttr.sentence
+    assert ttr.too_few and ttr.rank is None and "too few incidents" in ttr.sentence
+    assert ttr.trend_text == "too few incidents"
     assert atlas.headline and atlas.headline != "Too little data for a verdict"
     assert atlas.strengths and atlas.weaknesses
     assert all(s.text for s in atlas.strengths + atlas.weaknesses)
