@@ -9,15 +9,22 @@ import re
 from . import metrics as M
 from .document import CaseStudy, PRRef
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|>~])")
 
 
 def esc(text: str, limit: int = 300) -> str:
-    """Untrusted text as inert Markdown: HTML-escaped, specials backslashed, one line, capped."""
+    """Untrusted text as inert Markdown: HTML-escaped (<, >, &), specials backslashed, one line,
+    capped. Quotes stay quotes: untrusted text never goes into an attribute or a link target."""
     t = " ".join(str(text).split())
     if len(t) > limit:
         t = t[: limit - 1] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(t, quote=True))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(t, quote=False))
+
+
+def code(text: str) -> str:
+    """Text for an inline code span, where nothing is interpreted: only backticks and line
+    breaks could end or break the span, so they are replaced."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
 
 
 def prose(text: str) -> str:
@@ -34,7 +41,7 @@ def safe_url(url: str) -> str:
 def pr_line(p: PRRef) -> str:
     link = safe_url(p.url)
     ref = f"[#{p.number}]({link})" if link else f"#{p.number}"
-    return f"{ref} {esc(p.title)} by @{esc(p.author, 60)} — {esc(p.value_text)}"
+    return f"{ref} {esc(p.title)} by @{esc(p.author, 60)} — {prose(p.value_text)}"
 
 
 def section_titles(cs: CaseStudy) -> list[str]:
@@ -157,10 +164,10 @@ def render_markdown(cs: CaseStudy) -> str:
     w("")
     for s in cs.sources:
         can = ", ".join(s.can_see) or "none"
-        cannot = ", ".join(s.cannot_see) or "none"
-        w(f"- **{esc(s.repo)}**: source `{esc(s.source)}`, deployments from "
-          f"`{esc(s.deploy_source)}`; {s.prs:,} PRs ({s.merged:,} merged); sees {can}; "
-          f"cannot see {cannot}. " + " ".join(prose(n) for n in s.notes))
+        cannot = f"cannot see {', '.join(s.cannot_see)}" if s.cannot_see else "nothing missing"
+        w(f"- **{esc(s.repo)}**: source {code(s.source)}, deployments from "
+          f"{code(s.deploy_source)}; {s.prs:,} PRs ({s.merged:,} merged); sees {can}; "
+          f"{cannot}. " + " ".join(prose(n) for n in s.notes))
     w("")
     for c in cs.completeness:
         exc = ", ".join(f"{k} {v}" for k, v in c.excluded.items() if v) or "none"

@@ -69,6 +69,25 @@ def test_html_autoescapes_the_j2_template(evil):
     assert "WWWW" in html and "W" * 1000 not in html
 
 
+def test_hostile_markdown_stays_inert_in_a_real_markdown_renderer(evil):
+    """The Markdown rendered by CommonMark with raw HTML enabled (the worst wiki): hostile titles,
+    logins and labels show as text; no tag, javascript: or file: link comes alive."""
+    from markdown_it import MarkdownIt
+
+    md = render(evil, "md")
+    out = MarkdownIt("commonmark", {"html": True}).render(md)
+    low = out.lower()
+    for live in ("<script", "<img", "<link", "<style", "<b onmouseover", "<i>bug"):
+        assert live not in low, live
+    assert 'href="javascript:' not in low and 'href="file:' not in low
+    assert "&lt;script&gt;alert" in out  # shown, not run
+    assert "[link](javascript:alert(2))" in out  # the literal text, not a link
+    assert "مرحبا بالعالم" in out and "你好世界" in out and "🚀" in out
+    assert "W" * 250 in out and "W" * 1000 not in out  # the 10,000-character title is capped
+    ok_links = re.findall(r'href="([^"]+)"', out)
+    assert ok_links and all(u.startswith("https://github.com/evil/repo/pull/") for u in ok_links)
+
+
 @needs_poppler
 def test_pdf_reads_back(atlas, atlas_pdf):
     text = words(pdftext(atlas_pdf))
