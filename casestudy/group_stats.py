@@ -351,22 +351,29 @@ def _cell_percentiles(tot, slot, off, buf, out):
         for qi in range(QUANTILES.size):
             i, gamma = _percentile_ranks(n, QUANTILES[qi])
             b, r = _rank_cell(tot, g, i)
-            lo, hi = off[slot[b]], off[slot[b] + 1]
-            _select(buf, lo, hi, lo + r)
-            x = float(buf[lo + r])
-            y = x
-            if gamma > 0.0 and i + 1 < n:
-                b2, r2 = _rank_cell(tot, g, i + 1)
-                if b2 == b:  # the next rank is the smallest of what follows in this cell
-                    lo = lo + r + 1
-                else:  # the next rank opens a later cell
-                    lo, hi = off[slot[b2]], off[slot[b2] + 1]
-                m = buf[lo]
-                for t in range(lo + 1, hi):
-                    if buf[t] < m:
-                        m = buf[t]
-                y = float(m)
-            out[1 + qi, g] = _lerp(x, y, gamma)
+            nxt = gamma > 0.0 and i + 1 < n
+            b2 = _rank_cell(tot, g, i + 1)[0] if nxt else b
+            j, j2 = slot[b], slot[b2]
+            out[1 + qi, g] = _percentile_in_cells(buf, off[j], off[j + 1], r, off[j2],
+                                                  off[j2 + 1], b2 == b, gamma, nxt)
+
+
+@njit(cache=True, inline="always")
+def _percentile_in_cells(buf, lo, hi, r, lo2, hi2, same_cell, gamma, has_next):
+    """The percentile whose lower rank is the r-th smallest of cell buf[lo:hi] (selected in
+    place), interpolated towards the next rank: the smallest of what follows in the same cell, or
+    the smallest of the next cell buf[lo2:hi2]."""
+    _select(buf, lo, hi, lo + r)
+    x = float(buf[lo + r])
+    if not has_next:
+        return x
+    if same_cell:
+        lo2, hi2 = lo + r + 1, hi
+    m = buf[lo2]
+    for t in range(lo2 + 1, hi2):
+        if buf[t] < m:
+            m = buf[t]
+    return _lerp(x, float(m), gamma)
 
 
 @njit(cache=True, inline="always")
@@ -379,24 +386,37 @@ def _lerp(x, y, gamma):
     return r
 
 
+@njit(cache=True, inline="always")
+def _needed_cells(tot, g, n):
+    """The cells of group g (n values) holding the ranks its percentiles read: (cells, count),
+    ascending, at most two per percentile."""
+    cells = np.empty(2 * QUANTILES.size, dtype=np.int64)
+    k = 0
+    for qi in range(QUANTILES.size):
+        i, gamma = _percentile_ranks(n, QUANTILES[qi])
+        for rank in (i, i + 1):
+            if rank > i and (gamma == 0.0 or rank >= n):
+                break
+            b, _ = _rank_cell(tot, g, rank)
+            if k == 0 or cells[k - 1] != b:  # ranks ascend, so a repeat is the last one
+                cells[k] = b
+                k += 1
+    return cells, k
+
+
 @njit(cache=True)
 def _slots(tot, out):
-    """Mark the cells holding each group's percentile ranks; give each a slot and an offset."""
+    """Mark the cells holding each group's percentile ranks and number them."""
     slot = np.full(tot.size, -1, dtype=np.int64)
     n_slots = 0
     for g in range(out.shape[1]):
         n = int(out[0, g])
         if n == 0:
             continue
-        for qi in range(QUANTILES.size):
-            i, gamma = _percentile_ranks(n, QUANTILES[qi])
-            for rank in (i, i + 1):
-                if rank > i and (gamma == 0.0 or rank >= n):
-                    break
-                b, _ = _rank_cell(tot, g, rank)
-                if slot[b] < 0:
-                    slot[b] = n_slots
-                    n_slots += 1
+        cells, k = _needed_cells(tot, g, n)
+        for j in range(k):
+            slot[cells[j]] = n_slots
+            n_slots += 1
     return slot, n_slots
 
 

@@ -19,10 +19,10 @@ from .group_stats import (
     N_BINS,
     QUANTILES,
     _bin,
-    _lerp,
+    _needed_cells,
+    _percentile_in_cells,
     _percentile_ranks,
     _rank_cell,
-    _select,
     bucket_by_group,
     histogram_stats,
 )
@@ -104,18 +104,11 @@ def _touched_stats(touched, cells, sums, values, bounds, added, added_bounds):
         out[4, t] = sums[g] / n
         # local slots of the needed cells and their stretch of a small buffer
         slot = np.full(N_BINS, -1, dtype=np.int64)
-        off = np.zeros(2 * QUANTILES.size + 1, dtype=np.int64)
-        n_slots = 0
-        for qi in range(QUANTILES.size):
-            i, gamma = _percentile_ranks(n, QUANTILES[qi])
-            for rank in (i, i + 1):
-                if rank > i and (gamma == 0.0 or rank >= n):
-                    break
-                b, _ = _rank_cell(cells, g, rank)
-                if slot[b - g * N_BINS] < 0:
-                    slot[b - g * N_BINS] = n_slots
-                    off[n_slots + 1] = off[n_slots] + cells[b]
-                    n_slots += 1
+        needed, n_slots = _needed_cells(cells, g, n)
+        off = np.zeros(n_slots + 1, dtype=np.int64)
+        for j in range(n_slots):
+            slot[needed[j] - g * N_BINS] = j
+            off[j + 1] = off[j] + cells[needed[j]]
         buf = np.empty(off[n_slots], dtype=np.int64)
         fill = off[:n_slots].copy()
         for run, lo, hi in ((values, bounds[g], bounds[g + 1]),
@@ -128,22 +121,9 @@ def _touched_stats(touched, cells, sums, values, bounds, added, added_bounds):
         for qi in range(QUANTILES.size):
             i, gamma = _percentile_ranks(n, QUANTILES[qi])
             b, r = _rank_cell(cells, g, i)
-            j = slot[b - g * N_BINS]
-            lo, hi = off[j], off[j + 1]
-            _select(buf, lo, hi, lo + r)
-            x = float(buf[lo + r])
-            y = x
-            if gamma > 0.0 and i + 1 < n:
-                b2, _ = _rank_cell(cells, g, i + 1)
-                if b2 == b:
-                    lo = lo + r + 1
-                else:
-                    j2 = slot[b2 - g * N_BINS]
-                    lo, hi = off[j2], off[j2 + 1]
-                m = buf[lo]
-                for k in range(lo + 1, hi):
-                    if buf[k] < m:
-                        m = buf[k]
-                y = float(m)
-            out[1 + qi, t] = _lerp(x, y, gamma)
+            nxt = gamma > 0.0 and i + 1 < n
+            b2 = _rank_cell(cells, g, i + 1)[0] if nxt else b
+            j, j2 = slot[b - g * N_BINS], slot[b2 - g * N_BINS]
+            out[1 + qi, t] = _percentile_in_cells(buf, off[j], off[j + 1], r, off[j2],
+                                                  off[j2 + 1], b2 == b, gamma, nxt)
     return out
