@@ -388,8 +388,8 @@ def _lerp(x, y, gamma):
 
 @njit(cache=True, inline="always")
 def _needed_cells(tot, g, n):
-    """The cells of group g (n values) holding the ranks its percentiles read: (cells, count),
-    ascending, at most two per percentile."""
+    """The distinct cells of group g (n values) holding the ranks its percentiles read:
+    (cells, count), at most two per percentile."""
     cells = np.empty(2 * QUANTILES.size, dtype=np.int64)
     k = 0
     for qi in range(QUANTILES.size):
@@ -398,7 +398,10 @@ def _needed_cells(tot, g, n):
             if rank > i and (gamma == 0.0 or rank >= n):
                 break
             b, _ = _rank_cell(tot, g, rank)
-            if k == 0 or cells[k - 1] != b:  # ranks ascend, so a repeat is the last one
+            seen = False
+            for j in range(k):  # percentiles may share ranks (small n), so look at all
+                seen = seen or cells[j] == b
+            if not seen:
                 cells[k] = b
                 k += 1
     return cells, k

@@ -65,6 +65,20 @@ def test_extreme_durations_and_cell_boundaries(method):
     np.testing.assert_allclose(stats[4], ref[4], rtol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["histogram", "buckets"])
+def test_tiny_groups_whose_percentiles_share_ranks(method):
+    """Groups of 1–7 values spread over many histogram cells: with so few values p50, p75 and
+    p90 read the same ranks, which must not be counted (or gathered) twice."""
+    rng = np.random.default_rng(9)
+    sizes = np.tile(np.arange(1, 8), 30)
+    group = np.repeat(np.arange(sizes.size), sizes)
+    end = (10 ** rng.uniform(0, 9, group.size)).astype(np.int64)
+    start = np.zeros(group.size, dtype=np.int64)
+    stats, _, _, _ = core.grouped_duration_stats(start, end, group, sizes.size, method=method)
+    ref = reference(start, end, group, sizes.size)
+    np.testing.assert_array_equal(stats[:4], ref[:4])
+
+
 def test_single_value_and_all_missing():
     start = np.array([0, -1, 5], dtype=np.int64)
     end = np.array([7, 3, -1], dtype=np.int64)
