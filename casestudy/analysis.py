@@ -96,6 +96,12 @@ def _pooled(a: PRArrays, m: M.Metric, repo_i: int, w: Window, idx: list[int], po
     n = int(sel.sum())
     if m.key == "throughput":
         return n / len(idx), n, (n, len(idx))
+    if m.key == "contributors":  # each person once over the whole window
+        if a.author_idx is None:
+            return None, n, (0, len(idx))
+        ids = a.author_idx[sel]
+        k = int(np.unique(ids[ids >= 0]).size)
+        return (float(k) if n else None), n, (k, len(idx))
     k = int(a.is_bugfix[sel].sum())
     return (k / n if n else None), n, (k, n)
 
@@ -103,7 +109,7 @@ def _pooled(a: PRArrays, m: M.Metric, repo_i: int, w: Window, idx: list[int], po
 def _p_value(m: M.Metric, cur_raw, prev_raw) -> float | None:
     if m.kind == "duration":
         return mann_whitney_p(cur_raw, prev_raw)
-    if m.key in ("deploy_frequency", "throughput"):
+    if m.key in ("deploy_frequency", "throughput", "contributors"):
         return poisson_rate_p(cur_raw[0], cur_raw[1], prev_raw[0], prev_raw[1])
     return two_proportion_p(cur_raw[0], cur_raw[1], prev_raw[0], prev_raw[1])
 
@@ -269,6 +275,8 @@ def _adj(m: M.Metric, good: bool) -> str:
         return "Less time on bug fixes" if good else "much effort on bug fixes"
     if m.key == "throughput":
         return "High throughput" if good else "low throughput"
+    if m.key == "contributors":
+        return "Large active community" if good else "small active community"
     name = m.name.lower()
     if m.key == "deploy_frequency":
         return "Frequent deployments" if good else "infrequent deployments"
@@ -279,7 +287,7 @@ def headline_and_verdict(subject: str, findings: list[Finding]) -> tuple[str, st
                                                                            Finding | None]:
     """The strongest positive and the most serious negative, in a headline and a verdict."""
     mine = [f for f in findings if f.repo == subject and f.visible and f.level is not None
-            and not f.too_few and f.metric != "throughput"]
+            and not f.too_few and f.metric not in ("throughput", "contributors")]
     best = max(mine, key=lambda f: f.score, default=None)
     worst = min(mine, key=lambda f: f.score, default=None)
     if best is not None and best.score <= 0:

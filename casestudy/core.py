@@ -78,6 +78,33 @@ def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_grou
     return parts.sum(axis=0).T.copy(), hit_parts.sum(axis=0)
 
 
+@njit(cache=True)
+def distinct_per_group(g, values, n_groups, n_values):
+    """How many distinct values (ids in [0, n_values)) each group holds: a counting sort of the
+    values by group, then one pass that stamps each value with the last group it was seen in.
+    Returns (distinct counts, the bucketed values, their group bounds)."""
+    bounds = np.zeros(n_groups + 1, dtype=np.int64)
+    for i in range(g.size):
+        if g[i] >= 0 and values[i] >= 0:
+            bounds[g[i] + 1] += 1
+    bounds = np.cumsum(bounds)
+    pos = bounds[:-1].copy()
+    bucketed = np.empty(bounds[-1], dtype=np.int32)
+    for i in range(g.size):
+        if g[i] >= 0 and values[i] >= 0:
+            bucketed[pos[g[i]]] = values[i]
+            pos[g[i]] += 1
+    stamp = np.full(n_values, -1, dtype=np.int64)
+    out = np.zeros(n_groups, dtype=np.int64)
+    for k in range(n_groups):
+        for j in range(bounds[k], bounds[k + 1]):
+            v = bucketed[j]
+            if stamp[v] != k:
+                stamp[v] = k
+                out[k] += 1
+    return out, bucketed, bounds
+
+
 _WEEKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4], dtype=np.int64)  # from Thursday 1970-01-01
 
 
@@ -261,6 +288,15 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     rule_hits = {r: hits[i] for i, r in enumerate(a.repos)}
     if keep_state:
         state["merged"], state["hits"] = mc, hits
+    if "contributors" in wanted:
+        authors = np.full(n_groups, np.nan)
+        if a.author_idx is not None:
+            n_authors = int(a.author_idx.max(initial=-1)) + 1
+            distinct, bucketed, bounds = distinct_per_group(g, a.author_idx, n_groups, n_authors)
+            authors = distinct.astype(float)
+            if keep_state:
+                state["authors"] = (bucketed, bounds, {})
+        stats["contributors"] = {"n": shape(merged), "value": shape(authors)}
     stats.update(deployment_stats(a, cal))
     return MetricTable(list(a.repos), cal, stats, excluded,
                        {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
@@ -397,7 +433,23 @@ def add_prs(table: MetricTable, new: PRArrays) -> int:
         table.stats["bugfix_share"].update(n=merged, value=bug / merged,
                                            weighted=churn_bug / churn_all, bugfixes=bug)
     table.rule_hits = {r: table.state["hits"][i] for i, r in enumerate(table.repos)}
+    if "authors" in table.state and new.author_idx is not None:
+        _add_authors(table, gid("merged_at"), new.author_idx)
     return touched_total
+
+
+def _add_authors(table: MetricTable, g: np.ndarray, author_idx: np.ndarray) -> None:
+    """Distinct authors of the groups the new PRs touch: kept run plus what was added."""
+    bucketed, bounds, added = table.state["authors"]
+    ok = (g >= 0) & (author_idx >= 0)
+    n_per = table.calendar.n
+    st = table.stats["contributors"]
+    st["n"] = table.stats["throughput"]["n"]
+    for k in np.unique(g[ok]):
+        added[k] = np.concatenate([added.get(k, np.zeros(0, np.int32)),
+                                   author_idx[ok & (g == k)]])
+        run = np.concatenate([bucketed[bounds[k]:bounds[k + 1]], added[k]])
+        st["value"][k // n_per, k % n_per] = np.unique(run).size
 
 
 def warm() -> float:
@@ -416,7 +468,8 @@ def warm() -> float:
     a = PRArrays(["o/r"], np.zeros(n, np.int32), np.arange(n), times, np.ones(n, np.int64),
                  np.ones(n, np.int64), np.zeros(n, np.int64), z, z, z, z, np.zeros(n, np.int8),
                  {"o/r": times["merged_at"].copy()},
-                 {"o/r": {"opened_at": times["closed_at"], "resolved_at": times["deployed_at"]}})
+                 {"o/r": {"opened_at": times["closed_at"], "resolved_at": times["deployed_at"]}},
+                 np.arange(n, dtype=np.int32) % 3)
     compute_table(a)
     compute_table(a, ci=True)
     compute_table(a, business_hours=(9, 17))

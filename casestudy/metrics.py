@@ -23,7 +23,7 @@ class Band:
 class Metric:
     key: str
     name: str
-    unit: str  # "hours" | "per week" | "share" | "PRs"
+    unit: str  # "hours" | "per week" | "share" | "PRs" | "authors"
     kind: str  # "duration" | "deploy" | "share" | "count"
     direction: str  # "lower" | "higher" is better
     formula: str
@@ -47,7 +47,8 @@ class Metric:
             return "incidents"
         if self.key in ("deploy_frequency", "change_failure_rate"):
             return "deployments"
-        return "merged PRs" if self.key in ("throughput", "bugfix_share") else "PRs"
+        return "merged PRs" if self.key in ("throughput", "contributors", "bugfix_share") \
+            else "PRs"
 
 
 LEAD_BANDS = (
@@ -129,6 +130,11 @@ METRICS: tuple[Metric, ...] = (
            dora=True),
     Metric("throughput", "Merged PRs", "PRs", "count", "higher",
            "merged PRs in the period", "How many PRs were merged (bots excluded by default)."),
+    Metric("contributors", "Active authors", "authors", "count", "higher",
+           "distinct authors of the PRs merged in the period",
+           "How many people had a pull request merged — the size of the active community "
+           "(bots excluded by default). Over a window of several periods each person counts "
+           "once."),
     Metric("bugfix_share", "Bug-fix share", "share", "share", "lower",
            "merged bug-fix PRs ÷ merged PRs (also weighted by lines changed)",
            "The share of merged work that fixes bugs, classified by labels, linked issues, "

@@ -141,6 +141,9 @@ class PRArrays:
     bugfix_rule: np.ndarray
     deploy_times: dict[str, np.ndarray] = field(default_factory=dict)
     incidents: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    # int32 id of each PR's author, shared across repos of one load (-1 = unknown); None when the
+    # arrays were made without authors
+    author_idx: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -163,17 +166,21 @@ class PRArrays:
             bugfix_rule=self.bugfix_rule[mask],
             deploy_times=self.deploy_times,
             incidents=self.incidents,
+            author_idx=None if self.author_idx is None else self.author_idx[mask],
         )
 
 
 def concat_arrays(a: PRArrays, b: PRArrays) -> PRArrays:
-    """Rows of ``a`` then ``b`` (same repos; deployments and incidents from ``a``)."""
+    """Rows of ``a`` then ``b`` (same repos and author ids; deployments and incidents from
+    ``a``)."""
     cols = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot", "is_draft",
             "is_revert", "is_bugfix", "bugfix_rule")
     kw = {c: np.concatenate([getattr(a, c), getattr(b, c)]) for c in cols}
     times = {k: np.concatenate([a.times[k], b.times[k]]) for k in a.times}
+    authors = None if a.author_idx is None or b.author_idx is None else \
+        np.concatenate([a.author_idx, b.author_idx])
     return PRArrays(repos=a.repos, times=times, deploy_times=a.deploy_times,
-                    incidents=a.incidents, **kw)
+                    incidents=a.incidents, author_idx=authors, **kw)
 
 
 def time_column(values: list[int | None]) -> np.ndarray:

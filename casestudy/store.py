@@ -478,6 +478,7 @@ class Store:
                     "author_is_bot", "is_draft", "is_revert", "bugfix_rule"]
         select = ",".join(f"coalesce({c},{MISSING})" for c in int_cols)
         parts, idx = [], []
+        author_names: list[str] = []
         deploy_times: dict[str, np.ndarray] = {}
         incidents: dict[str, dict[str, np.ndarray]] = {}
         for i, repo in enumerate(repos):
@@ -487,6 +488,9 @@ class Store:
             block = np.array(rows, dtype=np.int64).reshape(len(rows), len(int_cols))
             parts.append(block)
             idx.append(np.full(len(rows), i, dtype=np.int32))
+            author_names += [r[0] for r in self.db.execute(
+                "SELECT coalesce(author, '') FROM pull_requests WHERE repo=? ORDER BY number",
+                (repo,))]
             deploy_times[repo] = np.array(
                 [r[0] for r in self.db.execute(
                     "SELECT created_at FROM deployments WHERE repo=? ORDER BY created_at",
@@ -525,11 +529,18 @@ class Store:
             bugfix_rule=col["bugfix_rule"].astype(np.int8),
             deploy_times=deploy_times,
             incidents=incidents,
+            author_idx=_author_ids(author_names),
         )
 
 
+def _author_ids(names: list[str]) -> np.ndarray:
+    """One int32 id per distinct author name ('' = unknown = -1)."""
+    ids: dict[str, int] = {"": -1}
+    return np.array([ids.setdefault(n, len(ids) - 1) for n in names], dtype=np.int32)
+
+
 _SNAPSHOT_FIELDS = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot",
-                    "is_draft", "is_revert", "is_bugfix", "bugfix_rule")
+                    "is_draft", "is_revert", "is_bugfix", "bugfix_rule", "author_idx")
 
 
 def snapshot_load(store: Store, repos: list[str]) -> PRArrays:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from casestudy import metrics as M
@@ -15,6 +17,22 @@ from casestudy.store import RepoInfo, Store
 @pytest.fixture(scope="module")
 def atlas(demo_store) -> CaseStudy:
     return build_case_study(demo_store, Options("demo/atlas", ("demo/borealis", "demo/cirrus")))
+
+
+def test_active_authors_are_distinct_people_over_the_window(atlas, demo_store):
+    """The window's active authors equal a plain SQL count of distinct non-bot authors of the PRs
+    merged in it; atlas has the largest community of the three."""
+    from datetime import datetime
+
+    f = atlas.finding("contributors")
+    lo = int(datetime.fromisoformat(atlas.window[0] + "-01T00:00:00+00:00").timestamp())
+    y, m = map(int, atlas.window[-1].split("-"))
+    hi = int(datetime(y + m // 12, m % 12 + 1, 1, tzinfo=UTC).timestamp())
+    want = demo_store.conn.execute(
+        "SELECT count(DISTINCT author) FROM pull_requests WHERE repo='demo/atlas' AND "
+        "author_is_bot=0 AND merged_at>=? AND merged_at<?", (lo, hi)).fetchone()[0]
+    assert f.level == want and f.n > want
+    assert f.rank == 1 and "Active authors" in f.sentence
 
 
 def test_finds_the_planted_slowdown(atlas):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from casestudy import metrics as M
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -86,7 +87,9 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
     wait_ready(page)
     page.get_by_text("synthetic demo data").first.wait_for(timeout=60_000)
     assert page.locator("h1").first.inner_text().strip() == "demo/atlas"
-    expect(page.locator('[data-testid="stMetric"]')).to_have_count(12, timeout=60_000)
+    # one tile per metric of the registry
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(len(M.METRICS),
+                                                                  timeout=60_000)
     page.locator(".vega-embed").first.wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
     assert "repo=demo%2Fatlas" in page.url or "repo=demo/atlas" in page.url

@@ -128,7 +128,7 @@ def _arrays(times: dict, n: int, repos=("o/r",), repo_idx=None, **kw) -> PRArray
                     np.arange(n), full, kw.get("additions", np.ones(n, np.int64)),
                     np.zeros(n, np.int64), np.zeros(n, np.int64), kw.get("is_bot", z), z, z,
                     kw.get("is_bugfix", z), np.zeros(n, np.int8), kw.get("deploy_times", {}),
-                    kw.get("incidents", {}))
+                    kw.get("incidents", {}), kw.get("author_idx"))
 
 
 def ts(s: str) -> int:
@@ -252,7 +252,8 @@ def test_add_prs_with_kept_buckets_equals_full_recompute():
         a = _arrays({"merged_at": merged, "ready_at": ready,
                      "first_response_at": ready + rng.integers(0, 10**5, n)}, n,
                     repos=("a/a", "b/b"), repo_idx=rng.integers(0, 2, n).astype(np.int32),
-                    is_bugfix=rng.random(n) < 0.3)
+                    is_bugfix=rng.random(n) < 0.3,
+                    author_idx=rng.integers(-1, 400, n).astype(np.int32))
         a.number[:] = np.arange(first_number, first_number + n)
         return a
 
@@ -270,5 +271,26 @@ def test_add_prs_with_kept_buckets_equals_full_recompute():
             np.testing.assert_allclose(table.stats[key][stat], full.stats[key][stat],
                                        rtol=1e-12, err_msg=f"{key} {stat}")
         np.testing.assert_array_equal(table.excluded[key], full.excluded[key])
-    for key in ("throughput", "bugfix_share"):
+    for key in ("throughput", "bugfix_share", "contributors"):
         np.testing.assert_allclose(table.stats[key]["value"], full.stats[key]["value"])
+
+
+def test_distinct_authors_per_group_against_pandas():
+    rng = np.random.default_rng(4)
+    n = 20_000
+    merged = ts("2024-01-01") + rng.integers(0, 200 * 86400, n)
+    merged[rng.random(n) < 0.1] = -1  # open PRs
+    authors = rng.integers(-1, 300, n).astype(np.int32)  # -1 = unknown author
+    bots = rng.random(n) < 0.05
+    a = _arrays({"merged_at": merged}, n, repos=("a/a", "b/b"),
+                repo_idx=rng.integers(0, 2, n).astype(np.int32), author_idx=authors,
+                is_bot=bots)
+    cal = make_calendar(ts("2024-01-01"), ts("2024-08-01"), "month", "UTC")
+    got = core.compute_table(a, calendar=cal).stats["contributors"]["value"]
+    df = pd.DataFrame({"repo": a.repo_idx, "author": authors,
+                       "month": cal.period_of(merged)})
+    df = df[(merged >= 0) & ~bots & (authors >= 0)]
+    want = np.zeros_like(got)
+    for (r, p), k in df.groupby(["repo", "month"])["author"].nunique().items():
+        want[r, p] = k
+    np.testing.assert_array_equal(got, want)
