@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,7 @@ class SQLiteDatabase:
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self.lock = threading.RLock()  # one connection, many app threads: one at a time
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -59,15 +61,17 @@ class SQLiteDatabase:
             raise DatabaseError(f"{path} is not a casestudy store: {exc}") from None
 
     def execute(self, sql: str, args: Sequence = ()):
-        return self.conn.execute(sql, args)
+        with self.lock:
+            return self.conn.execute(sql, args)
 
     def executemany(self, sql: str, rows: list) -> None:
         if rows:
-            self.conn.executemany(sql, rows)
+            with self.lock:
+                self.conn.executemany(sql, rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.conn:
+        with self.lock, self.conn:
             yield
 
     def schema_version(self) -> int:
@@ -100,6 +104,7 @@ class PostgresDatabase:
         self.errors = (psycopg.Error,)
         try:
             self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            self.lock = threading.RLock()  # a transaction belongs to one thread at a time
         except psycopg.Error as exc:
             # psycopg's message names host and user, never the password
             raise DatabaseError(f"cannot connect to {self.label}: "
@@ -111,16 +116,17 @@ class PostgresDatabase:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, args: Sequence = ()):
-        return self.conn.execute(self._sql(sql), tuple(args))
+        with self.lock:
+            return self.conn.execute(self._sql(sql), tuple(args))
 
     def executemany(self, sql: str, rows: list) -> None:
         if rows:
-            with self.conn.cursor() as cur:
+            with self.lock, self.conn.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.conn.transaction():
+        with self.lock, self.conn.transaction():
             yield
 
     def schema_version(self) -> int:

@@ -247,3 +247,31 @@ def test_demo_case_study_is_identical_on_postgres(pg_server, demo_store, tmp_pat
     for d in (mine, ref):
         d.pop("generated_at", None)
     assert mine == ref
+
+
+def test_one_store_shared_by_threads(store_location):
+    """The app shares one Store between sessions: concurrent batches from several threads each
+    commit whole (their transactions never interleave on the shared connection)."""
+    import threading
+
+    s = Store(store_location)
+    errors = []
+
+    def sync(repo: str) -> None:
+        try:
+            s.upsert_repo(RepoInfo(repo, "github"))
+            for b in range(15):
+                s.write_batch(repo, [_pr(b * 20 + i, repo=repo) for i in range(1, 21)],
+                              cursor=("prs", str(b + 1)))
+                s.repos()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sync, args=(f"o/r{k}",)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert [s.count_prs(f"o/r{k}") for k in range(4)] == [300] * 4
+    assert {s.get_cursor(f"o/r{k}", "prs") for k in range(4)} == {"15"}
