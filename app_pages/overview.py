@@ -1,4 +1,5 @@
-"""Overview: headline, verdict, key figures with DORA bands and month-over-month change."""
+"""Overview: headline, verdict, key figures with DORA bands and the change against the window
+before (coloured only when it beats the noise)."""
 
 import streamlit as st
 
@@ -19,15 +20,12 @@ if cs is not None:
     shown = [m for m in M.METRICS if (f := cs.finding(m.key)) and f.visible]
     for i, m in enumerate(shown):
         f = cs.finding(m.key)
-        s = cs.series_for(m.key)
-        pts = [p for p in s.points if p.value is not None] if s else []
-        delta = None
-        if len(pts) >= 2 and pts[-2].value:
-            delta = f"{(pts[-1].value / pts[-2].value - 1) * 100:+.0f}% vs previous"
+        delta = None if f.change is None else f"{f.change * 100:+.0f}% vs the window before"
+        colour = ("inverse" if m.lower_is_better else "normal") if f.trend in (
+            "improving", "worsening") else "off"  # grey: within the noise
         label = m.name + (f" · {f.band}" if f.band else "")
-        cols[i % 4].metric(label, f.level_text, delta,
-                           delta_color="inverse" if m.lower_is_better else "normal",
-                           help=f"{m.formula}. n = {f.n:,}. {f.trend}.")
+        cols[i % 4].metric(label, f.level_text, delta, delta_color=colour,
+                           help=f"{m.formula}. n = {f.n:,}. {f.trend_text or f.trend}.")
     st.markdown("#### Where the time goes (median per stage, latest window)")
     st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
     with st.expander("Summary and data sources"):

@@ -26,6 +26,24 @@ def test_overview_opens_on_demo_data(app_env):
     assert len(at.metric) >= 10
     assert at.query_params["repo"] == "demo/atlas"
     assert at.query_params["peers"] == "demo/borealis,demo/cirrus"
+    # each tile says what the text says: the window's level and its change against the window
+    # before, coloured only when the change beats the noise
+    from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
+    from casestudy import metrics as M
+    from casestudy.build import Options, build_case_study
+    from casestudy.store import Store
+
+    cs = build_case_study(Store(app_env), Options("demo/atlas", ("demo/borealis", "demo/cirrus")))
+    tiles = {t.label.split(" · ")[0]: t for t in at.metric}
+    for m in M.METRICS:
+        f, tile = cs.finding(m.key), tiles[m.name]
+        assert tile.value == f.level_text
+        if f.change is not None:
+            assert tile.delta == f"{f.change * 100:+.0f}% vs the window before"
+            moving = f.trend in ("improving", "worsening")
+            grey = tile.proto.color == MetricProto.MetricColor.GRAY
+            assert grey != moving, m.key
 
 
 @pytest.mark.parametrize("page", PAGES)
