@@ -27,7 +27,7 @@ if cs is not None:
                 row[repo] = f.level_text + (f" · #{f.rank}" if f.rank else "")
         rows.append(row)
     st.caption(f"Latest window {cs.window[0]} to {cs.window[-1]}; #1 is best.")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height="content")
     key = view.metric if view.metric in M.BY_KEY else "cycle_time"
     st.markdown(f"#### {M.get(key).name} over time (choose the metric on the Metrics page)")
     st.altair_chart(charts.metric_chart(cs, key, height=320), width="stretch")
