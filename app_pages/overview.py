@@ -28,6 +28,11 @@ if cs is not None:
                            help=f"{m.formula}. n = {f.n:,}. {f.trend_text or f.trend}.")
     st.markdown("#### Where the time goes (median per stage, latest window)")
     st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
+    st.markdown(f"#### When work happens ({cs.period_from} to {cs.period_to}, {cs.tz})")
+    if cs.work_pattern:
+        st.write(cs.work_pattern.text)
+        if cs.work_pattern.counts:
+            st.altair_chart(charts.work_pattern_chart(cs, width=700), width="content")
     with st.expander("Summary and data sources"):
         st.write(cs.summary)
         for src in cs.sources:

@@ -99,6 +99,27 @@ def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Char
     ).properties(width=width, height=height)
 
 
+def work_pattern_chart(cs: CaseStudy, width: int = 480, height: int = 120) -> alt.VConcatChart:
+    """One weekday × hour heatmap per event (PRs opened, first responses, merges) of the
+    subject, in the report's time zone."""
+    from .work_patterns import WEEKDAYS
+
+    wp = cs.work_pattern
+    rows = [{"event": event, "weekday": WEEKDAYS[d][:3], "hour": h, "count": grid[d][h]}
+            for event, grid in (wp.counts.items() if wp else []) for d in range(7)
+            for h in range(24)]
+    df = pd.DataFrame(rows, columns=["event", "weekday", "hour", "count"])
+    panels = []
+    for event in df["event"].unique():
+        panels.append(alt.Chart(df[df.event == event]).mark_rect().encode(
+            x=alt.X("hour:O", title=f"hour ({cs.tz})", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("weekday:O", title=None, sort=[d[:3] for d in WEEKDAYS]),
+            color=alt.Color("count:Q", title=event, scale=alt.Scale(scheme="blues")),
+            tooltip=["weekday:O", "hour:O", alt.Tooltip("count:Q", title=event)],
+        ).properties(width=width, height=height, title=event[0].upper() + event[1:]))
+    return alt.vconcat(*panels).resolve_scale(color="independent")
+
+
 def to_svg_cached(chart: alt.TopLevelMixin) -> str:
     """``to_svg`` with a disk cache keyed by the spec's hash (same numbers → same SVG)."""
     import hashlib

@@ -135,6 +135,16 @@ class Completeness:
 
 
 @dataclass
+class WorkPattern:
+    """When the subject's work happens: counts per weekday (Monday first) × hour, per event."""
+
+    repo: str
+    tz: str
+    counts: dict[str, list[list[int]]]  # event ("PRs opened", "merges", …) -> 7 × 24
+    text: str
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -158,6 +168,7 @@ class CaseStudy:
     definitions: list[Definition]
     completeness: list[Completeness]
     options: dict = field(default_factory=dict)
+    work_pattern: WorkPattern | None = None
 
     # -- look-ups renderers use (no computation) ----------------------------------------------
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:

@@ -14,6 +14,7 @@ from . import metrics as M
 from .analysis import Window, _in, duration_sample
 from .model import PRArrays
 from .store import Store
+from .work_patterns import hour_and_weekday, off_hours
 
 _ML_WORDS = re.compile(r"\b(model|training|train|tensor|cuda|gpu|dataset|inference|torch|"
                        r"checkpoint|embedding|optimizer|kernel)s?\b", re.IGNORECASE)
@@ -88,11 +89,8 @@ def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
     ev = np.concatenate([t["created_at"][mine], t["merged_at"][mine]])
     ev = ev[_in(ev, lo, hi, cal)]
     if ev.size >= 50:
-        local = cal.local_seconds(ev)
-        hour = (local % 86400) // 3600
-        dow = ((local // 86400) + 3) % 7
-        off = (dow >= 5) | (hour < 8) | (hour >= 19)
-        f["off_hours_share"] = float(off.mean())
+        hour, dow = hour_and_weekday(cal, ev)
+        f["off_hours_share"] = float(off_hours(hour, dow).mean())
         f["peak_hour"] = int(np.bincount(hour, minlength=24).argmax())
         f["weekend_share"] = float((dow >= 5).mean())
     else:

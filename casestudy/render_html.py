@@ -52,6 +52,8 @@ def chart_svgs(cs: CaseStudy) -> dict[str, Markup]:
     jobs = {m.key: charts.metric_chart(cs, m.key, print_mode=True) for m in M.METRICS
             if (f := cs.finding(m.key)) is None or f.visible}
     jobs["stages"] = charts.stages_chart(cs)
+    if cs.work_pattern and cs.work_pattern.counts:
+        jobs["work_pattern"] = charts.work_pattern_chart(cs, width=420, height=90)
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = dict(zip(jobs, pool.map(_svg, jobs.values()), strict=True))
     return done

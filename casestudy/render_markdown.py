@@ -47,8 +47,8 @@ def pr_line(p: PRRef) -> str:
 def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
     return ["Verdict", "Key figures", *[M.get(s).name for s in _metric_keys(cs)],
-            "Peers side by side", "Strengths", "Where it falls behind", "Recommendations",
-            "Notable pull requests", "Definitions", "Data completeness"]
+            "Peers side by side", "When work happens", "Strengths", "Where it falls behind",
+            "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
 
 
 def _metric_keys(cs: CaseStudy) -> list[str]:
@@ -122,6 +122,10 @@ def render_markdown(cs: CaseStudy) -> str:
                 rank = f" (#{f.rank})" if f.rank else ""
                 cells.append(f"{f.level_text}{rank}")
         w(f"| {m.name} | " + " | ".join(cells) + " |")
+    w("")
+    w("## When work happens")
+    w("")
+    w(prose(cs.work_pattern.text if cs.work_pattern else "Not computed for this report."))
     w("")
     for title, items in (("Strengths", cs.strengths), ("Where it falls behind", cs.weaknesses)):
         w(f"## {title}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import numpy as np
 import pytest
 
 from casestudy import metrics as M
@@ -33,6 +34,25 @@ def test_active_authors_are_distinct_people_over_the_window(atlas, demo_store):
         "author_is_bot=0 AND merged_at>=? AND merged_at<?", (lo, hi)).fetchone()[0]
     assert f.level == want and f.n > want
     assert f.rank == 1 and "Active authors" in f.sentence
+
+
+def test_work_pattern_counts_every_event_once(atlas, demo_store):
+    """The weekday × hour grids hold every non-bot PR opening and merge of the report's period
+    once, and the busiest hour in the text is the grid's."""
+    from datetime import datetime
+
+    wp = atlas.work_pattern
+    lo = int(datetime.fromisoformat(atlas.period_from + "-01T00:00:00+00:00").timestamp())
+    y, m = map(int, atlas.period_to.split("-"))
+    hi = int(datetime(y + m // 12, m % 12 + 1, 1, tzinfo=UTC).timestamp())
+    for field, event in (("merged_at", "merges"), ("created_at", "PRs opened")):
+        want = demo_store.conn.execute(
+            f"SELECT count(*) FROM pull_requests WHERE repo='demo/atlas' AND author_is_bot=0 "
+            f"AND {field}>=? AND {field}<?", (lo, hi)).fetchone()[0]
+        grid = np.array(wp.counts[event])
+        assert grid.shape == (7, 24) and grid.sum() == want
+    hours = np.array(wp.counts["merges"]).sum(axis=0)
+    assert f"at {int(hours.argmax()):02d}:00" in wp.text.split("Merges")[1]
 
 
 def test_finds_the_planted_slowdown(atlas):
