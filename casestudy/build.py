@@ -138,8 +138,7 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         completeness=[_completeness(a, table, i, lo_p, hi_p) for i in range(len(repos))],
         options={"bots": opts.bots, "business_hours": list(opts.business_hours or []),
                  "min_n": opts.min_n, "window": k, "facts": _clean(facts)},
-        work_pattern=work_pattern(a, 0, *Window([lo_p, hi_p], [], cal).bounds([lo_p, hi_p]),
-                                  cal, pop),
+        work_pattern=work_pattern(a, 0, *w.bounds([lo_p, hi_p]), cal, pop),
     )
 
 

@@ -68,16 +68,8 @@ def bootstrap_median_ci(keys, bounds, n_boot, seed):
 @njit(cache=True)
 def _pct_plain(sorted_vals, q):
     n = sorted_vals.size
-    vi = (n - 1) * q
-    i = int(np.floor(vi))
-    gamma = vi - np.floor(vi)
-    j = min(i + 1, n - 1)
-    a = sorted_vals[i]
-    d = sorted_vals[j] - a
-    r = a + d * gamma
-    if gamma >= 0.5:
-        r = sorted_vals[j] - d * (1.0 - gamma)
-    return r
+    i, gamma = _percentile_ranks(n, q)
+    return _lerp(sorted_vals[i], sorted_vals[min(i + 1, n - 1)], gamma)
 
 
 @njit(cache=True, inline="always")
@@ -174,10 +166,7 @@ def _select(a, lo, hi, k):
 @njit(cache=True, inline="always")
 def _pct_select(a, s, n, q, done):
     """Linear percentile of run a[s:s+n] by selection; ``done`` = first index still unordered."""
-    vi = (n - 1) * q
-    lo = np.floor(vi)
-    gamma = vi - lo
-    i = int(lo)
+    i, gamma = _percentile_ranks(n, q)
     _select(a, s + done, s + n, s + i)
     x = float(a[s + i])
     y = x
@@ -187,11 +176,7 @@ def _pct_select(a, s, n, q, done):
             if a[t] < m:
                 m = a[t]
         y = float(m)
-    d = y - x
-    r = x + d * gamma
-    if gamma >= 0.5:
-        r = y - d * (1.0 - gamma)
-    return r, i + 1
+    return _lerp(x, y, gamma), i + 1
 
 
 @njit(cache=True, parallel=True)
@@ -218,10 +203,8 @@ def bucket_stats(values, bounds):
 
 @njit(cache=True, parallel=True)
 def make_keys(start, end, group, out_keys):
-    """Fill ``out_keys`` with ``group << 40 | (end - start)``; -1 where excluded.
-
-    Returns the number of negative durations (clock skew) per group, which are excluded.
-    """
+    """Fill ``out_keys`` with ``group << 40 | (end - start)``: -1 where missing or outside any
+    group, -2 where the duration is negative (clock skew; counted and excluded by the caller)."""
     n = start.size
     for i in prange(n):
         g = group[i]
@@ -297,7 +280,7 @@ def _percentile_ranks(n, q):
 
 
 @njit(cache=True, parallel=True)
-def _totals(counts, sums, negs, n_groups):
+def _totals(counts, sums, n_groups):
     """Cell counts summed over chunks; n and mean per group (and the sums behind the means)."""
     n_chunks = counts.shape[0]
     tot = np.zeros(counts.shape[1], dtype=np.int64)
@@ -346,16 +329,22 @@ def _cell_percentiles(tot, slot, off, buf, out):
     n_groups = out.shape[1]
     for g in prange(n_groups):
         n = int(out[0, g])
-        if n == 0:
-            continue
-        for qi in range(QUANTILES.size):
-            i, gamma = _percentile_ranks(n, QUANTILES[qi])
-            b, r = _rank_cell(tot, g, i)
-            nxt = gamma > 0.0 and i + 1 < n
-            b2 = _rank_cell(tot, g, i + 1)[0] if nxt else b
-            j, j2 = slot[b], slot[b2]
-            out[1 + qi, g] = _percentile_in_cells(buf, off[j], off[j + 1], r, off[j2],
-                                                  off[j2 + 1], b2 == b, gamma, nxt)
+        if n:
+            group_percentiles(out, g, tot, g, n, slot, 0, off, buf)
+
+
+@njit(cache=True, inline="always")
+def group_percentiles(out, col, tot, g, n, slot, base, off, buf):
+    """Rows 1–3 (median, p75, p90) of ``out[:, col]`` for group g of n values, from the cells
+    gathered into ``buf``: cell b's values are buf[off[j]:off[j + 1]], j = slot[b - base]."""
+    for qi in range(QUANTILES.size):
+        i, gamma = _percentile_ranks(n, QUANTILES[qi])
+        b, r = _rank_cell(tot, g, i)
+        nxt = gamma > 0.0 and i + 1 < n
+        b2 = _rank_cell(tot, g, i + 1)[0] if nxt else b
+        j, j2 = slot[b - base], slot[b2 - base]
+        out[1 + qi, col] = _percentile_in_cells(buf, off[j], off[j + 1], r, off[j2],
+                                                off[j2 + 1], b2 == b, gamma, nxt)
 
 
 @njit(cache=True, inline="always")
@@ -432,7 +421,7 @@ def histogram_stats(start, fallback, end, group, n_groups, n_chunks):
     a single cached library for the whole path.
     """
     counts, sums, negs = _histogram(start, fallback, end, group, n_groups, n_chunks)
-    tot, out, group_sums = _totals(counts, sums, negs, n_groups)
+    tot, out, group_sums = _totals(counts, sums, n_groups)
     slot, n_slots = _slots(tot, out)
     # each slot's stretch of the gather buffer, split into one part per chunk
     pos = np.empty((n_chunks, n_slots), dtype=np.int64)

@@ -17,13 +17,10 @@ from numba import njit, prange
 
 from .group_stats import (
     N_BINS,
-    QUANTILES,
     _bin,
     _needed_cells,
-    _percentile_in_cells,
-    _percentile_ranks,
-    _rank_cell,
     bucket_by_group,
+    group_percentiles,
     histogram_stats,
 )
 
@@ -118,12 +115,5 @@ def _touched_stats(touched, cells, sums, values, bounds, added, added_bounds):
                 if j >= 0:
                     buf[fill[j]] = run[k]
                     fill[j] += 1
-        for qi in range(QUANTILES.size):
-            i, gamma = _percentile_ranks(n, QUANTILES[qi])
-            b, r = _rank_cell(cells, g, i)
-            nxt = gamma > 0.0 and i + 1 < n
-            b2 = _rank_cell(cells, g, i + 1)[0] if nxt else b
-            j, j2 = slot[b - g * N_BINS], slot[b2 - g * N_BINS]
-            out[1 + qi, t] = _percentile_in_cells(buf, off[j], off[j + 1], r, off[j2],
-                                                  off[j2 + 1], b2 == b, gamma, nxt)
+        group_percentiles(out, t, cells, g, n, slot, g * N_BINS, off, buf)
     return out
