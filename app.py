@@ -7,7 +7,7 @@ page list (seen in ``streamlit/runtime/pages_manager.py`` and in AppTest reruns)
 
 import streamlit as st
 
-from casestudy.appsidebar import view_from_sidebar
+from casestudy.app.sidebar import view_from_sidebar
 
 st.set_page_config(page_title="casestudy", page_icon="📊", layout="wide")
 

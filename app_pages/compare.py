@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from casestudy import charts
 from casestudy import metrics as M
-from casestudy.appui import banner, current_case_study
+from casestudy.app.ui import banner, current_case_study
+from casestudy.render import charts
 
 view = st.session_state["view"]
 cs = current_case_study(view)

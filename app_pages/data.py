@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from casestudy.appdata import account, get_store, store_summary
-from casestudy.appstate import account_key
+from casestudy.app.data import account, get_store, store_summary
+from casestudy.app.state import account_key
 from casestudy.sources.files import ImportError_, import_git_prs_csv, import_tables
 from casestudy.sources.git import GitSourceError, sync_git
 from casestudy.sources.github import DEFAULT_API, DEPLOY_SOURCES, GitHubClient, GitHubError

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from casestudy import charts
 from casestudy import metrics as M
-from casestudy.appsidebar import sync_url
-from casestudy.appui import banner, current_case_study
+from casestudy.app.sidebar import sync_url
+from casestudy.app.ui import banner, current_case_study
+from casestudy.render import charts
 
 view = st.session_state["view"]
 cs = current_case_study(view)

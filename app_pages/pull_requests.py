@@ -3,10 +3,10 @@
 import streamlit as st
 
 from casestudy import metrics as M
-from casestudy.appdata import account, arrays, get_store
-from casestudy.appsidebar import sync_url
-from casestudy.appui import banner, current_case_study, link_column
-from casestudy.drilldown import STAGE_KEYS, pr_rows
+from casestudy.app.data import account, arrays, get_store
+from casestudy.app.sidebar import sync_url
+from casestudy.app.ui import banner, current_case_study, link_column
+from casestudy.report.drilldown import STAGE_KEYS, pr_rows
 
 view = st.session_state["view"]
 cs = current_case_study(view)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from casestudy.appui import banner, current_case_study
+from casestudy.app.ui import banner, current_case_study
 
 view = st.session_state["view"]
 cs = current_case_study(view)

@@ -24,7 +24,7 @@ def main() -> None:
     args = p.parse_args()
     from streamlit.testing.v1 import AppTest
 
-    from casestudy.demo import build_demo
+    from casestudy.sources.demo import build_demo
     from casestudy.store import Store
 
     db = args.db or str(Path(tempfile.mkdtemp()) / "demo.sqlite")

@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from casestudy import core  # noqa: E402
+from casestudy.core.periods import make_calendar  # noqa: E402
 from casestudy.model import PRArrays  # noqa: E402
-from casestudy.periods import make_calendar  # noqa: E402
 
 T0 = 1_600_000_000  # 2020-09
 SPAN = 4 * 365 * 86400

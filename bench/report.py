@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from casestudy.build import Options, build_case_study  # noqa: E402
-from casestudy.demo import build_demo  # noqa: E402
-from casestudy.render_html import chart_svgs, render_html, render_pdf  # noqa: E402
+from casestudy.render.html import chart_svgs, render_html, render_pdf  # noqa: E402
+from casestudy.report.build import Options, build_case_study  # noqa: E402
+from casestudy.sources.demo import build_demo  # noqa: E402
 from casestudy.store import Store  # noqa: E402
 
 

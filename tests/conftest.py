@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudy.demo import build_demo
+from casestudy.sources.demo import build_demo
 from casestudy.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

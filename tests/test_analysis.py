@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from casestudy import metrics as M
-from casestudy.build import Options, ReportError, build_case_study
+from casestudy.analysis.recommendations import RULES, recommend
 from casestudy.document import CaseStudy, Finding
 from casestudy.model import PullRequest
-from casestudy.recommendations import RULES, recommend
+from casestudy.report.build import Options, ReportError, build_case_study
 from casestudy.store import RepoInfo, Store
 
 

@@ -31,7 +31,7 @@ def test_overview_opens_on_demo_data(app_env):
     from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
     from casestudy import metrics as M
-    from casestudy.build import Options, build_case_study
+    from casestudy.report.build import Options, build_case_study
     from casestudy.store import Store
 
     cs = build_case_study(Store(app_env), Options("demo/atlas", ("demo/borealis", "demo/cirrus")))

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from casestudy import core
+from casestudy.core.periods import PeriodError, make_calendar
 from casestudy.model import PRArrays
-from casestudy.periods import PeriodError, make_calendar
 
 
 def reference(start, end, group, n_groups):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from casestudy.demo import PROFILES, generate_repo
+from casestudy.sources.demo import PROFILES, generate_repo
 
 
 def _month(ts: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from casestudy.build import Options, build_case_study
+from casestudy.report.build import Options, build_case_study
 from casestudy.sources.git import GitSourceError, sync_git
 from casestudy.store import Store
 from tests.conftest import SHARED_DATA

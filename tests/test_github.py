@@ -301,7 +301,7 @@ def test_check_runs_and_incident_issues_when_asked(fake, tmp_path):
     issues = [i for i in s.incidents("acme/widgets") if i.kind == "issue"]
     assert sorted(i.resolved_at - i.opened_at for i in issues) == [7200 * k for k in range(1, 6)]
     # the CI de-duplication rule now has data to fire on
-    from casestudy.build import Options, build_case_study
+    from casestudy.report.build import Options, build_case_study
 
     cs = build_case_study(s, Options("acme/widgets", min_n=5))
     assert any(x.rule == "ci-deduplication" for x in cs.recommendations)

@@ -9,10 +9,10 @@ import subprocess
 
 import pytest
 
-from casestudy.build import Options, build_case_study
 from casestudy.render import render
-from casestudy.render_html import LockedFetcher, render_html, render_pdf
-from casestudy.render_markdown import section_titles
+from casestudy.render.html import LockedFetcher, render_html, render_pdf
+from casestudy.render.markdown import section_titles
+from casestudy.report.build import Options, build_case_study
 from casestudy.store import Store
 from tests.conftest import HOSTILE_TITLES
 

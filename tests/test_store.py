@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from casestudy.model import Deployment, Incident, PullRequest
-from casestudy.store import SCHEMA_VERSION, RepoInfo, Store, StoreError
+from casestudy.store import RepoInfo, Store, StoreError
+from casestudy.store.migrations import SCHEMA_VERSION
 
 
 def _pr(n: int, **kw) -> PullRequest:
@@ -94,7 +95,7 @@ def test_unknown_repo_and_bad_files(tmp_path):
 
 
 def test_migrates_from_version_1(tmp_path):
-    from casestudy.store import MIGRATIONS
+    from casestudy.store.migrations import MIGRATIONS
 
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path)
@@ -230,8 +231,8 @@ def test_postgres_concurrent_writers_and_second_open(pg_server):
 def test_demo_case_study_is_identical_on_postgres(pg_server, demo_store, tmp_path, monkeypatch):
     """The whole pipeline on PostgreSQL: the synthetic demo written there gives the very same
     CaseStudy as on SQLite."""
-    from casestudy.build import Options, build_case_study
-    from casestudy.demo import build_demo
+    from casestudy.report.build import Options, build_case_study
+    from casestudy.sources.demo import build_demo
 
     monkeypatch.setenv("CASESTUDY_CACHE", str(tmp_path / "cache"))
     pg = Store(pg_server.url(pg_server.new_database()))

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..incidents import derive_incidents
 from ..model import Deployment, PullRequest
 from ..store import RepoInfo, Store
 from .files import is_prerelease
+from .incidents import derive_incidents
 
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")

@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 import requests
 from github import Auth, Github, GithubException
 
-from ..incidents import derive_incidents
 from ..model import CheckRun, Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
+from .incidents import derive_incidents
 
 DEFAULT_API = "https://api.github.com"
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import metrics as M
-from .document import CaseStudy
+from .. import metrics as M
+from ..document import CaseStudy
 
 PALETTE = ["#2f6f9f", "#e07b39", "#5a9e4b", "#9c5bb5", "#c44e52", "#8c8c8c"]
 
@@ -102,7 +102,7 @@ def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Char
 def work_pattern_chart(cs: CaseStudy, width: int = 480, height: int = 120) -> alt.VConcatChart:
     """One weekday × hour heatmap per event (PRs opened, first responses, merges) of the
     subject, in the report's time zone."""
-    from .work_patterns import WEEKDAYS
+    from ..analysis.work_patterns import WEEKDAYS
 
     wp = cs.work_pattern
     rows = [{"event": event, "weekday": WEEKDAYS[d][:3], "hour": h, "count": grid[d][h]}
@@ -125,7 +125,7 @@ def to_svg_cached(chart: alt.TopLevelMixin) -> str:
     import hashlib
     import json
 
-    from .config import cache_dir
+    from ..config import cache_dir
 
     spec = json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
     key = hashlib.sha256(spec.encode()).hexdigest()[:32]

@@ -12,10 +12,10 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from .. import metrics as M
+from ..document import CaseStudy
 from . import charts
-from . import metrics as M
-from .document import CaseStudy
-from .render_markdown import safe_url, section_titles
+from .markdown import safe_url, section_titles
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAPER = {"A4": "A4", "Letter": "letter"}

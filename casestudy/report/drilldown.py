@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import core
-from . import metrics as M
-from .model import PRArrays
-from .periods import make_calendar
-from .store import Store
+from .. import core
+from .. import metrics as M
+from ..core.periods import make_calendar
+from ..model import PRArrays
+from ..store import Store
 
 STAGE_KEYS = ("cycle_time", "lead_time", *M.STAGES)
 

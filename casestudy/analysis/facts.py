@@ -9,11 +9,11 @@ import re
 
 import numpy as np
 
-from . import core
-from . import metrics as M
-from .analysis import Window, _in, duration_sample
-from .model import PRArrays
-from .store import Store
+from .. import core
+from .. import metrics as M
+from ..model import PRArrays
+from ..store import Store
+from .findings import Window, _in, duration_sample
 from .work_patterns import hour_and_weekday, off_hours
 
 _ML_WORDS = re.compile(r"\b(model|training|train|tensor|cuda|gpu|dataset|inference|torch|"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import metrics as M
-from .document import Finding, Recommendation
+from .. import metrics as M
+from ..document import Finding, Recommendation
 
 REF_CASE = "PyTorch DORA case study (reference/pytorch-case-study.txt)"
 REF_CI = "CI job de-duplication at PyTorch (reference/pytorch-ci-deduplication.txt)"

@@ -3,14 +3,58 @@
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-from .store import Store
+from ..store import Store
+from .errors import EXIT_OK, CLIError
+
+
+def _fmt_ts(ts: int | None) -> str:
+    if ts is None:
+        return "-"
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..sources.demo import build_demo
+
+    store = Store(args.db)
+    if args.if_missing and store.repos():
+        print(f"the store at {store.label} already holds data; nothing to do")
+        return EXIT_OK
+    t0 = time.perf_counter()
+    counts = build_demo(store, seed=args.seed)
+    took = time.perf_counter() - t0
+    for repo, n in counts.items():
+        print(f"{repo}: {n:,} PRs (synthetic demo data)")
+    print(f"built the synthetic demo store at {store.label} in {took:.1f} s")
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    store = Store(args.db)
+    rows = store.summary()
+    print(f"store: {store.label} (schema v{store.schema_version})")
+    if not rows:
+        print("the store is empty: run `casestudy demo` or `casestudy sync owner/repo`")
+        return EXIT_OK
+    print(f"{'repository':<28} {'source':<12} {'PRs':>8} {'merged':>8} {'from':>10} {'to':>10} "
+          f"{'deploys':>8}  last sync")
+    for r in rows:
+        label = r.repo + (" (synthetic)" if r.synthetic else "")
+        sync = _fmt_ts(r.last_sync_at)
+        if r.last_sync_requests or r.last_sync_points:
+            sync += f" ({r.last_sync_requests} requests, {r.last_sync_points} points)"
+        print(f"{label:<28} {r.source:<12} {r.prs:>8,} {r.merged:>8,} {_fmt_ts(r.first_at):>10} "
+              f"{_fmt_ts(r.last_at):>10} {r.deployments:>8,}  {sync}")
+    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .cli import CLIError
-    from .sources.files import ImportError_, import_git_prs_csv, import_tables
+    from ..sources.files import ImportError_, import_git_prs_csv, import_tables
 
     store = Store(args.db)
     path = Path(args.path)
@@ -29,7 +73,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .sources.files import export_tables
+    from ..sources.files import export_tables
 
     store = Store(args.db)
     store.repo_info(args.repo)
@@ -41,9 +85,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import sys
 
-    from .build import Options, ReportError, build_case_study
-    from .cli import CLIError
-    from .periods import PeriodError
+    from ..core.periods import PeriodError
+    from ..report.build import Options, ReportError, build_case_study
 
     store = Store(args.db)
     bh = None
@@ -63,7 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "md")
     if fmt == "markdown":
         fmt = "md"
-    from .render import render
+    from ..render import render
 
     try:
         data = render(cs, fmt, paper=args.paper)
@@ -83,8 +126,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from .cli import CLIError
-    from .sources.github import DEFAULT_API, GitHubClient, GitHubError, Progress
+    from ..sources.github import DEFAULT_API, GitHubClient, GitHubError, Progress
 
     def show(p: Progress) -> None:
         if p.stage == "waiting":
@@ -117,8 +159,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_sync_git(args: argparse.Namespace) -> int:
     import time
 
-    from .cli import CLIError
-    from .sources.git import GitSourceError, sync_git
+    from ..sources.git import GitSourceError, sync_git
 
     store = Store(args.db)
     t0 = time.perf_counter()
@@ -132,14 +173,22 @@ def cmd_sync_git(args: argparse.Namespace) -> int:
 
 
 def cmd_warm(args: argparse.Namespace) -> int:
-    from . import core
+    from .. import core
 
     print(f"numeric core ready in {core.warm():.2f} s")
     return 0
 
 
-def register(sub, common, commands: dict) -> None:
-    """Add the sub-commands and their handlers."""
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def register(sub, common) -> None:
+    """Add the sub-commands; their handlers go into ``COMMANDS``."""
+    p = sub.add_parser("demo", parents=[common], help="build the synthetic demo store")
+    p.add_argument("--seed", type=int, default=20241001)
+    p.add_argument("--if-missing", action="store_true",
+                   help="do nothing when the store already holds repositories")
+    sub.add_parser("info", parents=[common], help="what the store holds")
     p = sub.add_parser("import", parents=[common],
                        help="load canonical tables (folder of CSV/Parquet) or a git-prs CSV")
     p.add_argument("path")
@@ -177,6 +226,6 @@ def register(sub, common, commands: dict) -> None:
     p.add_argument("--format", choices=["md", "markdown", "json", "html", "pdf"])
     p.add_argument("--paper", choices=["A4", "Letter"], default="A4")
     p.add_argument("--out", metavar="FILE")
-    commands.update({"import": cmd_import, "export": cmd_export, "warm": cmd_warm,
-                     "report": cmd_report, "sync": cmd_sync,
-                     "sync-git": cmd_sync_git})
+    COMMANDS.update({"demo": cmd_demo, "info": cmd_info, "import": cmd_import,
+                     "export": cmd_export, "warm": cmd_warm, "report": cmd_report,
+                     "sync": cmd_sync, "sync-git": cmd_sync_git})

@@ -22,8 +22,8 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from .model import Deployment, Incident, PullRequest
-from .store import RepoInfo, Store
+from ..model import Deployment, Incident, PullRequest
+from ..store import RepoInfo, Store
 
 DEMO_OWNER = "demo"
 DEFAULT_SEED = 20241001

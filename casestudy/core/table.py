@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit, prange
 
+from .. import metrics as M
+from ..bugfix_rules import RULES
+from ..model import PRArrays
 from . import kept_buckets
-from . import metrics as M
-from .classify import RULES
 from .group_stats import DURATION_STATS, grouped_duration_stats, plan
-from .model import PRArrays
 from .periods import DAY, Calendar, make_calendar
 
 N_RULES = len(RULES) + 1  # rule ids 1.. and 0 = no rule
@@ -457,7 +457,7 @@ def warm() -> float:
     by computing tiny tables in each mode; returns seconds taken."""
     import time
 
-    from .model import TIME_FIELDS
+    from ..model import TIME_FIELDS
 
     t0 = time.perf_counter()
     n = 6

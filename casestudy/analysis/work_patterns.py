@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .document import WorkPattern
-from .model import PRArrays
-from .periods import Calendar
+from ..core.periods import Calendar
+from ..document import WorkPattern
+from ..model import PRArrays
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EVENTS = (("created_at", "PRs opened"), ("first_response_at", "first responses"),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .appdata import account, case_study, get_store
-from .appstate import View
-from .build import ReportError
-from .document import CaseStudy
-from .periods import PeriodError
-from .store import StoreError
+from ..core.periods import PeriodError
+from ..document import CaseStudy
+from ..report.build import ReportError
+from ..store import StoreError
+from .data import account, case_study, get_store
+from .state import View
 
 
 def current_case_study(view: View) -> CaseStudy | None:

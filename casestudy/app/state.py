@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, fields
 
-from . import metrics as M
+from .. import metrics as M
 
 BOTS = ("exclude", "include", "only")
 FREQS = ("month", "week")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .appdata import account, get_store, months
-from .appstate import BOTS, FREQS, View
-from .periods import PeriodError, make_calendar
+from ..core.periods import PeriodError, make_calendar
+from .data import account, get_store, months
+from .state import BOTS, FREQS, View
 
 
 def _init(key: str, value) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import re
 
-from . import metrics as M
-from .document import CaseStudy, PRRef
+from .. import metrics as M
+from ..document import CaseStudy, PRRef
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|>~])")
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import core
-from . import metrics as M
-from .document import Finding, Statement
-from .model import PRArrays
-from .periods import DAY, Calendar
+from .. import core
+from .. import metrics as M
+from ..core.periods import DAY, Calendar
+from ..document import Finding, Statement
+from ..model import PRArrays
 from .significance import mann_whitney_p, poisson_rate_p, two_proportion_p
 
 ALPHA = 0.05  # significance level for a trend

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from . import core
-from . import metrics as M
-from .analysis import (
+from .. import core
+from .. import metrics as M
+from ..analysis.facts import compute_facts
+from ..analysis.findings import (
     Window,
     _in,
     _num,
@@ -20,8 +21,11 @@ from .analysis import (
     headline_and_verdict,
     strengths_weaknesses,
 )
-from .classify import RULES as BUG_RULES
-from .document import (
+from ..analysis.recommendations import recommend
+from ..analysis.work_patterns import work_pattern
+from ..bugfix_rules import RULES as BUG_RULES
+from ..core.periods import make_calendar
+from ..document import (
     CaseStudy,
     Completeness,
     Definition,
@@ -30,12 +34,8 @@ from .document import (
     SeriesPoint,
     SourceInfo,
 )
-from .facts import compute_facts
-from .model import PRArrays
-from .periods import make_calendar
-from .recommendations import recommend
-from .store import Store, StoreError
-from .work_patterns import work_pattern
+from ..model import PRArrays
+from ..store import Store, StoreError
 
 
 class ReportError(ValueError):

@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 
-from .model import Incident, derive_deployed_at
-from .store import Store
+from ..model import Incident, derive_deployed_at
+from ..store import Store
 
 _HOTFIX = re.compile(r"\bhot\s*-?fix\b", re.IGNORECASE)
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from .build import Options, build_case_study
-from .config import default_db_location
-from .demo import build_demo
-from .document import CaseStudy
-from .model import PRArrays
-from .store import Store
+from ..config import default_db_location
+from ..document import CaseStudy
+from ..model import PRArrays
+from ..report.build import Options, build_case_study
+from ..sources.demo import build_demo
+from ..store import Store
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,0 +1,70 @@
+"""The store's schema as numbered migrations (the same SQL on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: initial schema
+    """
+    CREATE TABLE repos (
+        repo TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        synthetic INTEGER NOT NULL DEFAULT 0,
+        default_branch TEXT NOT NULL DEFAULT '',
+        deploy_source TEXT NOT NULL DEFAULT '',
+        host TEXT NOT NULL DEFAULT '',
+        added_at INTEGER NOT NULL
+    );
+    CREATE TABLE pull_requests (
+        repo TEXT NOT NULL, number INTEGER NOT NULL, title TEXT, author TEXT,
+        author_is_bot INTEGER, created_at INTEGER, ready_at INTEGER, first_commit_at INTEGER,
+        first_response_at INTEGER, first_review_at INTEGER, first_approval_at INTEGER,
+        last_approval_at INTEGER, merged_at INTEGER, closed_at INTEGER, deployed_at INTEGER,
+        base_ref TEXT, head_ref TEXT, additions INTEGER, deletions INTEGER, changed_files INTEGER,
+        n_comments INTEGER, first_responder TEXT, labels TEXT, linked_issue_labels TEXT,
+        merge_commit_sha TEXT,
+        is_draft INTEGER, is_revert INTEGER, reverted_number INTEGER, url TEXT,
+        bugfix_rule INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (repo, number)
+    );
+    CREATE TABLE deployments (
+        repo TEXT NOT NULL, id TEXT NOT NULL, created_at INTEGER NOT NULL, sha TEXT,
+        environment TEXT, source TEXT, PRIMARY KEY (repo, id)
+    );
+    CREATE TABLE incidents (
+        repo TEXT NOT NULL, id TEXT NOT NULL, opened_at INTEGER NOT NULL, resolved_at INTEGER,
+        kind TEXT, refs TEXT, PRIMARY KEY (repo, id)
+    );
+    CREATE TABLE sync_cursors (
+        repo TEXT NOT NULL, stream TEXT NOT NULL, cursor TEXT, updated_at INTEGER,
+        PRIMARY KEY (repo, stream)
+    );
+    CREATE TABLE sync_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, repo TEXT NOT NULL, source TEXT NOT NULL,
+        started_at INTEGER NOT NULL, finished_at INTEGER, status TEXT, requests INTEGER DEFAULT 0,
+        points INTEGER DEFAULT 0, prs INTEGER DEFAULT 0, message TEXT
+    );
+    """,
+    # 2: indexes for period queries and drill-down
+    """
+    CREATE INDEX IF NOT EXISTS ix_pr_merged ON pull_requests (repo, merged_at);
+    CREATE INDEX IF NOT EXISTS ix_dep_time ON deployments (repo, created_at);
+    """,
+    # 3: CI check runs per PR head commit
+    """
+    CREATE TABLE IF NOT EXISTS check_runs (
+        repo TEXT NOT NULL, pr INTEGER NOT NULL, sha TEXT NOT NULL, name TEXT NOT NULL,
+        conclusion TEXT, started_at INTEGER, completed_at INTEGER,
+        PRIMARY KEY (repo, pr, sha, name)
+    );
+    """,
+    # 4: repositories synced with a token belong to that account (hash), '' = public
+    """
+    ALTER TABLE repos ADD COLUMN account_key TEXT NOT NULL DEFAULT '';
+    """,
+    # 5: a revision counter bumped by every write (keys the array snapshot cache)
+    """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta VALUES ('revision', 0) ON CONFLICT DO NOTHING;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
