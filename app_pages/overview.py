@@ -3,9 +3,10 @@ before (coloured only when it beats the noise)."""
 
 import streamlit as st
 
-from casestudy import metrics as M
+from casestudy import metrics
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import charts
+from casestudy.render.markdown import code, esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
@@ -17,7 +18,7 @@ if cs is not None:
                f"{cs.window[-1]} · peers: {', '.join(cs.peers) or 'none'}")
     st.write(cs.verdict)
     cols = st.columns(4)
-    shown = [m for m in M.METRICS if (f := cs.finding(m.key)) and f.visible]
+    shown = [m for m in metrics.METRICS if (f := cs.finding(m.key)) and f.visible]
     for i, m in enumerate(shown):
         f = cs.finding(m.key)
         delta = None if f.change is None else f"{f.change * 100:+.0f}% vs the window before"
@@ -36,5 +37,6 @@ if cs is not None:
     with st.expander("Summary and data sources"):
         st.write(cs.summary)
         for src in cs.sources:
-            st.markdown(f"**{src.repo}** — source `{src.source}`, deployments from "
-                        f"`{src.deploy_source}`. " + " ".join(src.notes))
+            st.markdown(f"**{esc(src.repo)}** — source {code(src.source)}, deployments from "
+                        f"{code(src.deploy_source)}. " + " ".join(esc(n, 2000)
+                                                                 for n in src.notes))

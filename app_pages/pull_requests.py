@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from casestudy import metrics as M
+from casestudy import metrics
 from casestudy.app.data import account, arrays, get_store
 from casestudy.app.sidebar import sync_url
 from casestudy.app.ui import banner, current_case_study, link_column
@@ -22,7 +22,7 @@ if cs is not None:
     st.session_state.setdefault("w_stage", view.stage if view.stage in STAGE_KEYS
                                 else "cycle_time")
     view.stage = c2.selectbox("Metric", STAGE_KEYS, key="w_stage",
-                              format_func=lambda k: M.get(k).name)
+                              format_func=lambda k: metrics.get(k).name)
     sync_url(view)
     store = get_store()
     a = arrays(store.ident, account(), store.data_version(), cs.subject)
@@ -30,7 +30,7 @@ if cs is not None:
     if df.empty:
         st.info("No PRs completed this metric in that period.")
     else:
-        st.caption(f"{len(df):,} PRs whose {M.get(view.stage).name.lower()} ended in "
+        st.caption(f"{len(df):,} PRs whose {metrics.get(view.stage).name.lower()} ended in "
                    f"{view.month}, slowest first. Click a column header to sort.")
         st.dataframe(df, hide_index=True, width="stretch",
                      column_config={"link": link_column(), "title": st.column_config.TextColumn(

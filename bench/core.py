@@ -4,7 +4,7 @@ All run in this process on the same synthetic PRs and compute the same monthly t
 (repo, month of merge): count, median, p75, p90 and mean of two durations (cycle time and first
 response), merged-PR count and bug-fix share, plus deployment counts. Results are checked to agree.
 Prints seconds, ratios to our core, the floor of one ``np.sort`` per duration column, extra
-memory, the incremental update and numba's compile versus warm-start time.
+memory and numba's compile versus warm-start time.
 
     python bench/core.py [--sizes 100000,1000000,10000000] [--big]
 """
@@ -45,7 +45,7 @@ def make_prs(n: int, seed: int = 0) -> PRArrays:
     first_resp[rng.random(n) < 0.1] = -1
     first_resp[rng.random(n) < 0.001] -= 10**7  # clock skew: excluded and counted
     times = {k: np.full(n, -1, dtype=np.int64) for k in (
-        "created_at", "first_review_at", "first_approval_at", "last_approval_at",
+        "created_at", "first_approval_at", "last_approval_at",
         "closed_at", "deployed_at")}
     times.update(merged_at=merged, first_commit_at=first_commit, ready_at=ready,
                  first_response_at=first_resp)
@@ -69,7 +69,7 @@ def columns(a: PRArrays) -> dict[str, np.ndarray]:
 
 
 def ours(a: PRArrays, cal):
-    return core.compute_table(a, calendar=cal, anchor="merged_at", metrics=DURS)
+    return core.compute_table(a, calendar=cal, anchor="merged_at", only=DURS)
 
 
 def pandas_table(c):
@@ -266,45 +266,12 @@ def main() -> None:
             if name in res:
                 line += f"\n{'':>16}{name:<7} {res[name]:.3f}s = {res[name] / t_ours:.1f}× ours"
         print(line, flush=True)
-        if n >= 10**7:
-            incremental(a, tab)
         del a, c, tab
     if args.big:
         a = make_prs(30_000_000)
         cal = make_calendar(T0 - 86400, T0 + SPAN + 86400, "month", "UTC")
         t, _ = timed(ours, a, cal, repeat=2)
         print(f"30,000,000 PRs  ours {t:.3f}s")
-
-
-def incremental(a: PRArrays, tab) -> None:
-    """Add 1% new PRs merged in the last weeks to a table with kept buckets (add_prs) and
-    compare with a full recompute."""
-    from casestudy.model import concat_arrays
-
-    rng = np.random.default_rng(1)
-    k = a.n // 100
-    last = int(a.times["merged_at"].max())
-    new = make_prs(k, seed=7)
-    merged = last - rng.integers(0, 20 * 86400, k)
-    shift = merged - new.times["merged_at"]
-    for f, v in new.times.items():
-        new.times[f] = np.where(v >= 0, v + shift, -1)
-    cal = tab.calendar
-    t0 = time.perf_counter()
-    kept = core.compute_table(a, calendar=cal, anchor="merged_at", metrics=DURS, keep_state=True)
-    t_keep = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    touched = core.add_prs(kept, new)
-    t_inc = time.perf_counter() - t0
-    both = concat_arrays(a, new)
-    t0 = time.perf_counter()
-    full = ours(both, cal)
-    t_full = time.perf_counter() - t0
-    for key in DURS:
-        np.testing.assert_allclose(kept.stats[key]["median"], full.stats[key]["median"])
-    print(f"{'':>16}incremental: +{k:,} recent PRs into kept buckets, {touched} groups "
-          f"touched: {t_inc * 1000:.1f} ms (full recompute {t_full * 1000:.0f} ms; computing "
-          f"with kept buckets {t_keep * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ RULES: tuple[Rule, ...] = (
     Rule(3, "conventional-fix", "the title starts with a conventional-commit `fix:` prefix"),
     Rule(4, "title-keyword", "the title contains a bug keyword (fix, bug, regression, crash, …)"),
 )
-RULE_BY_ID = {r.id: r for r in RULES}
 
 
 def _has_bug_label(labels: tuple[str, ...] | list[str]) -> bool:

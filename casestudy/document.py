@@ -23,6 +23,7 @@ class PRRef:
     value: float | None = None
     value_text: str = ""
     why: str = ""
+    author_is_login: bool = True  # False when the source knows a name, not a GitHub login
 
 
 @dataclass
@@ -35,6 +36,8 @@ class SeriesPoint:
     ci_low: float | None = None
     ci_high: float | None = None
     extra: float | None = None  # days/week for deploys, churn-weighted share, reverts
+    partial: bool = False  # the repo's data stops inside this period
+    small: bool = False  # a sample below the minimum n: shown faded, never drives a trend
 
 
 @dataclass
@@ -71,6 +74,8 @@ class Finding:
     episode: dict | None = None  # worst stretch: {peak_period, peak, baseline, latest}
     too_few: bool = False
     visible: bool = True  # False when the source cannot see this metric
+    context: str = ""  # what else the reader must know about the figure, in words
+    stale: bool = False  # the repository has no data in the window (left out of ranks)
     sentence: str = ""
     examples: list[PRRef] = field(default_factory=list)
 

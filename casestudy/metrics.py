@@ -110,20 +110,27 @@ METRICS: tuple[Metric, ...] = (
            "How long merged work waits to be released. " + _STAGE_NOTE,
            start="merged_at", end="deployed_at", needs=("deployments",)),
     Metric("time_to_restore", "Time to restore", "hours", "duration", "lower",
-           "failing deployment (or incident opened) → deployment carrying the fix (or incident "
-           "closed)",
+           "failing deployment → first deployment carrying the revert or fix (or the incident "
+           "issue closed); failures not restored yet are counted, not measured",
            "DORA's failed-deployment recovery time, proxied by reverts, hotfix PRs and incident "
-           "issues; the month is the one in which service was restored.",
+           "issues (see change failure rate for which deployment failed); the month is the one "
+           "in which service was restored. Open failures are left out of the median and counted "
+           "beside it.",
            needs=("deployments",), bands=RESTORE_BANDS, dora=True),
     Metric("deploy_frequency", "Deployment frequency", "per week", "deploy", "higher",
-           "deployments per week in the period (also: days with a deployment per week)",
+           "deployments ÷ weeks of the period covered by the repository's data (also: days "
+           "with a deployment per week)",
            "DORA's deployment frequency, counted from the deployment source shown in the "
-           "appendix (Deployments API → workflow runs → releases/tags → merges).",
+           "appendix (Deployments API → workflow runs → releases/tags → merges). A period the "
+           "data covers only in part is divided by the weeks it covers.",
            needs=("deployments",), bands=FREQ_BANDS, dora=True),
     Metric("change_failure_rate", "Change failure rate", "share", "share", "lower",
-           "deployments followed by a failure (revert, hotfix or incident) ÷ deployments",
-           "DORA's change failure rate, proxied: a deployment fails when a revert, hotfix PR or "
-           "labelled incident follows it before the next deployment.",
+           "failed deployments ÷ deployments, by the period of the deployment",
+           "DORA's change failure rate, proxied: a deployment failed when it first shipped a "
+           "change that was later reverted. Hotfix PRs and labelled incident issues name no "
+           "root cause and fall back to the latest deployment before them; a revert of a change "
+           "never deployed was caught before release and is counted apart, not as a failure. "
+           "The finding says which rule placed each failure.",
            needs=("deployments",), bands=CFR_CLUSTERS,
            band_note="DORA 2024 publishes change failure rates as cluster averages (Elite ≈5%, "
            "High ≈20%, Medium ≈10%, Low ≈40%), not thresholds; the nearest average is shown.",
@@ -166,8 +173,9 @@ def band_for(metric: Metric, value: float | None) -> Band | None:
     return metric.bands[-1]
 
 
-def format_value(metric: Metric, value: float | None) -> str:
-    """A value in the metric's unit for people: durations in minutes/hours/days."""
+def format_value(metric: Metric, value: float | None, period: str = "month") -> str:
+    """A value in the metric's unit for people: durations in minutes/hours/days, counts with
+    their unit ("70 PRs/month", "22 authors")."""
     if value is None or value != value:
         return "n/a"
     if metric.kind == "duration":
@@ -176,6 +184,10 @@ def format_value(metric: Metric, value: float | None) -> str:
         return f"{value * 100:.1f}%"
     if metric.unit == "per week":
         return f"{value:.1f}/week"
+    if metric.key == "throughput":
+        return f"{value:,.0f} PR{'' if round(value) == 1 else 's'}/{period}"
+    if metric.unit == "authors":
+        return f"{value:,.0f} author" + ("" if round(value) == 1 else "s")
     return f"{value:,.0f}"
 
 

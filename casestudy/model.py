@@ -7,12 +7,12 @@ PullRequest
     repo            ``owner/name``
     number          PR number within the repo
     title, author   as on GitHub (untrusted text: renderers escape it)
-    author_is_bot   login ends with ``[bot]``, GraphQL ``__typename == "Bot"`` or a configured list
+    author_is_bot   by ``sources.bots.is_bot``: GraphQL ``Bot`` actors, ``[bot]``/``-bot``
+                    logins and a fixed list of known bot accounts
     created_at      PR opened
     ready_at        marked ready for review (``created_at`` when never a draft)
     first_commit_at author date of the PR's first commit (None for squash-only git data)
     first_response_at  first review or comment by someone who is neither the author nor a bot
-    first_review_at    first review by a non-author non-bot
     first_approval_at / last_approval_at  first and last APPROVED review
     merged_at, closed_at
     base_ref, head_ref, merge_commit_sha
@@ -21,15 +21,19 @@ PullRequest
     labels, linked_issue_labels   tuples of label names
     is_draft        still a draft at sync time
     is_revert, reverted_number    a revert PR and the PR it reverts (if known)
+    author_utc_offset  seconds east of UTC of the author's clock (git author dates carry it; None
+                    where the source has only UTC times, like GitHub's API)
     deployed_at     first deployment containing the merge commit, when the source knows it exactly
                     (e.g. the first tag containing it); otherwise derived from the deployments table
     url             link to the PR
 
 Deployment: repo, id, sha, environment, created_at, source (``deployments-api``, ``workflow``,
 ``releases``, ``tags``, ``merges``, ``synthetic``).
-Incident: repo, id, opened_at, resolved_at, kind (``revert`` | ``hotfix`` | ``issue``), refs.
+Incident: repo, id, opened_at, resolved_at (restored: the first deployment carrying the revert or
+fix, or the issue's close; None = still open), kind (``revert`` | ``hotfix`` | ``issue``), refs,
+failed_at (the failing deployment's time; None when caught before release or when no deployment
+precedes it) and rule (how it was placed; built by ``sources.incidents``).
 CheckRun: repo, pr, sha, name, conclusion, started_at, completed_at.
-Commit: repo, sha, pr, author, authored_at, committed_at.
 """
 
 from __future__ import annotations
@@ -39,6 +43,21 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 MISSING = -1
+NO_OFFSET = -(10**6)  # "no UTC offset known" in the offset column (offsets are within ±14 h)
+
+# how an incident was placed on a deployment (``sources.incidents`` applies them)
+RULE_REVERTED = "reverted change's deployment"
+RULE_LATEST = "latest deployment before it"
+RULE_CAUGHT = "caught before release"
+RULE_NO_DEPLOYMENT = "no deployment before it"
+RULE_UNKNOWN = "reverted change not found"  # a revert whose target cannot be found: not placed
+RULE_LONG_AFTER = "reverted long after release"  # a change of direction, not a recovery
+INCIDENT_RULES = (RULE_REVERTED, RULE_LATEST, RULE_CAUGHT, RULE_NO_DEPLOYMENT, RULE_UNKNOWN,
+                  RULE_LONG_AFTER)
+REVERT_HORIZON = 90 * 86400  # a revert later than this after the change shipped is no failure
+# per-repo incident arrays of ``PRArrays.incidents``: times (-1 = none) and the index of the
+# incident's rule in INCIDENT_RULES (-1 = none recorded)
+INCIDENT_FIELDS = ("opened_at", "failed_at", "resolved_at", "rule")
 
 
 @dataclass
@@ -52,7 +71,6 @@ class PullRequest:
     ready_at: int | None = None
     first_commit_at: int | None = None
     first_response_at: int | None = None
-    first_review_at: int | None = None
     first_approval_at: int | None = None
     last_approval_at: int | None = None
     merged_at: int | None = None
@@ -72,6 +90,7 @@ class PullRequest:
     is_revert: bool = False
     reverted_number: int | None = None
     url: str = ""
+    author_utc_offset: int | None = None
 
 
 @dataclass
@@ -92,6 +111,8 @@ class Incident:
     resolved_at: int | None = None
     kind: str = "revert"
     refs: tuple[str, ...] = ()
+    failed_at: int | None = None
+    rule: str = ""
 
 
 @dataclass
@@ -103,16 +124,6 @@ class CheckRun:
     conclusion: str = ""
     started_at: int | None = None
     completed_at: int | None = None
-
-
-@dataclass
-class Commit:
-    repo: str
-    sha: str
-    pr: int | None = None
-    author: str = ""
-    authored_at: int | None = None
-    committed_at: int | None = None
 
 
 TIME_FIELDS: tuple[str, ...] = tuple(
@@ -139,11 +150,14 @@ class PRArrays:
     is_revert: np.ndarray
     is_bugfix: np.ndarray
     bugfix_rule: np.ndarray
-    deploy_times: dict[str, np.ndarray] = field(default_factory=dict)
+    deploy_times: dict[str, np.ndarray] = field(default_factory=dict)  # sorted, per repo
+    # per repo: INCIDENT_FIELDS arrays, one element per incident
     incidents: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     # int32 id of each PR's author, shared across repos of one load (-1 = unknown); None when the
     # arrays were made without authors
     author_idx: np.ndarray | None = None
+    # seconds east of UTC of each PR author's clock (NO_OFFSET = unknown); None = none known
+    utc_offset: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -167,37 +181,10 @@ class PRArrays:
             deploy_times=self.deploy_times,
             incidents=self.incidents,
             author_idx=None if self.author_idx is None else self.author_idx[mask],
+            utc_offset=None if self.utc_offset is None else self.utc_offset[mask],
         )
-
-
-def concat_arrays(a: PRArrays, b: PRArrays) -> PRArrays:
-    """Rows of ``a`` then ``b`` (same repos and author ids; deployments and incidents from
-    ``a``)."""
-    cols = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot", "is_draft",
-            "is_revert", "is_bugfix", "bugfix_rule")
-    kw = {c: np.concatenate([getattr(a, c), getattr(b, c)]) for c in cols}
-    times = {k: np.concatenate([a.times[k], b.times[k]]) for k in a.times}
-    authors = None if a.author_idx is None or b.author_idx is None else \
-        np.concatenate([a.author_idx, b.author_idx])
-    return PRArrays(repos=a.repos, times=times, deploy_times=a.deploy_times,
-                    incidents=a.incidents, author_idx=authors, **kw)
 
 
 def time_column(values: list[int | None]) -> np.ndarray:
     """Python times (None = missing) to an int64 array with -1 for missing."""
     return np.array([MISSING if v is None else v for v in values], dtype=np.int64)
-
-
-def derive_deployed_at(merged_at: np.ndarray, deploy_times: np.ndarray) -> np.ndarray:
-    """First deployment at or after each merge (-1 when none yet or not merged).
-
-    ``deploy_times`` must be sorted. A deployment "contains" a merge when it happens at or after it
-    on the default branch; sources that know the exact containing deployment set ``deployed_at``.
-    """
-    out = np.full(merged_at.shape, MISSING, dtype=np.int64)
-    if deploy_times.size == 0:
-        return out
-    pos = np.searchsorted(deploy_times, merged_at, side="left")
-    ok = (merged_at >= 0) & (pos < deploy_times.size)
-    out[ok] = deploy_times[pos[ok]]
-    return out

@@ -7,7 +7,7 @@ from datetime import UTC
 import numpy as np
 import pytest
 
-from casestudy import metrics as M
+from casestudy import metrics
 from casestudy.analysis.recommendations import RULES, recommend
 from casestudy.document import CaseStudy, Finding
 from casestudy.model import PullRequest
@@ -83,7 +83,7 @@ def test_findings_carry_sizes_intervals_and_bands(atlas):
     f = atlas.finding("lead_time")
     assert f.n > 100 and f.ci_low <= f.level <= f.ci_high
     assert f.band in ("Elite", "High", "Medium", "Low")
-    assert f.band == M.band_for(M.get("lead_time"), f.level).name
+    assert f.band == metrics.band_for(metrics.get("lead_time"), f.level).name
     ttr = atlas.finding("time_to_restore")
     assert ttr.too_few and ttr.rank is None and "too few incidents" in ttr.sentence
     assert ttr.trend_text == "too few incidents"
@@ -135,7 +135,8 @@ def test_git_only_source_hides_review_metrics(tmp_path):
                                            + i * 3600) for i in range(100)])
     cs = build_case_study(s, Options("git/only"))
     fr = cs.finding("first_response")
-    assert not fr.visible and "cannot be measured" in fr.sentence
+    assert not fr.visible
+    assert "unavailable for git/only: a git clone has no PR reviews" in fr.sentence
     assert not any(r.metric in ("first_response",) for r in cs.recommendations)
     assert cs.sources[0].cannot_see == ["reviews", "deployments"]
 
@@ -151,7 +152,8 @@ def test_bad_options(demo_store):
 
 def F(metric: str, level: float, **kw) -> Finding:
     base = dict(metric=metric, repo="s/s", window=["2024-01"], n=500, level=level,
-                level_text=M.format_value(M.get(metric), level), sentence=f"{metric} sentence")
+                level_text=metrics.format_value(metrics.get(metric), level),
+                sentence=f"{metric} sentence")
     base.update(kw)
     return Finding(**base)
 

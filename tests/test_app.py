@@ -30,13 +30,13 @@ def test_overview_opens_on_demo_data(app_env):
     # before, coloured only when the change beats the noise
     from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
-    from casestudy import metrics as M
+    from casestudy import metrics
     from casestudy.report.build import Options, build_case_study
     from casestudy.store import Store
 
     cs = build_case_study(Store(app_env), Options("demo/atlas", ("demo/borealis", "demo/cirrus")))
     tiles = {t.label.split(" · ")[0]: t for t in at.metric}
-    for m in M.METRICS:
+    for m in metrics.METRICS:
         f, tile = cs.finding(m.key), tiles[m.name]
         assert tile.value == f.level_text
         if f.change is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudy import metrics as M
+from casestudy import metrics
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -88,7 +88,7 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
     page.get_by_text("synthetic demo data").first.wait_for(timeout=60_000)
     assert page.locator("h1").first.inner_text().strip() == "demo/atlas"
     # one tile per metric of the registry
-    expect(page.locator('[data-testid="stMetric"]')).to_have_count(len(M.METRICS),
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(len(metrics.METRICS),
                                                                   timeout=60_000)
     page.locator(".vega-embed").first.wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
@@ -112,9 +112,10 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
     wait_ready(page)
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="From")
     box.click()
-    page.get_by_role("option", name="2025-01", exact=True).click()
+    page.keyboard.type("2025-01")  # filter the (virtualised) option list, then pick
+    page.get_by_role("option", name="2025-01", exact=True).click(timeout=30_000)
     wait_ready(page)
-    page.wait_for_function("() => location.search.includes('start=2025-01')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('start=2025-01')", timeout=60_000)
     shared = page.url
     expect(page.locator(CAPTION).first).to_contain_text("2025-01 to", timeout=60_000)
 

@@ -8,7 +8,7 @@ import pytest
 
 from casestudy import core
 from casestudy.core.periods import PeriodError, make_calendar
-from casestudy.model import PRArrays
+from casestudy.model import INCIDENT_RULES, RULE_CAUGHT, PRArrays
 
 
 def reference(start, end, group, n_groups):
@@ -120,7 +120,7 @@ def test_bootstrap_matches_explicit_resampling(n):
 
 def _arrays(times: dict, n: int, repos=("o/r",), repo_idx=None, **kw) -> PRArrays:
     full = {f: np.full(n, -1, dtype=np.int64) for f in (
-        "created_at", "ready_at", "first_commit_at", "first_response_at", "first_review_at",
+        "created_at", "ready_at", "first_commit_at", "first_response_at",
         "first_approval_at", "last_approval_at", "merged_at", "closed_at", "deployed_at")}
     full.update({k: np.asarray(v, dtype=np.int64) for k, v in times.items()})
     z = np.zeros(n, dtype=bool)
@@ -199,80 +199,40 @@ def test_business_hours_exclude_nights_and_weekends():
     fri = ts("2024-06-07 16:00")  # Friday 16:00 UTC
     mon = ts("2024-06-10 10:00")  # Monday 10:00 UTC
     a = _arrays({"ready_at": [fri], "first_response_at": [mon]}, 1)
-    tab = core.compute_table(a, business_hours=(9, 17), metrics=("first_response",))
+    tab = core.compute_table(a, business_hours=(9, 17), only=("first_response",))
     j = tab.periods.index("2024-06")
     assert tab.stats["first_response"]["median"][0, j] == 2 * 3600  # Fri 16–17 + Mon 9–10
     ber = core.compute_table(a, business_hours=(9, 17), tz="Europe/Berlin",
-                             metrics=("first_response",))
+                             only=("first_response",))
     # in Berlin (+2) that is Friday 18:00 → Monday 12:00: 0 h Friday + 3 h Monday
     assert ber.stats["first_response"]["median"][0, ber.periods.index("2024-06")] == 3 * 3600
 
 
 def test_deployments_cfr_and_restore():
     d = np.array([ts("2024-05-01"), ts("2024-05-08"), ts("2024-05-15"), ts("2024-05-22")])
-    inc = {"opened_at": np.array([ts("2024-05-09"), ts("2024-05-10")]),
-           "resolved_at": np.array([ts("2024-05-15"), ts("2024-05-15")])}
-    a = _arrays({"merged_at": [ts("2024-05-02")]}, 1, deploy_times={"o/r": d},
+    caught = INCIDENT_RULES.index(RULE_CAUGHT)
+    # two incidents placed on the 05-08 deployment (restored by 05-15), one caught before
+    # release, one failure of 05-22 still open
+    inc = {"opened_at": np.array([ts("2024-05-09"), ts("2024-05-10"), ts("2024-05-11"),
+                                  ts("2024-05-23")]),
+           "failed_at": np.array([ts("2024-05-08"), ts("2024-05-08"), -1, ts("2024-05-22")]),
+           "resolved_at": np.array([ts("2024-05-15"), ts("2024-05-15"), -1, -1]),
+           "rule": np.array([0, 0, caught, 0])}
+    a = _arrays({"merged_at": [ts("2024-05-02")], "created_at": [ts("2024-05-01")],
+                 "closed_at": [ts("2024-05-31") + 3600]}, 1, deploy_times={"o/r": d},
                 incidents={"o/r": inc})
     tab = core.compute_table(a)
     j = tab.periods.index("2024-05")
-    assert tab.stats["deploy_frequency"]["n"][0, j] == 4
-    # both incidents hit the 05-08 deployment: one failed deployment out of four
-    assert tab.stats["change_failure_rate"]["value"][0, j] == 0.25
-    assert tab.stats["time_to_restore"]["median"][0, j] == 7 * 86400
-
-
-def test_update_table_recomputes_only_touched_groups():
-    rng = np.random.default_rng(9)
-    n = 5000
-    merged = ts("2024-01-01") + rng.integers(0, 150 * 86400, n)
-    a = _arrays({"merged_at": merged, "ready_at": merged - rng.integers(0, 10**5, n)}, n)
-    table = core.compute_table(a)
-    extra = ts("2024-05-20") + rng.integers(0, 5 * 86400, 50)
-    merged2 = np.concatenate([merged, extra])
-    b = _arrays({"merged_at": merged2, "ready_at": merged2 - 77}, n + 50)
-    b.times["ready_at"][:n] = a.times["ready_at"]
-    touched = np.zeros((1, table.calendar.n), dtype=bool)
-    touched[0, table.periods.index("2024-05")] = True
-    updated = core.update_table(table, b, touched)
-    full = core.compute_table(b, calendar=table.calendar)
-    np.testing.assert_array_equal(updated.stats["cycle_time"]["median"],
-                                  full.stats["cycle_time"]["median"])
-    np.testing.assert_array_equal(updated.stats["throughput"]["n"], full.stats["throughput"]["n"])
-
-
-def test_add_prs_with_kept_buckets_equals_full_recompute():
-    from casestudy.model import concat_arrays
-
-    rng = np.random.default_rng(11)
-
-    def batch(n, lo, hi, first_number):
-        merged = ts("2024-01-01") + rng.integers(lo, hi, n)
-        ready = merged - rng.integers(-100, 10**6, n)  # some clock skew
-        a = _arrays({"merged_at": merged, "ready_at": ready,
-                     "first_response_at": ready + rng.integers(0, 10**5, n)}, n,
-                    repos=("a/a", "b/b"), repo_idx=rng.integers(0, 2, n).astype(np.int32),
-                    is_bugfix=rng.random(n) < 0.3,
-                    author_idx=rng.integers(-1, 400, n).astype(np.int32))
-        a.number[:] = np.arange(first_number, first_number + n)
-        return a
-
-    old = batch(20_000, 0, 150 * 86400, 0)
-    cal = make_calendar(ts("2023-12-01"), ts("2024-08-01"), "month", "UTC")
-    table = core.compute_table(old, calendar=cal, keep_state=True)
-    for k in range(2):  # two syncs in a row
-        new = batch(300, 140 * 86400, 180 * 86400, 100_000 * (k + 1))
-        touched = core.add_prs(table, new)
-        assert 0 < touched < 2 * cal.n * 2
-        old = concat_arrays(old, new)
-    full = core.compute_table(old, calendar=cal)
-    for key in ("cycle_time", "first_response"):
-        for stat in ("n", "median", "p75", "p90", "mean"):
-            np.testing.assert_allclose(table.stats[key][stat], full.stats[key][stat],
-                                       rtol=1e-12, err_msg=f"{key} {stat}")
-        np.testing.assert_array_equal(table.excluded[key], full.excluded[key])
-    for key in ("throughput", "bugfix_share", "contributors"):
-        np.testing.assert_allclose(table.stats[key]["value"], full.stats[key]["value"])
+    st = tab.stats
+    assert st["deploy_frequency"]["n"][0, j] == 4
+    # May is covered whole (the data runs from 05-01 to 05-31): 4 deployments in 31/7 weeks
+    assert st["deploy_frequency"]["value"][0, j] == pytest.approx(4 / (31 / 7))
+    # two failed deployments (05-08 and 05-22) of four
+    assert st["change_failure_rate"]["value"][0, j] == 0.5
+    assert st["change_failure_rate"]["open"][0, j] == 1
+    assert st["change_failure_rate"]["caught"][0, j] == 1
+    assert st["time_to_restore"]["n"][0, j] == 2
+    assert st["time_to_restore"]["median"][0, j] == 7 * 86400
 
 
 def test_distinct_authors_per_group_against_pandas():

@@ -113,8 +113,9 @@ def test_report_says_what_git_cannot_see(repo, tmp_path):
     sync_git(s, repo)
     cs = build_case_study(s, Options("octo/proj", min_n=1))
     assert not cs.finding("first_response").visible
-    assert "cannot be measured" in cs.finding("review").sentence
-    assert "No PR creation, review or comment times" in " ".join(cs.sources[0].notes)
+    review = cs.finding("review").sentence
+    assert "unavailable for octo/proj: a git clone has no PR reviews" in review
+    assert "No reviews: a git clone has no PR reviews" in " ".join(cs.sources[0].notes)
     assert cs.finding("cycle_time").visible
 
 
@@ -162,7 +163,12 @@ def test_psf_requests_matches_recorded_rows(tmp_path):
     sync_git(s, clone, repo="psf/requests", branch="casestudy-check")
     got = {p.number: p for p in s.pull_requests("psf/requests")}
     want = pd.read_csv(csv)
-    matched = 0
+    # the recorded rows count only tags on the default branch; we count release-branch tags too
+    # (issue 14), so a landing may be deployed earlier, by a stable tag off the default branch
+    tags = pd.read_csv(csv.with_name("psf__requests.tags.csv"))
+    off_branch = {int(pd.Timestamp(t).timestamp()) for t in
+                  tags[~tags.on_default_branch & ~tags.is_prerelease].tagged_at}
+    matched = earlier = 0
     for row in want.itertuples():
         p = got.get(int(row.pr_number))
         if p is None:
@@ -174,6 +180,12 @@ def test_psf_requests_matches_recorded_rows(tmp_path):
                                             .timestamp()), row.pr_number
         assert p.is_revert == bool(row.is_revert), row.pr_number
         tag_at = row.first_stable_tag_at
-        assert p.deployed_at == (int(pd.Timestamp(tag_at).timestamp()) if isinstance(
-            tag_at, str) else None), row.pr_number
+        recorded = int(pd.Timestamp(tag_at).timestamp()) if isinstance(tag_at, str) else None
+        if p.deployed_at != recorded:
+            assert p.deployed_at in off_branch, row.pr_number
+            assert recorded is None or p.deployed_at < recorded, row.pr_number
+            earlier += 1
+        else:
+            assert p.deployed_at == recorded
     assert matched == len(want)
+    assert earlier < len(want) / 10  # a few landings ship in a release-branch tag first

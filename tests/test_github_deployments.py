@@ -120,3 +120,23 @@ def test_recorded_ants_workflow_runs(fake, tmp_path):
         assert (run["event"], run["conclusion"], run["head_branch"]) in (
             ("schedule", "success", "master"), ("push", "success", "master"))
         assert d.sha == run["head_sha"] and d.created_at == _iso_ts(run["created_at"])
+
+
+def test_tags_time_annotated_by_tagger_lightweight_by_commit(fake, tmp_path):
+    repo = fake.add(generate_repo("acme", "lib", 20, seed=9, with_deployments=False))
+    t0 = 1_750_000_000
+    repo.tags = [
+        {"name": "v1.0.0", "oid": "a" * 40, "date": t0},  # lightweight
+        {"name": "v1.1.0", "oid": "b" * 40, "date": t0 + DAY, "tagged": t0 + 3 * DAY},
+        {"name": "v1.2.0rc1", "oid": "c" * 40, "date": t0 + 4 * DAY, "tagged": t0 + 4 * DAY},
+    ]
+    s = Store(tmp_path / "s.sqlite")
+    r = client(fake).sync(s, "acme/lib", deployments="tags")
+    assert r.deploy_source == "tags"
+    assert [(d.id, d.created_at) for d in s.deployments("acme/lib")] == [
+        ("v1.0.0", t0), ("v1.1.0", t0 + 3 * DAY)]  # the tagger date, offset and all
+    # a later sync from another source replaces the tags instead of adding to them
+    repo.deployments = [_dep(1, t0 + 5 * DAY)]
+    client(fake).sync(s, "acme/lib", deployments="deployments")
+    assert [d.id for d in s.deployments("acme/lib")] == ["D_1"]
+    assert s.repo_info("acme/lib").deploy_source == "deployments"

@@ -9,19 +9,22 @@ import re
 
 import numpy as np
 
-from .. import core
-from .. import metrics as M
-from ..model import PRArrays
-from ..store import Store
-from .findings import Window, _in, duration_sample
-from .work_patterns import hour_and_weekday, off_hours
+from .. import core, metrics
+from ..model import CheckRun, PRArrays
+from .ci_checks import check_run_stats
+from .window import Window, duration_sample, in_window
+from .work_patterns import local_hours, off_hours
 
 _ML_WORDS = re.compile(r"\b(model|training|train|tensor|cuda|gpu|dataset|inference|torch|"
                        r"checkpoint|embedding|optimizer|kernel)s?\b", re.IGNORECASE)
 
 
-def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
-                  titles: list[str]) -> dict:
+def compute_facts(a: PRArrays, repo_i: int, w: Window, bots: str, titles: list[str],
+                  responders: dict[str, int], quick_reverts: int,
+                  check_runs: list[CheckRun]) -> dict:
+    """The facts of ``a.repos[repo_i]`` over the latest window. What the arrays do not hold comes
+    from the store through the caller: titles merged in the window, first responses per
+    responder, reverts within 48 h of the reverted merge, and the check runs."""
     repo = a.repos[repo_i]
     cal = w.cal
     lo, hi = w.bounds(w.periods)
@@ -31,7 +34,7 @@ def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
     f: dict = {"repo": repo}
 
     # review load: who gives first responses
-    counts = store.responder_counts(repo, lo, hi)
+    counts = responders
     total = sum(counts.values())
     if total >= 10:
         top = sorted(counts.values(), reverse=True)
@@ -42,7 +45,7 @@ def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
         f["responders"] = f["top3_response_share"] = None
 
     # size versus cycle time
-    d, rows = duration_sample(a, M.get("cycle_time"), repo_i, lo, hi, cal, pop)
+    d, rows = duration_sample(a, metrics.get("cycle_time"), repo_i, lo, hi, cal, pop)
     if d.size >= 40:
         size = (a.additions + a.deletions)[rows]
         q1, q3 = np.percentile(size, [25, 75])
@@ -56,7 +59,7 @@ def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
         f["size_cycle_ratio"] = None
 
     # long waits for a first response (ready in the window)
-    ready = _in(t["ready_at"], lo, hi, cal) & mine & ~a.is_draft
+    ready = in_window(t["ready_at"], lo, hi, cal) & mine & ~a.is_draft
     if ready.sum() >= 10 and (t["first_response_at"][mine] >= 0).any():
         resp = t["first_response_at"][ready]
         wait = np.where(resp >= 0, resp - t["ready_at"][ready], hi - t["ready_at"][ready])
@@ -79,25 +82,29 @@ def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
         f["open_prs"] = f["stale_prs"] = f["stale_share"] = None
 
     # reverts soon after the reverted merge
-    rev = mine & a.is_revert & _in(t["merged_at"], lo, hi, cal)
-    merged_n = int((mine & _in(t["merged_at"], lo, hi, cal)).sum())
+    rev = mine & a.is_revert & in_window(t["merged_at"], lo, hi, cal)
+    merged_n = int((mine & in_window(t["merged_at"], lo, hi, cal)).sum())
     f["reverts"] = int(rev.sum())
     f["revert_share"] = f["reverts"] / merged_n if merged_n else None
-    f["quick_reverts"] = int(store.quick_reverts(repo, lo, hi, 48 * 3600))
+    f["quick_reverts"] = int(quick_reverts)
 
-    # off-hours work: merges and PR openings on weekends or outside 08:00–19:00 local
+    # off-hours work: merges and PR openings on weekends or outside 08:00–19:00 on the authors'
+    # own clocks; without their time zones (GitHub's UTC times) there is no such fact
+    rows = np.flatnonzero(mine)
+    rows = np.concatenate([rows, rows])
     ev = np.concatenate([t["created_at"][mine], t["merged_at"][mine]])
-    ev = ev[_in(ev, lo, hi, cal)]
+    keep = in_window(ev, lo, hi, cal)
+    ev, rows = ev[keep], rows[keep]
+    f["off_hours_share"] = None
     if ev.size >= 50:
-        hour, dow = hour_and_weekday(cal, ev)
-        f["off_hours_share"] = float(off_hours(hour, dow).mean())
-        f["peak_hour"] = int(np.bincount(hour, minlength=24).argmax())
-        f["weekend_share"] = float((dow >= 5).mean())
-    else:
-        f["off_hours_share"] = None
+        hour, dow, own = local_hours(a, rows, ev, cal)
+        if own:
+            f["off_hours_share"] = float(off_hours(hour, dow).mean())
+            f["peak_hour"] = int(np.bincount(hour, minlength=24).argmax())
+            f["weekend_share"] = float((dow >= 5).mean())
 
     # bug fixes with little context: classified only by title (no bug label, no linked issue)
-    bug = mine & a.is_bugfix & _in(t["merged_at"], lo, hi, cal)
+    bug = mine & a.is_bugfix & in_window(t["merged_at"], lo, hi, cal)
     if bug.sum() >= 10:
         f["bugfix_title_only_share"] = float((a.bugfix_rule[bug] >= 3).mean())
     else:
@@ -108,5 +115,5 @@ def compute_facts(store: Store, a: PRArrays, repo_i: int, w: Window, bots: str,
                            if titles else None)
 
     # CI checks per PR (only when check runs were synced)
-    f.update(store.check_run_stats(repo))
+    f.update(check_run_stats(check_runs))
     return f

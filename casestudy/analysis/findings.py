@@ -7,92 +7,44 @@ are written from these findings.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 
-from .. import core
-from .. import metrics as M
-from ..core.periods import DAY, Calendar
+from .. import core, metrics
+from ..core.deployments import per_week
 from ..document import Finding, Statement
-from ..model import PRArrays
+from ..model import INCIDENT_RULES, RULE_CAUGHT, RULE_LONG_AFTER, RULE_UNKNOWN, PRArrays
 from .significance import mann_whitney_p, poisson_rate_p, two_proportion_p
+from .window import Window, duration_sample, finite, in_window
 
 ALPHA = 0.05  # significance level for a trend
 MIN_CHANGE = 0.10  # and at least a 10% change
 EPISODE_RATIO = 1.75  # a month this much worse than the usual level is an episode
 
 
-@dataclass
-class Window:
-    """Epoch-second bounds of the latest window and the one before it, as period indexes."""
-
-    periods: list[int]
-    previous: list[int]
-    cal: Calendar
-
-    def bounds(self, idx: list[int]) -> tuple[int, int]:
-        lo = int(self.cal.starts[idx[0]]) * 86400
-        hi = int(self.cal.starts[idx[-1]] + self.cal.days[idx[-1]]) * 86400
-        return lo, hi
-
-    @property
-    def labels(self) -> list[str]:
-        return [self.cal.labels[i] for i in self.periods]
-
-
-def _num(x) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) or math.isinf(x) else x
-
-
-def _in(ts: np.ndarray, lo: int, hi: int, cal: Calendar) -> np.ndarray:
-    local = cal.local_seconds(ts)
-    return (ts >= 0) & (local >= lo) & (local < hi)
-
-
-def duration_sample(a: PRArrays, m: M.Metric, repo_i: int, lo: int, hi: int, cal: Calendar,
-                    pop: np.ndarray, anchor: str | None = None):
-    """Durations (seconds) of one metric for PRs whose completing event is in [lo, hi), with
-    their row indexes; negative durations are dropped."""
-    if m.key == "time_to_restore":
-        start, end = core.restore_events(a, a.repos[repo_i])
-        sel = _in(end, lo, hi, cal) & (start >= 0)
-        d = end[sel] - start[sel]
-        return d[d >= 0], np.zeros(0, np.int64)
-    start, end = core.duration_columns(a, m)
-    ev = a.times[anchor] if anchor else end
-    sel = pop & (a.repo_idx == repo_i) & _in(ev, lo, hi, cal) & (start >= 0) & (end >= 0)
-    rows = np.flatnonzero(sel)
-    d = end[rows] - start[rows]
-    keep = d >= 0
-    return d[keep], rows[keep]
-
-
-def _pooled(a: PRArrays, m: M.Metric, repo_i: int, w: Window, idx: list[int], pop: np.ndarray):
+def _pooled(a: PRArrays, table: core.MetricTable, m: metrics.Metric, repo_i: int, w: Window,
+            idx: list[int], pop: np.ndarray):
     """(level, n, raw) over the given periods: raw is the sample (durations) or counts."""
     lo, hi = w.bounds(idx)
     cal = w.cal
     if m.kind == "duration":
-        d, _ = duration_sample(a, m, repo_i, lo, hi, cal, pop)
-        return (_num(np.median(d)) if d.size else None), int(d.size), d
+        d, _ = duration_sample(a, m, repo_i, lo, hi, cal, pop, table.options.get("business_hours"))
+        return (finite(np.median(d)) if d.size else None), int(d.size), d
     repo = a.repos[repo_i]
     if m.key in ("deploy_frequency", "change_failure_rate"):
-        dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
-        in_w = _in(dt, lo, hi, cal)
-        n_dep = int(in_w.sum())
-        weeks = (hi - lo) / (7 * DAY)
-        if m.key == "deploy_frequency":
-            return (n_dep / weeks if dt.size else None), n_dep, (n_dep, weeks)
+        st = table.stats[m.key]
+        n_dep = int(st["n"][repo_i, idx].sum())
+        if m.key == "deploy_frequency":  # the table's formula, over the window's covered days
+            days = float(table.stats["deploy_frequency"]["days"][repo_i, idx].sum())
+            level = finite(per_week(n_dep, days)) if a.deploy_times.get(repo, ()).size else None
+            return level, n_dep, (n_dep, days / 7.0)
         if not n_dep:
             return None, 0, (0, 0)
-        pos = core.failing_deployment(a, repo)
-        k = int(in_w[np.unique(pos[pos >= 0])].sum())
+        k = int(st["failed"][repo_i, idx].sum())
         return k / n_dep, n_dep, (k, n_dep)
     merged = a.times["merged_at"]
-    sel = pop & (a.repo_idx == repo_i) & _in(merged, lo, hi, cal)
+    sel = pop & (a.repo_idx == repo_i) & in_window(merged, lo, hi, cal)
     n = int(sel.sum())
     if m.key == "throughput":
         return n / len(idx), n, (n, len(idx))
@@ -106,7 +58,7 @@ def _pooled(a: PRArrays, m: M.Metric, repo_i: int, w: Window, idx: list[int], po
     return (k / n if n else None), n, (k, n)
 
 
-def _p_value(m: M.Metric, cur_raw, prev_raw) -> float | None:
+def _p_value(m: metrics.Metric, cur_raw, prev_raw) -> float | None:
     if m.kind == "duration":
         return mann_whitney_p(cur_raw, prev_raw)
     if m.key in ("deploy_frequency", "throughput", "contributors"):
@@ -114,7 +66,7 @@ def _p_value(m: M.Metric, cur_raw, prev_raw) -> float | None:
     return two_proportion_p(cur_raw[0], cur_raw[1], prev_raw[0], prev_raw[1])
 
 
-def _episode(m: M.Metric, values: np.ndarray, n: np.ndarray, labels: list[str],
+def _episode(m: metrics.Metric, values: np.ndarray, n: np.ndarray, labels: list[str],
              min_n: int) -> dict | None:
     """The worst stretch of a series: a month ≥ EPISODE_RATIO × the usual level (lower quartile
     of the monthly values for lower-is-better metrics), with whether it has recovered."""
@@ -125,8 +77,10 @@ def _episode(m: M.Metric, values: np.ndarray, n: np.ndarray, labels: list[str],
     usual = float(np.nanpercentile(v, 25 if m.lower_is_better else 75))
     worst_i = int(np.nanargmax(v) if m.lower_is_better else np.nanargmin(v))
     worst = float(v[worst_i])
+    if usual <= 0:  # a usual level of zero (e.g. deploy time when every merge deploys): no ratio
+        return None
     ratio = worst / usual if m.lower_is_better else usual / max(worst, 1e-12)
-    if usual <= 0 or ratio < EPISODE_RATIO:
+    if ratio < EPISODE_RATIO:
         return None
     latest_i = int(np.flatnonzero(ok)[-1])
     latest = float(v[latest_i])
@@ -145,60 +99,137 @@ def _episode(m: M.Metric, values: np.ndarray, n: np.ndarray, labels: list[str],
 
 
 def findings_for(a: PRArrays, table: core.MetricTable, w: Window, min_n: int,
-                 visible: dict[str, set[str]]) -> list[Finding]:
-    """Findings for every metric and repository (subject first)."""
+                 visible: dict[str, set[str]],
+                 reasons: dict[str, dict[str, str]] | None = None) -> list[Finding]:
+    """Findings for every metric and repository (subject first).
+
+    A metric a repository's data cannot give (``visible`` lacks what it ``needs``) is
+    unavailable, with the reason from ``reasons``; a repository with no data in the window
+    (a peer whose history ends before it or starts after it) is named with its range. Neither
+    is ranked, scored or put in a headline."""
     pop = core.population_mask(a, table.options["bots"])
     out: list[Finding] = []
     lo_p, hi_p = table.options.get("range", (0, table.calendar.n - 1))
-    for m in M.METRICS:
+    first, last = core.data_span(a)
+    lo_w, hi_w = w.bounds(w.periods)
+    for m in metrics.METRICS:
         per_repo: list[Finding] = []
         for i, repo in enumerate(a.repos):
             f = Finding(metric=m.key, repo=repo, window=w.labels, n=0, level=None,
                         level_text="n/a", of=len(a.repos))
             f.visible = all(need in visible.get(repo, set()) for need in m.needs)
             if not f.visible:
-                f.sentence = _invisible_sentence(m, repo)
+                why = [(reasons or {}).get(repo, {}).get(need) for need in m.needs
+                       if need not in visible.get(repo, set())]
+                f.sentence = _invisible_sentence(m, repo, [x for x in why if x])
+                f.level_text = "unavailable"
                 per_repo.append(f)
                 continue
-            level, n, cur = _pooled(a, m, i, w, w.periods, pop)
-            prev, n_prev, prev_raw = _pooled(a, m, i, w, w.previous, pop) if w.previous else (
-                None, 0, None)
-            f.n, f.level, f.level_text = n, level, M.format_value(m, level)
+            if first[i] < 0 or last[i] < lo_w or first[i] >= hi_w:
+                f.stale = True
+                f.level_text = "no data in the window"
+                f.sentence = _stale_sentence(repo, w, int(first[i]), int(last[i]))
+                per_repo.append(f)
+                continue
+            level, n, cur = _pooled(a, table, m, i, w, w.periods, pop)
+            prev, n_prev, prev_raw = _pooled(a, table, m, i, w, w.previous, pop) \
+                if w.previous else (None, 0, None)
+            f.n, f.level = n, level
+            f.level_text = metrics.format_value(m, level, w.cal.freq)
             if m.kind == "duration" and n >= 2:
                 st, _, lo, hi = core.grouped_duration_stats(
                     np.zeros(n, np.int64), cur.astype(np.int64), np.zeros(n, np.int64), 1,
                     ci=True, seed=17)
-                f.ci_low, f.ci_high = _num(lo[0]), _num(hi[0])
+                f.ci_low, f.ci_high = finite(lo[0]), finite(hi[0])
             # a deployment frequency is measured by the weeks it covers, not by a sample size
             f.too_few = n < min_n and not (m.key == "deploy_frequency" and level is not None)
             f.previous = prev
-            if level is not None and prev not in (None, 0) and n >= min_n and n_prev >= min_n:
-                f.change = level / prev - 1
-                f.p_value = _num(_p_value(m, cur, prev_raw))
-                if f.p_value is not None and f.p_value < ALPHA and abs(f.change) >= MIN_CHANGE:
-                    better = (f.change < 0) == m.lower_is_better
+            if level is not None and prev is not None and n >= min_n and n_prev >= min_n:
+                # from a zero baseline there is no relative change, but there is a trend
+                f.change = level / prev - 1 if prev != 0 else None
+                f.p_value = finite(_p_value(m, cur, prev_raw))
+                big = abs(f.change) >= MIN_CHANGE if f.change is not None else level != prev
+                if f.p_value is not None and f.p_value < ALPHA and big:
+                    better = (level < prev) == m.lower_is_better
                     f.trend = "improving" if better else "worsening"
                 else:
                     f.trend = "steady"
-            band = M.band_for(m, level)
+            band = metrics.band_for(m, level)
             if band and not f.too_few:
                 f.band, f.band_text = band.name, band.text
             vals = table.stats[m.key]["value"][i, lo_p:hi_p + 1]
-            ns = table.stats[m.key]["n"][i, lo_p:hi_p + 1]
+            ns = table.stats[m.key]["n"][i, lo_p:hi_p + 1].copy()
+            for j in table.options.get("partial", ()):  # partial periods never drive episodes
+                if lo_p <= j <= hi_p:
+                    ns[j - lo_p] = 0
             f.episode = _episode(m, vals, ns, table.periods[lo_p:hi_p + 1], min_n)
+            if m.key in ("change_failure_rate", "time_to_restore"):
+                f.context = _failure_context(a, m, repo, *w.bounds(w.periods), w.cal)
+            if m.key == "lead_time" and "deployments" not in visible.get(repo, set()):
+                f.context = ("No deployment source: measured to the merge (every merge stands "
+                             "in for a deployment), so it equals the cycle time.")
+            bh = table.options.get("business_hours")
+            if bh and m.kind == "duration" and m.key != "time_to_restore":
+                f.context = (f"Working hours only ({bh[0]:02d}:00–{bh[1]:02d}:00 Mon–Fri, "
+                             f"{w.cal.tz}).")
             per_repo.append(f)
         _rank(m, per_repo)
         out.extend(per_repo)
     return out
 
 
-def _invisible_sentence(m: M.Metric, repo: str) -> str:
-    need = " and ".join(m.needs)
-    return (f"{m.name} cannot be measured for {repo}: its data source has no {need} "
-            "(for example, a local git clone has no PR reviews or comments).")
+def _failure_context(a: PRArrays, m: metrics.Metric, repo: str, lo: int, hi: int,
+                     cal) -> str:
+    """How the window's failures were placed, how many are open, how many were caught."""
+    inc = a.incidents.get(repo)
+    if inc is None or inc["opened_at"].size == 0:
+        return "No reverts, hotfixes or incidents were found."
+    failed = in_window(inc["failed_at"], lo, hi, cal)
+    still_open = failed & (inc["resolved_at"] < 0)
+    parts = []
+    if m.key == "change_failure_rate":
+        rules = {r: int((failed & (inc["rule"] == k)).sum())
+                 for k, r in enumerate(INCIDENT_RULES)}
+        placed = ", ".join(f"{n} by the {r}" for r, n in rules.items() if n)
+        if placed:
+            parts.append(f"Failures placed: {placed}")
+        opened = in_window(inc["opened_at"], lo, hi, cal)
+        for rule, text in ((RULE_CAUGHT, "of changes never deployed (caught before release, "
+                                         "not failures)"),
+                           (RULE_UNKNOWN, "whose reverted change could not be found (placed on "
+                                          "no deployment)"),
+                           (RULE_LONG_AFTER, "more than 90 days after the change shipped (a "
+                                             "change of direction, not a failure)")):
+            k = int((opened & (inc["rule"] == INCIDENT_RULES.index(rule))).sum())
+            if k:
+                parts.append(f"{plural(k, 'revert')} {text}")
+    if still_open.any():
+        parts.append(f"{plural(int(still_open.sum()), 'failure')} not yet restored "
+                     "(left out of the time to restore)")
+    return "; ".join(parts) + "." if parts else ""
 
 
-def _rank(m: M.Metric, fs: list[Finding]) -> None:
+def plural(n: int, noun: str) -> str:
+    """``1 revert``, ``3 reverts``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _invisible_sentence(m: metrics.Metric, repo: str, why: list[str]) -> str:
+    if not why:
+        why = [f"its data source has no {' and '.join(m.needs)}"]
+    return f"{m.name} is unavailable for {repo}: {'; '.join(why)}."
+
+
+def _stale_sentence(repo: str, w: Window, first: int, last: int) -> str:
+    span = _periods_text(w.labels)
+    if first < 0:
+        return f"{repo} has no data, so it is left out of the comparison."
+    a, b = (datetime.fromtimestamp(t, UTC).strftime("%Y-%m") for t in (first, last))
+    return (f"{repo} has no data in {span} (its data runs from {a} to {b}), so it is left out "
+            "of the comparison for this window.")
+
+
+def _rank(m: metrics.Metric, fs: list[Finding]) -> None:
     valid = [f for f in fs if f.level is not None and not f.too_few and f.visible]
     order = sorted(valid, key=lambda f: f.level if m.lower_is_better else -f.level)
     for r, f in enumerate(order, start=1):
@@ -219,29 +250,34 @@ def _rank(m: M.Metric, fs: list[Finding]) -> None:
                 score -= 0.4
         f.score = score
         f.sentence = finding_sentence(m, f)
-        f.trend_text = f"too few {m.n_of}" if f.too_few else f.trend
+        f.trend_text = "no data in the window" if f.stale else (
+            f"too few {m.n_of}" if f.too_few else f.trend)
 
 
 def _periods_text(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
 
 
-def finding_sentence(m: M.Metric, f: Finding) -> str:
+def finding_sentence(m: metrics.Metric, f: Finding) -> str:
     """The numbers of a finding in words."""
-    if not f.visible:
+    if not f.visible or f.stale:
         return f.sentence
-    if f.level is None or f.n == 0:
+    if f.level is None or (f.n == 0 and m.kind in ("duration", "share")):
         return f"No {m.name.lower()} data for {f.repo} in {_periods_text(f.window)}."
     what = "Median " + m.name[0].lower() + m.name[1:] if m.kind == "duration" else m.name
     s = f"{what} for {f.repo} in {_periods_text(f.window)}: {f.level_text}"
     if f.ci_low is not None and f.ci_high is not None:
-        s += (f" (95% CI {M.format_value(m, f.ci_low)}–{M.format_value(m, f.ci_high)}, "
+        s += (f" (95% CI {metrics.format_value(m, f.ci_low)}–{metrics.format_value(m, f.ci_high)}, "
               f"n = {f.n:,})")
     else:
         s += f" (n = {f.n:,})"
     if f.too_few:
-        return s + f"; too few {m.n_of} for a verdict (below the minimum of 10)."
-    if f.change is not None:
+        return s + f"; too few {m.n_of} for a verdict (below the minimum of 10)." + (
+            " " + f.context if f.context else "")
+    if f.change is None and f.trend in ("improving", "worsening") and f.previous == 0:
+        s += (f", up from {metrics.format_value(m, 0.0)} in the window before — {f.trend} "
+              f"beyond the noise (p = {f.p_value:.3g})")
+    elif f.change is not None:
         direction = "higher" if f.change > 0 else "lower"
         pct = f"{abs(f.change) * 100:.0f}% {direction} than the window before"
         if round(abs(f.change) * 100) == 0:
@@ -257,18 +293,18 @@ def finding_sentence(m: M.Metric, f: Finding) -> str:
     if f.episode:
         e = f.episode
         s += (f". Worst stretch {e['start_period']} to {e['end_period']}, peaking at "
-              f"{M.format_value(m, e['peak'])} in {e['peak_period']} against a usual "
-              f"{M.format_value(m, e['usual'])}; ")
+              f"{metrics.format_value(m, e['peak'])} in {e['peak_period']} against a usual "
+              f"{metrics.format_value(m, e['usual'])}; ")
         s += ("since recovered" if e["recovered"] else "not yet recovered") + (
-            f" ({M.format_value(m, e['latest'])} in {e['latest_period']})")
-    return s + "."
+            f" ({metrics.format_value(m, e['latest'])} in {e['latest_period']})")
+    return s + "." + (" " + f.context if f.context else "")
 
 
 _GOOD = {"duration": "Faster", "share": "Lower", "deploy": "More frequent", "count": "Higher"}
 _BAD = {"duration": "sluggish", "share": "high", "deploy": "infrequent", "count": "low"}
 
 
-def _adj(m: M.Metric, good: bool) -> str:
+def _adj(m: metrics.Metric, good: bool) -> str:
     if m.key == "change_failure_rate":
         return "Fewer failed deployments" if good else "frequent failed deployments"
     if m.key == "bugfix_share":
@@ -296,16 +332,17 @@ def headline_and_verdict(subject: str, findings: list[Finding]) -> tuple[str, st
         worst = None
     parts = []
     if best:
-        parts.append(_adj(M.get(best.metric), True))
+        parts.append(_adj(metrics.get(best.metric), True))
     if worst:
-        a = _adj(M.get(worst.metric), False)
+        a = _adj(metrics.get(worst.metric), False)
         parts.append(a if parts else a[0].upper() + a[1:])
     headline = ", ".join(parts) if parts else "Too little data for a verdict"
     verdict = []
     if best:
-        verdict.append(f"{subject} excels in {M.get(best.metric).name.lower()}: {best.sentence}")
+        verdict.append(f"{subject} excels in {metrics.get(best.metric).name.lower()}: "
+                       f"{best.sentence}")
     if worst:
-        verdict.append(f"It needs improvement in {M.get(worst.metric).name.lower()}: "
+        verdict.append(f"It needs improvement in {metrics.get(worst.metric).name.lower()}: "
                        f"{worst.sentence}")
     if not verdict:
         verdict.append(f"{subject} has too few PRs in the window for a verdict.")
@@ -320,7 +357,7 @@ def strengths_weaknesses(subject: str, findings: list[Finding], limit: int = 4
     bad = sorted((f for f in mine if f.score <= -0.15), key=lambda f: f.score)[:limit]
 
     def stmt(f: Finding, positive: bool) -> Statement:
-        m = M.get(f.metric)
+        m = metrics.get(f.metric)
         title = _adj(m, positive)
         return Statement(f.metric, title[0].upper() + title[1:], f.sentence, f.examples)
 

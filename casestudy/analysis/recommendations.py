@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import metrics as M
+from .. import metrics
 from ..document import Finding, Recommendation
 
 REF_CASE = "PyTorch DORA case study (reference/pytorch-case-study.txt)"
@@ -39,7 +39,13 @@ class Context:
 
 
 def _t(metric: str, value: float | None) -> str:
-    return M.format_value(M.get(metric), value)
+    return metrics.format_value(metrics.get(metric), value)
+
+
+def _n(count, noun: str, plural: str | None = None) -> str:
+    """``1 revert``, ``3 reverts``, ``1,204 first responses``."""
+    k = int(count)
+    return f"{k:,} " + (noun if k == 1 else plural or noun + "s")
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,8 @@ RULES: tuple[Rule, ...] = (
     Rule("first-responder-rotation", "Rotate a dedicated first responder", "first_response",
          lambda c: bool(c.f("first_response") and (c.fact("waiting_over_week_share") or 0) > 0.05),
          lambda c: (f"{c.fact('waiting_over_week_share') * 100:.0f}% of PRs "
-                    f"({c.fact('waiting_over_week')}) waited over a week for a first response; "
+                    f"({_n(c.fact('waiting_over_week'), 'PR')}) waited over a week for a first "
+                    "response; "
                     f"p90 wait context: {c.f('first_response').sentence}"),
          "Rotate one maintainer per day or week as first responder: triage, label, acknowledge "
          "and assign every new PR.", "The long tail of PRs waiting for days disappears first.",
@@ -88,8 +95,8 @@ RULES: tuple[Rule, ...] = (
     Rule("review-load-balancing", "Balance the review load", "review",
          lambda c: (c.fact("top3_response_share") or 0) > 0.5 and (c.fact("responders") or 0) > 3,
          lambda c: (f"Three people gave {c.fact('top3_response_share') * 100:.0f}% of the "
-                    f"{c.fact('responses'):,} first responses in the window "
-                    f"({c.fact('responders')} responders in all)."),
+                    f"{_n(c.fact('responses'), 'first response')} in the window "
+                    f"({_n(c.fact('responders'), 'responder')} in all)."),
          "Use CODEOWNERS with team aliases and automatic reviewer assignment (round-robin or "
          "load-balanced); grow the reviewer pool by pairing new reviewers with experienced ones.",
          "Less queueing behind a few busy reviewers; fewer stalls when one of them is away.",
@@ -113,7 +120,7 @@ RULES: tuple[Rule, ...] = (
          lambda c: bool((c.f("change_failure_rate") and c.f("change_failure_rate").level > 0.15)
                         or (c.fact("revert_share") or 0) > 0.01),
          lambda c: (c.f("change_failure_rate").sentence if c.f("change_failure_rate") else
-                    f"{c.fact('reverts')} reverts in the window "
+                    f"{_n(c.fact('reverts'), 'revert')} in the window "
                     f"({c.fact('revert_share') * 100:.1f}% of merged PRs)."),
          "Make a failing test that reproduces the bug part of every fix and revert follow-up.",
          "The same failure does not ship twice; change failure rate trends down.", REF_DORA, 1),
@@ -121,7 +128,8 @@ RULES: tuple[Rule, ...] = (
          lambda c: (c.fact("checks_per_pr") or 0) >= 20 and (c.fact("correlated_check_pairs")
                                                              or 0) >= 3,
          lambda c: (f"A median PR runs {c.fact('checks_per_pr'):.0f} checks; "
-                    f"{c.fact('correlated_check_pairs')} pairs of failing checks fail together "
+                    f"{_n(c.fact('correlated_check_pairs'), 'pair')} of failing checks fail "
+                    "together "
                     f"(Jaccard ≥ 0.8) — they mostly report the same breakage."),
          "Cluster jobs by their failure correlation, keep one representative per cluster on PRs, "
          "and offer an opt-in full run (a label) before merge.",
@@ -144,15 +152,17 @@ RULES: tuple[Rule, ...] = (
          REF_VELOCITY),
     Rule("stale-pr-triage", "Triage stale pull requests", "first_response",
          lambda c: (c.fact("stale_prs") or 0) >= 10 and (c.fact("stale_share") or 0) > 0.2,
-         lambda c: (f"{c.fact('stale_prs')} of {c.fact('open_prs')} open PRs "
+         lambda c: (f"{c.fact('stale_prs'):,} of {_n(c.fact('open_prs'), 'open PR')} "
                     f"({c.fact('stale_share') * 100:.0f}%) were older than 30 days at the end of "
                     "the window."),
          "Run a weekly stale-PR review: close, adopt or ask for changes; label and auto-ping PRs "
          "idle for two weeks.", "A shorter open tail and clearer priorities.", REF_CASE, 3),
     Rule("revert-discipline", "Tighten revert discipline", "change_failure_rate",
          lambda c: (c.fact("quick_reverts") or 0) >= 3,
-         lambda c: (f"{c.fact('quick_reverts')} PRs were reverted within 48 hours of their merge "
-                    f"in the window ({c.fact('reverts')} reverts in all)."),
+         lambda c: (f"{_n(c.fact('quick_reverts'), 'PR')} "
+                    f"{'was' if c.fact('quick_reverts') == 1 else 'were'} reverted within 48 "
+                    f"hours of the merge in the window ({_n(c.fact('reverts'), 'revert')} in "
+                    "all)."),
          "Write a short post-merge note for each revert (cause, missing test), and gate risky "
          "areas behind pre-merge checks or feature flags.",
          "Fewer quick reverts; failures are caught before merge.", REF_DORA),

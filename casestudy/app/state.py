@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, fields
 
-from .. import metrics as M
+from .. import metrics
 
 BOTS = ("exclude", "include", "only")
 FREQS = ("month", "week")
@@ -57,10 +57,10 @@ class View:
         v.tz = params.get("tz", "UTC") or "UTC"
         v.bots = params.get("bots", "exclude") if params.get("bots") in BOTS else "exclude"
         v.bh = params.get("bh") == "1"
-        v.metric = params.get("metric", "cycle_time") if params.get("metric") in M.BY_KEY \
+        v.metric = params.get("metric", "cycle_time") if params.get("metric") in metrics.BY_KEY \
             else "cycle_time"
         v.month = params.get("month", "")
-        v.stage = params.get("stage", "") if params.get("stage") in M.BY_KEY else ""
+        v.stage = params.get("stage", "") if params.get("stage") in metrics.BY_KEY else ""
         return v
 
 

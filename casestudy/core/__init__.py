@@ -1,23 +1,23 @@
 """The numeric core: numba kernels over columnar PR arrays, per (repo, period) group.
 
-``table`` computes every registry metric per group, ``group_stats`` holds the exact percentile
-and bootstrap kernels, ``periods`` maps times to calendar periods in a time zone.
+``table`` computes every registry metric per group, ``durations`` is the one definition of how a
+PR duration is measured, ``group_stats`` holds the exact percentile and bootstrap kernels,
+``periods`` maps times to calendar periods (and hours/weekdays) in a time zone.
 """
 
+from .durations import duration_columns, duration_values
 from .group_stats import grouped_duration_stats
 from .table import (
     MetricTable,
-    add_prs,
     calendar_for,
     compute_table,
-    duration_columns,
-    failing_deployment,
+    data_span,
+    failed_deployments,
     population_mask,
     restore_events,
-    update_table,
     warm,
 )
 
-__all__ = ["MetricTable", "add_prs", "calendar_for", "compute_table", "duration_columns",
-           "failing_deployment", "grouped_duration_stats", "population_mask", "restore_events",
-           "update_table", "warm"]
+__all__ = ["MetricTable", "calendar_for", "compute_table", "data_span", "duration_columns",
+           "duration_values", "failed_deployments", "grouped_duration_stats", "population_mask",
+           "restore_events", "warm"]

@@ -10,8 +10,7 @@ with numba's slow sort:
   (a few percent of the input), and a quickselect inside each small cell gives the exact value.
   Nothing of the size of the input is written.
 * ``bucket_by_group`` + ``bucket_stats``: a counting sort into per-group runs, then quickselect.
-  Used when the cells would outnumber the PRs (very many groups) and for the kept state of
-  incremental updates (``core.add_prs``).
+  Used when the cells would outnumber the PRs (very many groups).
 * sorted ``group << 40 | seconds`` keys (numpy's sort) + ``bootstrap_median_ci`` when a seeded
   bootstrap interval of the median is asked for.
 """
@@ -29,6 +28,13 @@ DURATION_STATS = ("n", "median", "p75", "p90", "mean")
 QUANTILES = np.array([0.5, 0.75, 0.9])
 SUB_BITS = 3  # bins per octave = 2 ** SUB_BITS
 N_BINS = 43 << SUB_BITS  # bin 0 holds 0 s; durations of 2 ** 42 s and more share the last bin
+
+
+@njit(cache=True)
+def chunk_count(n):
+    """How many parallel chunks a pass over n values is split into: one per 65,536 values, at
+    least one, at most 64 (the one rule for every chunked kernel)."""
+    return max(1, min(64, n // 65536))
 
 
 @njit(cache=True, parallel=True)
@@ -92,7 +98,7 @@ def bucket_by_group(start, fallback, end, group, n_groups):
     input are counted and scattered in parallel.
     """
     n = start.size
-    n_chunks = max(1, min(64, n // 65536))
+    n_chunks = chunk_count(n)
     size = (n + n_chunks - 1) // n_chunks
     counts = np.zeros((n_chunks, n_groups), dtype=np.int64)
     negs = np.zeros((n_chunks, n_groups), dtype=np.int64)
@@ -330,20 +336,20 @@ def _cell_percentiles(tot, slot, off, buf, out):
     for g in prange(n_groups):
         n = int(out[0, g])
         if n:
-            group_percentiles(out, g, tot, g, n, slot, 0, off, buf)
+            _group_percentiles(out, g, tot, n, slot, off, buf)
 
 
 @njit(cache=True, inline="always")
-def group_percentiles(out, col, tot, g, n, slot, base, off, buf):
-    """Rows 1–3 (median, p75, p90) of ``out[:, col]`` for group g of n values, from the cells
-    gathered into ``buf``: cell b's values are buf[off[j]:off[j + 1]], j = slot[b - base]."""
+def _group_percentiles(out, g, tot, n, slot, off, buf):
+    """Rows 1–3 (median, p75, p90) of ``out[:, g]`` for group g of n values, from the cells
+    gathered into ``buf``: cell b's values are buf[off[j]:off[j + 1]], j = slot[b]."""
     for qi in range(QUANTILES.size):
         i, gamma = _percentile_ranks(n, QUANTILES[qi])
         b, r = _rank_cell(tot, g, i)
         nxt = gamma > 0.0 and i + 1 < n
         b2 = _rank_cell(tot, g, i + 1)[0] if nxt else b
-        j, j2 = slot[b - base], slot[b2 - base]
-        out[1 + qi, col] = _percentile_in_cells(buf, off[j], off[j + 1], r, off[j2],
+        j, j2 = slot[b], slot[b2]
+        out[1 + qi, g] = _percentile_in_cells(buf, off[j], off[j + 1], r, off[j2],
                                                 off[j2 + 1], b2 == b, gamma, nxt)
 
 
@@ -415,7 +421,7 @@ def _slots(tot, out):
 @njit(cache=True)
 def histogram_stats(start, fallback, end, group, n_groups, n_chunks):
     """(5, n_groups) n, median, p75, p90, mean and negatives per group, by histogram selection;
-    also the (group, bin) cell counts and per-group sums (the state ``kept_buckets`` extends).
+    also the (group, bin) cell counts and per-group sums.
 
     One compiled entry point (the parallel steps are linked into it), so a fresh process loads
     a single cached library for the whole path.
@@ -447,7 +453,7 @@ def plan(n_values: int, n_groups: int) -> tuple[str, int]:
     its (group, bin) cells would outnumber the values (then counting sort + quickselect)."""
     budget = max(n_values, 1 << 18)
     cells = n_groups * N_BINS
-    chunks = max(1, min(2 * get_num_threads(), n_values // 65536, budget // max(cells, 1)))
+    chunks = max(1, min(chunk_count(n_values), 2 * get_num_threads(), budget // max(cells, 1)))
     return ("histogram" if cells <= budget else "buckets"), chunks
 
 

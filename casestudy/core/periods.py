@@ -15,6 +15,19 @@ import numpy as np
 
 HOUR = 3600
 DAY = 86400
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; weekdays count from Monday = 0
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday(days: np.ndarray) -> np.ndarray:
+    """Weekday (Monday = 0) of day numbers since the epoch."""
+    return (days + EPOCH_WEEKDAY) % 7
+
+
+def hour_and_weekday_at(ts: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local hour and weekday of epoch seconds on each author's own clock (UTC offsets)."""
+    local = ts + offsets
+    return (local % DAY) // HOUR, weekday(local // DAY)
 
 
 class PeriodError(ValueError):
@@ -56,6 +69,11 @@ class Calendar:
     def index(self, label: str) -> int:
         return self.labels.index(label)
 
+    def hour_and_weekday(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Local hour (0–23) and weekday (Monday = 0) of epoch seconds in this calendar's zone."""
+        local = self.local_seconds(ts)
+        return (local % DAY) // HOUR, weekday(local // DAY)
+
 
 def make_calendar(t_min: int, t_max: int, freq: str = "month", tz: str = "UTC") -> Calendar:
     """A calendar covering ``[t_min, t_max]`` (epoch seconds)."""
@@ -82,7 +100,7 @@ def make_calendar(t_min: int, t_max: int, freq: str = "month", tz: str = "UTC") 
     if freq == "month":
         key = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     else:
-        key = (days + 3) // 7  # weeks starting Monday (1970-01-01 was a Thursday)
+        key = (days + EPOCH_WEEKDAY) // 7  # weeks starting Monday
     uniq, inv = np.unique(key, return_inverse=True)
     if freq == "month":
         labels = [str(np.datetime64(int(k), "M")) for k in uniq]
@@ -100,6 +118,3 @@ def make_calendar(t_min: int, t_max: int, freq: str = "month", tz: str = "UTC") 
     return Calendar(freq, tz, int(hour0), offsets, int(first_day), inv.astype(np.int32),
                     labels, starts, ends - starts)
 
-
-def month_label(ts: int) -> str:
-    return str(np.datetime64(int(ts), "s").astype("datetime64[M]"))

@@ -3,9 +3,9 @@
 Design: group ids come from one parallel pass (per-hour UTC offsets and a day→period table, so
 time zones and DST cost nothing per PR). Each duration's n, median, p75, p90 and mean per group
 come from ``group_stats`` (histogram selection: two passes over the input, exact
-``numpy.percentile(method="linear")`` values, no sort). Merged counts, bug-fix share and rule
-hits are one more pass. Kept per-group buckets let ``add_prs`` fold in new PRs by recomputing
-only the groups they touch. Nothing here loops over PRs in Python.
+``numpy.percentile(method="linear")`` values, no sort); which fields start and end each duration
+is defined once, in ``durations``. Merged counts, bug-fix share and rule hits are one more pass.
+Nothing here loops over PRs in Python.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit, prange
 
-from .. import metrics as M
+from .. import metrics
 from ..bugfix_rules import RULES
-from ..model import PRArrays
-from . import kept_buckets
-from .group_stats import DURATION_STATS, grouped_duration_stats, plan
+from ..model import INCIDENT_FIELDS, INCIDENT_RULES, RULE_CAUGHT, PRArrays
+from .deployments import covered_days, per_week
+from .durations import business_durations, duration_inputs
+from .group_stats import DURATION_STATS, chunk_count, grouped_duration_stats
 from .periods import DAY, Calendar, make_calendar
 
 N_RULES = len(RULES) + 1  # rule ids 1.. and 0 = no rule
@@ -54,7 +55,7 @@ def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_grou
     (5, n_groups) array); and per repo the hits of each bug-fix rule id in [0, n_rules) (0 = none;
     ids outside are not counted). Chunks run in parallel; a group's five sums share a cache line."""
     n = g.size
-    n_chunks = max(1, min(64, n // 65536))
+    n_chunks = chunk_count(n)
     size = (n + n_chunks - 1) // n_chunks
     parts = np.zeros((n_chunks, n_groups, 5))
     hit_parts = np.zeros((n_chunks, n_repos, n_rules), dtype=np.int64)
@@ -81,8 +82,7 @@ def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_grou
 @njit(cache=True)
 def distinct_per_group(g, values, n_groups, n_values):
     """How many distinct values (ids in [0, n_values)) each group holds: a counting sort of the
-    values by group, then one pass that stamps each value with the last group it was seen in.
-    Returns (distinct counts, the bucketed values, their group bounds)."""
+    values by group, then one pass that stamps each value with the last group it was seen in."""
     bounds = np.zeros(n_groups + 1, dtype=np.int64)
     for i in range(g.size):
         if g[i] >= 0 and values[i] >= 0:
@@ -102,67 +102,42 @@ def distinct_per_group(g, values, n_groups, n_values):
             if stamp[v] != k:
                 stamp[v] = k
                 out[k] += 1
-    return out, bucketed, bounds
-
-
-_WEEKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4], dtype=np.int64)  # from Thursday 1970-01-01
-
-
-@njit(cache=True)
-def _business_clock(local, open_s, close_s):
-    """Business seconds from the epoch to local wall time ``local`` (Mon–Fri, open → close)."""
-    day = local // 86400
-    sec = local - day * 86400
-    weeks = day // 7
-    r = day - weeks * 7
-    before = weeks * 5 + _WEEKDAYS_BEFORE[r]
-    dow = (day + 3) % 7  # Monday = 0
-    today = 0
-    if dow < 5:
-        today = min(max(sec, open_s), close_s) - open_s
-    return before * (close_s - open_s) + today
-
-
-@njit(cache=True, parallel=True)
-def business_durations(start_local, end_local, open_s, close_s):
-    """Business-hours versions of end - start for local wall-clock seconds (-1 when missing)."""
-    out = np.full(start_local.size, -1, dtype=np.int64)
-    for i in prange(start_local.size):
-        if start_local[i] < 0 or end_local[i] < 0:
-            continue
-        out[i] = _business_clock(end_local[i], open_s, close_s) - _business_clock(
-            start_local[i], open_s, close_s)
     return out
 
 
-def duration_columns(a: PRArrays, m: M.Metric) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) time columns of a PR duration metric, with its fallback start applied."""
-    start = a.times[m.start]
-    if m.fallback_start:
-        start = np.where(start >= 0, start, a.times[m.fallback_start])
-    return start, a.times[m.end]
-
-
-def failing_deployment(a: PRArrays, repo: str) -> np.ndarray:
-    """Per incident of ``repo``, the index of the failing deployment: the latest deployment at
-    or before the incident opened (-1 when none precedes it)."""
-    dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
+def _incidents(a: PRArrays, repo: str) -> dict[str, np.ndarray]:
     inc = a.incidents.get(repo)
     if inc is None:
-        return np.zeros(0, np.int64)
-    return np.searchsorted(dt, inc["opened_at"], side="right") - 1
+        return {k: np.zeros(0, np.int64) for k in INCIDENT_FIELDS}
+    return inc
+
+
+def failed_deployments(a: PRArrays, repo: str) -> np.ndarray:
+    """Times of the deployments that failed (each once), from the incidents' attribution."""
+    f = _incidents(a, repo)["failed_at"]
+    return np.unique(f[f >= 0])
 
 
 def restore_events(a: PRArrays, repo: str) -> tuple[np.ndarray, np.ndarray]:
-    """(failure start, restored) times per incident: the failing deployment (or the incident's
-    opening when no deployment precedes it) → its resolution."""
-    dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
-    inc = a.incidents.get(repo)
-    if inc is None or inc["opened_at"].size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pos = failing_deployment(a, repo)
-    start = np.where(pos >= 0, dt[np.maximum(pos, 0)] if dt.size else -1, inc["opened_at"])
-    return start.astype(np.int64), inc["resolved_at"]
+    """(failing deployment, restored) times per incident; -1 where an incident failed no
+    deployment (caught before release, none before it) or is not restored yet (open)."""
+    inc = _incidents(a, repo)
+    return inc["failed_at"], inc["resolved_at"]
+
+
+def data_span(a: PRArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Per repo, the first and last time its data knows of (any PR time or deployment); -1
+    for a repo without data."""
+    n_rep = len(a.repos)
+    first = np.full(n_rep, -1, dtype=np.int64)
+    last = np.full(n_rep, -1, dtype=np.int64)
+    for i, repo in enumerate(a.repos):
+        sel = a.repo_idx == i
+        vals = [v[sel] for v in a.times.values()] + [a.deploy_times.get(repo, np.zeros(0, int))]
+        vals = np.concatenate([v[v >= 0] for v in vals]) if vals else np.zeros(0, np.int64)
+        if vals.size:
+            first[i], last[i] = int(vals.min()), int(vals.max())
+    return first, last
 
 
 @dataclass
@@ -180,7 +155,6 @@ class MetricTable:
     excluded: dict[str, np.ndarray]
     options: dict = field(default_factory=dict)
     rule_hits: dict[str, np.ndarray] = field(default_factory=dict)
-    state: dict = field(default_factory=dict)  # kept buckets for add_prs (keep_state=True)
 
     @property
     def periods(self) -> list[str]:
@@ -215,12 +189,9 @@ def calendar_for(a: PRArrays, freq: str = "month", tz: str = "UTC") -> Calendar:
 def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str = "exclude",
                   business_hours: tuple[int, int] | None = None, ci: bool = False,
                   calendar: Calendar | None = None, seed: int = 0,
-                  metrics: tuple[str, ...] | None = None,
-                  anchor: str | None = None, keep_state: bool = False) -> MetricTable:
+                  only: tuple[str, ...] | None = None,
+                  anchor: str | None = None) -> MetricTable:
     """Compute every registry metric per (repo, period).
-
-    ``keep_state`` keeps each duration's per-group buckets (8 bytes per PR and metric) so that
-    ``add_prs`` can fold in newly synced PRs by recomputing only the groups they touch.
 
     A PR duration falls in the period of the event that completes it (the metric's ``end``), or of
     the ``anchor`` time field for every duration when given (e.g. ``"merged_at"``).
@@ -232,11 +203,10 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     n_groups = n_rep * n_per
     pop = population_mask(a, bots)
     repo = a.repo_idx
-    wanted = set(metrics or M.BY_KEY)
+    wanted = set(only or metrics.BY_KEY)
     stats: dict[str, dict[str, np.ndarray]] = {}
     excluded: dict[str, np.ndarray] = {}
     period_cache: dict[str, np.ndarray] = {}
-    state: dict = {}
 
     def group_of(field_name: str) -> np.ndarray:
         if field_name not in period_cache:
@@ -248,11 +218,10 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     def shape(x: np.ndarray) -> np.ndarray:
         return x.reshape(n_rep, n_per)
 
-    for m in M.DURATIONS:
+    for m in metrics.DURATIONS:
         if m.key not in wanted:
             continue
-        start, end = a.times[m.start], a.times[m.end]
-        fallback = a.times[m.fallback_start] if m.fallback_start else None
+        start, fallback, end = duration_inputs(a, m)
         if business_hours:
             if fallback is not None:
                 start = np.where(start >= 0, start, fallback)
@@ -261,14 +230,8 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
             dur = business_durations(cal.local_seconds(start), cal.local_seconds(end), o, c)
             start, end = np.where(dur >= 0, 0, -1), dur
         gid = group_of(anchor or m.end)
-        if keep_state and not ci and not business_hours:
-            st, exc, kept = kept_buckets.keep(start, start if fallback is None else fallback,
-                                              end, gid, n_groups, plan(a.n, n_groups)[1])
-            lo = hi = np.full(n_groups, np.nan)
-            state.setdefault("durations", {})[m.key] = kept
-        else:
-            st, exc, lo, hi = grouped_duration_stats(start, end, gid, n_groups, ci=ci,
-                                                     seed=seed, fallback=fallback)
+        st, exc, lo, hi = grouped_duration_stats(start, end, gid, n_groups, ci=ci, seed=seed,
+                                                 fallback=fallback)
         d = {name: shape(st[i]) for i, name in enumerate(DURATION_STATS)}
         d["value"] = d["median"]
         d["ci_low"], d["ci_high"] = shape(lo), shape(hi)
@@ -286,33 +249,38 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
                                  "weighted": shape(churn_bug / churn_all),
                                  "bugfixes": shape(bug)}
     rule_hits = {r: hits[i] for i, r in enumerate(a.repos)}
-    if keep_state:
-        state["merged"], state["hits"] = mc, hits
     if "contributors" in wanted:
         authors = np.full(n_groups, np.nan)
         if a.author_idx is not None:
             n_authors = int(a.author_idx.max(initial=-1)) + 1
-            distinct, bucketed, bounds = distinct_per_group(g, a.author_idx, n_groups, n_authors)
-            authors = distinct.astype(float)
-            if keep_state:
-                state["authors"] = (bucketed, bounds, {})
+            authors = distinct_per_group(g, a.author_idx, n_groups, n_authors).astype(float)
         stats["contributors"] = {"n": shape(merged), "value": shape(authors)}
     stats.update(deployment_stats(a, cal))
     return MetricTable(list(a.repos), cal, stats, excluded,
                        {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
-                        "metrics": metrics,
-                        "business_hours": business_hours, "ci": ci}, rule_hits, state)
+                        "only": only,
+                        "business_hours": business_hours, "ci": ci}, rule_hits)
 
 
 def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarray]]:
-    """Deployment frequency, change failure rate and time to restore per (repo, period)."""
+    """Deployment frequency, change failure rate and time to restore per (repo, period).
+
+    Frequency = deployments ÷ covered weeks (``deployments.per_week``: the days of the period
+    the repository's data covers), so a period after the last deployment is 0, not missing, and
+    the findings use the same formula. A failed deployment counts in its own period; a restore
+    in the period it happened. Open failures (not restored yet) and reverts caught before
+    release are counted per period too (``open``, ``caught``)."""
     n_rep, n_per = len(a.repos), cal.n
-    freq = np.full((n_rep, n_per), np.nan)
-    days_pw = np.full((n_rep, n_per), np.nan)
-    n_dep = np.zeros((n_rep, n_per))
-    failed = np.zeros((n_rep, n_per))
+    shape = (n_rep, n_per)
+    freq, days_pw = np.full(shape, np.nan), np.full(shape, np.nan)
+    n_dep, failed, still_open, caught = (np.zeros(shape) for _ in range(4))
+    covered = np.zeros(shape)
+    first, last = data_span(a)
     restore_start, restore_end, restore_group = [], [], []
+    caught_rule = INCIDENT_RULES.index(RULE_CAUGHT)
     for i, repo in enumerate(a.repos):
+        if first[i] >= 0:
+            covered[i] = covered_days(cal, int(first[i]), int(last[i]))
         dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
         if dt.size == 0:
             continue
@@ -320,28 +288,31 @@ def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarr
         ok = p >= 0
         n_dep[i] = np.bincount(p[ok], minlength=n_per)
         local_day = cal.local_seconds(dt[ok]) // DAY
-        uniq_day, first = np.unique(local_day, return_index=True)
-        dd = np.bincount(p[ok][first], minlength=n_per)
-        span = _active_weeks(cal, dt)
-        freq[i] = np.where(span > 0, n_dep[i] / np.where(span > 0, span, 1), np.nan)
-        days_pw[i] = np.where(span > 0, dd / np.where(span > 0, span, 1), np.nan)
-        inc = a.incidents.get(repo)
-        if inc is None or inc["opened_at"].size == 0:
+        _, first_of_day = np.unique(local_day, return_index=True)
+        dd = np.bincount(p[ok][first_of_day], minlength=n_per)
+        freq[i] = per_week(n_dep[i], covered[i])
+        days_pw[i] = per_week(dd, covered[i])
+        inc = _incidents(a, repo)
+        if inc["opened_at"].size == 0:
             continue
-        pos = failing_deployment(a, repo)
-        bad = np.unique(pos[pos >= 0])
-        bp = cal.period_of(dt[bad])
-        failed[i] = np.bincount(bp[bp >= 0], minlength=n_per)
+        fp = cal.period_of(failed_deployments(a, repo))
+        failed[i] = np.bincount(fp[fp >= 0], minlength=n_per)
+        op = cal.period_of(inc["failed_at"][(inc["failed_at"] >= 0) & (inc["resolved_at"] < 0)])
+        still_open[i] = np.bincount(op[op >= 0], minlength=n_per)
+        cp = cal.period_of(inc["opened_at"][inc["rule"] == caught_rule])
+        caught[i] = np.bincount(cp[cp >= 0], minlength=n_per)
         start, end = restore_events(a, repo)
         pe = cal.period_of(end)
         restore_start.append(start)
         restore_end.append(end)
-        restore_group.append(np.where(pe >= 0, i * n_per + pe, -1))
+        restore_group.append(np.where((pe >= 0) & (start >= 0), i * n_per + pe, -1))
     with np.errstate(invalid="ignore", divide="ignore"):
         cfr = np.where(n_dep > 0, failed / n_dep, np.nan)
     out = {
-        "deploy_frequency": {"n": n_dep, "value": freq, "days_per_week": days_pw},
-        "change_failure_rate": {"n": n_dep, "value": cfr, "failed": failed},
+        "deploy_frequency": {"n": n_dep, "value": freq, "days_per_week": days_pw,
+                             "days": covered},
+        "change_failure_rate": {"n": n_dep, "value": cfr, "failed": failed,
+                                "open": still_open, "caught": caught},
     }
     if restore_start:
         s, e, g = (np.concatenate(x) for x in (restore_start, restore_end, restore_group))
@@ -352,104 +323,6 @@ def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarr
     d["value"] = d["median"]
     out["time_to_restore"] = d
     return out
-
-
-def _active_weeks(cal: Calendar, dt: np.ndarray) -> np.ndarray:
-    """Weeks of each period during which the repo was deploying (clipped to first/last deploy)."""
-    first_day = cal.local_seconds(dt[:1])[0] // DAY
-    last_day = cal.local_seconds(dt[-1:])[0] // DAY
-    lo = np.maximum(cal.starts, first_day)
-    hi = np.minimum(cal.starts + cal.days, last_day + 1)
-    return np.clip(hi - lo, 0, None) / 7.0
-
-
-def update_table(table: MetricTable, a: PRArrays, touched: np.ndarray) -> MetricTable:
-    """Recompute only the (repo, period) cells where ``touched`` (repos × periods, bool) is set.
-
-    ``a`` holds the full, updated PR arrays; only PRs whose period falls in a touched cell are fed
-    to the duration kernels, so the cost scales with the touched groups, not the whole history.
-    """
-    cal = table.calendar
-    n_per = cal.n
-    flat = touched.ravel()
-    sel = np.zeros(a.n, dtype=bool)
-    repo = a.repo_idx.astype(np.int64)
-    anchor = table.options.get("anchor")
-    for f in ({anchor} if anchor else {m.end for m in M.DURATIONS}) | {"merged_at"}:
-        p = cal.period_of(a.times[f])
-        g = np.where(p >= 0, repo * n_per + p, 0)
-        sel |= (p >= 0) & flat[g]
-    fresh = compute_table(a.take(sel), calendar=cal, bots=table.options["bots"],
-                          business_hours=table.options["business_hours"],
-                          ci=table.options["ci"], anchor=table.options.get("anchor"),
-                          metrics=table.options.get("metrics"))
-    for key, d in fresh.stats.items():
-        for name, arr in d.items():
-            if key in ("deploy_frequency", "change_failure_rate", "time_to_restore"):
-                table.stats[key][name][...] = arr  # deployments are not subset: take whole
-            else:
-                table.stats[key][name][touched] = arr[touched]
-    for key, arr in fresh.excluded.items():
-        table.excluded[key][touched] = arr[touched]
-    return table
-
-
-def add_prs(table: MetricTable, new: PRArrays) -> int:
-    """Fold newly synced PRs (not yet in the table) into a table computed with
-    ``keep_state=True``: only the (repo, period) groups they touch are recomputed, from the kept
-    buckets plus the new values. Returns the number of touched duration groups."""
-    if "durations" not in table.state:
-        raise ValueError("the table was computed without keep_state=True")
-    cal = table.calendar
-    n_rep, n_per = len(table.repos), cal.n
-    n_groups = n_rep * n_per
-    pop = population_mask(new, table.options["bots"])
-    anchor = table.options.get("anchor")
-
-    def gid(field_name: str) -> np.ndarray:
-        return group_ids(new.times[field_name], new.repo_idx, pop, cal.hour0, cal.offsets,
-                         cal.day0, cal.day_period, n_per)
-
-    touched_total = 0
-    for key, kept in table.state["durations"].items():
-        m = M.get(key)
-        start, end = new.times[m.start], new.times[m.end]
-        fb = new.times[m.fallback_start] if m.fallback_start else start
-        touched, st, nexc = kept_buckets.add(kept, start, fb, end, gid(anchor or m.end))
-        r, p = np.divmod(touched, n_per)
-        for i, name in enumerate(DURATION_STATS):
-            table.stats[key][name][r, p] = st[i]
-        table.excluded[key] += nexc.reshape(n_rep, n_per)
-        touched_total += touched.size
-    mc, hits = merged_counts(gid("merged_at"), new.repo_idx, new.bugfix_rule, new.is_bugfix,
-                             new.is_revert, new.additions, new.deletions, n_groups, n_rep,
-                             N_RULES)
-    table.state["merged"] += mc
-    table.state["hits"] += hits
-    merged, bug, reverts, churn_all, churn_bug = (x.reshape(n_rep, n_per)
-                                                  for x in table.state["merged"])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table.stats["throughput"].update(n=merged, value=merged, reverts=reverts)
-        table.stats["bugfix_share"].update(n=merged, value=bug / merged,
-                                           weighted=churn_bug / churn_all, bugfixes=bug)
-    table.rule_hits = {r: table.state["hits"][i] for i, r in enumerate(table.repos)}
-    if "authors" in table.state and new.author_idx is not None:
-        _add_authors(table, gid("merged_at"), new.author_idx)
-    return touched_total
-
-
-def _add_authors(table: MetricTable, g: np.ndarray, author_idx: np.ndarray) -> None:
-    """Distinct authors of the groups the new PRs touch: kept run plus what was added."""
-    bucketed, bounds, added = table.state["authors"]
-    ok = (g >= 0) & (author_idx >= 0)
-    n_per = table.calendar.n
-    st = table.stats["contributors"]
-    st["n"] = table.stats["throughput"]["n"]
-    for k in np.unique(g[ok]):
-        added[k] = np.concatenate([added.get(k, np.zeros(0, np.int32)),
-                                   author_idx[ok & (g == k)]])
-        run = np.concatenate([bucketed[bounds[k]:bounds[k + 1]], added[k]])
-        st["value"][k // n_per, k % n_per] = np.unique(run).size
 
 
 def warm() -> float:
@@ -468,12 +341,12 @@ def warm() -> float:
     a = PRArrays(["o/r"], np.zeros(n, np.int32), np.arange(n), times, np.ones(n, np.int64),
                  np.ones(n, np.int64), np.zeros(n, np.int64), z, z, z, z, np.zeros(n, np.int8),
                  {"o/r": times["merged_at"].copy()},
-                 {"o/r": {"opened_at": times["closed_at"], "resolved_at": times["deployed_at"]}},
+                 {"o/r": {"opened_at": times["closed_at"], "failed_at": times["merged_at"],
+                          "resolved_at": times["deployed_at"], "rule": np.zeros(n, np.int64)}},
                  np.arange(n, dtype=np.int32) % 3)
     compute_table(a)
     compute_table(a, ci=True)
     compute_table(a, business_hours=(9, 17))
-    add_prs(compute_table(a, keep_state=True), a)
     grouped_duration_stats(times["created_at"], times["merged_at"], np.zeros(n, np.int64), 1,
                            ci=True, n_boot=10)  # the pooled intervals of the analysis
     return time.perf_counter() - t0

@@ -6,16 +6,18 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .. import metrics as M
+from .. import metrics
 from ..document import CaseStudy
 
 PALETTE = ["#2f6f9f", "#e07b39", "#5a9e4b", "#9c5bb5", "#c44e52", "#8c8c8c"]
 
 
-def _scale(m: M.Metric) -> tuple[float, str]:
+def _scale(m: metrics.Metric, cs: CaseStudy | None = None) -> tuple[float, str]:
     """Divisor and axis title for a metric's values."""
     if m.kind == "duration":
-        return 3600.0, f"{m.name} (hours)"
+        working = cs is not None and cs.options.get("business_hours") and \
+            m.key != "time_to_restore"
+        return 3600.0, f"{m.name} ({'working ' if working else ''}hours)"
     if m.unit == "share":
         return 0.01, f"{m.name} (%)"
     if m.unit == "per week":
@@ -25,7 +27,7 @@ def _scale(m: M.Metric) -> tuple[float, str]:
 
 def series_frame(cs: CaseStudy, metric: str, repos: list[str] | None = None) -> pd.DataFrame:
     """Long table of one metric's series: period, repo, value (axis unit), n, interval, label."""
-    m = M.get(metric)
+    m = metrics.get(metric)
     div, _ = _scale(m)
     rows = []
     for repo in repos or cs.repos:
@@ -38,9 +40,12 @@ def series_frame(cs: CaseStudy, metric: str, repos: list[str] | None = None) -> 
                 "value": None if p.value is None else p.value / div,
                 "low": None if p.ci_low is None else p.ci_low / div,
                 "high": None if p.ci_high is None else p.ci_high / div,
-                "label": M.format_value(m, p.value),
+                "label": metrics.format_value(m, p.value) + (" (partial period)"
+                                                             if p.partial else ""),
+                "partial": p.partial, "small": p.small,
             })
-    return pd.DataFrame(rows, columns=["period", "repo", "n", "value", "low", "high", "label"])
+    return pd.DataFrame(rows, columns=["period", "repo", "n", "value", "low", "high", "label",
+                                       "partial", "small"])
 
 
 def metric_chart(cs: CaseStudy, metric: str, width: int = 560, height: int = 200,
@@ -50,8 +55,8 @@ def metric_chart(cs: CaseStudy, metric: str, width: int = 560, height: int = 200
     ``print_mode`` draws a lighter chart for reports (no legend: the report prints one colour key;
     a time axis with few ticks), which renders several times faster to SVG.
     """
-    m = M.get(metric)
-    _, title = _scale(m)
+    m = metrics.get(metric)
+    _, title = _scale(m, cs)
     df = series_frame(cs, metric, repos)
     order = list(repos or cs.repos)
     legend = None if print_mode else alt.Legend(orient="bottom")
@@ -61,18 +66,36 @@ def metric_chart(cs: CaseStudy, metric: str, width: int = 560, height: int = 200
         x = alt.X("period:T", title=None, axis=alt.Axis(tickCount=8, format="%Y-%m", grid=False))
     else:
         x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
-    y = alt.Y("value:Q", title=title, axis=alt.Axis(tickCount=4),
-              scale=alt.Scale(zero=m.kind != "duration"))
-    base = alt.Chart(df).encode(x=x)
+    small = df.small.astype(bool)
+    solid = df[~small]
+    # samples below the minimum n never set the scale: they are drawn faded (and clamped)
+    domain = solid.value.dropna()
+    scale = alt.Scale(zero=m.kind != "duration", clamp=True, nice=True,
+                      domain=[0 if m.kind != "duration" else float(domain.min()),
+                              float(max(domain.max(), solid.high.dropna().max()
+                                        if solid.high.notna().any() else 0))]) \
+        if domain.size and small.any() else alt.Scale(zero=m.kind != "duration")
+    y = alt.Y("value:Q", title=title, axis=alt.Axis(tickCount=4), scale=scale)
+    base = alt.Chart(solid).encode(x=x)
     line = base.mark_line(point=not print_mode).encode(
         y=y, color=color,
         tooltip=[alt.Tooltip("repo:N"), alt.Tooltip("period:O"),
                  alt.Tooltip("label:N", title=m.name), alt.Tooltip("n:Q", title="n")],
     )
-    subject = df[df.repo == cs.subject].dropna(subset=["low", "high"])
+    subject = df[(df.repo == cs.subject) & ~df.partial.astype(bool) & ~small].dropna(
+        subset=["low", "high"])
     band = alt.Chart(subject).mark_area(opacity=0.18, color=PALETTE[0]).encode(
         x=x, y="low:Q", y2="high:Q")
-    return alt.layer(band, line).properties(width=width, height=height)
+    # a period the data stops inside: a hollow marker, no interval
+    partial = alt.Chart(df[df.partial.astype(bool)].dropna(subset=["value"])).mark_point(
+        filled=False, size=60, strokeDash=[2, 2]).encode(x=x, y=y, color=color)
+    # a sample below the minimum n: a faded hollow marker, off the line
+    faint = alt.Chart(df[small].dropna(subset=["value"])).mark_point(
+        filled=False, size=30, opacity=0.45).encode(
+        x=x, y=y, color=color,
+        tooltip=[alt.Tooltip("repo:N"), alt.Tooltip("period:O"),
+                 alt.Tooltip("label:N", title=m.name), alt.Tooltip("n:Q", title="n (too few)")])
+    return alt.layer(band, line, partial, faint).properties(width=width, height=height)
 
 
 def colour_key(cs: CaseStudy) -> list[tuple[str, str]]:
@@ -84,16 +107,20 @@ def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Char
     """Median of each PR stage in the latest window, stacked per repository."""
     rows = []
     for repo in cs.repos:
-        for key in M.STAGES:
+        for key in metrics.STAGES:
             f = cs.finding(key, repo)
             if f and f.visible and f.level is not None:
-                rows.append({"repo": repo, "stage": M.get(key).name, "hours": f.level / 3600,
+                rows.append({"repo": repo, "stage": metrics.get(key).name, "hours": f.level / 3600,
                              "label": f.level_text, "n": f.n})
     df = pd.DataFrame(rows, columns=["repo", "stage", "hours", "label", "n"])
     return alt.Chart(df).mark_bar().encode(
-        y=alt.Y("repo:N", title=None, sort=cs.repos),
-        x=alt.X("hours:Q", title="median hours per stage (latest window)", stack="zero"),
-        color=alt.Color("stage:N", sort=[M.get(k).name for k in M.STAGES],
+        # every repository keeps its own row (an empty one when its source has no stages), so a
+        # bar is never read as another repository's
+        y=alt.Y("repo:N", title=None, sort=cs.repos, scale=alt.Scale(domain=cs.repos)),
+        x=alt.X("hours:Q", title=("median working hours" if cs.options.get("business_hours")
+                                  else "median hours") + " per stage (latest window)",
+                stack="zero"),
+        color=alt.Color("stage:N", sort=[metrics.get(k).name for k in metrics.STAGES],
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["repo:N", "stage:N", alt.Tooltip("label:N", title="median"), "n:Q"],
     ).properties(width=width, height=height)
@@ -102,7 +129,7 @@ def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Char
 def work_pattern_chart(cs: CaseStudy, width: int = 480, height: int = 120) -> alt.VConcatChart:
     """One weekday × hour heatmap per event (PRs opened, first responses, merges) of the
     subject, in the report's time zone."""
-    from ..analysis.work_patterns import WEEKDAYS
+    from ..core.periods import WEEKDAYS
 
     wp = cs.work_pattern
     rows = [{"event": event, "weekday": WEEKDAYS[d][:3], "hour": h, "count": grid[d][h]}
@@ -112,7 +139,7 @@ def work_pattern_chart(cs: CaseStudy, width: int = 480, height: int = 120) -> al
     panels = []
     for event in df["event"].unique():
         panels.append(alt.Chart(df[df.event == event]).mark_rect().encode(
-            x=alt.X("hour:O", title=f"hour ({cs.tz})", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("hour:O", title=f"hour ({wp.tz})", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("weekday:O", title=None, sort=[d[:3] for d in WEEKDAYS]),
             color=alt.Color("count:Q", title=event, scale=alt.Scale(scheme="blues")),
             tooltip=["weekday:O", "hour:O", alt.Tooltip("count:Q", title=event)],

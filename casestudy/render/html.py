@@ -12,7 +12,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from .. import metrics as M
+from .. import metrics
 from ..document import CaseStudy
 from . import charts
 from .markdown import safe_url, section_titles
@@ -37,8 +37,8 @@ def _clip(text: str, limit: int = 400) -> str:
 
 _env.filters["safe_url"] = safe_url
 _env.filters["clip"] = _clip
-_env.globals["fmt"] = M.format_value
-_env.globals["metric"] = M.get
+_env.globals["fmt"] = metrics.format_value
+_env.globals["metric"] = metrics.get
 
 
 def _svg(chart) -> Markup:
@@ -49,7 +49,7 @@ def _svg(chart) -> Markup:
 
 def chart_svgs(cs: CaseStudy) -> dict[str, Markup]:
     """Every chart of the report as inline SVG, rendered in parallel."""
-    jobs = {m.key: charts.metric_chart(cs, m.key, print_mode=True) for m in M.METRICS
+    jobs = {m.key: charts.metric_chart(cs, m.key, print_mode=True) for m in metrics.METRICS
             if (f := cs.finding(m.key)) is None or f.visible}
     jobs["stages"] = charts.stages_chart(cs)
     if cs.work_pattern and cs.work_pattern.counts:
@@ -63,7 +63,7 @@ def render_html(cs: CaseStudy, paper: str = "A4", svgs: dict | None = None) -> s
     if paper not in PAPER:
         raise ValueError(f"unknown paper size {paper!r}: use A4 or Letter")
     template = _env.get_template("report.html.j2")
-    return template.render(cs=cs, metrics=M.METRICS, svgs=svgs or chart_svgs(cs),
+    return template.render(cs=cs, metrics=metrics.METRICS, svgs=svgs or chart_svgs(cs),
                            paper=PAPER[paper], sections=section_titles(cs),
                            table_periods=TABLE_PERIODS, key=charts.colour_key(cs))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from .. import metrics as M
+from .. import metrics
 from ..document import CaseStudy, PRRef
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|>~])")
@@ -41,18 +41,19 @@ def safe_url(url: str) -> str:
 def pr_line(p: PRRef) -> str:
     link = safe_url(p.url)
     ref = f"[#{p.number}]({link})" if link else f"#{p.number}"
-    return f"{ref} {esc(p.title)} by @{esc(p.author, 60)} — {prose(p.value_text)}"
+    by = f"@{esc(p.author, 60)}" if p.author_is_login else esc(p.author, 60)
+    return f"{ref} {esc(p.title)} by {by} — {prose(p.value_text)}"
 
 
 def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
-    return ["Verdict", "Key figures", *[M.get(s).name for s in _metric_keys(cs)],
+    return ["Verdict", "Key figures", *[metrics.get(s).name for s in _metric_keys(cs)],
             "Peers side by side", "When work happens", "Strengths", "Where it falls behind",
             "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
 
 
 def _metric_keys(cs: CaseStudy) -> list[str]:
-    return [m.key for m in M.METRICS]
+    return [m.key for m in metrics.METRICS]
 
 
 def render_markdown(cs: CaseStudy) -> str:
@@ -76,7 +77,7 @@ def render_markdown(cs: CaseStudy) -> str:
     w("")
     w("| Metric | Level | n | Trend | DORA band | Rank |")
     w("| --- | --- | ---: | --- | --- | --- |")
-    for m in M.METRICS:
+    for m in metrics.METRICS:
         f = cs.finding(m.key)
         if f is None:
             continue
@@ -87,7 +88,7 @@ def render_markdown(cs: CaseStudy) -> str:
         trend = f.trend_text or f.trend
         w(f"| {m.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
     w("")
-    for m in M.METRICS:
+    for m in metrics.METRICS:
         f = cs.finding(m.key)
         w(f"## {m.name}")
         w("")
@@ -95,16 +96,30 @@ def render_markdown(cs: CaseStudy) -> str:
         w("")
         if f is not None and not f.visible:
             continue
+        series = [cs.series_for(m.key, r) for r in cs.repos]
+        if not any(p.n for s in series if s for p in s.points):
+            w(f"No {m.name.lower()} data in any period from {cs.period_from} to "
+              f"{cs.period_to}.")
+            w("")
+            continue
         w("| Period | " + " | ".join(esc(r) for r in cs.repos) + " |")
         w("| --- |" + " ---: |" * len(cs.repos))
-        series = [cs.series_for(m.key, r) for r in cs.repos]
+        marks = False
         for j, pt in enumerate(series[0].points if series[0] else []):
             cells = []
             for s in series:
                 p = s.points[j]
-                cells.append(f"{M.format_value(m, p.value)} (n={p.n:,})" if p.n else "–")
+                mark = ("†" if p.small else "") + ("‡" if p.partial else "")
+                marks = marks or bool(mark)
+                shown = p.n or (p.value is not None and m.kind in ("deploy", "count"))
+                cells.append(f"{metrics.format_value(m, p.value, cs.freq)} (n={p.n:,}){mark}"
+                             if shown else "–")
             w(f"| {pt.period} | " + " | ".join(cells) + " |")
         w("")
+        if marks:
+            w(f"† fewer than {cs.options.get('min_n', 10)} {m.n_of}: shown, not used for "
+              "trends. ‡ partial period: the data stops inside it.")
+            w("")
         if f and f.examples:
             w("Examples: " + "; ".join(pr_line(p) for p in f.examples))
             w("")
@@ -112,7 +127,7 @@ def render_markdown(cs: CaseStudy) -> str:
     w("")
     w("| Metric | " + " | ".join(esc(r) for r in cs.repos) + " |")
     w("| --- |" + " ---: |" * len(cs.repos))
-    for m in M.METRICS:
+    for m in metrics.METRICS:
         cells = []
         for r in cs.repos:
             f = cs.finding(m.key, r)

@@ -1,40 +1,37 @@
-"""Drill-down: the PRs behind one metric in one period, with every stage's duration."""
+"""Drill-down: the PRs behind one metric in one period, with every stage's duration — measured
+by the core's one definition of each duration, in the core's calendar."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import core
-from .. import metrics as M
-from ..core.periods import make_calendar
+from .. import core, metrics
 from ..model import PRArrays
 from ..store import Store
 
-STAGE_KEYS = ("cycle_time", "lead_time", *M.STAGES)
+STAGE_KEYS = ("cycle_time", "lead_time", *metrics.STAGES)
 
 
 def pr_rows(store: Store, a: PRArrays, metric: str, period: str, freq: str = "month",
             tz: str = "UTC", bots: str = "exclude", limit: int = 1000) -> pd.DataFrame:
     """PRs of ``a.repos[0]`` whose ``metric`` completed in ``period``: durations in hours, size,
     author, title and link, slowest first (at most ``limit`` rows)."""
-    m = M.get(metric)
+    m = metrics.get(metric)
     if m.kind != "duration" or m.key == "time_to_restore":
-        m = M.get("cycle_time")
-    end = a.times[m.end]
+        m = metrics.get("cycle_time")
+    _, end = core.duration_columns(a, m)
     sel_any = (a.repo_idx == 0) & core.population_mask(a, bots) & (end >= 0)
     if not sel_any.any():
         return pd.DataFrame()
-    cal = make_calendar(int(end[sel_any].min()), int(end[sel_any].max()), freq, tz)
+    cal = core.calendar_for(a, freq, tz)
     if period not in cal.labels:
         return pd.DataFrame()
     rows = np.flatnonzero(sel_any & (cal.period_of(end) == cal.index(period)))
     data: dict[str, np.ndarray] = {"number": a.number[rows]}
     for key in STAGE_KEYS:
-        s, e = core.duration_columns(a, M.get(key))
-        d = (e[rows] - s[rows]).astype(float)
-        d[(s[rows] < 0) | (e[rows] < 0) | (d < 0)] = np.nan
-        data[M.get(key).name + " (h)"] = np.round(d / 3600, 2)
+        d = core.duration_values(a, metrics.get(key), rows)
+        data[metrics.get(key).name + " (h)"] = np.round(d / 3600, 2)
     data["lines changed"] = (a.additions + a.deletions)[rows]
     data["comments"] = a.n_comments[rows]
     df = pd.DataFrame(data)

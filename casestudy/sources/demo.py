@@ -22,8 +22,10 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from ..model import Deployment, Incident, PullRequest
+from ..core.periods import weekday
+from ..model import Deployment, PullRequest
 from ..store import RepoInfo, Store
+from .incidents import rebuild_incidents
 
 DEMO_OWNER = "demo"
 DEFAULT_SEED = 20241001
@@ -75,7 +77,7 @@ _BOTS = ["dependabot[bot]", "renovate[bot]", "github-actions[bot]"]
 
 def _weekday_rate(days: np.ndarray) -> np.ndarray:
     """Relative PR rate per day: quiet weekends and a year-end holiday dip."""
-    dow = (days.astype("datetime64[D]").view("int64") + 3) % 7  # Monday = 0
+    dow = weekday(days.astype("datetime64[D]").view("int64"))
     rate = np.where(dow >= 5, 0.18, 1.0)
     md = days.astype("datetime64[D]")
     month = (md.astype("datetime64[M]").astype(int) % 12) + 1
@@ -103,7 +105,7 @@ def _lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: floa
 
 
 def generate_repo(profile: RepoProfile, rng: np.random.Generator):
-    """Return (prs, deployments, incidents) for one synthetic repository."""
+    """Return (prs, deployments) for one synthetic repository."""
     repo = f"{DEMO_OWNER}/{profile.name}"
     days = np.arange(np.datetime64(profile.start), np.datetime64(profile.end) + 1)
     years = (days - days[0]).astype(int) / 365.25
@@ -188,7 +190,7 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
             repo=repo, number=number, title=title, author=str(authors[i]),
             author_is_bot=bool(is_bot[i]), created_at=int(created[i]), ready_at=int(ready[i]),
             first_commit_at=int(first_commit[i]),
-            first_response_at=_opt(first_response[i]), first_review_at=_opt(first_review[i]),
+            first_response_at=_opt(first_response[i]),
             first_approval_at=_opt(first_approval[i]), last_approval_at=_opt(last_approval[i]),
             merged_at=_opt(merged[i]), closed_at=_opt(closed[i]), base_ref="main",
             head_ref=f"{authors[i]}/{areas[i]}-{number}", additions=int(additions[i]),
@@ -205,10 +207,9 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
             merged_numbers.append(number)
         number += 1
 
-    # reverts: a share of merged PRs is reverted by a later PR within days
+    # reverts: a share of merged PRs is reverted by a later PR within days (the incidents are
+    # built from them by sources.incidents, as for every source)
     deployments = _deployments(repo, profile, rng)
-    dep_times = np.array([d.created_at for d in deployments], dtype=np.int64)
-    incidents: list[Incident] = []
     by_number = {p.number: p for p in prs}
     candidates = np.array(merged_numbers)
     k = int(len(candidates) * profile.revert_share)
@@ -221,7 +222,7 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
         rev = PullRequest(
             repo=repo, number=number, title=f'Revert "{orig.title}"', author=orig.author,
             created_at=opened, ready_at=opened, first_commit_at=opened - 600,
-            first_response_at=opened + 900, first_review_at=opened + 900,
+            first_response_at=opened + 900,
             first_approval_at=opened + 1200, last_approval_at=opened + 1200,
             merged_at=merged_at, closed_at=merged_at, base_ref="main",
             head_ref=f"revert-{orig.number}-{orig.head_ref}", additions=orig.deletions,
@@ -231,12 +232,8 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
             url=f"https://github.com/{repo}/pull/{number}",
         )
         prs.append(rev)
-        pos = int(np.searchsorted(dep_times, merged_at))
-        resolved = int(dep_times[pos]) if pos < dep_times.size else None
-        incidents.append(Incident(repo, f"revert-{number}", opened, resolved, "revert",
-                                  (str(orig.number), str(number))))
         number += 1
-    return prs, deployments, incidents
+    return prs, deployments
 
 
 def _sha(repo: str, number: int) -> str:
@@ -250,7 +247,7 @@ def _opt(v) -> int | None:
 
 def _deployments(repo: str, profile: RepoProfile, rng: np.random.Generator) -> list[Deployment]:
     days = np.arange(np.datetime64(profile.start), np.datetime64(profile.end) + 1)
-    dow = (days.view("int64") + 3) % 7
+    dow = weekday(days.view("int64"))
     if profile.deploy_every_days == 1:
         chosen = days[dow < 5]
     else:
@@ -272,14 +269,15 @@ def build_demo(store: Store, seed: int = DEFAULT_SEED, profiles=PROFILES) -> dic
     rng = np.random.default_rng(seed)
     counts = {}
     for profile in profiles:
-        prs, deps, incidents = generate_repo(profile, rng)
+        prs, deps = generate_repo(profile, rng)
         repo = f"{DEMO_OWNER}/{profile.name}"
         store.upsert_repo(RepoInfo(repo, source="synthetic", synthetic=True,
                                    default_branch="main", deploy_source=deps[0].source))
         run = store.start_sync(repo, "synthetic")
         for start in range(0, len(prs), 5000):
             store.write_batch(repo, prs[start:start + 5000])
-        store.write_batch(repo, deployments=deps, incidents=incidents)
+        store.replace_deployments(repo, deps, deps[0].source)
+        rebuild_incidents(store, repo)
         store.finish_sync(run, "ok", prs=len(prs))
         counts[repo] = len(prs)
     return counts

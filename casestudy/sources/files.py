@@ -13,10 +13,11 @@ import pandas as pd
 
 from ..model import Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
+from .incidents import rebuild_incidents
+from .releases import is_prerelease, merge_deployments
 
 TABLES = {"pull_requests": PullRequest, "deployments": Deployment, "incidents": Incident}
 _TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs"}
-PRERELEASE_WORDS = ("rc", "alpha", "beta", "pre", "dev", "nightly")
 
 
 class ImportError_(ValueError):
@@ -140,7 +141,9 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
 
 def import_tables(store: Store, in_dir: Path, repo: str | None = None,
                   source: str = "import") -> dict[str, int]:
-    """Validate and load canonical tables from ``in_dir`` (CSV or Parquet). All-or-nothing."""
+    """Validate and load canonical tables from ``in_dir`` (CSV or Parquet). Every file is read
+    and validated before anything is written (a bad file loads nothing); each repository is
+    then written in its own transaction."""
     loaded: dict[str, list] = {}
     for name, cls in TABLES.items():
         for ext in ("parquet", "csv"):
@@ -162,26 +165,22 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
             for r in recs:
                 r.repo = repo
     for r in sorted(repos):
-        store.upsert_repo(RepoInfo(r, source=source, deploy_source=_deploy_source(loaded, r)))
-        store.write_batch(
-            r,
-            [p for p in loaded["pull_requests"] if p.repo == r],
-            [d for d in loaded.get("deployments", []) if d.repo == r],
-            [i for i in loaded.get("incidents", []) if i.repo == r],
-        )
+        prs = [p for p in loaded["pull_requests"] if p.repo == r]
+        deps = [d for d in loaded.get("deployments", []) if d.repo == r]
+        store.upsert_repo(RepoInfo(r, source=source))
+        # labelled incident issues are kept; reverts and hotfixes are rebuilt from the PRs
+        issues = [i for i in loaded.get("incidents", []) if i.repo == r and i.kind == "issue"]
+        store.write_batch(r, prs, incidents=issues)
+        if deps:
+            store.replace_deployments(r, deps, _deploy_source(deps))
+        elif not store.deployments(r):  # no deployment source: every merge is a deployment
+            store.replace_deployments(r, merge_deployments(store.pull_requests(r)), "merges")
+        rebuild_incidents(store, r)
     return {k: len(v) for k, v in loaded.items()}
 
 
-def _deploy_source(loaded: dict, repo: str) -> str:
-    srcs = {d.source for d in loaded.get("deployments", []) if d.repo == repo}
-    return ",".join(sorted(s for s in srcs if s)) or "merges"
-
-
-def is_prerelease(tag: str) -> bool:
-    """rc/alpha/beta/pre/dev/nightly as a dotted/dashed part of the tag, alone or numbered."""
-    parts = tag.lower().replace("_", "-").replace(".", "-").split("-")
-    return any(p == w or (p.startswith(w) and p[len(w):].isdigit())
-               for p in parts for w in PRERELEASE_WORDS)
+def _deploy_source(deployments: list[Deployment]) -> str:
+    return ",".join(sorted({d.source for d in deployments if d.source})) or "import"
 
 
 def import_git_prs_csv(store: Store, path: Path) -> dict[str, int]:
@@ -217,13 +216,11 @@ def import_git_prs_csv(store: Store, path: Path) -> dict[str, int]:
                 url=f"https://github.com/{repo}/pull/{number}",
             ))
         deps = _tags(path, repo)
-        incidents = [
-            Incident(repo, f"revert-{p.number}", p.merged_at,
-                     p.deployed_at, "revert", (str(p.reverted_number or ""), str(p.number)))
-            for p in prs if p.is_revert and p.merged_at
-        ]
-        store.upsert_repo(RepoInfo(repo, source="git-csv", deploy_source="tags"))
-        store.write_batch(repo, prs, deps, incidents)
+        store.upsert_repo(RepoInfo(repo, source="git-csv"))
+        store.write_batch(repo, prs)
+        store.replace_deployments(repo, deps or merge_deployments(prs),
+                                  "tags" if deps else "merges")
+        rebuild_incidents(store, repo)
         counts[repo] = len(prs)
     return counts
 

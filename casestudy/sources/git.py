@@ -1,17 +1,25 @@
 """Local git source: PR landings recovered from a clone, offline, with no token.
 
-Two ``git log`` processes and one ``git for-each-ref`` read the whole history; everything else is
-one linear pass in Python (never a git process per PR):
+Two ``git log`` processes (the default branch's first-parent line with messages, and the commit
+graph of the branch and every tag) and one ``git for-each-ref`` read the whole history; everything
+else is linear passes in Python (never a git process per PR or per tag):
 
 * ``Merge pull request #N from owner/branch`` merges: the PR's commits are ``M^1..M^2``, found
   by walking the second parent until commits already reachable from the mainline.
 * squash subjects ending in ``(#N)``; consecutive first-parent commits ending in the same
   ``(#N)`` are one rebase-merged PR.
-* bot trailers ``Pull Request resolved: https://github.com/<o>/<r>/pull/N``.
-* tags on the branch become deployments (pre-releases skipped); each PR gets the first tag that
-  contains its landing commit.
-* ``Revert "…"`` / ``This reverts commit X`` / ``revert-N-`` branches become failures linked to
-  the reverted PR where it can be found.
+* bot trailers ``Pull Request resolved: https://github.com/<o>/<r>/pull/N`` (PyTorch): such a
+  landing is squashed by the bot with a fresh author date, so it has no first-commit time —
+  except ghstack landings (``ghstack-source-id:``), which keep the author's date.
+* every release tag anywhere in the repository becomes a deployment (pre-releases skipped; tag
+  time = tagger date of an annotated tag, committer date of a lightweight one). A tag on a
+  release branch contains the default-branch commits up to the branch's fork point (the newest
+  default-branch commit among its ancestors), found in one pass over the commit graph; each
+  landing is deployed by the earliest tag that contains it.
+* ``Revert "…"`` / ``This reverts commit X`` / ``revert-N-`` branches, and PyTorch's bot reverts
+  (``Reverted https://github.com/<o>/<r>/pull/N on behalf of …``, which are not PRs), become
+  reverts linked to the reverted PR where it can be found; ``sources.incidents`` turns them
+  into failures.
 
 Git cannot tell when a PR was opened, reviewed or commented on, and squash merges carry no
 first-commit time: those fields stay empty and the report says so.
@@ -28,8 +36,9 @@ import numpy as np
 
 from ..model import Deployment, PullRequest
 from ..store import RepoInfo, Store
-from .files import is_prerelease
-from .incidents import derive_incidents
+from .bots import is_bot
+from .incidents import Revert, rebuild_incidents
+from .releases import is_prerelease, merge_deployments
 
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")
@@ -39,8 +48,9 @@ REVERT_SUBJ = re.compile(r'^Revert "(.*)"\s*(?:\(#\d+\))?\s*$')
 REVERT_WORD = re.compile(r"^revert\b", re.IGNORECASE)
 REVERTS_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
 REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
-BOT_RE = re.compile(r"\[bot\]|^(dependabot|renovate|github-actions|pytorchbot|"
-                    r"facebook-github-bot)\b", re.IGNORECASE)
+BOT_REVERT = re.compile(r"^Reverted https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+) on behalf of",
+                        re.MULTILINE)
+GHSTACK = re.compile(r"^ghstack-source-id:", re.MULTILINE)
 
 
 class GitSourceError(Exception):
@@ -57,6 +67,17 @@ class Commit:
     committed: int
     subject: str
     body: str = ""
+    offset: int = 0  # the author date's UTC offset, seconds east
+    additions: int = 0  # against the first parent (mainline commits only)
+    deletions: int = 0
+    files: int = 0
+
+
+def _offset(iso_date: str) -> int:
+    """Seconds east of UTC from git's ``%ai`` (``2023-11-14 22:13:20 +0100``)."""
+    z = iso_date.rsplit(" ", 1)[-1]
+    sign = -1 if z.startswith("-") else 1
+    return sign * (int(z[1:3]) * 3600 + int(z[3:5]) * 60) if len(z) == 5 else 0
 
 
 @dataclass
@@ -82,27 +103,55 @@ def _git(path: Path, *args: str) -> str:
     return r.stdout
 
 
-def _log(path: Path, branch: str, first_parent: bool, with_body: bool) -> list[Commit]:
-    fmt = US.join(["%H", "%P", "%an", "%ae", "%at", "%ct", "%s"] + (["%b"] if with_body else []))
-    args = ["log", f"--format={fmt}{RS}", "--topo-order", "--reverse"]
+def _log(path: Path, refs: list[str], first_parent: bool, with_body: bool,
+         numstat: bool = True) -> list[Commit]:
+    """Commits of ``refs`` with parents before children. ``refs`` are validated names. With
+    ``with_body`` (the first-parent line) each commit also carries its message body and its
+    lines added/deleted and files touched against its first parent (``--numstat``)."""
+    fmt = US.join(["%H", "%P", "%an", "%ae", "%at", "%ct", "%ai", "%s"] +
+                  (["%b", ""] if with_body else []))
+    args = ["log", f"--format={RS}{fmt}", "--topo-order", "--reverse"]
     if first_parent:
         args.append("--first-parent")
-    out = _git(path, *args, branch, "--")
+    if with_body and numstat:
+        args.append("--numstat")
+    out = _git(path, *args, *refs, "--")
     commits = []
     for rec in out.split(RS):
         rec = rec.strip("\n")
         if not rec:
             continue
         f = rec.split(US)
-        commits.append(Commit(f[0], f[1].split(), f[2], f[3], int(f[4]), int(f[5]), f[6],
-                              f[7] if with_body and len(f) > 7 else ""))
+        c = Commit(f[0], f[1].split(), f[2], f[3], int(f[4]), int(f[5]), f[7],
+                   f[8] if with_body and len(f) > 8 else "", _offset(f[6]))
+        if with_body and len(f) > 9:
+            c.additions, c.deletions, c.files = _numstat(f[9])
+        commits.append(c)
     return commits
+
+
+def _numstat(text: str) -> tuple[int, int, int]:
+    """(lines added, lines deleted, files) of ``--numstat`` lines; binary files count as files."""
+    add = dele = files = 0
+    for line in text.splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            continue
+        files += 1
+        add += int(parts[0]) if parts[0].isdigit() else 0
+        dele += int(parts[1]) if parts[1].isdigit() else 0
+    return add, dele, files
 
 
 def read_landings(path: Path, branch: str) -> tuple[list[Landing], list[Commit], dict]:
     """Landings in mainline order, the mainline commits, and all commits by sha."""
-    mainline = _log(path, branch, first_parent=True, with_body=True)
-    everything = {c.sha: c for c in _log(path, branch, first_parent=False, with_body=False)}
+    try:
+        mainline = _log(path, [branch], first_parent=True, with_body=True)
+    except GitSourceError:  # a partial clone or snapshot lacks some file contents: no sizes
+        mainline = _log(path, [branch], first_parent=True, with_body=True, numstat=False)
+    # the branch and every tag (release branches included), never refs/pull/* and the like
+    everything = {c.sha: c for c in _log(path, [branch, "--tags"], first_parent=False,
+                                          with_body=False)}
     seen: set[str] = set()
     landings: list[Landing] = []
     pending: Landing | None = None
@@ -144,45 +193,32 @@ def read_landings(path: Path, branch: str) -> tuple[list[Landing], list[Commit],
     return landings, mainline, everything
 
 
-def read_tags(path: Path, mainline: list[Commit], everything: dict[str, Commit]
-              ) -> list[tuple[str, int, int]]:
-    """(tag, mainline index, time) for tags reachable from the branch, pre-releases skipped.
-
-    A tag on a side branch (e.g. a release branch merged back) contains the landings up to its
-    fork point: the newest mainline commit among its ancestors.
-    """
+def fork_points(mainline: list[Commit], everything: dict[str, Commit]) -> dict[str, int]:
+    """For every commit, the index of the newest mainline commit among its ancestors (itself
+    for a mainline commit; -1 when none). ``everything`` must hold parents before children
+    (``git log --topo-order --reverse``), so this is one pass."""
     index = {c.sha: i for i, c in enumerate(mainline)}
+    fork: dict[str, int] = {}
+    for sha, c in everything.items():
+        own = index.get(sha)
+        fork[sha] = own if own is not None else max((fork.get(p, -1) for p in c.parents),
+                                                    default=-1)
+    return fork
+
+
+def read_tags(path: Path, fork: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(tag, fork point on the mainline, time) of every release tag in the repository
+    (pre-releases skipped): a tag contains the mainline commits up to its fork point."""
     out = _git(path, "for-each-ref", "--format=%(refname:short)" + US + "%(objectname)" + US +
                "%(*objectname)" + US + "%(creatordate:unix)", "refs/tags")
     tags = []
     for line in out.splitlines():
         name, obj, peeled, when = line.split(US)
         sha = peeled or obj
-        if is_prerelease(name) or not when:
+        if is_prerelease(name) or not when or fork.get(sha, -1) < 0:
             continue
-        if sha in index:
-            tags.append((name, index[sha], int(when)))
-        elif sha in everything:
-            fork = _fork_point(sha, index, everything)
-            if fork >= 0:
-                tags.append((name, fork, int(when)))
+        tags.append((name, fork[sha], int(when)))
     return tags
-
-
-def _fork_point(sha: str, index: dict[str, int], everything: dict[str, Commit]) -> int:
-    best, stack, seen = -1, [sha], set()
-    while stack:
-        x = stack.pop()
-        if x in seen:
-            continue
-        seen.add(x)
-        if x in index:
-            best = max(best, index[x])
-            continue
-        c = everything.get(x)
-        if c is not None:
-            stack.extend(c.parents)
-    return best
 
 
 def _title(landing: Landing) -> str:
@@ -191,6 +227,46 @@ def _title(landing: Landing) -> str:
         first = next((ln.strip() for ln in c.body.splitlines() if ln.strip()), "")
         return first or c.subject
     return c.subject
+
+
+class _Deployed:
+    """The first tag containing each mainline index: the earliest tag time among tags whose
+    fork point is at or after it."""
+
+    def __init__(self, tags: list[tuple[str, int, int]]):
+        idx = np.array([t[1] for t in tags], dtype=np.int64)
+        when = np.array([t[2] for t in tags], dtype=np.int64)
+        order = np.argsort(idx, kind="stable")
+        self.idx, when = idx[order], when[order]
+        self.first = np.minimum.accumulate(when[::-1])[::-1] if when.size else when
+
+    def at(self, index: int) -> int | None:
+        k = int(np.searchsorted(self.idx, index, side="left"))
+        return int(self.first[k]) if k < self.idx.size else None
+
+
+def _reverted(c: Commit, title: str, head_ref: str, by_sha: dict[str, int],
+              by_title: dict[str, int]) -> tuple[bool, int | None]:
+    """(is a revert, the reverted PR when it can be found) of a landing or mainline commit."""
+    rv = REVERT_SUBJ.match(title)
+    # a squash body lists the squashed commits, which may include reverts of each other:
+    # only a revert subject or a body that opens with "This reverts commit" counts
+    rv_sha = REVERTS_SHA.match(c.body.lstrip()) or (REVERTS_SHA.search(c.body) if rv else None)
+    rv_branch = REVERT_BRANCH.match(head_ref)
+    rv_bot = BOT_REVERT.search(c.body) if rv else None
+    reverted = None
+    if rv_branch:
+        reverted = int(rv_branch.group(1))
+    elif rv_bot:
+        reverted = int(rv_bot.group(1))
+    elif rv_sha:
+        reverted = next((n for sha, n in by_sha.items() if sha.startswith(rv_sha.group(1))),
+                        None)
+    if reverted is None and rv:
+        inner = rv.group(1)
+        sq = SQUASH_RE.search(inner) or MERGE_RE.match(inner)  # "(#N)" or "Merge pull request #N"
+        reverted = int(sq.group(1)) if sq else by_title.get(inner)
+    return bool(rv or rv_sha or rv_branch or REVERT_WORD.match(title)), reverted
 
 
 def sync_git(store: Store, path: str | Path, repo: str | None = None,
@@ -203,81 +279,73 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
         _git(path, "rev-parse", "--git-dir")
     except GitSourceError as exc:
         raise GitSourceError(f"{path} is not a git repository") from exc
+    if branch is not None and (not branch or branch.startswith("-") or any(
+            ch in branch for ch in " \t\n~^:?*[\\")):
+        raise GitSourceError(f"not a branch name: {branch!r}")
     branch = branch or _default_branch(path)
     repo = repo or _repo_from_origin(path) or path.resolve().name
     if "/" not in repo:
         repo = f"local/{repo}"
     landings, mainline, everything = read_landings(path, branch)
-    tags = read_tags(path, mainline, everything)
-    t_idx = np.array([t[1] for t in tags], dtype=np.int64)
-    t_time = np.array([t[2] for t in tags], dtype=np.int64)
-    order = np.argsort(t_idx, kind="stable")
-    t_idx, t_time = t_idx[order], t_time[order]
-    t_names = [tags[i][0] for i in order]
-    # earliest tag among all tags at or after each mainline index ("first tag containing it")
-    suffix_min = np.minimum.accumulate(t_time[::-1])[::-1] if t_time.size else t_time
+    tags = read_tags(path, fork_points(mainline, everything))
+    deployed_by = _Deployed(tags)
     by_sha = {}
     for ld in landings:
         for c in [ld.commit, *ld.members]:
             by_sha[c.sha] = ld.number
-    by_title = {_title(ld): ld.number for ld in landings}
-    prs = []
-    for ld in landings:
-        c = ld.commit
+    # titles of the landings so far: a revert found by title is of the latest earlier PR
+    by_title: dict[str, int] = {}
+    landing_at = {ld.index: ld for ld in landings}
+    landed = {ld.commit.sha for ld in landings} | {m.sha for ld in landings for m in ld.members}
+    prs, extra = [], []
+    for i, c in enumerate(mainline):
+        ld = landing_at.get(i)
+        if ld is None:  # a revert pushed without a PR (e.g. PyTorch's revert bot)
+            if c.sha not in landed and (REVERT_SUBJ.match(c.subject) or
+                                        REVERTS_SHA.match(c.body.lstrip())):
+                _, reverted = _reverted(c, c.subject, "", by_sha, by_title)
+                extra.append(Revert(f"revert-{c.sha[:12]}", c.committed, deployed_by.at(i),
+                                    reverted, c.sha[:12]))
+            continue
         # the PR's own commits; merges of the base into the PR branch are not its work
         members = [m for m in ld.members if m.sha != c.sha and len(m.parents) <= 1] \
             if ld.style == "merge" else ld.members
-        first_commit = min((m.authored for m in members), default=None) if ld.style in (
-            "merge", "rebase") else None
-        deployed = None
-        if t_idx.size:
-            k = int(np.searchsorted(t_idx, ld.index, side="left"))
-            if k < t_idx.size:
-                deployed = int(suffix_min[k])
+        if ld.style in ("merge", "rebase"):
+            first_commit = min((m.authored for m in members), default=None)
+        elif ld.style == "trailer" and GHSTACK.search(c.body):
+            first_commit = c.authored  # ghstack keeps the author's date
+        else:
+            first_commit = None  # a squash (by GitHub or a bot) carries a fresh author date
         title = _title(ld)
         author_c = min(members, key=lambda m: m.authored) if members else c
-        rv = REVERT_SUBJ.match(title)
-        # a squash body lists the squashed commits, which may include reverts of each other:
-        # only a revert subject or a body that opens with "This reverts commit" counts
-        rv_sha = REVERTS_SHA.match(c.body.lstrip()) or (REVERTS_SHA.search(c.body) if rv
-                                                         else None)
-        rv_branch = REVERT_BRANCH.match(ld.head_ref)
-        reverted = None
-        if rv_branch:
-            reverted = int(rv_branch.group(1))
-        elif rv_sha:
-            reverted = next((n for sha, n in by_sha.items() if sha.startswith(rv_sha.group(1))),
-                            None)
-        if reverted is None and rv:
-            inner = rv.group(1)
-            s = SQUASH_RE.search(inner)
-            reverted = int(s.group(1)) if s else by_title.get(inner)
-        is_bot = bool(BOT_RE.search(author_c.author) or BOT_RE.search(author_c.email))
+        is_revert, reverted = _reverted(c, title, ld.head_ref, by_sha, by_title)
         prs.append(PullRequest(
-            repo=repo, number=ld.number, title=title, author=author_c.author,
-            author_is_bot=is_bot, first_commit_at=first_commit, merged_at=c.committed,
-            closed_at=c.committed, deployed_at=deployed, base_ref=branch,
-            head_ref=ld.head_ref, merge_commit_sha=c.sha,
-            is_revert=bool(rv or rv_sha or rv_branch or REVERT_WORD.match(title)),
-            reverted_number=reverted,
+            repo=repo, number=ld.number, title=SQUASH_RE.sub("", title).rstrip() or title,
+            author=author_c.author,
+            author_is_bot=is_bot(author_c.author, author_c.email), first_commit_at=first_commit,
+            merged_at=c.committed, closed_at=c.committed, deployed_at=deployed_by.at(ld.index),
+            base_ref=branch, head_ref=ld.head_ref, merge_commit_sha=c.sha,
+            is_revert=is_revert, reverted_number=reverted, author_utc_offset=author_c.offset,
+            additions=sum(x.additions for x in (ld.members if ld.style == "rebase" else [c])),
+            deletions=sum(x.deletions for x in (ld.members if ld.style == "rebase" else [c])),
+            changed_files=sum(x.files for x in (ld.members if ld.style == "rebase" else [c])),
             url=f"https://github.com/{repo}/pull/{ld.number}" if not repo.startswith("local/")
             else "",
         ))
-    deps = [Deployment(repo, name, int(t), sha="", environment="", source="tags")
-            for name, t in zip(t_names, t_time.tolist(), strict=True)]
+        by_title[title] = by_title[SQUASH_RE.sub("", title).rstrip()] = ld.number
+    deps = [Deployment(repo, name, when, sha="", environment="", source="tags")
+            for name, _, when in tags]
     store.upsert_repo(RepoInfo(repo, "git", False, branch, "tags" if deps else "merges"))
     run = store.start_sync(repo, "git")
     for i in range(0, len(prs), 5000):
         store.write_batch(repo, prs[i:i + 5000])
-    store.write_batch(repo, deployments=deps)
-    if not deps:  # every merge is a deployment
-        store.write_batch(repo, deployments=[Deployment(repo, p.merge_commit_sha, p.merged_at,
-                                                        p.merge_commit_sha, "", "merges")
-                                             for p in prs])
-    n_inc = derive_incidents(store, repo)
+    # the whole list each time: a change of deployment source replaces the old deployments
+    store.replace_deployments(repo, deps or merge_deployments(prs),
+                              "tags" if deps else "merges")
+    n_inc = rebuild_incidents(store, repo, extra)
     store.finish_sync(run, "ok", prs=len(prs))
     return {"prs": len(prs), "commits": len(everything), "tags": len(deps),
-            "incidents": n_inc}
+            "incidents": n_inc, "reverts_without_pr": len(extra)}
 
 
 def _default_branch(path: Path) -> str:

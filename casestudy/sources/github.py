@@ -24,11 +24,12 @@ from github import Auth, Github, GithubException
 
 from ..model import CheckRun, Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
-from .incidents import derive_incidents
+from .bots import is_bot
+from .incidents import rebuild_incidents
+from .releases import is_prerelease, merge_deployments
 
 DEFAULT_API = "https://api.github.com"
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
-BOT_LOGINS = frozenset({"dependabot", "renovate", "github-actions", "pytorchbot", "k8s-ci-robot"})
 DEPLOY_SOURCES = ("auto", "deployments", "workflow", "releases", "tags", "merges")
 # Deployments API: what counts as a deployment that happened (INACTIVE = succeeded, then
 # superseded by a later one); failed, abandoned and still-pending ones do not.
@@ -144,7 +145,8 @@ query Tags($owner: String!, $name: String!, $first: Int!, $after: String) {
          orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) {
       totalCount pageInfo { hasNextPage endCursor }
       nodes { name target { __typename ... on Commit { oid committedDate }
-                            ... on Tag { target { ... on Commit { oid committedDate } } } } }
+                            ... on Tag { tagger { date }
+                                         target { ... on Commit { oid committedDate } } } } }
     }
   }
 }
@@ -199,47 +201,52 @@ def parse_repo(name: str) -> tuple[str, str]:
 
 
 def _ts(value: str | None) -> int | None:
+    """An ISO-8601 time (``…Z`` or with an offset, as git actor dates have) to epoch seconds."""
     if not value:
         return None
-    return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+    t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return int((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp())
 
 
-def is_bot(author: dict | None) -> bool:
-    """GraphQL ``Bot`` actors, ``…[bot]`` and ``…-bot`` logins, and a list of known bots."""
-    if not author:
+def actor_is_bot(actor: dict | None) -> bool:
+    """The one bot rule (``sources.bots``) for a GraphQL actor; a deleted account is no bot."""
+    if not actor:
         return False
-    login = (author.get("login") or "").lower()
-    return (author.get("__typename") == "Bot" or login.endswith(("[bot]", "-bot"))
-            or login in BOT_LOGINS)
+    return is_bot(actor.get("login") or "", typename=actor.get("__typename") or "")
+
+
+def _login(node: dict) -> str:
+    """The login of a node's author; "ghost" for a deleted account (``author: null``)."""
+    return (node.get("author") or {}).get("login") or "ghost"
 
 
 @dataclass
 class ReviewTimes:
     first_response_at: int | None
     responder: str
-    first_review_at: int | None
     first_approval_at: int | None
     last_approval_at: int | None
     human_responses: int
 
 
-def review_times(author: str, reviews: list[dict], comments: list[dict]) -> ReviewTimes:
-    """First response (review or comment by someone who is neither the author nor a bot), first
-    review, first and last approval, from GraphQL review and comment nodes."""
+def review_times(author: str, reviews: list[dict], comments: list[dict],
+                 ready_at: int | None = None) -> ReviewTimes:
+    """First response (the first review or comment at or after ``ready_at`` by someone who is
+    neither the author nor a bot; feedback on a draft does not end the wait), and the first and
+    last approval by a human other than the author, from GraphQL review and comment nodes.
+    Deleted accounts ("ghost") count as humans."""
     def other(node: dict) -> bool:
-        who = node.get("author")
-        return not is_bot(who) and (who or {}).get("login") != author
-    human_r = [r for r in reviews if r.get("submittedAt") and other(r)]
-    human_c = [c for c in comments if c.get("createdAt") and other(c)]
-    responses = [(_ts(r["submittedAt"]), r["author"]["login"]) for r in human_r] + [
-        (_ts(c["createdAt"]), c["author"]["login"]) for c in human_c]
-    first = min(responses, default=(None, ""))
-    approvals = sorted(_ts(r["submittedAt"]) for r in reviews
-                       if r.get("state") == "APPROVED" and r.get("submittedAt"))
-    return ReviewTimes(first[0], first[1], min((_ts(r["submittedAt"]) for r in human_r),
-                                               default=None),
-                       approvals[0] if approvals else None, approvals[-1] if approvals else None,
-                       len(responses))
+        return not actor_is_bot(node.get("author")) and _login(node) != author
+
+    events = [(_ts(r.get("submittedAt")), _login(r)) for r in reviews if other(r)] + [
+        (_ts(c.get("createdAt")), _login(c)) for c in comments if other(c)]
+    events = [(t, who) for t, who in events if t is not None]
+    after_ready = [e for e in events if ready_at is None or e[0] >= ready_at]
+    first = min(after_ready, default=(None, ""))
+    approvals = sorted(t for r in reviews if r.get("state") == "APPROVED" and other(r)
+                       and (t := _ts(r.get("submittedAt"))) is not None)
+    return ReviewTimes(first[0], first[1], approvals[0] if approvals else None,
+                       approvals[-1] if approvals else None, len(events))
 
 
 _REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
@@ -412,12 +419,9 @@ class GitHubClient:
             src, n_dep = self._sync_deployments(store, full, owner, name, base, deployments,
                                                 environment, workflow,
                                                 prev.deploy_source if prev else "")
-            info = store.repo_info(full)
-            info.deploy_source = src
-            store.upsert_repo(info)
-            derive_incidents(store, full)
             if incident_labels:
                 self._sync_issues(store, full, owner, name, incident_labels)
+            rebuild_incidents(store, full)
         except Exception as exc:
             store.finish_sync(run, "failed", self.requests, self.points, 0, str(exc)[:500])
             raise
@@ -484,38 +488,43 @@ class GitHubClient:
             if not conn["pageInfo"]["hasNextPage"] or (out and out[-1].id in known):
                 break
             variables["after"] = conn["pageInfo"]["endCursor"]
-        store.write_batch(repo, incidents=out)
+        store.write_batch(repo, incidents=out)  # placed on deployments by rebuild_incidents
         return len(out)
 
     def _rest_of(self, query: str, key: str, owner: str, name: str, number: int,
                  conn: dict) -> list[dict]:
         """All nodes of a nested connection that the bulk page cut short (this PR only)."""
-        nodes = list(conn["nodes"])
+        nodes = [x for x in conn["nodes"] if x]
         after = conn["pageInfo"]["endCursor"]
         while True:
             data = self.graphql(query, {"owner": owner, "name": name, "number": number,
                                         "first": 100, "after": after})
             c = data["repository"]["pullRequest"][key]
-            nodes += c["nodes"]
+            nodes += [x for x in c["nodes"] if x]
             if not c["pageInfo"]["hasNextPage"]:
                 return nodes
             after = c["pageInfo"]["endCursor"]
 
     def _to_pr(self, repo: str, owner: str, name: str, n: dict) -> PullRequest:
-        author = (n.get("author") or {}).get("login") or "ghost"
+        author = _login(n)
         reviews, comments = n["reviews"], n["comments"]
-        r_nodes, c_nodes = reviews["nodes"], comments["nodes"]
-        if reviews["pageInfo"]["hasNextPage"]:
-            r_nodes = self._rest_of(REVIEWS_QUERY, "reviews", owner, name, n["number"], reviews)
-        if comments["pageInfo"]["hasNextPage"] and not any(
-                not is_bot(c.get("author")) and (c.get("author") or {}).get("login") != author
-                for c in c_nodes):
-            c_nodes = self._rest_of(COMMENTS_QUERY, "comments", owner, name, n["number"],
-                                    comments)
-        rt = review_times(author, r_nodes, c_nodes)
-        ready_events = [x for x in n["timelineItems"]["nodes"] if x]
+        r_nodes, c_nodes = [x for x in reviews["nodes"] if x], [x for x in comments["nodes"] if x]
+        ready_events = [x for x in n["timelineItems"]["nodes"] if x and x.get("createdAt")]
         created = _ts(n["createdAt"])
         ready = _ts(ready_events[-1]["createdAt"]) if ready_events else created
+        if reviews["pageInfo"]["hasNextPage"]:
+            r_nodes = self._rest_of(REVIEWS_QUERY, "reviews", owner, name, n["number"], reviews)
+        if comments["pageInfo"]["hasNextPage"] and review_times(
+                author, r_nodes, c_nodes, ready).first_response_at is None:
+            c_nodes = self._rest_of(COMMENTS_QUERY, "comments", owner, name, n["number"],
+                                    comments)
+        rt = review_times(author, r_nodes, c_nodes, ready)
+        # the whole discussion (GitHub's totalCount), less what the author and bots wrote among
+        # the nodes read
+        own = sum(1 for x in r_nodes + c_nodes if actor_is_bot(x.get("author")) or
+                  _login(x) == author)
+        discussion = max(0, (reviews.get("totalCount") or 0) + (comments.get("totalCount") or 0)
+                         - own)
         commits = n["commits"]["nodes"]
         head = n.get("headRefName") or ""
         title = n.get("title") or ""
@@ -523,15 +532,15 @@ class GitHubClient:
         is_revert = bool(m) or title.startswith('Revert "')
         return PullRequest(
             repo=repo, number=n["number"], title=title, author=author,
-            author_is_bot=is_bot(n.get("author")), created_at=created, ready_at=ready,
+            author_is_bot=actor_is_bot(n.get("author")), created_at=created, ready_at=ready,
             first_commit_at=_ts(commits[0]["commit"]["authoredDate"]) if commits else None,
             first_response_at=rt.first_response_at, first_responder=rt.responder,
-            first_review_at=rt.first_review_at, first_approval_at=rt.first_approval_at,
+            first_approval_at=rt.first_approval_at,
             last_approval_at=rt.last_approval_at,
             merged_at=_ts(n.get("mergedAt")), closed_at=_ts(n.get("closedAt")),
             base_ref=n.get("baseRefName") or "", head_ref=head,
             additions=n.get("additions") or 0, deletions=n.get("deletions") or 0,
-            changed_files=n.get("changedFiles") or 0, n_comments=rt.human_responses,
+            changed_files=n.get("changedFiles") or 0, n_comments=discussion,
             labels=tuple(x["name"] for x in n["labels"]["nodes"]),
             linked_issue_labels=tuple(lbl["name"] for i in n["closingIssuesReferences"]["nodes"]
                                       if i for lbl in i["labels"]["nodes"]),
@@ -544,8 +553,11 @@ class GitHubClient:
     def _sync_deployments(self, store: Store, repo: str, owner: str, name: str, base: str,
                           choice: str, environment: str | None, workflow: str | None,
                           previous: str) -> tuple[str, int]:
+        """Fetch deployments from the chosen source (``auto``: the one used before, else the
+        first of Deployments API → workflow runs → releases → tags that has any, else merges).
+        The same source as before adds what is new; a different source replaces the old list."""
         self._report(stage="deployments")
-        known = {d.id: d.created_at for d in store.deployments(repo)}
+        stored = store.deployments(repo)
         order = [choice] if choice != "auto" else (
             [previous] if previous else ["deployments", "workflow", "releases", "tags"])
         for src in order:
@@ -553,19 +565,19 @@ class GitHubClient:
                 continue
             if src == "merges":
                 break
+            same = src == previous
+            known = {d.id: d.created_at for d in stored} if same else {}
             deps = list(self._fetch(src, repo, owner, name, base, environment, workflow, known))
-            if deps or (src == previous and known):
-                store.write_batch(repo, deployments=deps)
+            if deps or (same and known):
+                if same:
+                    store.write_batch(repo, deployments=deps)
+                else:
+                    store.replace_deployments(repo, deps, src)
                 return src, len(deps)
         # last resort: every merge to the default branch is a deployment
-        return "merges", self._merges_as_deployments(store, repo)
-
-    def _merges_as_deployments(self, store: Store, repo: str) -> int:
-        prs = [p for p in store.pull_requests(repo) if p.merged_at and p.merge_commit_sha]
-        deps = [Deployment(repo, p.merge_commit_sha, p.merged_at, p.merge_commit_sha, "",
-                           "merges") for p in prs]
-        store.write_batch(repo, deployments=deps)
-        return len(deps)
+        deps = merge_deployments([p for p in store.pull_requests(repo) if p.merge_commit_sha])
+        store.replace_deployments(repo, deps, "merges")
+        return "merges", len(deps)
 
     def _fetch(self, src, repo, owner, name, base, environment, workflow, known):
         if src == "workflow":
@@ -648,11 +660,10 @@ def _deployment(repo: str, src: str, node: dict) -> Deployment | None:
             return None
         return Deployment(repo, node["tagName"], _ts(node.get("publishedAt")
                                                      or node["createdAt"]), "", "", "releases")
-    from .files import is_prerelease
-
     target = node.get("target") or {}
     commit = target.get("target", target)
     if is_prerelease(node["name"]) or not commit.get("committedDate"):
         return None
-    return Deployment(repo, node["name"], _ts(commit["committedDate"]), commit.get("oid", ""),
-                      "", "tags")
+    # an annotated tag's time is when it was tagged; a lightweight tag's, its commit's
+    when = (target.get("tagger") or {}).get("date") or commit["committedDate"]
+    return Deployment(repo, node["name"], _ts(when), commit.get("oid", ""), "", "tags")

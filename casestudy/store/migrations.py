@@ -66,5 +66,14 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta VALUES ('revision', 0) ON CONFLICT DO NOTHING;
     """,
+    # 6: each incident's failing deployment and the rule that placed it (sources.incidents)
+    """
+    ALTER TABLE incidents ADD COLUMN failed_at INTEGER;
+    ALTER TABLE incidents ADD COLUMN rule TEXT NOT NULL DEFAULT '';
+    """,
+    # 7: the PR author's UTC offset (git author dates carry it): local working hours
+    """
+    ALTER TABLE pull_requests ADD COLUMN author_utc_offset INTEGER;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

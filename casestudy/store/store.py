@@ -20,20 +20,24 @@ import numpy as np
 
 from ..bugfix_rules import classify
 from ..config import default_db_location
+from ..core.deployments import first_deployment_after
 from ..model import (
+    INCIDENT_FIELDS,
+    INCIDENT_RULES,
     MISSING,
+    NO_OFFSET,
     TIME_FIELDS,
     CheckRun,
     Deployment,
     Incident,
     PRArrays,
     PullRequest,
-    derive_deployed_at,
 )
 from .db import DatabaseError, open_database
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 PR_COLUMNS = [f.name for f in fields(PullRequest)]
+_RULE_INDEX = {r: i for i, r in enumerate(INCIDENT_RULES)}
 _JSON_COLUMNS = {"labels", "linked_issue_labels"}
 _BOOL_COLUMNS = {"author_is_bot", "is_draft", "is_revert"}
 
@@ -170,21 +174,8 @@ class Store:
                     f"ON CONFLICT(repo, number) DO UPDATE SET {updates}",
                     rows,
                 )
-            self.db.executemany(
-                "INSERT INTO deployments (repo, id, created_at, sha, environment, source) "
-                "VALUES (?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
-                "created_at=excluded.created_at, sha=excluded.sha, "
-                "environment=excluded.environment, source=excluded.source",
-                [(d.repo, d.id, d.created_at, d.sha, d.environment, d.source) for d in deployments],
-            )
-            self.db.executemany(
-                "INSERT INTO incidents (repo, id, opened_at, resolved_at, kind, refs) "
-                "VALUES (?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
-                "opened_at=excluded.opened_at, resolved_at=excluded.resolved_at, "
-                "kind=excluded.kind, refs=excluded.refs",
-                [(i.repo, i.id, i.opened_at, i.resolved_at, i.kind, json.dumps(list(i.refs)))
-                 for i in incidents],
-            )
+            self._write_deployments(deployments)
+            self._write_incidents(incidents)
             if cursor is not None:
                 self._set_cursor(repo, cursor[0], cursor[1])
             for stream, value in (cursors or {}).items():
@@ -193,6 +184,46 @@ class Store:
             if rows or deployments or incidents or check_runs:
                 self._bump()
         return len(rows)
+
+    def _write_incidents(self, incidents: list[Incident]) -> None:
+        self.db.executemany(
+            "INSERT INTO incidents (repo, id, opened_at, resolved_at, kind, refs, failed_at, rule) "
+            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
+            "opened_at=excluded.opened_at, resolved_at=excluded.resolved_at, "
+            "kind=excluded.kind, refs=excluded.refs, failed_at=excluded.failed_at, "
+            "rule=excluded.rule",
+            [(i.repo, i.id, i.opened_at, i.resolved_at, i.kind, json.dumps(list(i.refs)),
+              i.failed_at, i.rule) for i in incidents],
+        )
+
+    def replace_incidents(self, repo: str, incidents: Iterable[Incident]) -> None:
+        """Make ``incidents`` the repository's whole incident list (one transaction)."""
+        incidents = list(incidents)
+        with self.db.transaction():
+            self.db.execute("DELETE FROM incidents WHERE repo=?", (repo,))
+            self._write_incidents(incidents)
+            self._bump()
+
+    def replace_deployments(self, repo: str, deployments: Iterable[Deployment],
+                            source: str) -> None:
+        """Make ``deployments`` the repository's whole deployment list and record their source
+        (one transaction): a change of deployment source replaces the old deployments instead
+        of adding to them."""
+        deployments = list(deployments)
+        with self.db.transaction():
+            self.db.execute("DELETE FROM deployments WHERE repo=?", (repo,))
+            self._write_deployments(deployments)
+            self.db.execute("UPDATE repos SET deploy_source=? WHERE repo=?", (source, repo))
+            self._bump()
+
+    def _write_deployments(self, deployments: list[Deployment]) -> None:
+        self.db.executemany(
+            "INSERT INTO deployments (repo, id, created_at, sha, environment, source) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT(repo, id) DO UPDATE SET "
+            "created_at=excluded.created_at, sha=excluded.sha, "
+            "environment=excluded.environment, source=excluded.source",
+            [(d.repo, d.id, d.created_at, d.sha, d.environment, d.source) for d in deployments],
+        )
 
     def _bump(self) -> None:
         self.db.execute("UPDATE meta SET value=value+1 WHERE key='revision'")
@@ -330,9 +361,11 @@ class Store:
 
     def incidents(self, repo: str) -> list[Incident]:
         return [
-            Incident(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5] or "[]")))
+            Incident(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5] or "[]")), r[6],
+                     r[7] or "")
             for r in self.db.execute(
-                "SELECT repo, id, opened_at, resolved_at, kind, refs FROM incidents "
+                "SELECT repo, id, opened_at, resolved_at, kind, refs, failed_at, rule "
+                "FROM incidents "
                 "WHERE repo=? ORDER BY opened_at, id", (repo,)
             )
         ]
@@ -372,28 +405,6 @@ class Store:
             "SELECT repo, pr, sha, name, conclusion, started_at, completed_at FROM check_runs "
             "WHERE repo=? ORDER BY pr, name", (repo,))]
 
-    def check_run_stats(self, repo: str) -> dict:
-        """Checks per PR and how correlated their failures are (None without check runs)."""
-        runs = self.check_runs(repo)
-        if not runs:
-            return {"checks_per_pr": None, "correlated_check_pairs": None}
-        per_pr: dict[int, set[str]] = {}
-        fails: dict[str, set[int]] = {}
-        for r in runs:
-            per_pr.setdefault(r.pr, set()).add(r.name)
-            if r.conclusion in ("failure", "timed_out", "cancelled"):
-                fails.setdefault(r.name, set()).add(r.pr)
-        names = sorted(n for n, prs in fails.items() if len(prs) >= 3)
-        pairs = corr = 0
-        for i, x in enumerate(names):
-            for y in names[i + 1:]:
-                pairs += 1
-                inter = len(fails[x] & fails[y])
-                corr += inter / len(fails[x] | fails[y]) >= 0.8
-        return {"checks_per_pr": float(np.median([len(v) for v in per_pr.values()])),
-                "check_names": len({r.name for r in runs}), "failing_checks": len(names),
-                "correlated_check_pairs": int(corr), "check_pairs": int(pairs)}
-
     def load_arrays(self, repos: Sequence[str] | None = None) -> PRArrays:
         """All PRs of ``repos`` (default: every repo) as columnar arrays, plus deployments and
         incidents per repo. ``deployed_at`` is derived from deployments where the source left it
@@ -410,8 +421,9 @@ class Store:
 
     def _load_arrays_sql(self, repos: list[str]) -> PRArrays:
         int_cols = ["number", *TIME_FIELDS, "additions", "deletions", "n_comments",
-                    "author_is_bot", "is_draft", "is_revert", "bugfix_rule"]
-        select = ",".join(f"coalesce({c},{MISSING})" for c in int_cols)
+                    "author_is_bot", "is_draft", "is_revert", "bugfix_rule", "author_utc_offset"]
+        select = ",".join(f"coalesce({c},{NO_OFFSET if c == 'author_utc_offset' else MISSING})"
+                          for c in int_cols)
         parts, idx = [], []
         author_names: list[str] = []
         deploy_times: dict[str, np.ndarray] = {}
@@ -432,13 +444,12 @@ class Store:
                     (repo,))],
                 dtype=np.int64,
             )
-            inc = self.db.execute(
-                f"SELECT opened_at, coalesce(resolved_at,{MISSING}) FROM incidents WHERE repo=? "
-                "ORDER BY opened_at", (repo,)
-            ).fetchall()
-            inc_arr = np.array(inc, dtype=np.int64).reshape(len(inc), 2)
-            incidents[repo] = {"opened_at": inc_arr[:, 0].copy(),
-                               "resolved_at": inc_arr[:, 1].copy()}
+            inc = [(o, f, r, _RULE_INDEX.get(rule, MISSING)) for o, f, r, rule in self.db.execute(
+                f"SELECT opened_at, coalesce(failed_at,{MISSING}), "
+                f"coalesce(resolved_at,{MISSING}), rule FROM incidents WHERE repo=? "
+                "ORDER BY opened_at, id", (repo,))]
+            inc_arr = np.array(inc, dtype=np.int64).reshape(len(inc), 4)
+            incidents[repo] = {k: inc_arr[:, j].copy() for j, k in enumerate(INCIDENT_FIELDS)}
         data = np.concatenate(parts) if parts else np.zeros((0, len(int_cols)), np.int64)
         col = {c: data[:, j].copy() for j, c in enumerate(int_cols)}
         repo_idx = np.concatenate(idx) if idx else np.zeros(0, np.int32)
@@ -447,7 +458,7 @@ class Store:
         for i, repo in enumerate(repos):
             sel = (repo_idx == i) & (times["deployed_at"] < 0)
             if sel.any():
-                times["deployed_at"][sel] = derive_deployed_at(
+                times["deployed_at"][sel] = first_deployment_after(
                     times["merged_at"][sel], deploy_times[repo])
         return PRArrays(
             repos=repos,
@@ -465,6 +476,8 @@ class Store:
             deploy_times=deploy_times,
             incidents=incidents,
             author_idx=_author_ids(author_names),
+            utc_offset=col["author_utc_offset"].astype(np.int32)
+            if (col["author_utc_offset"] != NO_OFFSET).any() else None,
         )
 
 
@@ -476,6 +489,7 @@ def _author_ids(names: list[str]) -> np.ndarray:
 
 _SNAPSHOT_FIELDS = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot",
                     "is_draft", "is_revert", "is_bugfix", "bugfix_rule", "author_idx")
+_OPTIONAL_FIELDS = ("utc_offset",)
 
 
 def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
@@ -493,8 +507,9 @@ def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
         with np.load(path) as z:
             times = {f: z["t_" + f] for f in TIME_FIELDS}
             cols = {f: z[f] for f in _SNAPSHOT_FIELDS}
+            cols.update({f: z[f] if f in z.files else None for f in _OPTIONAL_FIELDS})
             deploys = {r: z[f"d_{i}"] for i, r in enumerate(repos)}
-            incidents = {r: {"opened_at": z[f"io_{i}"], "resolved_at": z[f"ir_{i}"]}
+            incidents = {r: {k: z[f"i{i}_{k}"] for k in INCIDENT_FIELDS}
                          for i, r in enumerate(repos)}
         return PRArrays(repos=repos, times=times, deploy_times=deploys, incidents=incidents,
                         **cols)
@@ -502,11 +517,12 @@ def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
         pass
     a = store._load_arrays_sql(repos)
     data = {f: getattr(a, f) for f in _SNAPSHOT_FIELDS}
+    data.update({f: getattr(a, f) for f in _OPTIONAL_FIELDS if getattr(a, f) is not None})
     data.update({"t_" + f: v for f, v in a.times.items()})
     for i, r in enumerate(repos):
         data[f"d_{i}"] = a.deploy_times[r]
-        data[f"io_{i}"] = a.incidents[r]["opened_at"]
-        data[f"ir_{i}"] = a.incidents[r]["resolved_at"]
+        for k in INCIDENT_FIELDS:
+            data[f"i{i}_{k}"] = a.incidents[r][k]
     try:
         for old in folder.glob(f"{ident}-*.npz"):
             old.unlink(missing_ok=True)

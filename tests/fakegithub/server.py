@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -50,8 +50,14 @@ class FakeRepo:
 
 def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1.7e9,
                   with_deployments: bool = True) -> FakeRepo:
-    """A repository with ``n`` PRs in GitHub's GraphQL shape (plus the truth for checks)."""
+    """A repository with ``n`` PRs in GitHub's GraphQL shape (plus the truth for checks).
+
+    Besides ordinary PRs it holds what real GitHub data has: deleted ("ghost") accounts as PR
+    authors, reviewers and commenters (``author: null``), feedback on drafts before they were
+    marked ready, and PRs with more than 15 comments whose first human response is beyond the
+    first page."""
     rng = np.random.default_rng(seed)
+    odd = np.random.default_rng(seed + 7919)  # the unusual cases, drawn apart from the rest
     repo = FakeRepo(owner, name)
     people = [f"user{i}" for i in range(25)]
     t = start
@@ -79,6 +85,18 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
             who = [author, "helper[bot]", people[int(rng.integers(0, 25))]][
                 int(rng.integers(0, 3))]
             comments.append({"author": actor(who), "createdAt": ct})
+        if draft:  # a reviewer's early feedback on the draft does not end the wait
+            comments.insert(0, {"author": actor(people[int(odd.integers(0, 25))]),
+                                "createdAt": created + (ready - created) / 2})
+        if odd.random() < 0.04:  # a long thread: 17 comments by the author and a bot first
+            for k in range(20):
+                ct += float(odd.exponential(600))
+                who = [author, "helper[bot]"][k % 2] if k < 17 else people[
+                    int(odd.integers(0, 25))]
+                comments.append({"author": actor(who), "createdAt": ct})
+        for x in reviews + comments:  # deleted accounts
+            if odd.random() < 0.03:
+                x["author"] = None
         merged = None
         closed = None
         if rng.random() < 0.85:
@@ -93,7 +111,8 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
         labels = ["bug"] if "fix" in title and rng.random() < 0.5 else []
         pr = {
             "number": number, "title": title, "url": f"https://github.com/{owner}/{name}/pull/"
-            f"{number}", "author": actor(author), "createdAt": created, "updatedAt": max(
+            f"{number}", "author": None if odd.random() < 0.02 else actor(author),
+            "createdAt": created, "updatedAt": max(
                 x for x in [created, ready, merged, closed, *(r["submittedAt"] for r in reviews),
                             *(c["createdAt"] for c in comments)] if x is not None),
             "mergedAt": merged, "closedAt": closed, "isDraft": draft and merged is None and
@@ -454,9 +473,7 @@ class FakeGitHub:
             tags = sorted(repo.tags, key=lambda r: -r["date"])
             page, info = _page(tags, v.get("first", 100), v.get("after"))
             return {"repository": {"refs": {"totalCount": len(tags), "pageInfo": info, "nodes": [
-                {"name": t["name"], "target": {"__typename": "Commit", "oid": t["oid"],
-                                               "committedDate": iso(t["date"])}}
-                for t in page]}}}, None
+                {"name": t["name"], "target": _tag_target(t)} for t in page]}}}, None
         if op == "Issues":
             wanted = set(v.get("labels") or [])
             iss = sorted((i for i in repo.issues if not wanted or wanted & set(i["labels"])),
@@ -466,6 +483,16 @@ class FakeGitHub:
                 {"number": i["number"], "createdAt": iso(i["createdAt"]),
                  "closedAt": iso(i["closedAt"])} for i in page]}}}, None
         return None, [{"message": f"unknown operation {op}"}]
+
+
+def _tag_target(t: dict) -> dict:
+    """A lightweight tag points at its commit; an annotated one (``tagged`` = its tagger date,
+    shown with a +02:00 offset as git actors are) at a Tag object that points at the commit."""
+    commit = {"__typename": "Commit", "oid": t["oid"], "committedDate": iso(t["date"])}
+    if t.get("tagged") is None:
+        return commit
+    local = datetime.fromtimestamp(t["tagged"], tz=UTC).astimezone(timezone(timedelta(hours=2)))
+    return {"__typename": "Tag", "tagger": {"date": local.isoformat()}, "target": commit}
 
 
 def _cursor(i: int) -> str:

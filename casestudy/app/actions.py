@@ -1,0 +1,82 @@
+"""What the Data page does, apart from laying it out: pick the token for a GitHub sync and the
+account it belongs to, sync, read a local clone, and import uploaded files through a private
+temporary folder. The page calls these and shows the messages they return."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from ..sources.files import import_git_prs_csv, import_tables
+from ..sources.git import sync_git
+from ..sources.github import GitHubClient, Progress
+from ..store import Store
+from .state import account_key
+
+
+@dataclass
+class Outcome:
+    """Messages for the page, as (kind, text) with kind one of Streamlit's success/info/
+    warning/error, and the account the session now acts as (None = unchanged)."""
+
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    account: str | None = None
+
+
+def server_token() -> str | None:
+    """The server's own token: Streamlit secrets, else ``$GITHUB_TOKEN``."""
+    try:
+        token = st.secrets.get("GITHUB_TOKEN")  # raises without a secrets.toml
+    except Exception:  # noqa: BLE001 - Streamlit raises several kinds here
+        token = None
+    return token or os.environ.get("GITHUB_TOKEN") or None
+
+
+def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deployments: str,
+                workflow: str | None, progress: Callable[[Progress], None]) -> Outcome:
+    """Sync ``repo`` with the typed token (this session only), else the server's. A private
+    repository belongs to the account of the token that synced it. Raises ``GitHubError``."""
+    token = typed_token or server_token()
+    client = GitHubClient(token, base_url=base_url, progress=progress)
+    r = client.sync(store, repo, deployments=deployments, workflow=workflow or None,
+                    account_key=account_key(token))
+    out = Outcome(account=account_key(typed_token) if typed_token else None)
+    out.messages.append(("success", f"{r.repo}: {r.prs:,} PRs with {r.requests} requests and "
+                                    f"{r.points} points ({r.points_per_pr:.3f} per PR); "
+                                    f"deployments from {r.deploy_source}."))
+    out.messages += [("warning", w) for w in r.warnings]
+    return out
+
+
+def read_clone(store: Store, path: str, name: str = "", branch: str = "") -> Outcome:
+    """Read a local clone's history. Raises ``GitSourceError``."""
+    c = sync_git(store, path, repo=name or None, branch=branch or None)
+    return Outcome([
+        ("success", f"{c['prs']:,} PRs and {c['tags']:,} release tags from "
+                    f"{c['commits']:,} commits."),
+        ("info", "Git has no PR creation, review or comment times: first response, review "
+                 "and merge stages are shown as unavailable for this repository.")])
+
+
+def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str) -> Outcome:
+    """Import uploaded files (name, content) laid out as canonical tables or git-prs CSVs.
+    Only the base name of each upload is used. Raises ``ImportError_``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for name, data in files:
+            path = Path(tmp) / Path(name).name
+            path.write_bytes(data)
+            paths.append(path)
+        if layout == "canonical tables":
+            counts = import_tables(store, Path(tmp))
+        else:
+            counts = {}
+            for path in paths:
+                counts.update(import_git_prs_csv(store, path))
+    return Outcome([("success", "Imported: " + ", ".join(f"{k} {v:,}"
+                                                         for k, v in counts.items()))])

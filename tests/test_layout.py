@@ -1,0 +1,134 @@
+"""The package layout keeps data flowing one way: read every module's imports with ``ast`` and
+check who may import whom (sources → store → core → analysis → report → render; app and cli on
+top)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "casestudy"
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Absolute names of everything ``path`` imports (relative imports resolved)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    mod = _module_name(path)
+    package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            out.add(target)
+            out.update(f"{target}.{a.name}" for a in node.names)
+    return out
+
+
+def _graph(folder: Path) -> dict[str, set[str]]:
+    return {_module_name(p): _imports(p) for p in folder.rglob("*.py")}
+
+
+def _hits(imports: set[str], prefix: str) -> set[str]:
+    return {i for i in imports if i == prefix or i.startswith(prefix + ".")}
+
+
+def test_the_layout_reads_as_the_pipeline():
+    subpackages = {p.name for p in PKG.iterdir() if (p / "__init__.py").exists()}
+    assert {"sources", "store", "core", "analysis", "report", "render", "app",
+            "cli"} <= subpackages
+    top = {p.stem for p in PKG.glob("*.py")}
+    assert {"model", "metrics"} <= top
+
+
+def test_analysis_and_render_never_read_the_store_or_streamlit():
+    for mod, imports in _graph(PKG).items():
+        if mod.startswith(("casestudy.analysis", "casestudy.render")):
+            assert not _hits(imports, "casestudy.store"), (mod, _hits(imports, "casestudy.store"))
+            assert not _hits(imports, "streamlit"), mod
+
+
+def test_core_imports_neither_store_nor_streamlit_nor_later_layers():
+    for mod, imports in _graph(PKG).items():
+        if mod.startswith("casestudy.core"):
+            for banned in ("casestudy.store", "streamlit", "casestudy.analysis",
+                           "casestudy.report", "casestudy.render", "casestudy.app",
+                           "casestudy.sources"):
+                assert not _hits(imports, banned), (mod, banned)
+
+
+def test_only_pages_and_the_entry_point_import_the_app_glue():
+    graph = _graph(PKG)
+    for mod, imports in graph.items():
+        if not mod.startswith("casestudy.app"):
+            assert not _hits(imports, "casestudy.app"), mod
+    for path in [*(ROOT / "app_pages").glob("*.py"), ROOT / "app.py"]:
+        assert "streamlit" in _imports(path)  # they are the app
+    for folder in ("tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name in ("test_app.py", "test_browser.py", "app_pages.py"):
+                continue
+            assert not _hits(_imports(path), "casestudy.app"), path
+
+
+def test_streamlit_stays_inside_the_app():
+    for mod, imports in _graph(PKG).items():
+        if _hits(imports, "streamlit"):
+            assert mod.startswith("casestudy.app"), mod
+
+
+def test_no_private_names_cross_modules_and_no_one_letter_aliases():
+    for path in PKG.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(
+                    "casestudy")):
+                for a in node.names:
+                    assert not (a.name.startswith("_") and not a.name.startswith("__")), \
+                        (path, a.name)
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                for a in node.names:
+                    assert a.asname is None or len(a.asname) > 1, (path, a.asname)
+
+
+def test_no_import_cycles_between_subpackages():
+    graph = _graph(PKG)
+
+    def package(mod: str) -> str:
+        parts = mod.split(".")
+        return ".".join(parts[:2]) if len(parts) > 1 else mod
+
+    edges: dict[str, set[str]] = {}
+    for mod, imports in graph.items():
+        for i in imports:
+            if i.startswith("casestudy.") and package(i) in {package(m) for m in graph}:
+                if package(i) != package(mod):
+                    edges.setdefault(package(mod), set()).add(package(i))
+    seen: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        seen[node] = 1
+        for nxt in edges.get(node, ()):
+            assert seen.get(nxt) != 1, " → ".join([*path, node, nxt])
+            if nxt not in seen:
+                visit(nxt, [*path, node])
+        seen[node] = 2
+
+    for node in list(edges):
+        if node not in seen:
+            visit(node, [])

@@ -1,0 +1,74 @@
+"""Real history, end to end (``make validate``, not the default suite): ``casestudy sync-git``
+and ``casestudy report`` over real clones, and the DORA figures checked for sense.
+
+Clones come from ``$CASESTUDY_CLONES`` (``owner/name=PATH`` separated by spaces) or, when unset,
+the snapshots the ``fetch`` tool leaves in ``/work/.mirror/<owner>+<name>/repo``; each missing
+one is skipped. A snapshot is a bare repository: the git source reads it as it is."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casestudy.sources.releases import is_prerelease
+
+pytestmark = pytest.mark.real
+WANTED = ("psf/requests", "pytorch/tnt", "Homebrew/brew", "numpy/numpy", "denoland/deno")
+YEARS_3 = 3 * 365 * 86400
+
+
+def _clones() -> dict[str, Path]:
+    env = os.environ.get("CASESTUDY_CLONES", "")
+    if env:
+        pairs = (x.split("=", 1) for x in env.split() if "=" in x)
+        return {name: Path(p) for name, p in pairs}
+    mirror = Path("/work/.mirror")
+    return {name: mirror / name.replace("/", "+") / "repo" for name in WANTED}
+
+
+CLONES = _clones()
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "casestudy", *args], capture_output=True,
+                          text=True, timeout=1200)
+
+
+@pytest.mark.parametrize("name", sorted(CLONES))
+def test_real_clone_report_makes_sense(name, tmp_path):
+    path = CLONES[name]
+    if not (path / "HEAD").exists() and not (path / ".git").exists():
+        pytest.skip(f"no clone of {name} at {path}")
+    db = str(tmp_path / "s.sqlite")
+    r = cli("sync-git", str(path), "--repo", name, "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    out = tmp_path / "r.json"
+    r = cli("report", name, "--db", db, "--format", "json", "--out", str(out))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    cs = json.loads(out.read_text())
+    r = cli("report", name, "--db", db, "--format", "md")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+
+    series = {(s["metric"], s["repo"]): s["points"] for s in cs["series"]}
+    for key in ("cycle_time", "lead_time", "coding", "deploy", "time_to_restore"):
+        for p in series[(key, name)]:
+            assert p["value"] is None or 0 <= p["value"] < YEARS_3, (key, p)
+    for p in series[("change_failure_rate", name)]:
+        assert p["value"] is None or 0.0 <= p["value"] <= 1.0, p
+    # every month with a release tag has deployments > 0
+    tags = subprocess.run(["git", "-C", str(path), "for-each-ref", "refs/tags",
+                           "--format=%(refname:short)|%(creatordate:format-local:%Y-%m)"],
+                          capture_output=True, text=True, env={**os.environ, "TZ": "UTC"},
+                          check=True).stdout.split()
+    months = {t.split("|")[1] for t in tags if "|" in t and not is_prerelease(t.split("|")[0])}
+    freq = {p["period"]: p for p in series[("deploy_frequency", name)]}
+    for month in months & set(freq):
+        assert freq[month]["n"] > 0 and (freq[month]["value"] or 0) > 0, month
+    for f in cs["findings"]:
+        assert "nan" not in f["sentence"] and "inf" not in f["sentence"].split(), f["sentence"]
