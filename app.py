@@ -5,9 +5,17 @@ The pages folder is not called ``pages/``: Streamlit treats a ``pages/`` directo
 multipage app until ``st.navigation`` has run once, so the first request would render the old
 page list (seen in ``streamlit/runtime/pages_manager.py`` and in AppTest reruns)."""
 
+import os
+
 import streamlit as st
 
-from casestudy.app.sidebar import view_from_sidebar
+try:  # hosted mode may be switched on in Streamlit secrets as well as in the environment
+    if st.secrets.get("hosted"):
+        os.environ["CASESTUDY_HOSTED"] = "1"
+except Exception:  # noqa: BLE001 - no secrets.toml: nothing to read
+    pass
+
+from casestudy.app.sidebar import view_from_sidebar  # noqa: E402
 
 st.set_page_config(page_title="casestudy", page_icon="📊", layout="wide")
 

@@ -5,10 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_github
-from casestudy.app.data import account, get_store, store_summary
+from casestudy.app.data import account, get_store, oidc_configured, store_summary
+from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
+from casestudy.render.markdown import esc
 from casestudy.sources.files import ImportError_
 from casestudy.sources.git import GitSourceError
-from casestudy.sources.github import DEFAULT_API, DEPLOY_SOURCES, GitHubError
+from casestudy.sources.github import DEPLOY_SOURCES, GitHubError
+from casestudy.store import StoreError
 
 
 def _done(outcome: Outcome) -> None:
@@ -23,7 +26,7 @@ def _done(outcome: Outcome) -> None:
 store = get_store()
 st.title("Data")
 for kind, text in st.session_state.pop("flash", []):
-    getattr(st, kind)(text)
+    getattr(st, kind)(esc(text, 2000))  # messages quote repository names: inert Markdown
 rows = store_summary(store.ident, account(), store.data_version())
 st.subheader("What the store holds")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -39,8 +42,12 @@ with tab_gh:
         typed = st.text_input("Token", type="password", key="gh_token",
                               help="Used for this session only: never stored, logged or shown. "
                                    "Leave empty to use the server's GITHUB_TOKEN.")
-        base_url = st.text_input("API URL", DEFAULT_API, key="gh_url",
-                                 help="GitHub Enterprise: https://HOST/api/v3")
+        if hosted():  # a hosted instance talks to its configured API URLs only
+            base_url = st.selectbox("API URL", api_urls(), key="gh_url")
+        else:
+            base_url = st.text_input("API URL", api_urls()[0], key="gh_url",
+                                     help="GitHub Enterprise: https://HOST/api/v3 (the "
+                                          "server's token is only sent to configured URLs)")
         deploy = st.selectbox("Deployments from", DEPLOY_SOURCES,
                               help="auto: Deployments API → workflow runs → releases → tags → "
                                    "merges")
@@ -58,14 +65,19 @@ with tab_gh:
                                         f"{p.requests} requests · {p.points} points")
 
         try:
-            with st.status(f"Syncing {repo}…", expanded=True) as status:
-                outcome = sync_github(store, repo, typed, base_url, deploy, workflow, show)
-                status.update(label=outcome.messages[0][1], state="complete")
+            with st.status(f"Syncing {esc(repo, 120)}…", expanded=True) as status:
+                outcome = sync_github(store, repo, typed, base_url, deploy, workflow, show,
+                                      signed_in=account() if oidc_configured() else "")
+                status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
-        except GitHubError as exc:
+        except (GitHubError, SettingError, StoreError) as exc:
             st.error(str(exc))
 
 with tab_git:
+    if hosted() and git_root() is None:
+        st.info("Reading local clones is off on this hosted instance.")
+    elif hosted():
+        st.caption(f"Clones inside {git_root()} only.")
     with st.form("git"):
         path = st.text_input("Path of the clone", placeholder="/srv/repos/project",
                              key="git_path")
@@ -75,22 +87,24 @@ with tab_git:
     if go_git:
         try:
             with st.spinner("Reading the history…"):
-                outcome = read_clone(store, path, name, branch)
+                outcome = read_clone(store, path, name, branch, owner=account())
             _done(outcome)
-        except GitSourceError as exc:
+        except (GitSourceError, SettingError, StoreError) as exc:
             st.error(str(exc))
 
 with tab_files:
     st.write("Canonical tables (`pull_requests`, optional `deployments`, `incidents`; CSV or "
              "Parquet) or a git-prs CSV (one row per landed PR).")
-    files = st.file_uploader("Files", accept_multiple_files=True, type=["csv", "parquet"])
+    files = st.file_uploader("Files", accept_multiple_files=True, type=["csv", "parquet"],
+                             help=f"At most {max_upload_bytes() / 2**20:.0f} MB in all.")
     kind = st.radio("Layout", ["canonical tables", "git-prs CSV"], horizontal=True)
     if files and st.button("Import", type="primary"):
         try:
-            outcome = import_uploads(store, [(f.name, f.getvalue()) for f in files], kind)
-        except ImportError_ as exc:
+            outcome = import_uploads(store, [(f.name, f.getvalue()) for f in files], kind,
+                                     owner=account())
+        except (ImportError_, StoreError) as exc:
             st.error(f"Nothing was imported: {exc}")
         else:
             for level, text in outcome.messages:
-                getattr(st, level)(text)
+                getattr(st, level)(esc(text, 2000))
             st.cache_data.clear()

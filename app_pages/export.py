@@ -4,13 +4,14 @@ import streamlit as st
 
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import render
+from casestudy.render.markdown import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
     st.title("Export")
-    st.write(f"The case study of **{cs.subject}** for {cs.period_from} to {cs.period_to}"
+    st.write(f"The case study of **{esc(cs.subject)}** for {cs.period_from} to {cs.period_to}"
              f"{' against ' + ', '.join(cs.peers) if cs.peers else ''}, as on screen.")
     paper = st.radio("Paper", ["A4", "Letter"], horizontal=True)
     stem = f"casestudy-{cs.subject.replace('/', '-')}-{cs.period_to}"

@@ -7,6 +7,7 @@ from casestudy import metrics
 from casestudy.app.sidebar import sync_url
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import charts
+from casestudy.render.markdown import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
@@ -23,7 +24,7 @@ if cs is not None:
     if f is not None and not f.visible:
         st.warning(f.sentence)
     else:
-        st.write(f.sentence if f else "")
+        st.write(esc(f.sentence, 5000) if f else "")
         st.altair_chart(charts.metric_chart(cs, key, height=320), width="stretch")
         rows = []
         for repo in cs.repos:

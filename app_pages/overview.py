@@ -12,11 +12,11 @@ view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    st.title(cs.subject)
-    st.subheader(cs.headline)
+    st.title(esc(cs.subject))
+    st.subheader(esc(cs.headline))
     st.caption(f"{cs.period_from} to {cs.period_to} · latest window {cs.window[0]} to "
-               f"{cs.window[-1]} · peers: {', '.join(cs.peers) or 'none'}")
-    st.write(cs.verdict)
+               f"{cs.window[-1]} · peers: {esc(', '.join(cs.peers) or 'none')}")
+    st.write(esc(cs.verdict, 5000))
     cols = st.columns(4)
     shown = [m for m in metrics.METRICS if (f := cs.finding(m.key)) and f.visible]
     for i, m in enumerate(shown):
@@ -31,11 +31,11 @@ if cs is not None:
     st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
     st.markdown(f"#### When work happens ({cs.period_from} to {cs.period_to}, {cs.tz})")
     if cs.work_pattern:
-        st.write(cs.work_pattern.text)
+        st.write(esc(cs.work_pattern.text, 5000))
         if cs.work_pattern.counts:
             st.altair_chart(charts.work_pattern_chart(cs, width=700), width="content")
     with st.expander("Summary and data sources"):
-        st.write(cs.summary)
+        st.write(esc(cs.summary, 5000))
         for src in cs.sources:
             st.markdown(f"**{esc(src.repo)}** — source {code(src.source)}, deployments from "
                         f"{code(src.deploy_source)}. " + " ".join(esc(n, 2000)

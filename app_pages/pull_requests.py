@@ -6,6 +6,7 @@ from casestudy import metrics
 from casestudy.app.data import account, arrays, get_store
 from casestudy.app.sidebar import sync_url
 from casestudy.app.ui import banner, current_case_study, link_column
+from casestudy.render.markdown import esc, safe_url
 from casestudy.report.drilldown import STAGE_KEYS, pr_rows
 
 view = st.session_state["view"]
@@ -31,7 +32,8 @@ if cs is not None:
         st.info("No PRs completed this metric in that period.")
     else:
         st.caption(f"{len(df):,} PRs whose {metrics.get(view.stage).name.lower()} ended in "
-                   f"{view.month}, slowest first. Click a column header to sort.")
+                   f"{esc(view.month, 20)}, slowest first. Click a column header to sort.")
+        df["link"] = df["link"].map(safe_url)  # only plain https links stay links
         st.dataframe(df, hide_index=True, width="stretch",
                      column_config={"link": link_column(), "title": st.column_config.TextColumn(
                          "title", width="large")})

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from casestudy.app.ui import banner, current_case_study
+from casestudy.render.markdown import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
@@ -14,7 +15,7 @@ if cs is not None:
     for r in cs.recommendations:
         icon = {1: "🔴", 2: "🟠", 3: "🟡"}.get(r.priority, "🟠")
         with st.expander(f"{icon} {r.title}", expanded=r.priority == 1):
-            st.markdown(f"**Evidence.** {r.evidence}")
+            st.markdown(f"**Evidence.** {esc(r.evidence, 5000)}")
             st.markdown(f"**Action.** {r.action}")
             st.markdown(f"**Expected effect.** {r.effect}")
             st.caption(f"Reference: {r.reference}")
@@ -22,8 +23,8 @@ if cs is not None:
     with cols[0]:
         st.subheader("Strengths")
         for s in cs.strengths:
-            st.markdown(f"**{s.title}.** {s.text}")
+            st.markdown(f"**{esc(s.title)}.** {esc(s.text, 5000)}")
     with cols[1]:
         st.subheader("Where it falls behind")
         for s in cs.weaknesses:
-            st.markdown(f"**{s.title}.** {s.text}")
+            st.markdown(f"**{esc(s.title)}.** {esc(s.text, 5000)}")

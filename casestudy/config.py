@@ -1,14 +1,23 @@
-"""Where things live: the default store (SQLite path or PostgreSQL URL) and cache folders."""
+"""Where things live and what a hosted instance allows: the default store (SQLite path or
+PostgreSQL URL), private cache folders, and the hosted-mode settings (``CASESTUDY_HOSTED=1``):
+which GitHub API URLs a server-held token may go to, which folder local clones may be read from,
+and how large an upload may be."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "casestudy"
+DEFAULT_API = "https://api.github.com"
+
+
+class SettingError(ValueError):
+    """A request a hosted instance refuses, described for the person who made it."""
 
 
 def default_db_location() -> str:
@@ -21,23 +30,93 @@ def default_db_location() -> str:
     return str(Path(platformdirs.user_cache_dir(APP_NAME)) / "casestudy.sqlite")
 
 
-def cache_dir(name: str) -> Path:
-    """A writable cache folder (``$CASESTUDY_CACHE`` or the user's cache dir) for ``name``."""
-    base = Path(os.environ.get("CASESTUDY_CACHE") or platformdirs.user_cache_dir(APP_NAME))
-    path = base / name
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        path = Path(tempfile.gettempdir()) / APP_NAME / name
-        path.mkdir(parents=True, exist_ok=True)
+def _private(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700 and check that it is ours and private: a
+    cache another user can write (numba's index is a pickle) would run their code."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = path.stat()
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise OSError(f"{path} belongs to another user")
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH | stat.S_IRWXO):
+        path.chmod(0o700)
     return path
 
 
+def cache_dir(name: str) -> Path:
+    """A private (0700) cache folder for ``name``: ``$CASESTUDY_CACHE`` or the user's cache dir,
+    else a per-user folder in the temp dir (never a shared, world-writable one)."""
+    base = Path(os.environ.get("CASESTUDY_CACHE") or platformdirs.user_cache_dir(APP_NAME))
+    try:
+        return _private(base / name)
+    except OSError:
+        uid = os.getuid() if hasattr(os, "getuid") else "user"
+        return _private(Path(tempfile.gettempdir()) / f"{APP_NAME}-{uid}" / name)
+
+
 def ensure_numba_cache_dir() -> None:
-    """Point numba's ``cache=True`` at a writable directory when the package dir is read-only."""
+    """Point numba's ``cache=True`` at a private directory when the package dir is read-only
+    or the instance is hosted (then always: a package folder may be shared)."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     pkg_dir = Path(__file__).parent
-    if os.access(pkg_dir, os.W_OK):
+    if os.access(pkg_dir, os.W_OK) and not hosted():
         return
     os.environ["NUMBA_CACHE_DIR"] = str(cache_dir("numba"))
+
+
+def hosted() -> bool:
+    """Hosted mode: ``CASESTUDY_HOSTED=1`` (the app also reads ``hosted = true`` from Streamlit
+    secrets into this variable at start)."""
+    return os.environ.get("CASESTUDY_HOSTED", "").strip().lower() in ("1", "true", "yes")
+
+
+def api_urls() -> list[str]:
+    """The GitHub API URLs a server-held token may be sent to (and, when hosted, the only ones
+    the server talks to): ``$CASESTUDY_API_URLS`` (comma-separated) or github.com's."""
+    env = os.environ.get("CASESTUDY_API_URLS", "")
+    urls = [u.strip().rstrip("/") for u in env.split(",") if u.strip()]
+    return urls or [DEFAULT_API]
+
+
+def check_api_url(url: str, server_token: bool) -> str:
+    """``url`` if this instance may call it: a server-held token only goes to a configured API
+    URL, and a hosted instance calls no other host at all (no requests to addresses a visitor
+    types). Raises ``SettingError``."""
+    url = (url or DEFAULT_API).strip().rstrip("/")
+    if url in api_urls():
+        return url
+    if hosted():
+        raise SettingError(f"this instance only talks to {', '.join(api_urls())}")
+    if server_token:
+        raise SettingError(f"the server's token is only sent to {', '.join(api_urls())}: "
+                           "give your own token for another API URL")
+    return url
+
+
+def git_root() -> Path | None:
+    """The folder local clones may be read from when hosted (``$CASESTUDY_GIT_ROOT``); None =
+    the local-path git source is off. Unhosted, any path may be read (the user's own machine)."""
+    env = os.environ.get("CASESTUDY_GIT_ROOT", "").strip()
+    return Path(env).resolve() if env else None
+
+
+def check_clone_path(path: str) -> Path:
+    """A clone path this instance may read (inside ``git_root()`` when hosted, symlinks
+    resolved). Raises ``SettingError``."""
+    p = Path(path).expanduser()
+    if not hosted():
+        return p
+    root = git_root()
+    if root is None:
+        raise SettingError("reading local clones is off on this hosted instance")
+    real = p.resolve()
+    if real != root and root not in real.parents:
+        raise SettingError(f"only clones inside {root} can be read here")
+    return real
+
+
+def max_upload_bytes() -> int:
+    """The largest upload the Data page takes (``$CASESTUDY_MAX_UPLOAD_MB``; 50 MB hosted,
+    500 MB otherwise)."""
+    mb = os.environ.get("CASESTUDY_MAX_UPLOAD_MB")
+    return int(float(mb) * 2**20) if mb else (50 if hosted() else 500) * 2**20

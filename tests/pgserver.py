@@ -41,10 +41,18 @@ class PgServer:
             shutil.chown(root, "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "casestudy", "--no-sync",
                   "-E", "UTF8", "--locale", "C.UTF-8")
-        opts = (f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off")
-        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(root / "log"), "-w",
-                  "start")
+        self.opts = (f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                     "-c synchronous_commit=off -c full_page_writes=off")
+        self._start()
+
+    def _start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-o", self.opts, "-l", str(self.root / "log"),
+                  "-w", "start")
+
+    def restart(self) -> None:
+        """Stop the server (fast: open connections are cut) and start it again."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self._start()
 
     def _run(self, tool: str, *args: str) -> None:
         cmd = [str(self.bindir / tool), *args]

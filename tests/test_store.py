@@ -276,3 +276,15 @@ def test_one_store_shared_by_threads(store_location):
     assert errors == []
     assert [s.count_prs(f"o/r{k}") for k in range(4)] == [300] * 4
     assert {s.get_cursor(f"o/r{k}", "prs") for k in range(4)} == {"15"}
+
+
+def test_postgres_restart_mid_session_costs_nothing(pg_server):
+    """A database restart cuts every open connection; the pool checks connections before use,
+    so the next read and write work without reopening the store."""
+    s = Store(pg_server.url(pg_server.new_database()))
+    s.upsert_repo(RepoInfo("o/r", "test"))
+    s.write_batch("o/r", [PullRequest("o/r", 1, title="before", merged_at=1_700_000_000)])
+    pg_server.restart()
+    assert [p.title for p in s.pull_requests("o/r")] == ["before"]
+    s.write_batch("o/r", [PullRequest("o/r", 2, title="after", merged_at=1_700_000_100)])
+    assert s.count_prs("o/r") == 2

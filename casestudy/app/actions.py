@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..sources.files import import_git_prs_csv, import_tables
+from ..config import check_api_url, check_clone_path, max_upload_bytes
+from ..sources.files import ImportError_, import_git_prs_csv, import_tables
 from ..sources.git import sync_git
 from ..sources.github import GitHubClient, Progress
 from ..store import Store
@@ -38,14 +39,20 @@ def server_token() -> str | None:
 
 
 def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deployments: str,
-                workflow: str | None, progress: Callable[[Progress], None]) -> Outcome:
-    """Sync ``repo`` with the typed token (this session only), else the server's. A private
-    repository belongs to the account of the token that synced it. Raises ``GitHubError``."""
+                workflow: str | None, progress: Callable[[Progress], None],
+                signed_in: str = "") -> Outcome:
+    """Sync ``repo`` with the typed token (this session only), else the server's. The server's
+    token only goes to a configured API URL, and a hosted instance calls no other host (raises
+    ``SettingError`` before any request). A private repository belongs to the account of the
+    token that synced it — or, with sign-in configured, to the signed-in account
+    (``signed_in``). Raises ``GitHubError``, ``SettingError`` or ``StoreError``."""
     token = typed_token or server_token()
+    base_url = check_api_url(base_url, server_token=not typed_token and bool(token))
     client = GitHubClient(token, base_url=base_url, progress=progress)
+    owner = signed_in or account_key(token)
     r = client.sync(store, repo, deployments=deployments, workflow=workflow or None,
-                    account_key=account_key(token))
-    out = Outcome(account=account_key(typed_token) if typed_token else None)
+                    account_key=owner)
+    out = Outcome(account=account_key(typed_token) if typed_token and not signed_in else None)
     out.messages.append(("success", f"{r.repo}: {r.prs:,} PRs with {r.requests} requests and "
                                     f"{r.points} points ({r.points_per_pr:.3f} per PR); "
                                     f"deployments from {r.deploy_source}."))
@@ -53,9 +60,12 @@ def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deploy
     return out
 
 
-def read_clone(store: Store, path: str, name: str = "", branch: str = "") -> Outcome:
-    """Read a local clone's history. Raises ``GitSourceError``."""
-    c = sync_git(store, path, repo=name or None, branch=branch or None)
+def read_clone(store: Store, path: str, name: str = "", branch: str = "",
+               owner: str = "") -> Outcome:
+    """Read a local clone's history (hosted: only inside the configured folder). Raises
+    ``GitSourceError`` or ``SettingError``."""
+    c = sync_git(store, check_clone_path(path), repo=name or None, branch=branch or None,
+                 account_key=owner)
     return Outcome([
         ("success", f"{c['prs']:,} PRs and {c['tags']:,} release tags from "
                     f"{c['commits']:,} commits."),
@@ -63,9 +73,15 @@ def read_clone(store: Store, path: str, name: str = "", branch: str = "") -> Out
                  "and merge stages are shown as unavailable for this repository.")])
 
 
-def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str) -> Outcome:
+def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str,
+                   owner: str = "") -> Outcome:
     """Import uploaded files (name, content) laid out as canonical tables or git-prs CSVs.
-    Only the base name of each upload is used. Raises ``ImportError_``."""
+    Only the base name of each upload is used; the total is capped (``max_upload_bytes``).
+    Raises ``ImportError_``."""
+    total = sum(len(data) for _, data in files)
+    if total > max_upload_bytes():
+        raise ImportError_(f"the upload is {total / 2**20:.1f} MB; this instance takes at most "
+                           f"{max_upload_bytes() / 2**20:.0f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for name, data in files:
@@ -73,10 +89,10 @@ def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str) ->
             path.write_bytes(data)
             paths.append(path)
         if layout == "canonical tables":
-            counts = import_tables(store, Path(tmp))
+            counts = import_tables(store, Path(tmp), account_key=owner)
         else:
             counts = {}
             for path in paths:
-                counts.update(import_git_prs_csv(store, path))
+                counts.update(import_git_prs_csv(store, path, account_key=owner))
     return Outcome([("success", "Imported: " + ", ".join(f"{k} {v:,}"
                                                          for k, v in counts.items()))])

@@ -15,6 +15,7 @@ from ..model import PRArrays
 from ..report.build import Options, build_case_study
 from ..sources.demo import build_demo
 from ..store import Store
+from .state import account_key
 
 
 @st.cache_resource(show_spinner=False)
@@ -31,8 +32,22 @@ def get_store() -> Store:
     return _open_store(default_db_location())
 
 
+def oidc_configured() -> bool:
+    """Whether the host configured sign-in (an ``[auth]`` section in Streamlit secrets)."""
+    try:
+        return "auth" in st.secrets  # raises without a secrets.toml
+    except Exception:  # noqa: BLE001 - Streamlit raises several kinds here
+        return False
+
+
 def account() -> str:
-    """This session's account hash ('' without a token)."""
+    """This session's account hash: with sign-in configured, the signed-in user's ('' when
+    signed out); without it, the hash of the token this session synced with ('' without)."""
+    if oidc_configured():
+        if not getattr(st.user, "is_logged_in", False):
+            return ""
+        who = st.user.get("email") or st.user.get("sub") or ""
+        return account_key(f"oidc:{who}") if who else ""
     return st.session_state.get("account_key", "")
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ..core.periods import PeriodError, make_calendar
-from .data import account, get_store, months
+from ..render.markdown import esc
+from .data import account, get_store, months, oidc_configured
 from .state import BOTS, FREQS, View
 
 
@@ -39,6 +40,7 @@ def view_from_sidebar() -> View:
     _init("w_bh", view.bh)
     with st.sidebar:
         st.markdown("### 📊 casestudy")
+        _sign_in()
         if not repos:
             st.warning("The store holds no repositories: add one on the Data page.")
             return view
@@ -76,6 +78,20 @@ def view_from_sidebar() -> View:
             st.caption("Synthetic demo data.")
     sync_url(view)
     return view
+
+
+def _sign_in() -> None:
+    """Sign-in through the host's OIDC provider, when one is configured (Streamlit's native
+    ``st.login``); private repositories then belong to the signed-in user."""
+    if not oidc_configured():
+        return
+    if getattr(st.user, "is_logged_in", False):
+        who = st.user.get("email") or st.user.get("name") or "signed in"
+        st.caption(f"Signed in as {esc(str(who), 80)}")
+        if st.button("Sign out", key="w_logout"):
+            st.logout()
+    elif st.button("Sign in", key="w_login"):
+        st.login()
 
 
 def sync_url(view: View) -> None:

@@ -172,6 +172,52 @@ def cmd_sync_git(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_all(args: argparse.Namespace) -> int:
+    """Sync every repository of a list file, each on its own: one failure does not stop the
+    rest; the summary names what failed and the exit status is 1 when anything did."""
+    import os
+    import sys
+
+    from ..sources.repo_list import RepoListError, read_repo_list, sync_entry
+
+    try:
+        entries = read_repo_list(Path(args.file))
+    except RepoListError as exc:
+        raise CLIError(str(exc), 2) from exc
+    store = Store(args.db)
+    token = os.environ.get("GITHUB_TOKEN")
+    failed = []
+    for e in entries:
+        t0 = time.perf_counter()
+        try:
+            line = sync_entry(store, e, token)
+        except Exception as exc:  # noqa: BLE001 - report it and go on with the next one
+            failed.append(e.name)
+            print(f"{e.name}: FAILED: {exc}", file=sys.stderr)
+            continue
+        print(f"{e.name}: {line} ({time.perf_counter() - t0:.1f} s)")
+    ok = len(entries) - len(failed)
+    print(f"synced {ok} of {len(entries)} repositories" +
+          (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Is this instance able to serve? The store answers, caches are private and writable,
+    the numeric core loads. Exit 0 and one line when healthy, 1 and the reason when not."""
+    from .. import core
+    from ..config import cache_dir
+
+    store = Store(args.db)
+    n = len(store.repos())
+    probe = cache_dir("health") / "probe"
+    probe.write_text("ok")
+    t = core.warm()
+    print(f"ok: store {store.label} (schema v{store.schema_version}, {n} repositories), "
+          f"caches in {probe.parent.parent}, numeric core ready in {t:.2f} s")
+    return EXIT_OK
+
+
 def cmd_warm(args: argparse.Namespace) -> int:
     from .. import core
 
@@ -210,6 +256,10 @@ def register(sub, common) -> None:
                    help="also fetch check runs of each PR's head commit (for CI analysis)")
     p.add_argument("--incident-label", action="append", metavar="LABEL",
                    help="issues with this label are incidents (repeatable)")
+    p = sub.add_parser("sync-all", parents=[common],
+                       help="sync every repository of a list file (TOML), each on its own")
+    p.add_argument("file", help="the repository list, e.g. repos.toml")
+    sub.add_parser("health", parents=[common], help="check the store, caches and numeric core")
     p = sub.add_parser("sync-git", parents=[common], help="read PR landings from a local clone")
     p.add_argument("path", help="path of the clone")
     p.add_argument("--repo", help="owner/name to file it under (default: from origin)")
@@ -228,4 +278,5 @@ def register(sub, common) -> None:
     p.add_argument("--out", metavar="FILE")
     COMMANDS.update({"demo": cmd_demo, "info": cmd_info, "import": cmd_import,
                      "export": cmd_export, "warm": cmd_warm, "report": cmd_report,
-                     "sync": cmd_sync, "sync-git": cmd_sync_git})
+                     "sync": cmd_sync, "sync-git": cmd_sync_git,
+                     "sync-all": cmd_sync_all, "health": cmd_health})

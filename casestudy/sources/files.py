@@ -140,7 +140,7 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
 
 
 def import_tables(store: Store, in_dir: Path, repo: str | None = None,
-                  source: str = "import") -> dict[str, int]:
+                  source: str = "import", account_key: str = "") -> dict[str, int]:
     """Validate and load canonical tables from ``in_dir`` (CSV or Parquet). Every file is read
     and validated before anything is written (a bad file loads nothing); each repository is
     then written in its own transaction."""
@@ -167,7 +167,7 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
     for r in sorted(repos):
         prs = [p for p in loaded["pull_requests"] if p.repo == r]
         deps = [d for d in loaded.get("deployments", []) if d.repo == r]
-        store.upsert_repo(RepoInfo(r, source=source))
+        store.upsert_repo(RepoInfo(r, source=source, account_key=account_key))
         # labelled incident issues are kept; reverts and hotfixes are rebuilt from the PRs
         issues = [i for i in loaded.get("incidents", []) if i.repo == r and i.kind == "issue"]
         store.write_batch(r, prs, incidents=issues)
@@ -183,7 +183,7 @@ def _deploy_source(deployments: list[Deployment]) -> str:
     return ",".join(sorted({d.source for d in deployments if d.source})) or "import"
 
 
-def import_git_prs_csv(store: Store, path: Path) -> dict[str, int]:
+def import_git_prs_csv(store: Store, path: Path, account_key: str = "") -> dict[str, int]:
     """Import the "git-prs" layout (PRs recovered from git, see DESIGN) and its ``.tags.csv``."""
     df = _read(path)
     need = {"repo", "pr_number", "merged_at", "first_commit_authored_at", "is_bot", "title",
@@ -216,7 +216,7 @@ def import_git_prs_csv(store: Store, path: Path) -> dict[str, int]:
                 url=f"https://github.com/{repo}/pull/{number}",
             ))
         deps = _tags(path, repo)
-        store.upsert_repo(RepoInfo(repo, source="git-csv"))
+        store.upsert_repo(RepoInfo(repo, source="git-csv", account_key=account_key))
         store.write_batch(repo, prs)
         store.replace_deployments(repo, deps or merge_deployments(prs),
                                   "tags" if deps else "merges")

@@ -104,7 +104,7 @@ def _git(path: Path, *args: str) -> str:
 
 
 def _log(path: Path, refs: list[str], first_parent: bool, with_body: bool,
-         numstat: bool = True) -> list[Commit]:
+         numstat: bool = True, tags: bool = False) -> list[Commit]:
     """Commits of ``refs`` with parents before children. ``refs`` are validated names. With
     ``with_body`` (the first-parent line) each commit also carries its message body and its
     lines added/deleted and files touched against its first parent (``--numstat``)."""
@@ -115,7 +115,9 @@ def _log(path: Path, refs: list[str], first_parent: bool, with_body: bool,
         args.append("--first-parent")
     if with_body and numstat:
         args.append("--numstat")
-    out = _git(path, *args, *refs, "--")
+    if tags:
+        args.append("--tags")  # every tag too (an option: it must come before the refs)
+    out = _git(path, *args, "--end-of-options", *refs, "--")
     commits = []
     for rec in out.split(RS):
         rec = rec.strip("\n")
@@ -150,8 +152,8 @@ def read_landings(path: Path, branch: str) -> tuple[list[Landing], list[Commit],
     except GitSourceError:  # a partial clone or snapshot lacks some file contents: no sizes
         mainline = _log(path, [branch], first_parent=True, with_body=True, numstat=False)
     # the branch and every tag (release branches included), never refs/pull/* and the like
-    everything = {c.sha: c for c in _log(path, [branch, "--tags"], first_parent=False,
-                                          with_body=False)}
+    everything = {c.sha: c for c in _log(path, [branch], first_parent=False, with_body=False,
+                                          tags=True)}
     seen: set[str] = set()
     landings: list[Landing] = []
     pending: Landing | None = None
@@ -270,8 +272,9 @@ def _reverted(c: Commit, title: str, head_ref: str, by_sha: dict[str, int],
 
 
 def sync_git(store: Store, path: str | Path, repo: str | None = None,
-             branch: str | None = None) -> dict[str, int]:
-    """Read the clone at ``path`` into the store as ``repo`` (default: from the origin URL)."""
+             branch: str | None = None, account_key: str = "") -> dict[str, int]:
+    """Read the clone at ``path`` into the store as ``repo`` (default: from the origin URL);
+    with ``account_key`` it is private to that account."""
     path = Path(path).expanduser()
     if not path.exists():
         raise GitSourceError(f"{path} does not exist")
@@ -335,7 +338,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
         by_title[title] = by_title[SQUASH_RE.sub("", title).rstrip()] = ld.number
     deps = [Deployment(repo, name, when, sha="", environment="", source="tags")
             for name, _, when in tags]
-    store.upsert_repo(RepoInfo(repo, "git", False, branch, "tags" if deps else "merges"))
+    store.upsert_repo(RepoInfo(repo, "git", False, branch, "tags" if deps else "merges",
+                               account_key=account_key))
     run = store.start_sync(repo, "git")
     for i in range(0, len(prs), 5000):
         store.write_batch(repo, prs[i:i + 5000])

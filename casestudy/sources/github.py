@@ -22,13 +22,13 @@ from urllib.parse import urlparse
 import requests
 from github import Auth, Github, GithubException
 
+from ..config import DEFAULT_API
 from ..model import CheckRun, Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
 from .bots import is_bot
 from .incidents import rebuild_incidents
 from .releases import is_prerelease, merge_deployments
 
-DEFAULT_API = "https://api.github.com"
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 DEPLOY_SOURCES = ("auto", "deployments", "workflow", "releases", "tags", "merges")
 # Deployments API: what counts as a deployment that happened (INACTIVE = succeeded, then

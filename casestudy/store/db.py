@@ -90,65 +90,119 @@ class SQLiteDatabase:
         self.conn.close()
 
 
+class _Rows:
+    """A query's rows read in full, so the pooled connection goes back at once; behaves like
+    the cursor the store expects (fetchone, fetchall, iteration, description)."""
+
+    def __init__(self, rows: list | None, description, rowcount: int):
+        self._rows = rows or []
+        self.description = description
+        self.rowcount = rowcount
+        self._i = 0
+
+    def fetchone(self):
+        if self._i >= len(self._rows):
+            return None
+        self._i += 1
+        return self._rows[self._i - 1]
+
+    def fetchall(self) -> list:
+        rest, self._i = self._rows[self._i:], len(self._rows)
+        return rest
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
 class PostgresDatabase:
-    """A PostgreSQL database reached by URL (psycopg 3, autocommit outside transactions)."""
+    """A PostgreSQL database reached by URL, through a connection pool (psycopg_pool): app
+    sessions and threads use their own connections, a connection is checked before use, so a
+    database restart costs the failed connections and nothing else; autocommit outside
+    transactions."""
 
     kind = "postgresql"
 
     def __init__(self, url: str):
+        import os
+
         import psycopg
+        from psycopg_pool import ConnectionPool, PoolTimeout
 
         self.label = masked(url)
         self.ident = "pg-" + hashlib.sha256(self.label.encode()).hexdigest()[:24]
         self.path = None
-        self.errors = (psycopg.Error,)
+        self.errors = (psycopg.Error, PoolTimeout)
+        self._local = threading.local()  # the connection of this thread's open transaction
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-            self.lock = threading.RLock()  # a transaction belongs to one thread at a time
-        except psycopg.Error as exc:
+            self.pool = ConnectionPool(
+                url, min_size=1, max_size=int(os.environ.get("CASESTUDY_PG_POOL", "4")),
+                kwargs={"autocommit": True, "connect_timeout": 10},
+                check=ConnectionPool.check_connection, timeout=15, open=False,
+                name="casestudy")
+            self.pool.open(wait=True, timeout=15)
+        except (psycopg.Error, PoolTimeout) as exc:
             # psycopg's message names host and user, never the password
             raise DatabaseError(f"cannot connect to {self.label}: "
                                 f"{str(exc).strip().splitlines()[0]}") from None
-        self.conn.execute("CREATE TABLE IF NOT EXISTS casestudy_schema (version INTEGER)")
+        self.conn = self  # no single connection: ``store.conn.execute`` goes through the pool
+        self.execute("CREATE TABLE IF NOT EXISTS casestudy_schema (version INTEGER)")
 
     @staticmethod
     def _sql(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, args: Sequence = ()):
-        with self.lock:
-            return self.conn.execute(self._sql(sql), tuple(args))
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:  # inside this thread's transaction
+            return conn.execute(self._sql(sql), tuple(args))
+        with self.pool.connection() as conn:
+            cur = conn.execute(self._sql(sql), tuple(args))
+            rows = cur.fetchall() if cur.description else None
+            return _Rows(rows, cur.description, cur.rowcount)
 
     def executemany(self, sql: str, rows: list) -> None:
-        if rows:
-            with self.lock, self.conn.cursor() as cur:
+        if not rows:
+            return
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with conn.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
+            return
+        with self.pool.connection() as conn, conn.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.lock, self.conn.transaction():
+        if getattr(self._local, "conn", None) is not None:  # nested: part of the outer one
             yield
+            return
+        with self.pool.connection() as conn, conn.transaction():
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
 
     def schema_version(self) -> int:
-        row = self.conn.execute("SELECT max(version) FROM casestudy_schema").fetchone()
+        row = self.execute("SELECT max(version) FROM casestudy_schema").fetchone()
         return int(row[0] or 0)
 
     def migrate(self, ddl: str, version: int) -> None:
         ddl = re.sub(r"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY", ddl)
         ddl = re.sub(r"\bINTEGER\b", "BIGINT", ddl)
-        with self.conn.transaction():
-            self.conn.execute("LOCK TABLE casestudy_schema IN EXCLUSIVE MODE")
+        with self.transaction():
+            self.execute("LOCK TABLE casestudy_schema IN EXCLUSIVE MODE")
             if self.schema_version() >= version:  # another process migrated meanwhile
                 return
-            self.conn.execute(ddl)
-            self.conn.execute("INSERT INTO casestudy_schema VALUES (%s)", (version,))
+            self._local.conn.execute(ddl)
+            self.execute("INSERT INTO casestudy_schema VALUES (?)", (version,))
 
     @staticmethod
     def month_of(column: str) -> str:
         return f"to_char(to_timestamp({column}) AT TIME ZONE 'UTC', 'YYYY-MM')"
 
     def close(self) -> None:
-        self.conn.close()
+        self.pool.close()
 
 
 def open_database(location: str | Path) -> SQLiteDatabase | PostgresDatabase:

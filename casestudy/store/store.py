@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..bugfix_rules import classify
-from ..config import default_db_location
+from ..config import default_db_location, hosted
 from ..core.deployments import first_deployment_after
 from ..model import (
     INCIDENT_FIELDS,
@@ -139,7 +139,23 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
     def upsert_repo(self, info: RepoInfo) -> None:
+        """Add or update a repository. A repository's identity is its name, host and owner: a
+        write under the same name never takes over another account's private repository, nor
+        (private, or on a hosted instance) one from another host — it is refused with
+        ``StoreError`` and nothing changes."""
         with self.db.transaction():
+            row = self.db.execute("SELECT host, account_key, source FROM repos WHERE repo=?",
+                                  (info.repo,)).fetchone()
+            if row is not None:
+                host, owner, source = row
+                if owner and owner != info.account_key:
+                    raise StoreError(f"{info.repo} is already here as another account's private "
+                                     "repository: choose another name")
+                if host != info.host and (owner or hosted()):
+                    where = host or f"a {source} import"
+                    raise StoreError(f"{info.repo} is already here from {where}: a repository "
+                                     f"from {info.host or 'an import'} cannot replace it; "
+                                     "choose another name")
             self.db.execute(
                 "INSERT INTO repos (repo, source, synthetic, default_branch, deploy_source, host, "
                 "account_key, added_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(repo) DO UPDATE SET "
@@ -309,8 +325,8 @@ class Store:
             "FROM repos WHERE repo=?", (repo,)
         ).fetchone()
         if row is None:
-            known = ", ".join(self.repos()) or "none"
-            raise StoreError(f"repository {repo!r} is not in the store (it holds: {known})")
+            public = ", ".join(self.repos(visible_to="")) or "none"  # never private names
+            raise StoreError(f"repository {repo!r} is not in the store (public ones: {public})")
         return RepoInfo(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
 
     def summary(self, visible_to: str | None = None) -> list[RepoSummary]:

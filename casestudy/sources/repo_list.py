@@ -1,0 +1,93 @@
+"""The repository list of a hosted instance (a TOML file): which repositories to keep synced,
+from where, with which deployment source, and the peers each is compared with.
+
+    [[repo]]
+    name = "psf/requests"            # GitHub owner/name (synced with $GITHUB_TOKEN)
+    peers = ["pallets/flask"]
+    deployments = "releases"         # auto | deployments | workflow | releases | tags | merges
+    environment = "production"       # optional, Deployments API
+    workflow = "deploy.yml"          # optional, workflow runs
+    base_url = "https://api.github.com"  # optional (must be a configured API URL)
+
+    [[repo]]
+    name = "numpy/numpy"
+    path = "/srv/clones/numpy"       # a local clone instead of the API
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import api_urls, check_api_url
+from ..store import Store
+from .git import sync_git
+from .github import DEPLOY_SOURCES, GitHubClient, GitHubError, parse_repo
+
+
+class RepoListError(ValueError):
+    """A list file that cannot be used, with the entry and field named."""
+
+
+@dataclass
+class Entry:
+    name: str
+    peers: list[str] = field(default_factory=list)
+    deployments: str = "auto"
+    environment: str | None = None
+    workflow: str | None = None
+    base_url: str | None = None
+    path: str | None = None
+
+
+def read_repo_list(path: Path) -> list[Entry]:
+    """The entries of a list file, checked before anything is synced."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RepoListError(f"{path}: {exc}") from exc
+    raw = data.get("repo")
+    if not isinstance(raw, list) or not raw:
+        raise RepoListError(f"{path}: no [[repo]] entries")
+    out = []
+    for k, item in enumerate(raw, 1):
+        known = set(Entry.__dataclass_fields__)
+        if not isinstance(item, dict) or "name" not in item:
+            raise RepoListError(f"{path}: entry {k} has no name")
+        unknown = set(item) - known
+        if unknown:
+            raise RepoListError(f"{path}: entry {k} ({item['name']}): unknown "
+                                f"{', '.join(sorted(unknown))}")
+        e = Entry(**item)
+        if e.path is None:
+            try:
+                parse_repo(e.name)
+            except GitHubError as exc:
+                raise RepoListError(f"{path}: entry {k}: {exc}") from exc
+        if e.deployments not in DEPLOY_SOURCES:
+            raise RepoListError(f"{path}: entry {k} ({e.name}): deployments must be one of "
+                                f"{', '.join(DEPLOY_SOURCES)}")
+        out.append(e)
+    # peers are compared with, so they are kept synced too (with the defaults) when the list
+    # does not name them itself
+    listed = {e.name for e in out}
+    for e in list(out):
+        for peer in e.peers:
+            if peer not in listed:
+                listed.add(peer)
+                out.append(Entry(peer))
+    return out
+
+
+def sync_entry(store: Store, e: Entry, token: str | None) -> str:
+    """Sync one entry; returns a one-line summary (raises on failure)."""
+    if e.path:
+        c = sync_git(store, e.path, repo=e.name)
+        return f"{c['prs']:,} PRs and {c['tags']:,} release tags from the clone"
+    url = check_api_url(e.base_url or api_urls()[0], server_token=True)
+    r = GitHubClient(token, base_url=url).sync(store, e.name, deployments=e.deployments,
+                                                environment=e.environment,
+                                                workflow=e.workflow)
+    return (f"{r.prs:,} PRs with {r.requests} requests and {r.points} points; deployments "
+            f"from {r.deploy_source}")
