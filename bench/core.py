@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from casestudy import core  # noqa: E402
 from casestudy.core.periods import make_calendar  # noqa: E402
-from casestudy.model import PRArrays  # noqa: E402
+from casestudy.model import TIME_FIELDS, PRArrays  # noqa: E402
 
 T0 = 1_600_000_000  # 2020-09
 SPAN = 4 * 365 * 86400
@@ -44,9 +44,7 @@ def make_prs(n: int, seed: int = 0) -> PRArrays:
     first_resp = ready + rng.lognormal(9, 1.6, n).astype(np.int64)
     first_resp[rng.random(n) < 0.1] = -1
     first_resp[rng.random(n) < 0.001] -= 10**7  # clock skew: excluded and counted
-    times = {k: np.full(n, -1, dtype=np.int64) for k in (
-        "created_at", "first_approval_at", "last_approval_at",
-        "closed_at", "deployed_at")}
+    times = {k: np.full(n, -1, dtype=np.int64) for k in TIME_FIELDS}
     times.update(merged_at=merged, first_commit_at=first_commit, ready_at=ready,
                  first_response_at=first_resp)
     repos = [f"org/r{i}" for i in range(N_REPOS)]

@@ -150,6 +150,31 @@ class WorkPattern:
 
 
 @dataclass
+class CISection:
+    """CI insight for the subject: failure correlation, clusters, a reduced PR job set, flaky
+    jobs and durations (``analysis.ci``). ``jobs`` and ``phi`` are in cluster order."""
+
+    repo: str
+    n_prs: int
+    n_failed_prs: int
+    jobs: list[str]
+    phi: list[list[float]]
+    clusters: list[list[str]]
+    kept: list[str]
+    dropped: list[str]
+    recall: float
+    target: float
+    minutes_all: float
+    minutes_saved: float
+    flaky: dict[str, int]
+    failures: dict[str, int]
+    duration_p50: dict[str, float]
+    duration_p90: dict[str, float]
+    rules: list[str]  # the job-name normalisation rules, in words
+    text: str
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -174,6 +199,8 @@ class CaseStudy:
     completeness: list[Completeness]
     options: dict = field(default_factory=dict)
     work_pattern: WorkPattern | None = None
+    ci: CISection | None = None
+    ci_unavailable: str = ""  # why there is no CI section
 
     # -- look-ups renderers use (no computation) ----------------------------------------------
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:

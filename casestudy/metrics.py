@@ -135,6 +135,12 @@ METRICS: tuple[Metric, ...] = (
            band_note="DORA 2024 publishes change failure rates as cluster averages (Elite ≈5%, "
            "High ≈20%, Medium ≈10%, Low ≈40%), not thresholds; the nearest average is shown.",
            dora=True),
+    Metric("time_to_green", "Time to green", "hours", "duration", "lower",
+           "first check run on the PR's head commit started → every check's latest attempt "
+           "there passed",
+           "How long a PR's CI takes to go green, re-runs of flaky jobs included; a PR whose "
+           "checks are not all green is left out. The month is the one in which CI went green.",
+           start="checks_started_at", end="checks_green_at", needs=("checks",)),
     Metric("throughput", "Merged PRs", "PRs", "count", "higher",
            "merged PRs in the period", "How many PRs were merged (bots excluded by default)."),
     Metric("contributors", "Active authors", "authors", "count", "higher",

@@ -21,6 +21,8 @@ PullRequest
     labels, linked_issue_labels   tuples of label names
     is_draft        still a draft at sync time
     is_revert, reverted_number    a revert PR and the PR it reverts (if known)
+    checks_started_at, checks_green_at  the first check run on the head commit started; every
+                    check's latest attempt there passed (``sources.checks``; None = not green)
     author_utc_offset  seconds east of UTC of the author's clock (git author dates carry it; None
                     where the source has only UTC times, like GitHub's API)
     deployed_at     first deployment containing the merge commit, when the source knows it exactly
@@ -33,7 +35,7 @@ Incident: repo, id, opened_at, resolved_at (restored: the first deployment carry
 fix, or the issue's close; None = still open), kind (``revert`` | ``hotfix`` | ``issue``), refs,
 failed_at (the failing deployment's time; None when caught before release or when no deployment
 precedes it) and rule (how it was placed; built by ``sources.incidents``).
-CheckRun: repo, pr, sha, name, conclusion, started_at, completed_at.
+CheckRun: repo, pr, sha, name, conclusion, started_at, completed_at, attempt (1 = first run).
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ class PullRequest:
     reverted_number: int | None = None
     url: str = ""
     author_utc_offset: int | None = None
+    checks_started_at: int | None = None
+    checks_green_at: int | None = None
 
 
 @dataclass
@@ -124,6 +128,7 @@ class CheckRun:
     conclusion: str = ""
     started_at: int | None = None
     completed_at: int | None = None
+    attempt: int = 1  # re-runs of a job on the same commit are kept apart
 
 
 TIME_FIELDS: tuple[str, ...] = tuple(

@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "data", "export"]
+PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "ci", "data",
+         "export"]
 
 
 def app(params: dict | None = None) -> AppTest:

@@ -98,6 +98,7 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
     for title, slug in (("Metrics", "metrics"), ("Compare", "compare"),
                         ("Pull requests", "pull_requests"), ("Recommendations",
                                                              "recommendations"),
+                        ("CI insight", "ci"),
                         ("Data", "data"), ("Export", "export")):
         page.get_by_role("link", name=title).first.click()
         wait_ready(page)

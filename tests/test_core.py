@@ -8,7 +8,7 @@ import pytest
 
 from casestudy import core
 from casestudy.core.periods import PeriodError, make_calendar
-from casestudy.model import INCIDENT_RULES, RULE_CAUGHT, PRArrays
+from casestudy.model import INCIDENT_RULES, RULE_CAUGHT, TIME_FIELDS, PRArrays
 
 
 def reference(start, end, group, n_groups):
@@ -119,9 +119,7 @@ def test_bootstrap_matches_explicit_resampling(n):
 
 
 def _arrays(times: dict, n: int, repos=("o/r",), repo_idx=None, **kw) -> PRArrays:
-    full = {f: np.full(n, -1, dtype=np.int64) for f in (
-        "created_at", "ready_at", "first_commit_at", "first_response_at",
-        "first_approval_at", "last_approval_at", "merged_at", "closed_at", "deployed_at")}
+    full = {f: np.full(n, -1, dtype=np.int64) for f in TIME_FIELDS}
     full.update({k: np.asarray(v, dtype=np.int64) for k, v in times.items()})
     z = np.zeros(n, dtype=bool)
     return PRArrays(list(repos), np.zeros(n, np.int32) if repo_idx is None else repo_idx,

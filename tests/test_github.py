@@ -290,15 +290,15 @@ def test_cli_sync(fake, tmp_path):
 def test_recorded_definitelytyped_payloads(number, first_response, responder, approval):
     import json
 
-    from casestudy.sources.github import _ts, review_times
+    from casestudy.sources.github import iso_time, review_times
     from tests.conftest import shared_file
 
     pr = json.loads(shared_file("github-api", "dt-mergebot_DefinitelyTyped",
                                 f"{number}.json").read_text())["data"]["repository"][
         "pullRequest"]
     rt = review_times(pr["author"]["login"], pr["reviews"]["nodes"], pr["comments"]["nodes"])
-    assert rt.first_response_at == _ts(first_response) and rt.responder == responder
-    assert rt.last_approval_at == _ts(approval)
+    assert rt.first_response_at == iso_time(first_response) and rt.responder == responder
+    assert rt.last_approval_at == iso_time(approval)
 
 
 def test_all_recorded_payloads_parse():
@@ -325,14 +325,20 @@ def test_check_runs_and_incident_issues_when_asked(fake, tmp_path):
     runs = s.check_runs("acme/widgets")
     assert len(runs) == 25 * r.prs
     assert r.points / r.prs <= 0.3  # checks roughly double the cost, and say so in the docs
-    from casestudy.analysis.ci_checks import check_run_stats
+    from casestudy.analysis.ci import analyse
 
-    stats = check_run_stats(runs)
-    assert stats["checks_per_pr"] == 25 and stats["correlated_check_pairs"] >= 4
+    # the fake plants two clusters: jobs 1–2 and jobs 3–5 fail together, the rest never fail
+    ci = analyse(runs)
+    assert len(ci.jobs) == 25
+    assert ci.clusters == [["job-3", "job-4", "job-5"], ["job-1", "job-2"]]
+    assert len(ci.kept) == 2 and ci.recall == 1.0 and not ci.flaky
     issues = [i for i in s.incidents("acme/widgets") if i.kind == "issue"]
     assert sorted(i.resolved_at - i.opened_at for i in issues) == [7200 * k for k in range(1, 6)]
     # the CI de-duplication rule now has data to fire on
     from casestudy.report.build import Options, build_case_study
 
     cs = build_case_study(s, Options("acme/widgets", min_n=5))
-    assert any(x.rule == "ci-deduplication" for x in cs.recommendations)
+    rec = next(x for x in cs.recommendations if x.rule == "ci-deduplication")
+    assert "25 jobs run on PRs and 2 clusters of them fail together; keeping 2 jobs still " \
+        "catches 100%" in rec.evidence
+    assert cs.ci is not None and cs.ci.kept == ci.kept

@@ -198,7 +198,8 @@ def test_every_sentence_template_reads_right():
                  "revert_share": 0.05, "quick_reverts": k + 2, "stale_prs": 10 + k,
                  "open_prs": 20 + k, "stale_share": 0.5, "off_hours_share": 0.5,
                  "peak_hour": 23, "bugfix_title_only_share": 0.7, "ml_title_share": 0.2,
-                 "checks_per_pr": 30.0, "correlated_check_pairs": k + 3}
+                 "ci_jobs": 30, "ci_clusters": k, "ci_kept": k + 2, "ci_recall": 0.96,
+                 "ci_minutes_saved": 900.0, "ci_saved_share": 0.4, "ci_failed_prs": k}
         fs = [Finding(m.key, "o/r", ["2024-01"], 500, 9 * DAY if m.kind == "duration" else 0.5,
                       "x", sentence=f"{m.name} sentence.", trend="worsening")
               for m in metrics.METRICS]

@@ -10,8 +10,9 @@ import re
 import numpy as np
 
 from .. import core, metrics
-from ..model import CheckRun, PRArrays
-from .ci_checks import check_run_stats
+from ..model import PRArrays
+from .ci import CIReport
+from .ci import facts as ci_facts
 from .window import Window, duration_sample, in_window
 from .work_patterns import local_hours, off_hours
 
@@ -21,10 +22,10 @@ _ML_WORDS = re.compile(r"\b(model|training|train|tensor|cuda|gpu|dataset|inferen
 
 def compute_facts(a: PRArrays, repo_i: int, w: Window, bots: str, titles: list[str],
                   responders: dict[str, int], quick_reverts: int,
-                  check_runs: list[CheckRun]) -> dict:
+                  ci_report: CIReport | None) -> dict:
     """The facts of ``a.repos[repo_i]`` over the latest window. What the arrays do not hold comes
     from the store through the caller: titles merged in the window, first responses per
-    responder, reverts within 48 h of the reverted merge, and the check runs."""
+    responder, reverts within 48 h of the reverted merge, and the CI analysis."""
     repo = a.repos[repo_i]
     cal = w.cal
     lo, hi = w.bounds(w.periods)
@@ -114,6 +115,6 @@ def compute_facts(a: PRArrays, repo_i: int, w: Window, bots: str, titles: list[s
     f["ml_title_share"] = (sum(1 for x in titles if _ML_WORDS.search(x)) / len(titles)
                            if titles else None)
 
-    # CI checks per PR (only when check runs were synced)
-    f.update(check_run_stats(check_runs))
+    # CI: jobs, clusters, the reduced set (only when check runs were synced)
+    f.update(ci_facts(ci_report))
     return f

@@ -125,12 +125,14 @@ RULES: tuple[Rule, ...] = (
          "Make a failing test that reproduces the bug part of every fix and revert follow-up.",
          "The same failure does not ship twice; change failure rate trends down.", REF_DORA, 1),
     Rule("ci-deduplication", "De-duplicate correlated CI jobs", "cycle_time",
-         lambda c: (c.fact("checks_per_pr") or 0) >= 20 and (c.fact("correlated_check_pairs")
-                                                             or 0) >= 3,
-         lambda c: (f"A median PR runs {c.fact('checks_per_pr'):.0f} checks; "
-                    f"{_n(c.fact('correlated_check_pairs'), 'pair')} of failing checks fail "
-                    "together "
-                    f"(Jaccard ≥ 0.8) — they mostly report the same breakage."),
+         lambda c: (c.fact("ci_jobs") or 0) >= 10 and (c.fact("ci_clusters") or 0) >= 1
+         and (c.fact("ci_saved_share") or 0) >= 0.2,
+         lambda c: (f"{_n(c.fact('ci_jobs'), 'job')} run on PRs and "
+                    f"{_n(c.fact('ci_clusters'), 'cluster')} of them fail together; keeping "
+                    f"{c.fact('ci_kept')} jobs still catches {c.fact('ci_recall'):.0%} of the "
+                    f"{_n(c.fact('ci_failed_prs'), 'PR')} with a failure and saves "
+                    f"{c.fact('ci_minutes_saved'):,.0f} CI minutes "
+                    f"({c.fact('ci_saved_share'):.0%})."),
          "Cluster jobs by their failure correlation, keep one representative per cluster on PRs, "
          "and offer an opt-in full run (a label) before merge.",
          "Less CI time and cost per PR at nearly the same failure recall.", REF_CI),

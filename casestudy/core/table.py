@@ -125,18 +125,57 @@ def restore_events(a: PRArrays, repo: str) -> tuple[np.ndarray, np.ndarray]:
     return inc["failed_at"], inc["resolved_at"]
 
 
+@njit(cache=True, parallel=True)
+def _span(times, repo, n_rep):
+    """Per repo, the smallest and largest valid time over every column of ``times`` (a tuple of
+    equally long int64 arrays): one parallel pass, partial results per chunk."""
+    n = repo.size
+    n_chunks = chunk_count(n)
+    size = (n + n_chunks - 1) // n_chunks
+    lo = np.full((n_chunks, n_rep), np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full((n_chunks, n_rep), -1, dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            r = repo[i]
+            for col in times:
+                t = col[i]
+                if t >= 0:
+                    if t < lo[c, r]:
+                        lo[c, r] = t
+                    if t > hi[c, r]:
+                        hi[c, r] = t
+    out_lo = np.full(n_rep, -1, dtype=np.int64)
+    out_hi = np.full(n_rep, -1, dtype=np.int64)
+    for r in range(n_rep):
+        m = np.iinfo(np.int64).max
+        x = -1
+        for c in range(n_chunks):
+            m = min(m, lo[c, r])
+            x = max(x, hi[c, r])
+        if x >= 0:
+            out_lo[r], out_hi[r] = m, x
+    return out_lo, out_hi
+
+
+SPAN_FIELDS = ("first_commit_at", "created_at", "merged_at", "closed_at")
+
+
 def data_span(a: PRArrays) -> tuple[np.ndarray, np.ndarray]:
-    """Per repo, the first and last time its data knows of (any PR time or deployment); -1
-    for a repo without data."""
+    """Per repo, the first and last time its data knows of: a PR's first commit, opening,
+    merge or close, or a deployment (-1 for a repo without data). Later events of a PR (a
+    deployment, CI going green) come after its merge, and deployments are read as well."""
     n_rep = len(a.repos)
-    first = np.full(n_rep, -1, dtype=np.int64)
-    last = np.full(n_rep, -1, dtype=np.int64)
+    if a.n:
+        first, last = _span(tuple(a.times[f] for f in SPAN_FIELDS), a.repo_idx, n_rep)
+    else:
+        first = np.full(n_rep, -1, dtype=np.int64)
+        last = np.full(n_rep, -1, dtype=np.int64)
     for i, repo in enumerate(a.repos):
-        sel = a.repo_idx == i
-        vals = [v[sel] for v in a.times.values()] + [a.deploy_times.get(repo, np.zeros(0, int))]
-        vals = np.concatenate([v[v >= 0] for v in vals]) if vals else np.zeros(0, np.int64)
-        if vals.size:
-            first[i], last[i] = int(vals.min()), int(vals.max())
+        dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
+        dt = dt[dt >= 0]
+        if dt.size:
+            first[i] = int(dt.min()) if first[i] < 0 else min(int(first[i]), int(dt.min()))
+            last[i] = max(int(last[i]), int(dt.max()))
     return first, last
 
 

@@ -98,6 +98,23 @@ def metric_chart(cs: CaseStudy, metric: str, width: int = 560, height: int = 200
     return alt.layer(band, line, partial, faint).properties(width=width, height=height)
 
 
+def ci_heatmap(cs: CaseStudy, size: int = 420) -> alt.Chart:
+    """Phi correlation of job failures, jobs ordered by cluster (the CI section's heatmap)."""
+    ci = cs.ci
+    jobs = ci.jobs if ci else []
+    rows = [{"a": a, "b": b, "phi": ci.phi[i][j]} for i, a in enumerate(jobs)
+            for j, b in enumerate(jobs)]
+    df = pd.DataFrame(rows, columns=["a", "b", "phi"])
+    axis = alt.Axis(labelLimit=140, labelFontSize=7 if len(jobs) > 30 else 9)
+    return alt.Chart(df).mark_rect().encode(
+        x=alt.X("a:N", sort=jobs, title=None, axis=axis),
+        y=alt.Y("b:N", sort=jobs, title=None, axis=axis),
+        color=alt.Color("phi:Q", title="phi", scale=alt.Scale(domain=[-1, 1],
+                                                               scheme="redblue", reverse=True)),
+        tooltip=["a:N", "b:N", alt.Tooltip("phi:Q", format=".2f")],
+    ).properties(width=size, height=size)
+
+
 def colour_key(cs: CaseStudy) -> list[tuple[str, str]]:
     """(repo, colour) pairs matching the charts, for a printed key."""
     return list(zip(cs.repos, PALETTE, strict=False))

@@ -38,6 +38,7 @@ def _clip(text: str, limit: int = 400) -> str:
 _env.filters["safe_url"] = safe_url
 _env.filters["clip"] = _clip
 _env.globals["fmt"] = metrics.format_value
+_env.globals["fmt_duration"] = lambda s: "–" if s is None else metrics.format_duration(s)
 _env.globals["metric"] = metrics.get
 
 
@@ -54,6 +55,8 @@ def chart_svgs(cs: CaseStudy) -> dict[str, Markup]:
     jobs["stages"] = charts.stages_chart(cs)
     if cs.work_pattern and cs.work_pattern.counts:
         jobs["work_pattern"] = charts.work_pattern_chart(cs, width=420, height=90)
+    if cs.ci and cs.ci.jobs:
+        jobs["ci"] = charts.ci_heatmap(cs)
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = dict(zip(jobs, pool.map(_svg, jobs.values()), strict=True))
     return done

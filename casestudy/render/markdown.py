@@ -48,7 +48,8 @@ def pr_line(p: PRRef) -> str:
 def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
     return ["Verdict", "Key figures", *[metrics.get(s).name for s in _metric_keys(cs)],
-            "Peers side by side", "When work happens", "Strengths", "Where it falls behind",
+            "Peers side by side", "When work happens", "CI insight", "Strengths",
+            "Where it falls behind",
             "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
 
 
@@ -141,6 +142,32 @@ def render_markdown(cs: CaseStudy) -> str:
     w("## When work happens")
     w("")
     w(prose(cs.work_pattern.text if cs.work_pattern else "Not computed for this report."))
+    w("")
+    w("## CI insight")
+    w("")
+    if cs.ci is None:
+        w(prose(cs.ci_unavailable or "No CI data."))
+    else:
+        ci = cs.ci
+        w(prose(ci.text))
+        w("")
+        for c in ci.clusters:
+            w(f"- Fail together: {', '.join(code(j) for j in c)}")
+        w("")
+        w(f"Reduced job set for PRs ({len(ci.kept)} of {len(ci.jobs)} jobs, recall "
+          f"{ci.recall:.0%}): {', '.join(code(j) for j in ci.kept) or 'none needed'}.")
+        w("")
+        w("| Job | PRs failed | p50 | p90 | flaky commits |")
+        w("| --- | ---: | ---: | ---: | ---: |")
+        for j in ci.jobs:
+            p50, p90 = ci.duration_p50.get(j), ci.duration_p90.get(j)
+            w(f"| {code(j)} | {ci.failures.get(j, 0):,} | "
+              f"{metrics.format_duration(p50) if p50 is not None else '–'} | "
+              f"{metrics.format_duration(p90) if p90 is not None else '–'} | "
+              f"{ci.flaky.get(j, 0)} |")
+        w("")
+        w("Job names are normalised before counting: " + "; ".join(prose(r) for r in ci.rules)
+          + ".")
     w("")
     for title, items in (("Strengths", cs.strengths), ("Where it falls behind", cs.weaknesses)):
         w(f"## {title}")

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from .. import core, metrics
+from ..analysis.ci import analyse as analyse_ci
+from ..analysis.ci import section as ci_section
 from ..analysis.facts import compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
 from ..analysis.recommendations import recommend
@@ -93,6 +95,13 @@ def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],
             why["reviews"] = "a git clone has no PR reviews or comments"
         else:
             why["reviews"] = "no PR in its data has a review or comment time"
+        if (a.times["checks_started_at"][sel] >= 0).any():
+            v.add("checks")
+        elif source == "github":
+            why["checks"] = ("no CI check runs were synced (sync with `casestudy sync OWNER/NAME "
+                             "--checks`)")
+        else:
+            why["checks"] = "its data has no CI check runs"
         if a.deploy_times.get(repo, np.zeros(0)).size and infos[repo].deploy_source != "merges":
             v.add("deployments")
         elif source.startswith("git"):
@@ -179,10 +188,10 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
                                opts.business_hours)
     headline, verdict, best, worst = headline_and_verdict(opts.subject, findings)
     strengths, weaknesses = strengths_weaknesses(opts.subject, findings)
+    ci_report = analyse_ci(store.check_runs(opts.subject))
     facts = compute_facts(a, 0, w, opts.bots, store.titles(opts.subject, lo, hi),
                           store.responder_counts(opts.subject, lo, hi),
-                          store.quick_reverts(opts.subject, lo, hi, 48 * 3600),
-                          store.check_runs(opts.subject))
+                          store.quick_reverts(opts.subject, lo, hi, 48 * 3600), ci_report)
     recs = recommend(findings, opts.subject, facts)
     synthetic = any(infos[r].synthetic for r in repos)
     series = _series(table, lo_p, hi_p, _partial_periods(a, cal, lo_p, hi_p), opts.min_n)
@@ -201,7 +210,17 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         options={"bots": opts.bots, "business_hours": list(opts.business_hours or []),
                  "min_n": opts.min_n, "window": k, "facts": _clean(facts)},
         work_pattern=work_pattern(a, 0, *w.bounds([lo_p, hi_p]), cal, pop),
+        ci=ci_section(ci_report, opts.subject) if ci_report else None,
+        ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
     )
+
+
+def _no_ci_reason(info) -> str:
+    if info.source == "github":
+        return ("No check runs were synced for this repository: sync with "
+                "`casestudy sync OWNER/NAME --checks` to analyse its CI.")
+    return (f"Its data ({info.source}) has no CI check runs: only a GitHub sync with --checks, "
+            "or an imported check_runs table, has them.")
 
 
 def _clean(d: dict) -> dict:

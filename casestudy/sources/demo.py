@@ -23,8 +23,9 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from ..core.periods import weekday
-from ..model import Deployment, PullRequest
+from ..model import CheckRun, Deployment, PullRequest
 from ..store import RepoInfo, Store
+from .checks import apply_time_to_green
 from .incidents import rebuild_incidents
 
 DEMO_OWNER = "demo"
@@ -264,6 +265,44 @@ def _deployments(repo: str, profile: RepoProfile, rng: np.random.Generator) -> l
     ]
 
 
+# the CI story planted in demo/atlas: job → (failure family, base minutes); jobs of one family
+# fail together, "integration" is flaky (fails, then passes when re-run on the same commit)
+CI_JOBS = {
+    "lint": ("lint", 2), "typecheck": ("types", 4), "docs-build": ("docs", 6),
+    "unit-test (ubuntu, 3.11)": ("unit", 9), "unit-test (macos, 3.11)": ("unit", 14),
+    "unit-test (windows, 3.11)": ("unit", 16), "integration-test": ("integration", 12),
+    "e2e-chrome": ("e2e", 18), "e2e-firefox": ("e2e", 19), "e2e-safari": ("e2e", 21),
+    "gpu-build": ("gpu", 25), "gpu-test": ("gpu", 30), "package-build": ("package", 8),
+    "benchmarks": ("bench", 45), "security-scan": ("security", 3),
+}
+CI_FAILURE_RATE = {"lint": 0.04, "types": 0.03, "unit": 0.06, "e2e": 0.05, "gpu": 0.03,
+                   "docs": 0.01, "package": 0.01, "bench": 0.0, "security": 0.005,
+                   "integration": 0.0}
+CI_FLAKY = 0.08  # integration fails on its first attempt, then passes
+
+
+def ci_runs(repo: str, prs: list[PullRequest], rng: np.random.Generator,
+            last: int = 1500) -> list[CheckRun]:
+    """Check runs of the last ``last`` merged PRs' head commits, with the planted structure."""
+    merged = sorted((p for p in prs if p.merged_at and not p.author_is_bot),
+                    key=lambda p: p.merged_at)[-last:]
+    out = []
+    for p in merged:
+        sha = _sha(repo, p.number)[:12] + "head"
+        start = (p.ready_at or p.merged_at) + 120
+        failing = {fam for fam, rate in CI_FAILURE_RATE.items() if rng.random() < rate}
+        for name, (fam, minutes) in CI_JOBS.items():
+            dur = int(minutes * 60 * (0.8 + 0.4 * rng.random()))
+            out.append(CheckRun(repo, p.number, sha, name,
+                                "failure" if fam in failing else "success", start,
+                                start + dur))
+            if fam == "integration" and rng.random() < CI_FLAKY:
+                out[-1].conclusion = "failure"
+                out.append(CheckRun(repo, p.number, sha, name, "success", start + dur + 60,
+                                    start + 2 * dur + 60, attempt=2))
+    return out
+
+
 def build_demo(store: Store, seed: int = DEFAULT_SEED, profiles=PROFILES) -> dict[str, int]:
     """Generate all demo repos into ``store`` (idempotent: re-running upserts the same rows)."""
     rng = np.random.default_rng(seed)
@@ -278,6 +317,9 @@ def build_demo(store: Store, seed: int = DEFAULT_SEED, profiles=PROFILES) -> dic
             store.write_batch(repo, prs[start:start + 5000])
         store.replace_deployments(repo, deps, deps[0].source)
         rebuild_incidents(store, repo)
+        if profile is profiles[0]:  # CI data for the first repository
+            store.write_check_runs(ci_runs(repo, prs, np.random.default_rng(seed + 1)))
+            apply_time_to_green(store, repo)
         store.finish_sync(run, "ok", prs=len(prs))
         counts[repo] = len(prs)
     return counts

@@ -26,6 +26,7 @@ from ..config import DEFAULT_API
 from ..model import CheckRun, Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
 from .bots import is_bot
+from .checks import apply_time_to_green
 from .incidents import rebuild_incidents
 from .releases import is_prerelease, merge_deployments
 
@@ -200,7 +201,7 @@ def parse_repo(name: str) -> tuple[str, str]:
     return owner, repo
 
 
-def _ts(value: str | None) -> int | None:
+def iso_time(value: str | None) -> int | None:
     """An ISO-8601 time (``…Z`` or with an offset, as git actor dates have) to epoch seconds."""
     if not value:
         return None
@@ -238,13 +239,13 @@ def review_times(author: str, reviews: list[dict], comments: list[dict],
     def other(node: dict) -> bool:
         return not actor_is_bot(node.get("author")) and _login(node) != author
 
-    events = [(_ts(r.get("submittedAt")), _login(r)) for r in reviews if other(r)] + [
-        (_ts(c.get("createdAt")), _login(c)) for c in comments if other(c)]
+    events = [(iso_time(r.get("submittedAt")), _login(r)) for r in reviews if other(r)] + [
+        (iso_time(c.get("createdAt")), _login(c)) for c in comments if other(c)]
     events = [(t, who) for t, who in events if t is not None]
     after_ready = [e for e in events if ready_at is None or e[0] >= ready_at]
     first = min(after_ready, default=(None, ""))
     approvals = sorted(t for r in reviews if r.get("state") == "APPROVED" and other(r)
-                       and (t := _ts(r.get("submittedAt"))) is not None)
+                       and (t := iso_time(r.get("submittedAt"))) is not None)
     return ReviewTimes(first[0], first[1], approvals[0] if approvals else None,
                        approvals[-1] if approvals else None, len(events))
 
@@ -416,6 +417,8 @@ class GitHubClient:
         run = store.start_sync(full, "github")
         try:
             n = self._sync_prs(store, full, owner, name, base, since, checks)
+            if checks:
+                apply_time_to_green(store, full)
             src, n_dep = self._sync_deployments(store, full, owner, name, base, deployments,
                                                 environment, workflow,
                                                 prev.deploy_source if prev else "")
@@ -483,8 +486,9 @@ class GitHubClient:
             conn = self.graphql(ISSUES_QUERY, variables)["repository"]["issues"]
             for node in conn["nodes"]:
                 iid = f"issue-{node['number']}"
-                out.append(Incident(repo, iid, _ts(node["createdAt"]), _ts(node.get("closedAt")),
-                                    "issue", (str(node["number"]),)))
+                out.append(Incident(repo, iid, iso_time(node["createdAt"]),
+                                    iso_time(node.get("closedAt")), "issue",
+                                    (str(node["number"]),)))
             if not conn["pageInfo"]["hasNextPage"] or (out and out[-1].id in known):
                 break
             variables["after"] = conn["pageInfo"]["endCursor"]
@@ -510,8 +514,8 @@ class GitHubClient:
         reviews, comments = n["reviews"], n["comments"]
         r_nodes, c_nodes = [x for x in reviews["nodes"] if x], [x for x in comments["nodes"] if x]
         ready_events = [x for x in n["timelineItems"]["nodes"] if x and x.get("createdAt")]
-        created = _ts(n["createdAt"])
-        ready = _ts(ready_events[-1]["createdAt"]) if ready_events else created
+        created = iso_time(n["createdAt"])
+        ready = iso_time(ready_events[-1]["createdAt"]) if ready_events else created
         if reviews["pageInfo"]["hasNextPage"]:
             r_nodes = self._rest_of(REVIEWS_QUERY, "reviews", owner, name, n["number"], reviews)
         if comments["pageInfo"]["hasNextPage"] and review_times(
@@ -533,11 +537,11 @@ class GitHubClient:
         return PullRequest(
             repo=repo, number=n["number"], title=title, author=author,
             author_is_bot=actor_is_bot(n.get("author")), created_at=created, ready_at=ready,
-            first_commit_at=_ts(commits[0]["commit"]["authoredDate"]) if commits else None,
+            first_commit_at=iso_time(commits[0]["commit"]["authoredDate"]) if commits else None,
             first_response_at=rt.first_response_at, first_responder=rt.responder,
             first_approval_at=rt.first_approval_at,
             last_approval_at=rt.last_approval_at,
-            merged_at=_ts(n.get("mergedAt")), closed_at=_ts(n.get("closedAt")),
+            merged_at=iso_time(n.get("mergedAt")), closed_at=iso_time(n.get("closedAt")),
             base_ref=n.get("baseRefName") or "", head_ref=head,
             additions=n.get("additions") or 0, deletions=n.get("deletions") or 0,
             changed_files=n.get("changedFiles") or 0, n_comments=discussion,
@@ -622,7 +626,7 @@ class GitHubClient:
                     break
                 if run.get("event") in PR_EVENTS or run.get("conclusion", "success") != "success":
                     continue  # a run for a pull request, or one that did not succeed
-                yield Deployment(repo, rid, _ts(run["created_at"]), run.get("head_sha", ""),
+                yield Deployment(repo, rid, iso_time(run["created_at"]), run.get("head_sha", ""),
                                  workflow, "workflow")
             link = headers.get("link", "") or headers.get("Link", "")
             m = re.search(r'<([^>]+)>;\s*rel="next"', link)
@@ -636,7 +640,7 @@ def _check_runs(repo: str, node: dict) -> list[CheckRun]:
         return []
     commit = head[0]["commit"]
     return [CheckRun(repo, node["number"], commit["oid"], run["name"], run.get("conclusion")
-                     or "", _ts(run.get("startedAt")), _ts(run.get("completedAt")))
+                     or "", iso_time(run.get("startedAt")), iso_time(run.get("completedAt")))
             for suite in (commit.get("checkSuites") or {}).get("nodes", [])
             for run in (suite.get("checkRuns") or {}).get("nodes", [])]
 
@@ -652,13 +656,13 @@ def _deployed(node: dict, environment: str | None) -> bool:
 
 def _deployment(repo: str, src: str, node: dict) -> Deployment | None:
     if src == "deployments":
-        return Deployment(repo, node["id"], _ts(node["createdAt"]),
+        return Deployment(repo, node["id"], iso_time(node["createdAt"]),
                           (node.get("commit") or {}).get("oid", ""), node.get("environment")
                           or "", "deployments-api")
     if src == "releases":
         if node.get("isDraft") or node.get("isPrerelease"):
             return None
-        return Deployment(repo, node["tagName"], _ts(node.get("publishedAt")
+        return Deployment(repo, node["tagName"], iso_time(node.get("publishedAt")
                                                      or node["createdAt"]), "", "", "releases")
     target = node.get("target") or {}
     commit = target.get("target", target)
@@ -666,4 +670,4 @@ def _deployment(repo: str, src: str, node: dict) -> Deployment | None:
         return None
     # an annotated tag's time is when it was tagged; a lightweight tag's, its commit's
     when = (target.get("tagger") or {}).get("date") or commit["committedDate"]
-    return Deployment(repo, node["name"], _ts(when), commit.get("oid", ""), "", "tags")
+    return Deployment(repo, node["name"], iso_time(when), commit.get("oid", ""), "", "tags")

@@ -75,5 +75,23 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE pull_requests ADD COLUMN author_utc_offset INTEGER;
     """,
+    # 8: re-runs of a check on the same commit are kept apart (attempt in the key)
+    """
+    CREATE TABLE check_runs_v8 (
+        repo TEXT NOT NULL, pr INTEGER NOT NULL, sha TEXT NOT NULL, name TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 1, conclusion TEXT, started_at INTEGER,
+        completed_at INTEGER, PRIMARY KEY (repo, pr, sha, name, attempt)
+    );
+    INSERT INTO check_runs_v8 (repo, pr, sha, name, attempt, conclusion, started_at,
+                               completed_at)
+        SELECT repo, pr, sha, name, 1, conclusion, started_at, completed_at FROM check_runs;
+    DROP TABLE check_runs;
+    ALTER TABLE check_runs_v8 RENAME TO check_runs;
+    """,
+    # 9: time to green (first check started → all checks green on the head commit)
+    """
+    ALTER TABLE pull_requests ADD COLUMN checks_started_at INTEGER;
+    ALTER TABLE pull_requests ADD COLUMN checks_green_at INTEGER;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

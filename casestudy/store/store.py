@@ -297,12 +297,12 @@ class Store:
 
     def _write_check_runs(self, runs: Iterable[CheckRun]) -> None:
         self.db.executemany(
-            "INSERT INTO check_runs (repo, pr, sha, name, conclusion, started_at, "
-            "completed_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(repo, pr, sha, name) DO "
-            "UPDATE SET conclusion=excluded.conclusion, started_at=excluded.started_at, "
+            "INSERT INTO check_runs (repo, pr, sha, name, attempt, conclusion, started_at, "
+            "completed_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(repo, pr, sha, name, attempt) "
+            "DO UPDATE SET conclusion=excluded.conclusion, started_at=excluded.started_at, "
             "completed_at=excluded.completed_at",
-            [(r.repo, r.pr, r.sha, r.name, r.conclusion, r.started_at, r.completed_at)
-             for r in runs],
+            [(r.repo, r.pr, r.sha, r.name, r.attempt, r.conclusion, r.started_at,
+              r.completed_at) for r in runs],
         )
 
     # -- reads ------------------------------------------------------------------------------
@@ -418,8 +418,8 @@ class Store:
 
     def check_runs(self, repo: str) -> list[CheckRun]:
         return [CheckRun(*r) for r in self.db.execute(
-            "SELECT repo, pr, sha, name, conclusion, started_at, completed_at FROM check_runs "
-            "WHERE repo=? ORDER BY pr, name", (repo,))]
+            "SELECT repo, pr, sha, name, conclusion, started_at, completed_at, attempt "
+            "FROM check_runs WHERE repo=? ORDER BY pr, name, attempt", (repo,))]
 
     def load_arrays(self, repos: Sequence[str] | None = None) -> PRArrays:
         """All PRs of ``repos`` (default: every repo) as columnar arrays, plus deployments and
