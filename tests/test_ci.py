@@ -164,3 +164,49 @@ def test_time_to_green_is_a_registry_metric_on_the_demo(demo_store):
 
 def _month(ts: int) -> str:
     return str(np.datetime64(ts, "s").astype("datetime64[M]"))
+
+
+def test_actions_jobs_synced_over_rest_with_reruns_and_a_cursor(tmp_path):
+    from casestudy.sources.github import GitHubClient
+    from casestudy.store import Store
+    from tests.fakegithub.server import FakeGitHub, generate_repo
+
+    with FakeGitHub(tokens={"t": set()}) as fake:
+        repo = fake.add(generate_repo("acme", "ci", 10, seed=1))
+
+        def job(i, run, name, concl, attempt, t):
+            return {"id": i, "run_id": run, "run_attempt": attempt, "head_sha": f"sha{run}",
+                    "name": name, "conclusion": concl, "started_at": iso(t),
+                    "completed_at": iso(t + 300)}
+
+        from tests.fakegithub.server import iso
+        t0 = 1_700_000_000
+        repo.pr_runs = [
+            {"id": 11, "event": "pull_request", "head_sha": "sha11",
+             "pull_requests": [{"number": 3}], "jobs": [
+                 job(1, 11, "test (3.11)", "failure", 1, t0),
+                 job(2, 11, "test (3.11)", "success", 2, t0 + 400),
+                 job(3, 11, "lint", "success", 1, t0)]},
+            {"id": 12, "event": "pull_request", "head_sha": "sha12",
+             "pull_requests": [{"number": 4}], "jobs": [
+                 job(4, 12, "test (3.11)", "failure", 1, t0 + 900),
+                 job(5, 12, "lint", "failure", 1, t0 + 900)]},
+            {"id": 13, "event": "push", "head_sha": "sha13", "pull_requests": [], "jobs": []},
+        ]
+        s = Store(tmp_path / "s.sqlite")
+        client = GitHubClient("t", base_url=fake.base_url, min_interval=None)
+        client.sync(s, "acme/ci", actions_jobs=True)
+        runs = s.check_runs("acme/ci")
+        assert sorted((r.pr, r.name, r.attempt, r.conclusion) for r in runs) == [
+            (3, "lint", 1, "success"), (3, "test (3.11)", 1, "failure"),
+            (3, "test (3.11)", 2, "success"), (4, "lint", 1, "failure"),
+            (4, "test (3.11)", 1, "failure")]
+        ci = analyse(runs)
+        assert ci.flaky == {"test": 1} and ci.failures == {"lint": 1, "test": 1}
+        pr3 = s.pull_requests("acme/ci", [3])[0]
+        assert (pr3.checks_started_at, pr3.checks_green_at) == (t0, t0 + 700)
+        # a second sync reads the runs list and no jobs again
+        fake.log.clear()
+        GitHubClient("t", base_url=fake.base_url, min_interval=None).sync(
+            s, "acme/ci", actions_jobs=True)
+        assert not any("/jobs" in p for p in fake.log)

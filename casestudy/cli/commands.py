@@ -143,7 +143,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                               DEFAULT_API, progress=show)
         r = client.sync(store, args.repo, since=args.since, deployments=args.deployments,
                         environment=args.environment, workflow=args.workflow,
-                        checks=args.checks, incident_labels=tuple(args.incident_label or ()))
+                        checks=args.checks, incident_labels=tuple(args.incident_label or ()),
+                        actions_jobs=args.actions_jobs)
     except GitHubError as exc:
         print(file=sys.stderr)
         raise CLIError(str(exc)) from exc
@@ -254,6 +255,8 @@ def register(sub, common) -> None:
     p.add_argument("--workflow", help="workflow file whose successful runs are deployments")
     p.add_argument("--checks", action="store_true",
                    help="also fetch check runs of each PR's head commit (for CI analysis)")
+    p.add_argument("--actions-jobs", action="store_true",
+                   help="also read the GitHub Actions jobs of PR runs over REST (every attempt)")
     p.add_argument("--incident-label", action="append", metavar="LABEL",
                    help="issues with this label are incidents (repeatable)")
     p = sub.add_parser("sync-all", parents=[common],

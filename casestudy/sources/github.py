@@ -395,7 +395,7 @@ class GitHubClient:
     def sync(self, store: Store, repo: str, since: str | None = None,
              deployments: str = "auto", environment: str | None = None,
              workflow: str | None = None, account_key: str = "", checks: bool = False,
-             incident_labels: tuple[str, ...] = ()) -> SyncResult:
+             incident_labels: tuple[str, ...] = (), actions_jobs: bool = False) -> SyncResult:
         """Sync PRs, deployments and incidents of ``repo`` into ``store``.
 
         ``checks`` also fetches the check runs of each PR's head commit (≈2× the points);
@@ -417,7 +417,9 @@ class GitHubClient:
         run = store.start_sync(full, "github")
         try:
             n = self._sync_prs(store, full, owner, name, base, since, checks)
-            if checks:
+            if actions_jobs:
+                self._sync_actions_jobs(store, full, owner, name)
+            if checks or actions_jobs:
                 apply_time_to_green(store, full)
             src, n_dep = self._sync_deployments(store, full, owner, name, base, deployments,
                                                 environment, workflow,
@@ -474,6 +476,33 @@ class GitHubClient:
             if done:
                 return count
             variables["after"] = conn["pageInfo"]["endCursor"]
+
+    def _sync_actions_jobs(self, store: Store, repo: str, owner: str, name: str) -> int:
+        """Jobs (every attempt) of the Actions runs made for pull requests, as check runs: one
+        request per page of runs and one per new run; runs already read are skipped (cursor)."""
+        from .actions_jobs import jobs_to_check_runs  # it reads this module's time parser
+
+        self._report(stage="actions jobs")
+        last = int(store.get_cursor(repo, "actions:last_run") or 0)
+        url = f"/repos/{owner}/{name}/actions/runs?event=pull_request&per_page=100"
+        newest, count = last, 0
+        while url:
+            headers, data = self._call("GET", url)
+            stop = False
+            for run in data.get("workflow_runs", []):
+                if run["id"] <= last:
+                    stop = True
+                    break
+                _, jobs = self._call("GET", f"/repos/{owner}/{name}/actions/runs/{run['id']}"
+                                            "/jobs?filter=all&per_page=100")
+                runs = jobs_to_check_runs(repo, jobs.get("jobs", []), [run])
+                store.write_batch(repo, check_runs=[r for r in runs if r.pr > 0])
+                newest, count = max(newest, run["id"]), count + len(runs)
+            link = headers.get("link", "") or headers.get("Link", "")
+            m = re.search(r'<([^>]+)>;\s*rel="next"', link)
+            url = None if stop or not m else m.group(1).replace(self.base_url, "")
+        store.set_cursor(repo, "actions:last_run", str(newest))
+        return count
 
     def _sync_issues(self, store: Store, repo: str, owner: str, name: str,
                      labels: tuple[str, ...]) -> int:

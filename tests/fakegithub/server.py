@@ -41,6 +41,7 @@ class FakeRepo:
     releases: list[dict] = field(default_factory=list)
     tags: list[dict] = field(default_factory=list)
     runs: dict[str, list[dict]] = field(default_factory=dict)  # workflow file -> runs
+    pr_runs: list[dict] = field(default_factory=list)  # Actions runs for PRs, with their "jobs"
     issues: list[dict] = field(default_factory=list)
 
     @property
@@ -366,6 +367,33 @@ class FakeGitHub:
                         nxt = f"{fake.base_url}{u.path[len('/api/v3'):]}?branch=" \
                               f"{q.get('branch', [''])[0]}&status=success&per_page={per}" \
                               f"&page={page + 1}"
+                        headers["Link"] = f'<{nxt}>; rel="next"'
+                    return self._send(200, {"total_count": len(runs), "workflow_runs": chunk},
+                                      headers)
+                m = re.fullmatch(r"/api/v3/repos/([^/]+)/([^/]+)/actions/runs(?:/(\d+)/jobs)?",
+                                 u.path)
+                if m:
+                    repo = fake._visible(m.group(1), m.group(2), token)
+                    if repo is None:
+                        return self._send(404, {"message": "Not Found"})
+                    q = parse_qs(u.query)
+                    if m.group(3):  # the jobs of one run, every attempt
+                        run = next((r for r in repo.pr_runs if r["id"] == int(m.group(3))), None)
+                        if run is None:
+                            return self._send(404, {"message": "Not Found"})
+                        return self._send(200, {"total_count": len(run["jobs"]),
+                                                "jobs": run["jobs"]})
+                    runs = sorted((r for r in repo.pr_runs
+                                   if r["event"] == q.get("event", [r["event"]])[0]),
+                                  key=lambda r: -r["id"])
+                    per = int(q.get("per_page", ["30"])[0])
+                    page = int(q.get("page", ["1"])[0])
+                    chunk = [{k: v for k, v in r.items() if k != "jobs"}
+                             for r in runs[(page - 1) * per: page * per]]
+                    headers = {}
+                    if page * per < len(runs):
+                        nxt = f"{fake.base_url}{u.path[len('/api/v3'):]}?event=" \
+                              f"{q.get('event', [''])[0]}&per_page={per}&page={page + 1}"
                         headers["Link"] = f'<{nxt}>; rel="next"'
                     return self._send(200, {"total_count": len(runs), "workflow_runs": chunk},
                                       headers)
