@@ -110,7 +110,7 @@ def findings_for(a: PRArrays, table: core.MetricTable, w: Window, min_n: int,
     pop = core.population_mask(a, table.options["bots"])
     out: list[Finding] = []
     lo_p, hi_p = table.options.get("range", (0, table.calendar.n - 1))
-    first, last = core.data_span(a)
+    first, last = table.span
     lo_w, hi_w = w.bounds(w.periods)
     for m in metrics.METRICS:
         per_repo: list[Finding] = []

@@ -194,6 +194,7 @@ class MetricTable:
     excluded: dict[str, np.ndarray]
     options: dict = field(default_factory=dict)
     rule_hits: dict[str, np.ndarray] = field(default_factory=dict)
+    span: tuple[np.ndarray, np.ndarray] | None = None  # ``data_span`` of the arrays
 
     @property
     def periods(self) -> list[str]:
@@ -229,7 +230,8 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
                   business_hours: tuple[int, int] | None = None, ci: bool = False,
                   calendar: Calendar | None = None, seed: int = 0,
                   only: tuple[str, ...] | None = None,
-                  anchor: str | None = None) -> MetricTable:
+                  anchor: str | None = None,
+                  span: tuple[np.ndarray, np.ndarray] | None = None) -> MetricTable:
     """Compute every registry metric per (repo, period).
 
     A PR duration falls in the period of the event that completes it (the metric's ``end``), or of
@@ -294,14 +296,16 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
             n_authors = int(a.author_idx.max(initial=-1)) + 1
             authors = distinct_per_group(g, a.author_idx, n_groups, n_authors).astype(float)
         stats["contributors"] = {"n": shape(merged), "value": shape(authors)}
-    stats.update(deployment_stats(a, cal))
+    span = span if span is not None else data_span(a)  # the caller's, when it has one
+    stats.update(deployment_stats(a, cal, span))
     return MetricTable(list(a.repos), cal, stats, excluded,
                        {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
                         "only": only,
-                        "business_hours": business_hours, "ci": ci}, rule_hits)
+                        "business_hours": business_hours, "ci": ci}, rule_hits, span)
 
 
-def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarray]]:
+def deployment_stats(a: PRArrays, cal: Calendar, span: tuple[np.ndarray, np.ndarray]
+                     ) -> dict[str, dict[str, np.ndarray]]:
     """Deployment frequency, change failure rate and time to restore per (repo, period).
 
     Frequency = deployments ÷ covered weeks (``deployments.per_week``: the days of the period
@@ -314,7 +318,7 @@ def deployment_stats(a: PRArrays, cal: Calendar) -> dict[str, dict[str, np.ndarr
     freq, days_pw = np.full(shape, np.nan), np.full(shape, np.nan)
     n_dep, failed, still_open, caught = (np.zeros(shape) for _ in range(4))
     covered = np.zeros(shape)
-    first, last = data_span(a)
+    first, last = span
     restore_start, restore_end, restore_group = [], [], []
     caught_rule = INCIDENT_RULES.index(RULE_CAUGHT)
     for i, repo in enumerate(a.repos):

@@ -144,8 +144,9 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         end = _span_of(opts.period_to)[1] if opts.period_to else last
         t_from = _span_of(opts.period_from)[0] if opts.period_from else \
             end - opts.months_default * 30 * DAY
+    span = core.data_span(a)  # one pass, shared by the table, the findings and the periods
     if not opts.period_from:  # by default, no periods before any repository has data
-        starts = core.data_span(a)[0]
+        starts = span[0]
         if (starts >= 0).any():
             earliest = int(starts[starts >= 0].min())
             if opts.freq == "month":
@@ -160,12 +161,12 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
               and (cal.starts[i] + cal.days[i]) * DAY <= end + DAY + 1]
     lo_p, hi_p = inside[0], inside[-1]
     table = core.compute_table(a, calendar=cal, bots=opts.bots,
-                               business_hours=opts.business_hours, ci=True)
+                               business_hours=opts.business_hours, ci=True, span=span)
     table.options["range"] = (lo_p, hi_p)
     # a period the subject's data stops inside (more than a day before its end) is partial: its
     # durations favour quick PRs (slow ones have not finished), so the latest window leaves it
     # out (when the data reaches further back) and the charts draw it as partial
-    first, last = core.data_span(a)
+    first, last = span
     data_start, data_end = int(first[0]), int(last[0])
     start_local, end_local = cal.local_seconds(np.array([data_start, data_end]))
     partial = [j for j in range(lo_p, hi_p + 1)
@@ -194,7 +195,8 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
                           store.quick_reverts(opts.subject, lo, hi, 48 * 3600), ci_report)
     recs = recommend(findings, opts.subject, facts)
     synthetic = any(infos[r].synthetic for r in repos)
-    series = _series(table, lo_p, hi_p, _partial_periods(a, cal, lo_p, hi_p), opts.min_n)
+    series = _series(table, lo_p, hi_p, _partial_periods(a, span[1], cal, lo_p, hi_p),
+                     opts.min_n)
     summary = _summary(opts, w, findings, [cal.labels[j] for j in partial], data_end)
     return CaseStudy(
         subject=opts.subject, peers=repos[1:], period_from=cal.labels[lo_p],
@@ -227,9 +229,10 @@ def _clean(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
 
 
-def _partial_periods(a: PRArrays, cal, lo_p: int, hi_p: int) -> dict[str, set[int]]:
-    """Per repo, the periods its data stops inside (more than a day before their end)."""
-    _, last = core.data_span(a)
+def _partial_periods(a: PRArrays, last: np.ndarray, cal, lo_p: int, hi_p: int
+                     ) -> dict[str, set[int]]:
+    """Per repo, the periods its data stops inside (more than a day before their end);
+    ``last`` is each repo's last time (``core.data_span``)."""
     out = {}
     for i, repo in enumerate(a.repos):
         end_local = int(cal.local_seconds(np.array([last[i]]))[0]) if last[i] >= 0 else -1
