@@ -175,6 +175,92 @@ class CISection:
 
 
 @dataclass
+class SessionPeriod:
+    """Coding sessions in one period (``analysis.sessions``): hours per active author per week
+    by the gap rule and by the hidden Markov model."""
+
+    period: str
+    active_authors: int
+    commits: int
+    sessions_gap: int
+    hours_gap: float | None
+    sessions_hmm: int
+    hours_hmm: float | None
+
+
+@dataclass
+class VelocityPoint:
+    """Velocity in one period (``analysis.velocity``)."""
+
+    period: str
+    merged: int
+    authors: int
+    per_author: float | None
+    size_median: float | None  # lines changed
+    cycle_median: float | None  # seconds
+    used: bool  # counted in the trend tests (full period, enough merged PRs)
+
+
+@dataclass
+class Trend:
+    """A Mann–Kendall test and Theil–Sen slope over a velocity measure's periods."""
+
+    measure: str  # "per_author" | "size" | "cycle"
+    label: str
+    n: int
+    tau: float | None
+    p_value: float | None
+    slope: float | None  # per period
+    slope_low: float | None
+    slope_high: float | None
+    start: float | None  # the Theil–Sen line at the first and last tested period
+    end: float | None
+    direction: str  # "falling" | "rising" | "flat" | "insufficient"
+    text: str = ""
+
+
+@dataclass
+class ReviewTiming:
+    """First-response waits of PRs ready inside vs outside the responders' peak hours."""
+
+    window: str
+    n_inside: int
+    n_outside: int
+    median_inside: float | None  # seconds
+    median_outside: float | None
+    p_value: float | None
+    significant: bool
+    text: str
+
+
+@dataclass
+class RhythmSection:
+    """Work rhythm and velocity of the subject (``analysis.rhythm``)."""
+
+    repo: str
+    n_commits: int
+    n_authors: int
+    gap_minutes: float
+    allowance_minutes: float
+    sessions: list[SessionPeriod]
+    hours_gap: float | None  # coding hours per active author per week over the range
+    hours_hmm: float | None
+    model: dict  # fitted HMM in words and numbers (empty when none was fitted)
+    local_hours: dict[str, list[int]]  # event -> 24 counts on people's own clocks
+    peaks: dict[str, str]  # event -> "10:00–14:00 (31% of 1,234)"
+    review: ReviewTiming | None
+    velocity: list[VelocityPoint]
+    trends: list[Trend]
+    decay: str  # the velocity-decay finding, "" when there is none
+    text: str
+    unavailable: str = ""  # why there are no commits, when there are none
+
+    def session(self, period: str) -> SessionPeriod | None:
+        """The sessions row of a period (a look-up for renderers)."""
+        return next((s for s in self.sessions if s.period == period), None)
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -201,6 +287,7 @@ class CaseStudy:
     work_pattern: WorkPattern | None = None
     ci: CISection | None = None
     ci_unavailable: str = ""  # why there is no CI section
+    rhythm: RhythmSection | None = None
 
     # -- look-ups renderers use (no computation) ----------------------------------------------
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:

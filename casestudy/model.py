@@ -36,6 +36,11 @@ fix, or the issue's close; None = still open), kind (``revert`` | ``hotfix`` | `
 failed_at (the failing deployment's time; None when caught before release or when no deployment
 precedes it) and rule (how it was placed; built by ``sources.incidents``).
 CheckRun: repo, pr, sha, name, conclusion, started_at, completed_at, attempt (1 = first run).
+Commit: repo, sha, pr (the PR it landed with; None = pushed without one), author (the same
+identity as ``PullRequest.author`` of the source: a login on GitHub, a name in git), author_is_bot,
+authored_at with author_utc_offset (seconds east of UTC of the author's clock; None = unknown),
+committed_at, additions, deletions (None = not measured). Merge commits are not recorded: they
+are not coding.
 """
 
 from __future__ import annotations
@@ -131,6 +136,20 @@ class CheckRun:
     attempt: int = 1  # re-runs of a job on the same commit are kept apart
 
 
+@dataclass
+class Commit:
+    repo: str
+    sha: str
+    authored_at: int
+    pr: int | None = None
+    author: str = ""
+    author_is_bot: bool = False
+    author_utc_offset: int | None = None
+    committed_at: int | None = None
+    additions: int | None = None
+    deletions: int | None = None
+
+
 TIME_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(PullRequest) if f.name.endswith("_at")
 )
@@ -193,3 +212,22 @@ class PRArrays:
 def time_column(values: list[int | None]) -> np.ndarray:
     """Python times (None = missing) to an int64 array with -1 for missing."""
     return np.array([MISSING if v is None else v for v in values], dtype=np.int64)
+
+
+@dataclass
+class CommitArrays:
+    """Columnar commits of one repository, sorted by (author, authored time). ``author`` indexes
+    ``authors``; ``utc_offset`` is NO_OFFSET where unknown; ``lines`` is -1 where unmeasured."""
+
+    repo: str
+    authors: list[str]
+    author: np.ndarray  # int32
+    authored_at: np.ndarray  # int64
+    utc_offset: np.ndarray  # int32
+    pr: np.ndarray  # int64, -1 = none
+    lines: np.ndarray  # int64 additions + deletions
+    is_bot: np.ndarray  # bool
+
+    @property
+    def n(self) -> int:
+        return int(self.authored_at.shape[0])

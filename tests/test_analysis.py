@@ -183,6 +183,11 @@ FIRING = {
     "ml-data-test-practices": ([F("bugfix_share", 0.22)], {"ml_title_share": 0.3}),
     "shorten-reviews": ([F("review", 4 * 86400.0)], {}),
     "faster-recovery": ([F("time_to_restore", 3 * 86400.0)], {}),
+    "review-in-peak-hours": ([], {"review_timing": "PRs ready inside the peak waited 1.0 h; "
+                                                   "outside, 9.0 h (p < 0.001).",
+                                  "review_window": "09:00–13:00 on weekdays"}),
+    "velocity-decay": ([], {"velocity_decay": "Velocity decay: each active author merged 4.00 "
+                                              "PRs per month then and 2.50 now."}),
 }
 
 

@@ -190,6 +190,22 @@ RULES: tuple[Rule, ...] = (
          "Agree on a review checklist, review within a day of each update, and prefer "
          "synchronous review for PRs that pass two rounds.",
          "Fewer, faster review rounds; shorter cycle time.", REF_DORA),
+    Rule("review-in-peak-hours", "Ask for review inside reviewers' peak hours", "first_response",
+         lambda c: bool(c.fact("review_timing")),
+         lambda c: c.fact("review_timing"),
+         "Mark PRs ready for review inside the reviewers' peak hours "
+         "(" + "{window}" + "), schedule draft-to-ready for then, and for PRs that cannot wait "
+         "name a reviewer in another time zone.",
+         "PRs get their first response within the reviewers' working block instead of after a "
+         "night or a weekend; first-response time and cycle time fall.", REF_CODING, 2),
+    Rule("velocity-decay", "Find what slows each author down", "cycle_time",
+         lambda c: bool(c.fact("velocity_decay")),
+         lambda c: c.fact("velocity_decay"),
+         "Look at the months where output per author fell: compare PR size, review waits and "
+         "CI time then and now; pay down the glue code and flaky tests that grew with the "
+         "project; keep a recurring slot for refactoring and tooling.",
+         "Output per author stops falling; the Theil–Sen slope of merged PRs per author turns "
+         "flat or positive in the next quarters.", REF_VELOCITY, 1),
     Rule("faster-recovery", "Speed up recovery", "time_to_restore",
          lambda c: bool(c.f("time_to_restore") and c.f("time_to_restore").level > 86400),
          lambda c: c.f("time_to_restore").sentence,
@@ -210,7 +226,8 @@ def recommend(findings: list[Finding], subject: str, facts: dict) -> list[Recomm
         except (TypeError, AttributeError):  # a needed fact or finding is missing: stay silent
             fired = False
         if fired:
-            out.append(Recommendation(r.key, r.title, r.evidence(ctx), r.action, r.effect,
+            action = r.action.replace("{window}", str(facts.get("review_window") or ""))
+            out.append(Recommendation(r.key, r.title, r.evidence(ctx), action, r.effect,
                                       r.reference, r.metric, r.priority))
     out.sort(key=lambda x: x.priority)
     return out

@@ -78,9 +78,10 @@ def months(ident: str, account_key: str, version: tuple[int, int]) -> list[str]:
 @st.cache_data(show_spinner="Computing the case study…", max_entries=32)
 def case_study(ident: str, account_key: str, version: tuple[int, int], subject: str,
                peers: tuple[str, ...], start: str, end: str, freq: str, tz: str, bots: str,
-               bh: bool) -> CaseStudy:
+               bh: bool, gap: int = 120) -> CaseStudy:
     return build_case_study(get_store(), Options(
-        subject, peers, start or None, end or None, freq, tz, bots, (9, 17) if bh else None))
+        subject, peers, start or None, end or None, freq, tz, bots, (9, 17) if bh else None,
+        session_gap=gap))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -8,7 +8,7 @@ import streamlit as st
 from ..core.periods import PeriodError, make_calendar
 from ..render.markdown import esc
 from .data import account, get_store, months, oidc_configured
-from .state import BOTS, FREQS, View
+from .state import BOTS, FREQS, GAP_RANGE, View
 
 
 def _init(key: str, value) -> None:
@@ -38,6 +38,7 @@ def view_from_sidebar() -> View:
     _init("w_tz", view.tz)
     _init("w_bots", view.bots)
     _init("w_bh", view.bh)
+    _init("w_gap", view.gap)
     with st.sidebar:
         st.markdown("### 📊 casestudy")
         _sign_in()
@@ -74,6 +75,10 @@ def view_from_sidebar() -> View:
                              format_func=lambda b: {"exclude": "excluded", "include": "included",
                                                     "only": "only bots"}[b])
         view.bh = st.toggle("Business hours only (Mon–Fri 09–17)", key="w_bh")
+        view.gap = int(st.number_input(
+            "Coding-session gap (min)", min_value=GAP_RANGE[0], max_value=GAP_RANGE[1], step=10,
+            key="w_gap", help="A coding session ends after this long without a commit (gap "
+            "rule of the Work rhythm page)"))
         if any(r.startswith("demo/") for r in [view.repo, *view.peers]):
             st.caption("Synthetic demo data.")
     sync_url(view)

@@ -11,6 +11,7 @@ from .. import metrics
 
 BOTS = ("exclude", "include", "only")
 FREQS = ("month", "week")
+GAP_RANGE = (10, 720)  # minutes a session gap may be set to
 
 
 @dataclass
@@ -23,6 +24,7 @@ class View:
     tz: str = "UTC"
     bots: str = "exclude"
     bh: bool = False  # business hours 09–17
+    gap: int = 120  # minutes without a commit that end a coding session
     metric: str = "cycle_time"
     month: str = ""  # drill-down period
     stage: str = ""  # drill-down metric
@@ -57,6 +59,8 @@ class View:
         v.tz = params.get("tz", "UTC") or "UTC"
         v.bots = params.get("bots", "exclude") if params.get("bots") in BOTS else "exclude"
         v.bh = params.get("bh") == "1"
+        gap = params.get("gap", "")
+        v.gap = int(gap) if gap.isdigit() and GAP_RANGE[0] <= int(gap) <= GAP_RANGE[1] else 120
         v.metric = params.get("metric", "cycle_time") if params.get("metric") in metrics.BY_KEY \
             else "cycle_time"
         v.month = params.get("month", "")

@@ -21,7 +21,7 @@ def current_case_study(view: View) -> CaseStudy | None:
     try:
         return case_study(store.ident, account(), store.data_version(), view.repo,
                           tuple(view.peers), view.start, view.end, view.freq, view.tz,
-                          view.bots, view.bh)
+                          view.bots, view.bh, view.gap)
     except (ReportError, PeriodError, StoreError, ValueError) as exc:
         st.error(f"Cannot build the case study: {exc}")
         return None

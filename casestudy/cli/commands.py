@@ -97,8 +97,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         except (ValueError, AssertionError) as exc:
             raise CLIError("--business-hours takes START-END hours, e.g. 9-17", 2) from exc
         bh = (a, b)
+    if not 1 <= args.session_gap <= 24 * 60:
+        raise CLIError("--session-gap takes minutes between 1 and 1440", 2)
     opts = Options(args.repo, tuple(args.peer or ()), args.from_, args.to, args.period, args.tz,
-                   "include" if args.include_bots else "exclude", bh)
+                   "include" if args.include_bots else "exclude", bh,
+                   session_gap=args.session_gap)
     try:
         cs = build_case_study(store, opts)
     except (ReportError, PeriodError) as exc:
@@ -276,6 +279,8 @@ def register(sub, common) -> None:
     p.add_argument("--tz", default="UTC", help="time zone for periods (default UTC)")
     p.add_argument("--business-hours", metavar="START-END", help="e.g. 9-17: working hours only")
     p.add_argument("--include-bots", action="store_true")
+    p.add_argument("--session-gap", type=int, default=120, metavar="MINUTES",
+                   help="minutes without a commit that end a coding session (default 120)")
     p.add_argument("--format", choices=["md", "markdown", "json", "html", "pdf"])
     p.add_argument("--paper", choices=["A4", "Letter"], default="A4")
     p.add_argument("--out", metavar="FILE")

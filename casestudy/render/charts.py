@@ -164,6 +164,66 @@ def work_pattern_chart(cs: CaseStudy, width: int = 480, height: int = 120) -> al
     return alt.vconcat(*panels).resolve_scale(color="independent")
 
 
+def velocity_chart(cs: CaseStudy, width: int = 560, height: int = 160) -> alt.LayerChart:
+    """Merged PRs per active author per period (hollow: left out of the trend test), with the
+    Theil–Sen line the trend test fitted, when it found a trend."""
+    r = cs.rhythm
+    pts = [p for p in (r.velocity if r else []) if p.per_author is not None]
+    df = pd.DataFrame([{"period": p.period, "per_author": p.per_author, "merged": p.merged,
+                        "authors": p.authors, "used": "tested" if p.used else "left out"}
+                       for p in pts], columns=["period", "per_author", "merged", "authors",
+                                               "used"])
+    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45))
+    y = alt.Y("per_author:Q", title="merged PRs per active author")
+    line = alt.Chart(df).mark_line(color=PALETTE[0]).encode(x=x, y=y)
+    dots = alt.Chart(df).mark_point(filled=True, color=PALETTE[0]).encode(
+        x=x, y=y, shape=alt.Shape("used:N", title=None,
+                                  scale=alt.Scale(domain=["tested", "left out"],
+                                                  range=["circle", "triangle"])),
+        tooltip=["period:O", alt.Tooltip("per_author:Q", format=".2f"), "merged:Q",
+                 "authors:Q", "used:N"])
+    layers = [line, dots]
+    trend = next((t for t in (r.trends if r else []) if t.measure == "per_author"), None)
+    used = [p.period for p in pts if p.used]
+    if trend and trend.direction in ("falling", "rising") and used:
+        fit = pd.DataFrame({"period": [used[0], used[-1]], "per_author": [trend.start,
+                                                                           trend.end]})
+        layers.append(alt.Chart(fit).mark_line(strokeDash=[5, 3], color="#555").encode(x=x, y=y))
+    return alt.layer(*layers).properties(width=width, height=height)
+
+
+def coding_hours_chart(cs: CaseStudy, width: int = 560, height: int = 140) -> alt.Chart:
+    """Coding hours per active author per week, gap rule and hidden Markov model side by
+    side."""
+    r = cs.rhythm
+    rows = [{"period": s.period, "estimate": name, "hours": h}
+            for s in (r.sessions if r else [])
+            for name, h in (("gap rule", s.hours_gap), ("hidden Markov model", s.hours_hmm))
+            if h is not None]
+    df = pd.DataFrame(rows, columns=["period", "estimate", "hours"])
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("hours:Q", title="coding h / author / week"),
+        color=alt.Color("estimate:N", title=None, scale=alt.Scale(range=PALETTE[:2])),
+        tooltip=["period:O", "estimate:N", alt.Tooltip("hours:Q", format=".1f")],
+    ).properties(width=width, height=height)
+
+
+def local_hours_chart(cs: CaseStudy, width: int = 560, height: int = 70) -> alt.Chart:
+    """Events per local hour (each person's own clock), one row per event."""
+    r = cs.rhythm
+    rows = [{"event": e, "hour": h, "count": c} for e, counts in
+            (r.local_hours.items() if r else []) for h, c in enumerate(counts)]
+    df = pd.DataFrame(rows, columns=["event", "hour", "count"])
+    return alt.Chart(df).mark_bar(color=PALETTE[0]).encode(
+        x=alt.X("hour:O", title="local hour (each person's own clock)",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("count:Q", title=None),
+        row=alt.Row("event:N", title=None),
+        tooltip=["event:N", "hour:O", "count:Q"],
+    ).properties(width=width, height=height).resolve_scale(y="independent")
+
+
 def to_svg_cached(chart: alt.TopLevelMixin) -> str:
     """``to_svg`` with a disk cache keyed by the spec's hash (same numbers → same SVG)."""
     import hashlib

@@ -57,6 +57,13 @@ def chart_svgs(cs: CaseStudy) -> dict[str, Markup]:
         jobs["work_pattern"] = charts.work_pattern_chart(cs, width=420, height=90)
     if cs.ci and cs.ci.jobs:
         jobs["ci"] = charts.ci_heatmap(cs)
+    if cs.rhythm:
+        if any(p.per_author is not None for p in cs.rhythm.velocity):
+            jobs["velocity"] = charts.velocity_chart(cs)
+        if any(s.hours_gap is not None for s in cs.rhythm.sessions):
+            jobs["coding_hours"] = charts.coding_hours_chart(cs)
+        if cs.rhythm.local_hours:
+            jobs["local_hours"] = charts.local_hours_chart(cs)
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = dict(zip(jobs, pool.map(_svg, jobs.values()), strict=True))
     return done

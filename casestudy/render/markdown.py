@@ -48,13 +48,65 @@ def pr_line(p: PRRef) -> str:
 def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
     return ["Verdict", "Key figures", *[metrics.get(s).name for s in _metric_keys(cs)],
-            "Peers side by side", "When work happens", "CI insight", "Strengths",
+            "Peers side by side", "When work happens", "Work rhythm and velocity",
+            "CI insight", "Strengths",
             "Where it falls behind",
             "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
 
 
 def _metric_keys(cs: CaseStudy) -> list[str]:
     return [m.key for m in metrics.METRICS]
+
+
+def _hours(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f} h"
+
+
+def _rhythm(cs: CaseStudy, w) -> None:
+    w("## Work rhythm and velocity")
+    w("")
+    r = cs.rhythm
+    if r is None:
+        w("Not computed for this report.")
+        w("")
+        return
+    if r.unavailable:
+        w(prose(r.unavailable))
+        w("")
+    if r.decay:
+        w(f"**{prose(r.decay)}**")
+        w("")
+    w(prose(r.text))
+    w("")
+    if r.review is not None:
+        w(prose(r.review.text))
+        w("")
+    w("| Period | Merged PRs | Active authors | Per author | Median size | Median cycle time |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for p in r.velocity:
+        mark = "" if p.used else "*"
+        per = "–" if p.per_author is None else f"{p.per_author:.2f}"
+        size = "–" if p.size_median is None else f"{p.size_median:,.0f} lines"
+        cyc = "–" if p.cycle_median is None else metrics.format_duration(p.cycle_median)
+        w(f"| {p.period}{mark} | {p.merged:,} | {p.authors:,} | {per} | {size} | {cyc} |")
+    w("")
+    w("\\* left out of the trend tests (partial period or fewer than 5 merged PRs).")
+    w("")
+    for t in r.trends:
+        w(f"- {prose(t.text)}")
+    w("")
+    if r.sessions:
+        w(f"Coding hours per active author per week (gap rule: a session ends after "
+          f"{r.gap_minutes:.0f} min; hidden Markov model; {r.allowance_minutes:.0f} min added "
+          "per session):")
+        w("")
+        w("| Period | Active authors | Commits | Sessions (gap) | Hours (gap) | Sessions (HMM) "
+          "| Hours (HMM) |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for s in r.sessions:
+            w(f"| {s.period} | {s.active_authors:,} | {s.commits:,} | {s.sessions_gap:,} | "
+              f"{_hours(s.hours_gap)} | {s.sessions_hmm:,} | {_hours(s.hours_hmm)} |")
+        w("")
 
 
 def render_markdown(cs: CaseStudy) -> str:
@@ -143,6 +195,7 @@ def render_markdown(cs: CaseStudy) -> str:
     w("")
     w(prose(cs.work_pattern.text if cs.work_pattern else "Not computed for this report."))
     w("")
+    _rhythm(cs, w)
     w("## CI insight")
     w("")
     if cs.ci is None:

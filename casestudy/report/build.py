@@ -16,6 +16,8 @@ from ..analysis.ci import section as ci_section
 from ..analysis.facts import compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
 from ..analysis.recommendations import recommend
+from ..analysis.rhythm import section as rhythm_section
+from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
 from ..analysis.window import Window, duration_sample, finite, in_window
 from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
@@ -50,6 +52,8 @@ class Options:
     window: int = 3
     min_n: int = 10
     months_default: int = 24
+    session_gap: float = GAP_MINUTES  # minutes without a commit that end a coding session
+    session_allowance: float = ALLOWANCE_MINUTES  # minutes of work before a session's first commit
 
 
 def _month_start(label: str) -> int:
@@ -193,10 +197,15 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
     facts = compute_facts(a, 0, w, opts.bots, store.titles(opts.subject, lo, hi),
                           store.responder_counts(opts.subject, lo, hi),
                           store.quick_reverts(opts.subject, lo, hi, 48 * 3600), ci_report)
+    partial_by_repo = _partial_periods(a, span[1], cal, lo_p, hi_p)
+    rhythm = rhythm_section(store.commit_arrays(opts.subject), a, table,
+                            store.pr_people(opts.subject), cal, lo_p, hi_p, pop,
+                            partial_by_repo[opts.subject], opts.session_gap,
+                            opts.session_allowance, infos[opts.subject].source)
+    facts.update(_rhythm_facts(rhythm))
     recs = recommend(findings, opts.subject, facts)
     synthetic = any(infos[r].synthetic for r in repos)
-    series = _series(table, lo_p, hi_p, _partial_periods(a, span[1], cal, lo_p, hi_p),
-                     opts.min_n)
+    series = _series(table, lo_p, hi_p, partial_by_repo, opts.min_n)
     summary = _summary(opts, w, findings, [cal.labels[j] for j in partial], data_end)
     return CaseStudy(
         subject=opts.subject, peers=repos[1:], period_from=cal.labels[lo_p],
@@ -210,11 +219,26 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         definitions=[_definition(m) for m in metrics.METRICS],
         completeness=[_completeness(a, table, i, lo_p, hi_p) for i in range(len(repos))],
         options={"bots": opts.bots, "business_hours": list(opts.business_hours or []),
-                 "min_n": opts.min_n, "window": k, "facts": _clean(facts)},
+                 "min_n": opts.min_n, "window": k, "facts": _clean(facts),
+                 "session_gap": opts.session_gap, "session_allowance": opts.session_allowance},
         work_pattern=work_pattern(a, 0, *w.bounds([lo_p, hi_p]), cal, pop),
         ci=ci_section(ci_report, opts.subject) if ci_report else None,
         ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
+        rhythm=rhythm,
     )
+
+
+def _rhythm_facts(r) -> dict:
+    """The work-rhythm numbers the recommendations quote."""
+    per = next((t for t in r.trends if t.measure == "per_author"), None)
+    out = {"velocity_decay": r.decay, "velocity_trend": per.text if per else "",
+           "coding_hours_gap": r.hours_gap, "coding_hours_hmm": r.hours_hmm,
+           "review_timing": "", "review_window": ""}
+    if r.review is not None and r.review.significant and r.review.median_inside is not None \
+            and r.review.median_outside > r.review.median_inside:
+        out["review_timing"] = r.review.text
+        out["review_window"] = r.review.window
+    return out
 
 
 def _no_ci_reason(info) -> str:

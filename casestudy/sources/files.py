@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..model import CheckRun, Deployment, Incident, PullRequest
+from ..model import CheckRun, Commit, Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
 from .checks import apply_time_to_green
 from .incidents import rebuild_incidents
 from .releases import is_prerelease, merge_deployments
 
 TABLES = {"pull_requests": PullRequest, "deployments": Deployment, "incidents": Incident,
-          "check_runs": CheckRun}
+          "check_runs": CheckRun, "commits": Commit}
 _TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs"}
 
 
@@ -120,7 +120,8 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
     """Write the repo's canonical tables as ``<table>.parquet`` or ``<table>.csv``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     getters = {"pull_requests": store.pull_requests, "deployments": store.deployments,
-               "incidents": store.incidents, "check_runs": store.check_runs}
+               "incidents": store.incidents, "check_runs": store.check_runs,
+               "commits": store.commits}
     paths = []
     for name, cls in TABLES.items():
         recs = getters[name](repo)
@@ -173,7 +174,8 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
         # labelled incident issues are kept; reverts and hotfixes are rebuilt from the PRs
         issues = [i for i in loaded.get("incidents", []) if i.repo == r and i.kind == "issue"]
         store.write_batch(r, prs, incidents=issues,
-                          check_runs=[c for c in loaded.get("check_runs", []) if c.repo == r])
+                          check_runs=[c for c in loaded.get("check_runs", []) if c.repo == r],
+                          commits=[c for c in loaded.get("commits", []) if c.repo == r])
         if deps:
             store.replace_deployments(r, deps, _deploy_source(deps))
         elif not store.deployments(r):  # no deployment source: every merge is a deployment

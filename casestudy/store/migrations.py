@@ -93,5 +93,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE pull_requests ADD COLUMN checks_started_at INTEGER;
     ALTER TABLE pull_requests ADD COLUMN checks_green_at INTEGER;
     """,
+    # 10: commits as records (work rhythm: coding sessions, local hours)
+    """
+    CREATE TABLE IF NOT EXISTS commits (
+        repo TEXT NOT NULL, sha TEXT NOT NULL, pr INTEGER, author TEXT,
+        author_is_bot INTEGER NOT NULL DEFAULT 0, authored_at INTEGER NOT NULL,
+        author_utc_offset INTEGER, committed_at INTEGER, additions INTEGER, deletions INTEGER,
+        PRIMARY KEY (repo, sha)
+    );
+    CREATE INDEX IF NOT EXISTS ix_commit_author ON commits (repo, author, authored_at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,6 +28,8 @@ from ..model import (
     NO_OFFSET,
     TIME_FIELDS,
     CheckRun,
+    Commit,
+    CommitArrays,
     Deployment,
     Incident,
     PRArrays,
@@ -176,10 +178,12 @@ class Store:
         cursor: tuple[str, str] | None = None,
         cursors: dict[str, str | None] | None = None,
         check_runs: Iterable[CheckRun] = (),
+        commits: Iterable[Commit] = (),
     ) -> int:
         """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically."""
         rows = [_pr_row(p) for p in prs]
         deployments, incidents, check_runs = list(deployments), list(incidents), list(check_runs)
+        commits = list(commits)
         cols = PR_COLUMNS + ["bugfix_rule"]
         placeholders = ",".join("?" * len(cols))
         updates = ",".join(f"{c}=excluded.{c}" for c in cols if c not in ("repo", "number"))
@@ -197,9 +201,23 @@ class Store:
             for stream, value in (cursors or {}).items():
                 self._set_cursor(repo, stream, value)
             self._write_check_runs(check_runs)
-            if rows or deployments or incidents or check_runs:
+            self._write_commits(commits)
+            if rows or deployments or incidents or check_runs or commits:
                 self._bump()
         return len(rows)
+
+    def _write_commits(self, commits: list[Commit]) -> None:
+        self.db.executemany(
+            "INSERT INTO commits (repo, sha, pr, author, author_is_bot, authored_at, "
+            "author_utc_offset, committed_at, additions, deletions) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(repo, sha) DO UPDATE SET pr=coalesce(excluded.pr, commits.pr), "
+            "author=excluded.author, author_is_bot=excluded.author_is_bot, "
+            "authored_at=excluded.authored_at, author_utc_offset=excluded.author_utc_offset, "
+            "committed_at=excluded.committed_at, additions=excluded.additions, "
+            "deletions=excluded.deletions",
+            [(c.repo, c.sha, c.pr, c.author, int(c.author_is_bot), c.authored_at,
+              c.author_utc_offset, c.committed_at, c.additions, c.deletions) for c in commits],
+        )
 
     def _write_incidents(self, incidents: list[Incident]) -> None:
         self.db.executemany(
@@ -420,6 +438,39 @@ class Store:
         return [CheckRun(*r) for r in self.db.execute(
             "SELECT repo, pr, sha, name, conclusion, started_at, completed_at, attempt "
             "FROM check_runs WHERE repo=? ORDER BY pr, name, attempt", (repo,))]
+
+    def commits(self, repo: str) -> list[Commit]:
+        return [Commit(repo, sha, authored, pr, author or "", bool(bot), offset, committed, add,
+                       dele) for sha, authored, pr, author, bot, offset, committed, add, dele in
+                self.db.execute(
+                    "SELECT sha, authored_at, pr, author, author_is_bot, author_utc_offset, "
+                    "committed_at, additions, deletions FROM commits WHERE repo=? "
+                    "ORDER BY authored_at, sha", (repo,))]
+
+    def pr_people(self, repo: str) -> dict[int, tuple[str, str]]:
+        """Each PR's (author, first responder)."""
+        return {n: (a or "", r or "") for n, a, r in self.db.execute(
+            "SELECT number, author, first_responder FROM pull_requests WHERE repo=?", (repo,))}
+
+    def count_commits(self, repo: str) -> int:
+        return int(self.db.execute("SELECT count(*) FROM commits WHERE repo=?",
+                                   (repo,)).fetchone()[0])
+
+    def commit_arrays(self, repo: str) -> CommitArrays:
+        """The repository's commits as columns, sorted by (author, authored time)."""
+        rows = self.db.execute(
+            f"SELECT coalesce(author, ''), authored_at, coalesce(author_utc_offset,{NO_OFFSET}), "
+            f"coalesce(pr,{MISSING}), coalesce(additions+deletions,{MISSING}), author_is_bot "
+            "FROM commits WHERE repo=? ORDER BY author, authored_at, sha", (repo,)).fetchall()
+        names = [r[0] for r in rows]
+        authors = sorted(set(names))
+        index = {a: i for i, a in enumerate(authors)}
+        nums = np.array([r[1:] for r in rows], dtype=np.int64).reshape(len(rows), 5)
+        author = np.array([index[a] for a in names], dtype=np.int32)
+        order = np.lexsort((nums[:, 0], author))  # the database's collation may differ
+        return CommitArrays(repo, authors, author[order], nums[order, 0],
+                            nums[order, 1].astype(np.int32), nums[order, 2], nums[order, 3],
+                            nums[order, 4] == 1)
 
     def load_arrays(self, repos: Sequence[str] | None = None) -> PRArrays:
         """All PRs of ``repos`` (default: every repo) as columnar arrays, plus deployments and

@@ -1,0 +1,85 @@
+"""The work-rhythm section: coding sessions (``sessions``), peak hours on people's own clocks
+and review timing (``peak_hours``), and velocity with its trend tests (``velocity``), put into
+one ``RhythmSection`` with the sentences that say what they show."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import MetricTable
+from ..core.periods import Calendar
+from ..document import RhythmSection
+from ..metrics import format_duration
+from ..model import CommitArrays, PRArrays
+from . import peak_hours, sessions, velocity
+from .peak_hours import span_text
+
+
+def section(c: CommitArrays, a: PRArrays, table: MetricTable, people: dict[int, tuple[str, str]],
+            cal: Calendar, lo_p: int, hi_p: int, pop: np.ndarray, partial: set[int],
+            gap_minutes: float = sessions.GAP_MINUTES,
+            allowance_minutes: float = sessions.ALLOWANCE_MINUTES,
+            source: str = "") -> RhythmSection:
+    """The subject's (repo 0) work rhythm over periods ``lo_p..hi_p``."""
+    repo = a.repos[0]
+    points = velocity.series(a, table, 0, lo_p, hi_p, partial, cal, pop)
+    trends = velocity.trends(points)
+    measured = {"per_author": True, "cycle": any(p.cycle_median is not None for p in points),
+                "size": any(p.size_median for p in points)}
+    for t in trends:
+        t.text = velocity.trend_sentence(t, cal.freq, measured[t.measure])
+    decay = velocity.decay_finding(trends, points, cal.freq) or ""
+    res = sessions.analyse(c, cal, lo_p, hi_p, gap_minutes, allowance_minutes) if c.n else None
+    lo = int(cal.starts[lo_p]) * 86400
+    hi = int(cal.starts[hi_p] + cal.days[hi_p]) * 86400
+    peaks = peak_hours.analyse(c, a, people, 0, lo, hi, cal, pop)
+    model: dict = {}
+    if res is not None and res.model is not None:
+        m = res.model
+        model = {"coding_gap_median": res.coding_gap_median,
+                 "break_gap_median": res.break_gap_median,
+                 "stay_coding": float(m.trans[0, 0]), "stay_break": float(m.trans[1, 1]),
+                 "iterations": m.iterations, "converged": m.converged,
+                 "agreement": res.agreement, "gaps": res.n_gaps}
+    text = _text(res, peaks, gap_minutes, allowance_minutes, cal.freq)
+    unavailable = "" if c.n else (
+        "No commits are stored for this repository: sync it again (git clone or GitHub) to "
+        "read its commits." if source in ("git", "github") else
+        f"Its data ({source or 'import'}) has no commits table.")
+    return RhythmSection(
+        repo=repo, n_commits=res.n_commits if res else 0, n_authors=res.n_authors if res else 0,
+        gap_minutes=gap_minutes, allowance_minutes=allowance_minutes,
+        sessions=res.periods if res else [], hours_gap=res.hours_gap if res else None,
+        hours_hmm=res.hours_hmm if res else None, model=model,
+        local_hours=peaks.counts,
+        peaks={e: f"{span_text(s)} ({share:.0%} of {n:,})"
+               for e, (s, n, share) in peaks.peaks.items()},
+        review=peaks.review, velocity=points, trends=trends, decay=decay, text=text,
+        unavailable=unavailable)
+
+
+def _text(res: sessions.SessionResult | None, peaks: peak_hours.PeakHours, gap_minutes: float,
+          allowance_minutes: float, freq: str) -> str:
+    parts = []
+    if res is None:
+        parts.append("No human commits in the report period.")
+    else:
+        rule = (f"Gap rule (a session ends after {gap_minutes:.0f} min without a commit; "
+                f"{allowance_minutes:.0f} min are added for the work before a session's first "
+                "commit)")
+        if res.hours_gap is not None:
+            parts.append(f"{res.n_commits:,} human commits by {res.n_authors:,} authors. {rule}: "
+                         f"{res.hours_gap:.1f} coding hours per active author per week.")
+        if res.model is not None and res.hours_hmm is not None:
+            parts.append(
+                f"Hidden Markov model (two states fitted on {res.n_gaps:,} gaps): "
+                f"{res.hours_hmm:.1f} hours per active author per week; it reads a gap of "
+                f"{format_duration(res.coding_gap_median or 0)} (median) as coding and "
+                f"{format_duration(res.break_gap_median or 0)} as a break, and agrees with the "
+                f"gap rule on {res.agreement:.0%} of gaps.")
+        elif res.model is None:
+            parts.append(f"Too few gaps below 12 h between commits ({sessions.MIN_GAPS} are "
+                         "needed) to fit the hidden Markov model; only the gap rule is shown.")
+    if peaks.text:
+        parts.append(peaks.text)
+    return " ".join(parts)
