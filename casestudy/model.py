@@ -15,6 +15,8 @@ PullRequest
     first_response_at  first review or comment by someone who is neither the author nor a bot
     first_approval_at / last_approval_at  first and last APPROVED review
     merged_at, closed_at
+    merged_by       who merged it (GitHub ``mergedBy``; git: the author of a merge commit; ""
+                    when unknown, e.g. a squash made by the merge button)
     base_ref, head_ref, merge_commit_sha
     first_responder login of who gave the first response (review-load analysis)
     additions, deletions, changed_files, n_comments (non-author discussion count)
@@ -100,6 +102,7 @@ class PullRequest:
     author_utc_offset: int | None = None
     checks_started_at: int | None = None
     checks_green_at: int | None = None
+    merged_by: str = ""
 
 
 @dataclass

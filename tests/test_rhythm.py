@@ -107,7 +107,12 @@ def test_plus_nine_offsets_put_the_peak_at_the_local_hour():
     streams = [np.sort(times[k::4]) for k in range(4)]
     arrays(s, "o/tokyo", streams, offset=9 * H)
     c = s.commit_arrays("o/tokyo")
-    s.write_batch("o/tokyo", [PullRequest("o/tokyo", 1, created_at=T0, merged_at=T0 + H)])
+    # 40 merges at 01:xx UTC by a +09:00 committer (their clock: 10:xx) of PRs whose authors
+    # have no commits: merges go on the merger's clock
+    s.write_batch("o/tokyo", [PullRequest("o/tokyo", n, author="visitor", created_at=T0,
+                                          merged_at=T0 + (n % 28) * DAY + H + 60 * n,
+                                          merged_by="dev0")
+                              for n in range(1, 41)])
     a = s.load_arrays(["o/tokyo"])
     cal = make_calendar(T0, T0 + 40 * DAY)
     out = peak_hours.analyse(c, a, s.pr_people("o/tokyo"), 0, T0, T0 + 40 * DAY, cal,
@@ -116,6 +121,9 @@ def test_plus_nine_offsets_put_the_peak_at_the_local_hour():
     assert counts[10:14].sum() == 400 and counts[1:5].sum() == 0
     assert out.peaks["commits"][:2] == (10, 400)
     assert "Commits peak at 10:00–14:00 local time (100% of 400)" in out.text
+    merges = np.array(out.counts["merges"])
+    assert merges[10] == 40 and out.merger_clock == 40
+    assert "Merges are on the merger's clock." in out.text
 
 
 def review_store(inside_wait: int, outside_wait: int, seed: int = 5) -> Store:
@@ -233,6 +241,8 @@ def test_git_commits_are_records_with_their_own_clock(tmp_path):
     assert by_msg[f"Cy{T0 + 5 * H}"].pr == 8 and by_msg[f"Ann{T0 + 3 * H}"].pr is None
     assert by_msg[f"Cy{T0 + 5 * H}"].additions == 1  # first-parent commits carry lines
     assert by_msg[f"Bob{T0 + H}"].additions is None  # branch commits are not measured
+    prs = {p.number: p for p in s.pull_requests("octo/proj")}
+    assert prs[7].merged_by == "Ann" and prs[8].merged_by == ""  # the merge commit's author
     # a re-sync adds nothing; export → import round-trips every field
     sync_git(s, r)
     assert s.count_commits("octo/proj") == 5

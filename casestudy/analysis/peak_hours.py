@@ -3,8 +3,10 @@ hours gets a faster first response.
 
 Whose clock: a commit's author date carries its UTC offset; a first response is placed on the
 responder's clock (the offset of their own commit nearest in time, so DST and moves are
-followed); a merge on the PR author's clock (the offset stored with the PR, else their nearest
-commit). Events whose person has no known offset are left out and counted.
+followed); a merge on the merger's clock the same way (GitHub's merge commits are all dated
++00:00, so their own offset says nothing), else — merger unknown, as for a merge-button squash —
+on the PR author's (the offset stored with the PR, else their nearest commit). Events whose
+person has no known offset are left out and counted.
 
 Peak hours are the ``PEAK_WIDTH`` consecutive local hours holding the most events. The review
 timing compares the first-response wait of PRs that became ready inside the responders' peak
@@ -38,6 +40,7 @@ class PeakHours:
     peaks: dict[str, tuple[int, int, float]] = field(default_factory=dict)  # start, n, share
     unknown: dict[str, int] = field(default_factory=dict)  # events without a known clock
     seen: dict[str, int] = field(default_factory=dict)  # events on a known clock
+    merger_clock: int = 0  # merges placed on the merger's own clock
     review: ReviewTiming | None = None
     text: str = ""
 
@@ -84,11 +87,12 @@ class Clocks:
         return out
 
 
-def analyse(c: CommitArrays, a: PRArrays, people: dict[int, tuple[str, str]], repo_i: int,
+def analyse(c: CommitArrays, a: PRArrays, people: dict[int, tuple[str, str, str]], repo_i: int,
             lo: int, hi: int, cal: Calendar, pop: np.ndarray) -> PeakHours:
     """Peak hours of commits, first responses and merges whose time falls in [lo, hi) (local
     seconds of the report's calendar), and the review-timing comparison. ``people`` maps a PR
-    number to its (author, first responder)."""
+    number to its (author, first responder, merger)."""
+    nobody = ("", "", "")
     out = PeakHours()
     clocks = Clocks(c)
     local = cal.local_seconds(c.authored_at)
@@ -102,7 +106,7 @@ def analyse(c: CommitArrays, a: PRArrays, people: dict[int, tuple[str, str]], re
     resp = a.times["first_response_at"][rows]
     ok = (resp >= 0) & (cal.local_seconds(resp) >= lo) & (cal.local_seconds(resp) < hi)
     r_rows = rows[ok]
-    responders = [people.get(numbers[k], ("", ""))[1] for k in np.flatnonzero(ok)]
+    responders = [people.get(numbers[k], nobody)[1] for k in np.flatnonzero(ok)]
     r_off = clocks.at(responders, resp[ok])
     has = r_off != NO_OFFSET
     r_hour, _ = hour_and_weekday_at(resp[ok][has], r_off[has])
@@ -110,13 +114,15 @@ def analyse(c: CommitArrays, a: PRArrays, people: dict[int, tuple[str, str]], re
 
     merged = a.times["merged_at"][rows]
     ok_m = (merged >= 0) & (cal.local_seconds(merged) >= lo) & (cal.local_seconds(merged) < hi)
-    m_off = np.full(int(ok_m.sum()), NO_OFFSET, dtype=np.int64)
-    if a.utc_offset is not None:
-        m_off = a.utc_offset[rows[ok_m]].astype(np.int64)
+    who = [people.get(numbers[k], nobody) for k in np.flatnonzero(ok_m)]
+    m_off = clocks.at([w[2] for w in who], merged[ok_m])  # the merger's clock
+    out.merger_clock = int((m_off != NO_OFFSET).sum())
+    missing = m_off == NO_OFFSET
+    if missing.any() and a.utc_offset is not None:  # else the PR author's
+        m_off[missing] = a.utc_offset[rows[ok_m][missing]].astype(np.int64)
     missing = m_off == NO_OFFSET
     if missing.any():
-        authors = [people.get(numbers[k], ("", ""))[0] for k in np.flatnonzero(ok_m)]
-        m_off[missing] = clocks.at([authors[k] for k in np.flatnonzero(missing)],
+        m_off[missing] = clocks.at([who[k][0] for k in np.flatnonzero(missing)],
                                    merged[ok_m][missing])
     has_m = m_off != NO_OFFSET
     m_hour, _ = hour_and_weekday_at(merged[ok_m][has_m], m_off[has_m])
@@ -175,6 +181,11 @@ def _text(out: PeakHours) -> str:
     for event, (start, n, share) in out.peaks.items():
         parts.append(f"{event[0].upper() + event[1:]} peak at {span_text(start)} local time "
                      f"({share:.0%} of {n:,}).")
+    if "merges" in out.peaks:
+        n = out.peaks["merges"][1]
+        parts.append(f"Merges are on the merger's clock for {out.merger_clock:,} of {n:,} (the "
+                     "rest on the PR author's: the source does not say who merged them)."
+                     if out.merger_clock < n else "Merges are on the merger's clock.")
     for event, k in out.unknown.items():
         if k and event in out.peaks:
             parts.append(f"{k:,} {event} by people with no dated commit are left out.")

@@ -204,7 +204,8 @@ def coding_hours_chart(cs: CaseStudy, width: int = 560, height: int = 140) -> al
     return alt.Chart(df).mark_line(point=True).encode(
         x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("hours:Q", title="coding h / author / week"),
-        color=alt.Color("estimate:N", title=None, scale=alt.Scale(range=PALETTE[:2])),
+        color=alt.Color("estimate:N", title=None, scale=alt.Scale(range=PALETTE[:2]),
+                        legend=alt.Legend(orient="top")),
         tooltip=["period:O", "estimate:N", alt.Tooltip("hours:Q", format=".1f")],
     ).properties(width=width, height=height)
 

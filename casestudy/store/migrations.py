@@ -103,5 +103,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS ix_commit_author ON commits (repo, author, authored_at);
     """,
+    # 11: who merged each PR (merges on the merger's clock)
+    """
+    ALTER TABLE pull_requests ADD COLUMN merged_by TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

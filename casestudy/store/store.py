@@ -96,6 +96,8 @@ def _row_pr(row: Sequence) -> PullRequest:
             v = tuple(json.loads(v or "[]"))
         elif c in _BOOL_COLUMNS:
             v = bool(v)
+        elif c == "merged_by" and v is None:  # rows written before migration 11
+            v = ""
         kw[c] = v
     return PullRequest(**kw)
 
@@ -447,10 +449,11 @@ class Store:
                     "committed_at, additions, deletions FROM commits WHERE repo=? "
                     "ORDER BY authored_at, sha", (repo,))]
 
-    def pr_people(self, repo: str) -> dict[int, tuple[str, str]]:
-        """Each PR's (author, first responder)."""
-        return {n: (a or "", r or "") for n, a, r in self.db.execute(
-            "SELECT number, author, first_responder FROM pull_requests WHERE repo=?", (repo,))}
+    def pr_people(self, repo: str) -> dict[int, tuple[str, str, str]]:
+        """Each PR's (author, first responder, merger)."""
+        return {n: (a or "", r or "", m or "") for n, a, r, m in self.db.execute(
+            "SELECT number, author, first_responder, merged_by FROM pull_requests WHERE repo=?",
+            (repo,))}
 
     def count_commits(self, repo: str) -> int:
         return int(self.db.execute("SELECT count(*) FROM commits WHERE repo=?",
