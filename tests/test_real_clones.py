@@ -72,3 +72,18 @@ def test_real_clone_report_makes_sense(name, tmp_path):
         assert freq[month]["n"] > 0 and (freq[month]["value"] or 0) > 0, month
     for f in cs["findings"]:
         assert "nan" not in f["sentence"] and "inf" not in f["sentence"].split(), f["sentence"]
+    # commits as records: every non-merge commit of the branch (independently: git rev-list)
+    from casestudy.store import Store
+
+    store = Store(db)
+    branch = store.repo_info(name).default_branch
+    count = subprocess.run(["git", "-C", str(path), "rev-list", "--no-merges", "--count",
+                            branch, "--"], capture_output=True, text=True, check=True).stdout
+    assert store.count_commits(name) == int(count)
+    rhythm = cs["rhythm"]
+    assert rhythm["text"] and "nan" not in rhythm["text"]
+    for s in rhythm["sessions"]:
+        for h in (s["hours_gap"], s["hours_hmm"]):
+            assert h is None or 0 <= h < 80, s  # hours per active author per week
+    for t in rhythm["trends"]:
+        assert t["direction"] in ("falling", "rising", "flat", "insufficient") and t["text"]

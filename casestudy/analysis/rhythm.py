@@ -58,6 +58,12 @@ def section(c: CommitArrays, a: PRArrays, table: MetricTable, people: dict[int, 
         unavailable=unavailable)
 
 
+def _gap(seconds: float | None) -> str:
+    if not seconds or seconds < 60:
+        return "under a minute"  # commits of one push or rebase share their author second
+    return format_duration(seconds)
+
+
 def _text(res: sessions.SessionResult | None, peaks: peak_hours.PeakHours, gap_minutes: float,
           allowance_minutes: float, freq: str) -> str:
     parts = []
@@ -74,8 +80,8 @@ def _text(res: sessions.SessionResult | None, peaks: peak_hours.PeakHours, gap_m
             parts.append(
                 f"Hidden Markov model (two states fitted on {res.n_gaps:,} gaps): "
                 f"{res.hours_hmm:.1f} hours per active author per week; it reads a gap of "
-                f"{format_duration(res.coding_gap_median or 0)} (median) as coding and "
-                f"{format_duration(res.break_gap_median or 0)} as a break, and agrees with the "
+                f"{_gap(res.coding_gap_median)} (median) as coding and "
+                f"{_gap(res.break_gap_median)} as a break, and agrees with the "
                 f"gap rule on {res.agreement:.0%} of gaps.")
         elif res.model is None:
             parts.append(f"Too few gaps below 12 h between commits ({sessions.MIN_GAPS} are "
