@@ -261,6 +261,50 @@ class RhythmSection:
 
 
 @dataclass
+class PracticeRow:
+    """One practice of the audit at HEAD (``analysis.practices``)."""
+
+    key: str
+    name: str
+    applies: str  # "all" | "ml"
+    status: str  # "present" | "missing" | "not applicable"
+    evidence: list[str]  # paths (and dependency files) that prove it, the first few
+    more: int  # further evidence paths not listed
+    first_seen: str  # e.g. "2018-05-11 (tests/unit_test.go)", "" when unknown
+    why: str
+
+
+@dataclass
+class TestShare:
+    """Merged PRs that changed code, and how many of them also changed tests, in a period."""
+
+    period: str
+    code_prs: int
+    with_tests: int
+    share: float | None
+
+
+@dataclass
+class PracticeSection:
+    repo: str
+    source: str
+    head: str
+    ml: bool
+    frameworks: dict[str, str]  # framework -> the dependency file naming it
+    rows: list[PracticeRow]
+    present: int
+    applicable: int
+    files: int
+    notebooks: int
+    notebook_share: float | None  # notebooks ÷ (code files + notebooks)
+    tests_with_code: list[TestShare]
+    window_share: float | None  # over the report's latest window
+    window_n: int
+    text: str
+    history_note: str = ""
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -288,6 +332,8 @@ class CaseStudy:
     ci: CISection | None = None
     ci_unavailable: str = ""  # why there is no CI section
     rhythm: RhythmSection | None = None
+    practices: PracticeSection | None = None
+    practices_unavailable: str = ""
 
     # -- look-ups renderers use (no computation) ----------------------------------------------
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:

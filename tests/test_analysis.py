@@ -186,6 +186,14 @@ FIRING = {
     "review-in-peak-hours": ([], {"review_timing": "PRs ready inside the peak waited 1.0 h; "
                                                    "outside, 9.0 h (p < 0.001).",
                                   "review_window": "09:00–13:00 on weekdays"}),
+    "tests-with-code": ([], {"tests_with_code_share": 0.18, "tests_with_code_n": 140,
+                             "tests_present": True, "tests_evidence": "tests/test_a.py"}),
+    "ml-practice-gaps": ([], {"practices_ml": True, "ml_frameworks": "torch (requirements.txt)",
+                              "practices_present": 4, "practices_applicable": 7,
+                              "practices_missing": ["data and model versioning"]}),
+    "set-up-ci": ([], {"ci_present": False, "tests_present": True,
+                       "tests_evidence": "tests/test_a.py"}),
+    "lock-environment": ([], {"locked_env_present": False}),
     "velocity-decay": ([], {"velocity_decay": "Velocity decay: each active author merged 4.00 "
                                               "PRs per month then and 2.50 now."}),
 }

@@ -87,3 +87,46 @@ def test_real_clone_report_makes_sense(name, tmp_path):
             assert h is None or 0 <= h < 80, s  # hours per active author per week
     for t in rhythm["trends"]:
         assert t["direction"] in ("falling", "rising", "flat", "insufficient") and t["text"]
+    # the practice audit: every one of these projects has tests and CI at HEAD
+    practices = cs["practices"]
+    status = {r["key"]: r["status"] for r in practices["rows"]}
+    assert status["tests"] == "present" and status["ci"] == "present", status
+    assert practices["ml"] == (name == "pytorch/tnt"), practices["frameworks"]
+    if name == "psf/requests":  # PRs changing code and tests, counted with plain git
+        assert practices["tests_with_code"] == _requests_test_shares(path, practices)
+
+
+def _requests_test_shares(path: Path, practices: dict) -> list[dict]:
+    """Per month of the report: merged PRs (``Merge pull request #N`` or ``(#N)`` landings on
+    the first-parent line, bots aside) changing ``.py`` files outside tests/ and docs/, and
+    those also changing ``tests/``, from PRs merged since tests/ first appeared."""
+    import re
+    from datetime import UTC, datetime
+
+    out = subprocess.run(["git", "-C", str(path), "log", "--first-parent",
+                          "--diff-merges=first-parent", "--no-renames", "--name-only",
+                          "--format=\x1e%ct %an|%s", "main", "--"],
+                         capture_output=True, text=True, check=True).stdout
+    since = next(r for r in practices["rows"] if r["key"] == "tests")["first_seen"][:10]
+    counts: dict[str, list[int]] = {}
+    for rec in out.split("\x1e")[1:]:
+        head, *files = rec.strip("\n").splitlines()
+        when, rest = head.split(" ", 1)
+        author, subject = rest.split("|", 1)
+        if not (re.match(r"Merge pull request #\d+ ", subject) or
+                re.search(r"\(#\d+\)\s*$", subject)) or author.endswith("[bot]"):
+            continue
+        day = datetime.fromtimestamp(int(when), UTC)
+        if day.strftime("%Y-%m-%d") < since:
+            continue
+        code = any(f.endswith(".py") and not f.startswith(("tests/", "docs/")) and "/test"
+                   not in f and not f.split("/")[-1].startswith("test_") for f in files if f)
+        tests = any(f.startswith("tests/") for f in files)
+        c = counts.setdefault(day.strftime("%Y-%m"), [0, 0])
+        c[0] += code
+        c[1] += code and tests
+    return [{"period": s["period"], "code_prs": counts.get(s["period"], [0, 0])[0],
+             "with_tests": counts.get(s["period"], [0, 0])[1],
+             "share": (counts[s["period"]][1] / counts[s["period"]][0])
+             if counts.get(s["period"], [0, 0])[0] else None}
+            for s in practices["tests_with_code"]]

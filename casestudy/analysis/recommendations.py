@@ -112,7 +112,7 @@ RULES: tuple[Rule, ...] = (
          "size limit in CI.", "Shorter reviews and cycle times; fewer risky merges.", REF_DORA),
     Rule("automated-tests", "Automate tests to cut bug-fix work", "bugfix_share",
          lambda c: bool(c.f("bugfix_share") and c.f("bugfix_share").level >= 0.25),
-         lambda c: c.f("bugfix_share").sentence,
+         lambda c: c.f("bugfix_share").sentence + _tests_scorecard(c),
          "Require unit and integration tests with every change; measure coverage on changed "
          "lines; run the suite on every PR.",
          "Fewer bugs escape, so a smaller share of merged work is spent fixing them.", REF_CASE, 1),
@@ -179,7 +179,8 @@ RULES: tuple[Rule, ...] = (
          lambda c: (c.fact("ml_title_share") or 0) > 0.05 and bool(
              c.f("bugfix_share") and c.f("bugfix_share").level >= 0.2),
          lambda c: (f"{c.fact('ml_title_share') * 100:.0f}% of merged PR titles mention models, "
-                    f"training, tensors or GPUs; {c.f('bugfix_share').sentence}"),
+                    f"training, tensors or GPUs; {c.f('bugfix_share').sentence}"
+                    + _ml_scorecard(c)),
          "Version data and models, test data pipelines and numerical kernels with fixed seeds "
          "and tolerances, and add small end-to-end training smoke tests to CI.",
          "Fewer silent numerical regressions reach users.", REF_ML),
@@ -206,6 +207,48 @@ RULES: tuple[Rule, ...] = (
          "project; keep a recurring slot for refactoring and tooling.",
          "Output per author stops falling; the Theil–Sen slope of merged PRs per author turns "
          "flat or positive in the next quarters.", REF_VELOCITY, 1),
+    Rule("tests-with-code", "Change tests with the code", "bugfix_share",
+         lambda c: c.fact("tests_with_code_share") is not None
+         and c.fact("tests_with_code_share") < 0.3 and (c.fact("tests_with_code_n") or 0) >= 20,
+         lambda c: (f"Only {c.fact('tests_with_code_share'):.0%} of the "
+                    f"{_n(c.fact('tests_with_code_n'), 'merged PR')} that changed code in the "
+                    "latest window also changed a test" + _tests_scorecard(c)),
+         "Ask for a test in the PR template and in review for every behaviour change; show the "
+         "share of code PRs with a test change on the team dashboard.",
+         "More changes arrive with a test that pins them; fewer regressions and reverts.",
+         REF_ML, 2),
+    Rule("ml-practice-gaps", "Close the ML engineering gaps", "bugfix_share",
+         lambda c: bool(c.fact("practices_ml")) and any(
+             m in (c.fact("practices_missing") or []) for m in
+             ("data and model versioning", "experiment tracking or model registry",
+              "model or data cards", "automated tests", "continuous integration")),
+         lambda c: (f"An ML project ({c.fact('ml_frameworks')}) with "
+                    f"{c.fact('practices_present')} of {c.fact('practices_applicable')} "
+                    "applicable practices in place; missing at HEAD: "
+                    f"{', '.join(c.fact('practices_missing'))}."),
+         "Version data and models (DVC or git-lfs), record runs in an experiment tracker or a "
+         "model registry, write a model card per released model, and keep tests and CI on "
+         "every change.",
+         "Results can be reproduced and traced to their data; silent regressions are caught.",
+         REF_ML, 1),
+    Rule("set-up-ci", "Run CI on every change", "cycle_time",
+         lambda c: c.fact("ci_present") is False,
+         lambda c: ("No CI configuration at HEAD (no GitHub Actions workflow, CircleCI, "
+                    "Travis, GitLab CI, Azure Pipelines, Jenkinsfile or Buildkite file)."
+                    + (f" Tests exist ({c.fact('tests_evidence')}) but nothing runs them on "
+                       "each PR." if c.fact("tests_present") else "")),
+         "Add a workflow that installs the locked environment and runs the tests and linters "
+         "on every pull request; require it to pass before merge.",
+         "Breakages are caught before merge rather than by users.", REF_ML, 1),
+    Rule("lock-environment", "Lock the environment", "change_failure_rate",
+         lambda c: c.fact("locked_env_present") is False,
+         lambda c: ("No lock file or fully pinned requirements at HEAD (poetry.lock, "
+                    "uv.lock, Pipfile.lock, conda-lock, package-lock.json, Cargo.lock, "
+                    "go.sum, …)."),
+         "Commit a lock file (or pin every requirement) and build CI and releases from it; "
+         "update it on purpose, in its own PRs.",
+         "The same code gives the same result on every machine; fewer 'works for me' failures.",
+         REF_ML, 3),
     Rule("faster-recovery", "Speed up recovery", "time_to_restore",
          lambda c: bool(c.f("time_to_restore") and c.f("time_to_restore").level > 86400),
          lambda c: c.f("time_to_restore").sentence,
@@ -214,6 +257,29 @@ RULES: tuple[Rule, ...] = (
          "Time to restore moves from days toward hours.", REF_DORA, 1),
 )
 BY_KEY = {r.key: r for r in RULES}
+
+
+def _tests_scorecard(c: Context) -> str:
+    """The testing part of the practice scorecard, for evidence sentences ('' without one)."""
+    if c.fact("tests_present") is None:
+        return ""
+    if not c.fact("tests_present"):
+        return " No test files or test configuration at HEAD."
+    s = f" Tests at HEAD: {c.fact('tests_evidence')}"
+    share, n = c.fact("tests_with_code_share"), c.fact("tests_with_code_n")
+    if share is not None:
+        s += (f"; {share:.0%} of the {_n(n, 'merged PR')} that changed code in the latest "
+              "window also changed tests")
+    return s + "."
+
+
+def _ml_scorecard(c: Context) -> str:
+    missing = c.fact("practices_missing")
+    if not c.fact("practices_ml") or missing is None:
+        return ""
+    return (f" Practice scorecard: {c.fact('practices_present')} of "
+            f"{c.fact('practices_applicable')} in place"
+            + (f"; missing {', '.join(missing)}." if missing else "."))
 
 
 def recommend(findings: list[Finding], subject: str, facts: dict) -> list[Recommendation]:

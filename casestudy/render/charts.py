@@ -225,6 +225,24 @@ def local_hours_chart(cs: CaseStudy, width: int = 560, height: int = 70) -> alt.
     ).properties(width=width, height=height).resolve_scale(y="independent")
 
 
+def tests_with_code_chart(cs: CaseStudy, width: int = 560, height: int = 130) -> alt.LayerChart:
+    """Per period, the share of merged code-changing PRs that also changed tests."""
+    p = cs.practices
+    df = pd.DataFrame([{"period": s.period, "share": s.share, "n": s.code_prs,
+                        "with tests": s.with_tests}
+                       for s in (p.tests_with_code if p else []) if s.code_prs],
+                      columns=["period", "share", "n", "with tests"])
+    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45))
+    y = alt.Y("share:Q", title="with a test change", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1]))
+    base = alt.Chart(df)
+    return alt.layer(base.mark_line(color=PALETTE[0]).encode(x=x, y=y),
+                     base.mark_point(filled=True, color=PALETTE[0]).encode(
+                         x=x, y=y, size=alt.Size("n:Q", title="code PRs"),
+                         tooltip=["period:O", alt.Tooltip("share:Q", format=".0%"), "n:Q",
+                                  "with tests:Q"])).properties(width=width, height=height)
+
+
 def to_svg_cached(chart: alt.TopLevelMixin) -> str:
     """``to_svg`` with a disk cache keyed by the spec's hash (same numbers → same SVG)."""
     import hashlib

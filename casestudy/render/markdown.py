@@ -49,7 +49,7 @@ def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
     return ["Verdict", "Key figures", *[metrics.get(s).name for s in _metric_keys(cs)],
             "Peers side by side", "When work happens", "Work rhythm and velocity",
-            "CI insight", "Strengths",
+            "CI insight", "Engineering practices", "Strengths",
             "Where it falls behind",
             "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
 
@@ -81,14 +81,18 @@ def _rhythm(cs: CaseStudy, w) -> None:
     if r.review is not None:
         w(prose(r.review.text))
         w("")
-    w("| Period | Merged PRs | Active authors | Per author | Median size | Median cycle time |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    sized = any(p.size_median is not None for p in r.velocity)
+    timed = any(p.cycle_median is not None for p in r.velocity)
+    w("| Period | Merged PRs | Active authors | Per author |" + (" Median size |" if sized else "")
+      + (" Median cycle time |" if timed else ""))
+    w("| --- | ---: | ---: | ---: |" + " ---: |" * (sized + timed))
     for p in r.velocity:
         mark = "" if p.used else "*"
         per = "–" if p.per_author is None else f"{p.per_author:.2f}"
         size = "–" if p.size_median is None else f"{p.size_median:,.0f} lines"
         cyc = "–" if p.cycle_median is None else metrics.format_duration(p.cycle_median)
-        w(f"| {p.period}{mark} | {p.merged:,} | {p.authors:,} | {per} | {size} | {cyc} |")
+        w(f"| {p.period}{mark} | {p.merged:,} | {p.authors:,} | {per} |"
+          + (f" {size} |" if sized else "") + (f" {cyc} |" if timed else ""))
     w("")
     w("\\* left out of the trend tests (partial period or fewer than 5 merged PRs).")
     w("")
@@ -106,6 +110,38 @@ def _rhythm(cs: CaseStudy, w) -> None:
         for s in r.sessions:
             w(f"| {s.period} | {s.active_authors:,} | {s.commits:,} | {s.sessions_gap:,} | "
               f"{_hours(s.hours_gap)} | {s.sessions_hmm:,} | {_hours(s.hours_hmm)} |")
+        w("")
+
+
+def _practices(cs: CaseStudy, w) -> None:
+    w("## Engineering practices")
+    w("")
+    p = cs.practices
+    if p is None:
+        w(prose(cs.practices_unavailable or "Not audited."))
+        w("")
+        return
+    w(prose(p.text))
+    if p.history_note:
+        w("")
+        w(f"*{prose(p.history_note)}*")
+    w("")
+    w("| Practice | Applies to | Status | Evidence at HEAD | First appeared |")
+    w("| --- | --- | --- | --- | --- |")
+    for r in p.rows:
+        ev = ", ".join(code(e) for e in r.evidence) + (f" and {r.more:,} more" if r.more else "")
+        applies = "every project" if r.applies == "all" else "ML projects"
+        w(f"| {r.name} | {applies} | {r.status} | {ev or 'none at HEAD'} | "
+          f"{esc(r.first_seen)} |")
+    w("")
+    shown = [s for s in p.tests_with_code if s.code_prs]
+    if shown:
+        w("Merged PRs that changed code, and the share that also changed tests:")
+        w("")
+        w("| Period | PRs changing code | also changing tests | share |")
+        w("| --- | ---: | ---: | ---: |")
+        for s in shown:
+            w(f"| {s.period} | {s.code_prs:,} | {s.with_tests:,} | {s.share:.0%} |")
         w("")
 
 
@@ -222,6 +258,7 @@ def render_markdown(cs: CaseStudy) -> str:
         w("Job names are normalised before counting: " + "; ".join(prose(r) for r in ci.rules)
           + ".")
     w("")
+    _practices(cs, w)
     for title, items in (("Strengths", cs.strengths), ("Where it falls behind", cs.weaknesses)):
         w(f"## {title}")
         w("")

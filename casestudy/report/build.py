@@ -15,6 +15,8 @@ from ..analysis.ci import analyse as analyse_ci
 from ..analysis.ci import section as ci_section
 from ..analysis.facts import compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
+from ..analysis.practices import facts as practice_facts
+from ..analysis.practices import section as practice_section
 from ..analysis.recommendations import recommend
 from ..analysis.rhythm import section as rhythm_section
 from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
@@ -203,6 +205,10 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
                             partial_by_repo[opts.subject], opts.session_gap,
                             opts.session_allowance, infos[opts.subject].source)
     facts.update(_rhythm_facts(rhythm))
+    audit = store.audit(opts.subject)
+    practices = practice_section(audit, a, store.pr_changes(opts.subject), cal, lo_p, hi_p,
+                                 w.periods, pop) if audit else None
+    facts.update(practice_facts(practices))
     recs = recommend(findings, opts.subject, facts)
     synthetic = any(infos[r].synthetic for r in repos)
     series = _series(table, lo_p, hi_p, partial_by_repo, opts.min_n)
@@ -224,7 +230,10 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         work_pattern=work_pattern(a, 0, *w.bounds([lo_p, hi_p]), cal, pop),
         ci=ci_section(ci_report, opts.subject) if ci_report else None,
         ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
-        rhythm=rhythm,
+        rhythm=rhythm, practices=practices,
+        practices_unavailable="" if practices else (
+            f"Its data ({infos[opts.subject].source}) has no repository tree: sync it from a "
+            "clone (`casestudy sync-git`) or from GitHub to audit its practices."),
     )
 
 

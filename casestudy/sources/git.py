@@ -44,6 +44,7 @@ from ..model import Deployment, PullRequest
 from ..store import RepoInfo, Store
 from .bots import is_bot
 from .incidents import Revert, rebuild_incidents
+from .practices import read_git as read_practices
 from .releases import is_prerelease, merge_deployments
 
 US, RS = "\x1f", "\x1e"
@@ -363,6 +364,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     store.replace_deployments(repo, deps or merge_deployments(prs),
                               "tags" if deps else "merges")
     n_inc = rebuild_incidents(store, repo, extra)
+    audit, changes = read_practices(path, branch, by_sha)  # mainline commits → their PR
+    store.set_audit(repo, audit, changes)
     store.finish_sync(run, "ok", prs=len(prs))
     return {"prs": len(prs), "commits": len(commits), "tags": len(deps),
             "incidents": n_inc, "reverts_without_pr": len(extra)}

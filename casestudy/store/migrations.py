@@ -107,5 +107,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE pull_requests ADD COLUMN merged_by TEXT;
     """,
+    # 12: the engineering-practice audit at HEAD, and which PRs changed code and tests
+    """
+    CREATE TABLE IF NOT EXISTS repo_audit (
+        repo TEXT PRIMARY KEY, read_at INTEGER NOT NULL, data TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS pr_changes (
+        repo TEXT NOT NULL, number INTEGER NOT NULL, changes_code INTEGER NOT NULL,
+        changes_tests INTEGER NOT NULL, PRIMARY KEY (repo, number)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

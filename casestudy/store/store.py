@@ -449,6 +449,31 @@ class Store:
                     "committed_at, additions, deletions FROM commits WHERE repo=? "
                     "ORDER BY authored_at, sha", (repo,))]
 
+    def set_audit(self, repo: str, audit: dict,
+                  changes: list[tuple[int, bool, bool]] | None = None) -> None:
+        """Keep the practice audit of ``repo`` (replacing the last one) and, when given, which
+        PRs changed code and tests (replacing the last list)."""
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO repo_audit (repo, read_at, data) VALUES (?,?,?) ON CONFLICT(repo) "
+                "DO UPDATE SET read_at=excluded.read_at, data=excluded.data",
+                (repo, int(audit.get("read_at") or time.time()), json.dumps(audit)))
+            if changes is not None:
+                self.db.execute("DELETE FROM pr_changes WHERE repo=?", (repo,))
+                self.db.executemany(
+                    "INSERT INTO pr_changes (repo, number, changes_code, changes_tests) "
+                    "VALUES (?,?,?,?)", [(repo, n, int(c), int(t)) for n, c, t in changes])
+            self._bump()
+
+    def audit(self, repo: str) -> dict | None:
+        row = self.db.execute("SELECT data FROM repo_audit WHERE repo=?", (repo,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def pr_changes(self, repo: str) -> dict[int, tuple[bool, bool]]:
+        """Per PR number: (changed code, changed tests), where the history was read."""
+        return {n: (bool(c), bool(t)) for n, c, t in self.db.execute(
+            "SELECT number, changes_code, changes_tests FROM pr_changes WHERE repo=?", (repo,))}
+
     def pr_people(self, repo: str) -> dict[int, tuple[str, str, str]]:
         """Each PR's (author, first responder, merger)."""
         return {n: (a or "", r or "", m or "") for n, a, r, m in self.db.execute(

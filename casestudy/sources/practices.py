@@ -1,0 +1,147 @@
+"""Read a repository for the engineering-practice audit: its tree at HEAD (which paths prove which
+practice, ``practice_rules``), the text of its dependency files (ML frameworks, pinned
+requirements, tool configs), and — from a clone — its mainline history in one pass: when each
+practice's first file appeared, and which merged PRs changed code and which changed tests.
+
+A clone costs two cheap git commands (``ls-tree -r`` and one ``log --first-parent --name-only
+--no-renames``: no file contents, ~1 s on Homebrew/brew) plus one ``cat-file --batch`` for the
+dependency files. GitHub costs one tree request (REST) and one GraphQL query for the dependency
+files; GitHub has no history pass (the audit says so).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from .. import practice_rules as rules
+
+RS, US = "\x1e", "\x1f"
+MAX_EVIDENCE = 20
+
+
+def audit_paths(paths: list[str], texts: dict[str, str]) -> dict:
+    """The audit of a tree: per practice the paths (and dependency files) that prove it, the
+    ML frameworks named in dependency files, and file counts."""
+    matches: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    for p in rules.PRACTICES:
+        hits = sorted((x for x in paths if rules.matching(p, x)),
+                      key=lambda x: (x.count("/"), x))  # the shallowest first: the clearest proof
+        counts[p.key] = len(hits)
+        matches[p.key] = hits[:MAX_EVIDENCE]
+    content: dict[str, list[str]] = {}
+    for p in rules.PRACTICES:
+        if p.content is None:
+            continue
+        found = [f"{f} ({why})" for f, text in sorted(texts.items())
+                 if (why := _proves(p, f, text))]
+        if found:
+            content[p.key] = found
+    frameworks: dict[str, str] = {}
+    for f, text in sorted(texts.items()):
+        if f.endswith(".gitattributes"):
+            continue
+        for m in rules.ML_FRAMEWORKS.finditer(text):
+            frameworks.setdefault(m.group(1).lower(), f)
+    return {"files": len(paths), "notebooks": sum(1 for x in paths if rules.NOTEBOOK.search(x)),
+            "code_files": sum(1 for x in paths if rules.is_code_path(x)),
+            "matches": matches, "match_counts": counts, "content": content,
+            "ml_frameworks": frameworks}
+
+
+def _proves(p: rules.Practice, path: str, text: str) -> str:
+    """What in a dependency or config file proves the practice ('' = nothing)."""
+    name = path.rsplit("/", 1)[-1]
+    if p.key == "locked_env":  # every requirement pinned with == in a requirements file
+        if not name.startswith("requirements") or not name.endswith(".txt") or \
+                path.startswith(("doc/", "docs/")):
+            return ""  # pinned documentation tools do not lock the project's environment
+        reqs = [ln.split("#")[0].strip() for ln in text.splitlines()]
+        reqs = [r for r in reqs if r and not r.startswith(("-", "--"))]
+        return f"all {len(reqs)} requirements pinned" if reqs and all(
+            "==" in r or "@" in r for r in reqs) else ""
+    if (p.key == "data_versioning") != (name == ".gitattributes"):
+        return ""  # LFS patterns prove versioning; nothing else is read from .gitattributes
+    if p.key == "lint" and name != "pyproject.toml":
+        return ""
+    m = p.content.search(text)
+    return " ".join(m.group(0).strip(" \"'").split()) if m else ""
+
+
+def _git(path: Path, *args: str, tolerate: bool = False, stdin: str | None = None
+         ) -> tuple[str, str]:
+    """(stdout, error); with ``tolerate`` a failing command's partial output is kept (a
+    snapshot lacking some objects still yields the history it could read)."""
+    r = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
+                       errors="replace", input=stdin, check=False)
+    err = (r.stderr.strip().splitlines() or ["git failed"])[-1] if r.returncode else ""
+    if err and not tolerate:
+        raise RuntimeError(f"git {args[0]}: {err}")
+    return r.stdout, err
+
+
+def read_git(path: Path, branch: str, pr_of: dict[str, int]
+             ) -> tuple[dict, list[tuple[int, bool, bool]]]:
+    """The audit of a clone at ``branch`` and, per merged PR (``pr_of``: mainline commit sha →
+    PR number), whether it changed code and whether it changed tests."""
+    head, _ = _git(path, "rev-parse", "--verify", "--end-of-options", branch + "^{commit}")
+    tree, _ = _git(path, "ls-tree", "-r", "--name-only", "--full-tree", "--end-of-options",
+                   head.strip())
+    paths = tree.splitlines()
+    wanted = [p for p in paths if rules.DEPENDENCY_FILES.match(p)]
+    texts = _blobs(path, head.strip(), wanted)
+    audit = audit_paths(paths, texts)
+    audit.update(source="git", head=head.strip(), read_at=int(time.time()))
+    # one mainline pass, newest first: paths changed by each first-parent commit
+    out, err = _git(path, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
+                    "--name-only", f"--format={RS}%H{US}%ct", "--end-of-options", head.strip(),
+                    "--", tolerate=True)
+    first: dict[str, dict] = {}
+    changes: dict[int, list[bool]] = {}
+    oldest = None
+    for rec in out.split(RS):
+        lines = rec.strip("\n").splitlines()
+        if not lines or US not in lines[0]:
+            continue
+        sha, when = lines[0].split(US)
+        oldest = int(when)
+        files = [ln for ln in lines[1:] if ln]
+        for p in rules.PRACTICES:  # newest first: the last hit seen is the first appearance
+            hit = next((f for f in files if rules.matching(p, f)), None)
+            if hit is not None:
+                first[p.key] = {"at": int(when), "sha": sha, "path": hit}
+        number = pr_of.get(sha)
+        if number is not None:
+            flags = changes.setdefault(number, [False, False])
+            flags[0] |= any(rules.is_code_path(f) for f in files)
+            flags[1] |= any(rules.is_test_path(f) for f in files)
+    audit["first_seen"] = first
+    audit["history"] = "complete" if not err else "partial"
+    audit["history_from"] = oldest
+    return audit, [(n, c, t) for n, (c, t) in changes.items()]
+
+
+def _blobs(path: Path, head: str, files: list[str]) -> dict[str, str]:
+    """Texts of ``files`` at ``head`` in one ``cat-file --batch`` (missing or large ones left
+    out)."""
+    if not files:
+        return {}
+    r = subprocess.run(["git", "-C", str(path), "cat-file", "--batch"], capture_output=True,
+                       input="".join(f"{head}:{f}\n" for f in files).encode(), check=False)
+    data, texts, i = r.stdout, {}, 0
+    for f in files:
+        end = data.find(b"\n", i)
+        if end < 0:
+            break
+        header = data[i:end].split()
+        i = end + 1
+        if len(header) < 3 or header[1] != b"blob":
+            continue  # "missing"
+        size = int(header[2])
+        if size <= rules.MAX_DEPENDENCY_BYTES:
+            texts[f] = data[i:i + size].decode("utf-8", "replace")
+        i += size + 1
+    return texts
+

@@ -1,0 +1,147 @@
+"""Engineering-practice audit (issue 19): small repositories built here with and without each
+practice, read by the git source; the scorecard, its evidence paths, first appearances and the
+share of code PRs that also changed tests, against hand counts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from casestudy.render import render
+from casestudy.report.build import Options, build_case_study
+from casestudy.sources.git import sync_git
+from casestudy.store import Store
+
+T0 = 1_698_796_800  # 2023-11-01 00:00 UTC
+DAY = 86400
+
+
+def git(repo: Path, *args: str, when: int | None = None) -> str:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo.parent),
+           "GIT_AUTHOR_NAME": "Ann", "GIT_AUTHOR_EMAIL": "ann@x.org",
+           "GIT_COMMITTER_NAME": "Ann", "GIT_COMMITTER_EMAIL": "ann@x.org"}
+    if when is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"@{when} +0000"
+    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def land(repo: Path, subject: str, when: int, files: dict[str, str]) -> None:
+    """One squash landing (``subject`` ends in ``(#N)``) adding or changing ``files``."""
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+        git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", subject, when=when)
+
+
+def new_repo(base: Path, name: str) -> Path:
+    r = base / name
+    r.mkdir()
+    git(r, "init", "-q", "-b", "main")
+    git(r, "remote", "add", "origin", f"https://github.com/octo/{name}.git")
+    land(r, "Initial commit", T0, {"README.md": "hello\n"})
+    return r
+
+
+@pytest.fixture(scope="module")
+def ml_store(tmp_path_factory) -> Store:
+    """An ML project that gains each practice over November 2023, with PRs that change code
+    with and without tests."""
+    base = tmp_path_factory.mktemp("practices")
+    r = new_repo(base, "mlproj")
+    land(r, "Add model (#1)", T0 + 1 * DAY, {"src/model.py": "x = 1\n",
+                                             "requirements.txt": "torch==2.1.0\nnumpy==1.26.4\n"})
+    land(r, "Add tests (#2)", T0 + 2 * DAY, {"src/train.py": "y = 2\n",
+                                             "tests/test_model.py": "def test(): pass\n"})
+    land(r, "Add CI (#3)", T0 + 3 * DAY, {".github/workflows/ci.yml": "on: push\n",
+                                          ".pre-commit-config.yaml": "repos: []\n"})
+    land(r, "Tweak model (#4)", T0 + 4 * DAY, {"src/model.py": "x = 3\n"})
+    land(r, "Fix train (#5)", T0 + 5 * DAY, {"src/train.py": "y = 5\n",
+                                             "tests/test_train.py": "def test(): pass\n"})
+    land(r, "Track data (#6)", T0 + 6 * DAY, {"data/train.csv.dvc": "outs: []\n",
+                                              "notebooks/explore.ipynb": "{}\n"})
+    land(r, "Docs only (#7)", T0 + 7 * DAY, {"docs/usage.md": "use it\n"})
+    land(r, "Refactor (#8)", T0 + 8 * DAY, {"src/model.py": "x = 8\n"})
+    s = Store(base / "s.sqlite")
+    sync_git(s, r)
+    return s
+
+
+def test_ml_project_scorecard_with_evidence_and_first_appearance(ml_store):
+    cs = build_case_study(ml_store, Options("octo/mlproj"))
+    p = cs.practices
+    rows = {r.key: r for r in p.rows}
+    assert p.ml and p.frameworks == {"torch": "requirements.txt"}
+    assert rows["tests"].status == "present"
+    assert rows["tests"].evidence == ["tests/test_model.py", "tests/test_train.py"]
+    assert rows["tests"].first_seen == "2023-11-03 (tests/test_model.py)"
+    assert rows["ci"].evidence == [".github/workflows/ci.yml"]
+    assert rows["ci"].first_seen.startswith("2023-11-04")
+    assert rows["lint"].evidence == [".pre-commit-config.yaml"]
+    # every requirement is pinned: the requirements file locks the environment
+    assert rows["locked_env"].evidence == ["requirements.txt (all 2 requirements pinned)"]
+    assert rows["data_versioning"].evidence == ["data/train.csv.dvc"]
+    assert rows["data_versioning"].first_seen.startswith("2023-11-07")
+    assert rows["experiment_tracking"].status == "missing"
+    assert rows["cards"].status == "missing"
+    assert (p.present, p.applicable) == (5, 7)
+    assert p.notebooks == 1
+    # PRs that changed code: #1, #2, #4, #5, #8 — since tests appeared (#2): #2, #4, #5, #8;
+    # of those #2 and #5 changed tests too
+    nov = next(s for s in p.tests_with_code if s.period == "2023-11")
+    assert (nov.code_prs, nov.with_tests) == (4, 2)
+    md = render(cs, "md")
+    assert "## Engineering practices" in md and "`data/train.csv.dvc`" in md
+    rec = next(r for r in cs.recommendations if r.rule == "ml-practice-gaps")
+    assert "torch (requirements.txt)" in rec.evidence and "model or data cards" in rec.evidence
+
+
+def test_bare_project_has_every_general_practice_missing(tmp_path):
+    r = new_repo(tmp_path, "bare")
+    land(r, "Add main (#1)", T0 + DAY, {"src/main.go": "package main\n",
+                                        "requirements-docs.txt": "sphinx>=7\n"})
+    land(r, "Add LFS (#2)", T0 + 2 * DAY, {".gitattributes": "*.bin filter=lfs diff=lfs\n"})
+    s = Store(tmp_path / "s.sqlite")
+    sync_git(s, r)
+    cs = build_case_study(s, Options("octo/bare"))
+    p = cs.practices
+    rows = {r.key: r for r in p.rows}
+    assert not p.ml
+    assert [rows[k].status for k in ("tests", "ci", "locked_env", "lint")] == ["missing"] * 4
+    assert {rows[k].status for k in ("data_versioning", "experiment_tracking", "cards")} == \
+        {"not applicable"}
+    assert (p.present, p.applicable) == (0, 4)
+    rules = {r.rule for r in cs.recommendations}
+    assert {"set-up-ci", "lock-environment"} <= rules and "ml-practice-gaps" not in rules
+    pdf = render(cs, "pdf")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert "Engineering practices" in text and "Not an ML project" in text
+
+
+def test_lfs_patterns_prove_data_versioning_in_an_ml_project(tmp_path):
+    r = new_repo(tmp_path, "lfs")
+    land(r, "Add net (#1)", T0 + DAY, {"pyproject.toml": '[project]\ndependencies = [\n'
+                                       '  "jax>=0.4",\n]\n[tool.ruff]\nline-length = 99\n',
+                                       "net.py": "z = 1\n"})
+    land(r, "Weights in LFS (#2)", T0 + 2 * DAY,
+         {".gitattributes": "*.ckpt filter=lfs diff=lfs merge=lfs -text\n",
+          "MODEL_CARD.md": "# Model card\n"})
+    s = Store(tmp_path / "s.sqlite")
+    sync_git(s, r)
+    p = build_case_study(s, Options("octo/lfs")).practices
+    rows = {r.key: r for r in p.rows}
+    assert p.ml and "jax" in p.frameworks
+    assert rows["data_versioning"].evidence == [".gitattributes (filter=lfs)"]
+    assert rows["lint"].evidence == ["pyproject.toml ([tool.ruff])"]
+    assert rows["cards"].evidence == ["MODEL_CARD.md"]
+
+
+def test_an_import_has_no_audit_and_says_why(tmp_path, demo_store):
+    cs = build_case_study(demo_store, Options("demo/atlas"))
+    assert cs.practices is None and "no repository tree" in cs.practices_unavailable
+    assert "## Engineering practices" in render(cs, "md")
