@@ -101,22 +101,22 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int]
     first: dict[str, dict] = {}
     changes: dict[int, list[bool]] = {}
     oldest = None
-    for rec in out.split(RS):
+    records = [r for r in out.split(RS) if US in r]
+    for rec in reversed(records):  # oldest first: each practice's first hit is its first one
         lines = rec.strip("\n").splitlines()
-        if not lines or US not in lines[0]:
-            continue
         sha, when = lines[0].split(US)
-        oldest = int(when)
+        oldest = int(when) if oldest is None else oldest
         files = [ln for ln in lines[1:] if ln]
-        for p in rules.PRACTICES:  # newest first: the last hit seen is the first appearance
-            hit = next((f for f in files if rules.matching(p, f)), None)
-            if hit is not None:
-                first[p.key] = {"at": int(when), "sha": sha, "path": hit}
+        for p in rules.PRACTICES:
+            if p.key not in first:
+                hit = next((f for f in files if rules.matching(p, f)), None)
+                if hit is not None:
+                    first[p.key] = {"at": int(when), "sha": sha, "path": hit}
         number = pr_of.get(sha)
         if number is not None:
             flags = changes.setdefault(number, [False, False])
-            flags[0] |= any(rules.is_code_path(f) for f in files)
-            flags[1] |= any(rules.is_test_path(f) for f in files)
+            flags[0] = flags[0] or any(rules.is_code_path(f) for f in files)
+            flags[1] = flags[1] or any(rules.is_test_path(f) for f in files)
     audit["first_seen"] = first
     audit["history"] = "complete" if not err else "partial"
     audit["history_from"] = oldest
