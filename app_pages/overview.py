@@ -16,6 +16,22 @@ if cs is not None:
     st.subheader(esc(cs.headline))
     st.caption(f"{cs.period_from} to {cs.period_to} · latest window {cs.window[0]} to "
                f"{cs.window[-1]} · peers: {esc(', '.join(cs.peers) or 'none')}")
+    e = cs.executive
+    if e is not None:
+        with st.container(border=True):
+            st.markdown("##### Executive summary")
+            for p in e.paragraphs:
+                st.write(esc(p, 3000))
+            c1, c2 = st.columns(2)
+            c1.markdown("**Strengths**\n" + "".join(f"\n- {esc(s, 300)}" for s in e.strengths)
+                        if e.strengths else "**Strengths**: none beyond the noise")
+            c2.markdown("**Weaknesses**\n" + "".join(f"\n- {esc(s, 300)}" for s in e.weaknesses)
+                        if e.weaknesses else "**Weaknesses**: none beyond the noise")
+            if e.recommendations:
+                st.markdown("**Top recommendations**\n" + "".join(
+                    f"\n{i}. {esc(r, 600)}" for i, r in enumerate(e.recommendations, 1)))
+            st.caption(f"Definitions hash {cs.definitions_hash}: reports with the same hash "
+                       "measure the same way (it is in the URL).")
     st.write(esc(cs.verdict, 5000))
     cols = st.columns(4)
     shown = [m for m in metrics.METRICS if (f := cs.finding(m.key)) and f.visible]

@@ -13,8 +13,8 @@ BUG_LABELS = frozenset(
     {"bug", "type: bug", "kind/bug", "type/bug", "bugfix", "bug fix", "fix", "regression",
      "defect", "crash", "hotfix", "type: regression", "module: regression"}
 )
-_CONVENTIONAL_FIX = re.compile(r"^\s*(fix|bugfix|hotfix)(\([^)]*\))?!?:", re.IGNORECASE)
-_KEYWORD = re.compile(
+CONVENTIONAL_FIX = re.compile(r"^\s*(fix|bugfix|hotfix)(\([^)]*\))?!?:", re.IGNORECASE)
+KEYWORD = re.compile(
     r"\b(fix(es|ed|ing)?|bug(s|fix)?|regression|crash(es|ing)?|hotfix|broken|segfault|"
     r"typo|incorrect|wrong)\b",
     re.IGNORECASE,
@@ -46,8 +46,8 @@ def classify(title: str, labels=(), linked_issue_labels=()) -> int:
         return 1
     if _has_bug_label(linked_issue_labels):
         return 2
-    if _CONVENTIONAL_FIX.match(title or ""):
+    if CONVENTIONAL_FIX.match(title or ""):
         return 3
-    if _KEYWORD.search(title or ""):
+    if KEYWORD.search(title or ""):
         return 4
     return 0

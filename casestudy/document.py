@@ -305,6 +305,19 @@ class PracticeSection:
 
 
 @dataclass
+class Executive:
+    """The one-page summary at the top of the report (``analysis.summary``)."""
+
+    headline: str
+    paragraphs: list[str]  # flow; delivery and stability; people and practice
+    prs: list[PRRef]  # the PRs the paragraphs name
+    people: list[str]  # the people they name
+    strengths: list[str]
+    weaknesses: list[str]
+    recommendations: list[str]  # the top three, "title: action"
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -334,6 +347,8 @@ class CaseStudy:
     rhythm: RhythmSection | None = None
     practices: PracticeSection | None = None
     practices_unavailable: str = ""
+    executive: Executive | None = None
+    definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:

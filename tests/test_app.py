@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "ci", "data",
+PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "ci", "rhythm",
+         "practices", "data",
          "export"]
 
 
@@ -136,3 +137,30 @@ def test_data_page_git_errors_are_readable(app_env, tmp_path):
     at.button[1].click().run()
     assert not at.exception
     assert any("does not exist" in e.value for e in at.error)
+
+
+def test_the_url_carries_the_definitions_hash_and_a_foreign_one_is_flagged(app_env):
+    at = app().run()
+    defs = at.query_params["defs"]
+    assert len(defs) == 12 and not at.warning
+    assert any(defs in c.value for c in at.caption)  # printed under the executive summary
+    # a link made under other definitions says so once, then carries this report's hash
+    at = app({"repo": "demo/atlas", "defs": "0123456789ab"}).run()
+    assert any("0123456789ab" in w.value and defs in w.value for w in at.warning)
+    assert at.query_params["defs"] == defs
+    # changing an option that changes what figures mean changes the hash in the URL, silently
+    at.sidebar.toggle[0].set_value(True).run()
+    assert at.query_params["defs"] != defs and not at.exception
+
+
+def test_rhythm_page_changes_with_the_session_gap(app_env):
+    at = app().run()
+    at.switch_page("app_pages/rhythm.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Work rhythm and velocity"
+    before = [t.value for t in at.markdown]
+    gap = next(n for n in at.sidebar.number_input if "session gap" in n.label)
+    gap.set_value(30).run()
+    assert not at.exception and at.query_params["gap"] == "30"
+    assert [t.value for t in at.markdown] != before or any("30 min" in c.value
+                                                          for c in at.caption)

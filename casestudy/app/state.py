@@ -25,6 +25,7 @@ class View:
     bots: str = "exclude"
     bh: bool = False  # business hours 09–17
     gap: int = 120  # minutes without a commit that end a coding session
+    defs: str = ""  # definitions hash of the report the link was made from (informational)
     metric: str = "cycle_time"
     month: str = ""  # drill-down period
     stage: str = ""  # drill-down metric
@@ -63,6 +64,8 @@ class View:
         v.gap = int(gap) if gap.isdigit() and GAP_RANGE[0] <= int(gap) <= GAP_RANGE[1] else 120
         v.metric = params.get("metric", "cycle_time") if params.get("metric") in metrics.BY_KEY \
             else "cycle_time"
+        defs = params.get("defs", "")
+        v.defs = defs if len(defs) <= 16 and all(c in "0123456789abcdef" for c in defs) else ""
         v.month = params.get("month", "")
         v.stage = params.get("stage", "") if params.get("stage") in metrics.BY_KEY else ""
         return v

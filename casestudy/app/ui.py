@@ -9,6 +9,7 @@ from ..document import CaseStudy
 from ..report.build import ReportError
 from ..store import StoreError
 from .data import account, case_study, get_store
+from .sidebar import sync_url
 from .state import View
 
 
@@ -19,12 +20,21 @@ def current_case_study(view: View) -> CaseStudy | None:
         return None
     store = get_store()
     try:
-        return case_study(store.ident, account(), store.data_version(), view.repo,
-                          tuple(view.peers), view.start, view.end, view.freq, view.tz,
-                          view.bots, view.bh, view.gap)
+        cs = case_study(store.ident, account(), store.data_version(), view.repo,
+                        tuple(view.peers), view.start, view.end, view.freq, view.tz,
+                        view.bots, view.bh, view.gap)
     except (ReportError, PeriodError, StoreError, ValueError) as exc:
         st.error(f"Cannot build the case study: {exc}")
         return None
+    first_view = not st.session_state.get("defs_seen")
+    st.session_state["defs_seen"] = True
+    if view.defs != cs.definitions_hash:
+        if view.defs and first_view:  # a shared link made under other definitions or options
+            st.warning(f"This link was made from a report with definitions {view.defs}; this "
+                       f"one measures with {cs.definitions_hash}: its figures may not compare.")
+        view.defs = cs.definitions_hash
+        sync_url(view)
+    return cs
 
 
 def banner(cs: CaseStudy) -> None:

@@ -47,7 +47,8 @@ def pr_line(p: PRRef) -> str:
 
 def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
-    return ["Verdict", "Key figures", *[metrics.get(s).name for s in _metric_keys(cs)],
+    return ["Executive summary", "Verdict", "Key figures",
+            *[metrics.get(s).name for s in _metric_keys(cs)],
             "Peers side by side", "When work happens", "Work rhythm and velocity",
             "CI insight", "Engineering practices", "Strengths",
             "Where it falls behind",
@@ -56,6 +57,30 @@ def section_titles(cs: CaseStudy) -> list[str]:
 
 def _metric_keys(cs: CaseStudy) -> list[str]:
     return [m.key for m in metrics.METRICS]
+
+
+def _executive(cs: CaseStudy, w) -> None:
+    w("## Executive summary")
+    w("")
+    e = cs.executive
+    if e is None:
+        w("Not computed for this report.")
+        w("")
+        return
+    for p in e.paragraphs:
+        w(prose(p))
+        w("")
+    for title, items in (("Strengths", e.strengths), ("Weaknesses", e.weaknesses),
+                         ("Top recommendations", e.recommendations)):
+        w(f"**{title}:** " + ("; ".join(prose(x) for x in items) if items else "none beyond "
+                              "the noise") + ".")
+        w("")
+    if e.prs:
+        w("Behind the numbers: " + "; ".join(pr_line(p) for p in e.prs))
+        w("")
+    w(f"Definitions hash `{cs.definitions_hash}`: reports with the same hash measure the same "
+      "way.")
+    w("")
 
 
 def _hours(v: float | None) -> str:
@@ -158,6 +183,7 @@ def render_markdown(cs: CaseStudy) -> str:
     w(f"*{prose(cs.summary)}* Period {cs.period_from} to {cs.period_to}; latest window "
       f"{cs.window[0]} to {cs.window[-1]}. Generated {cs.generated_at}.")
     w("")
+    _executive(cs, w)
     w("## Verdict")
     w("")
     w(prose(cs.verdict))

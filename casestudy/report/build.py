@@ -20,6 +20,7 @@ from ..analysis.practices import section as practice_section
 from ..analysis.recommendations import recommend
 from ..analysis.rhythm import section as rhythm_section
 from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
+from ..analysis.summary import executive
 from ..analysis.window import Window, duration_sample, finite, in_window
 from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
@@ -211,6 +212,13 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
     facts.update(practice_facts(practices))
     recs = recommend(findings, opts.subject, facts)
     synthetic = any(infos[r].synthetic for r in repos)
+    notable = notable_prs(store, a, lo, hi, cal, pop, opts.business_hours,
+                          visible[opts.subject])
+    span_text = w.labels[0] if len(w.labels) == 1 else f"{w.labels[0]} to {w.labels[-1]}"
+    summary_page = executive(opts.subject, span_text, headline, findings, strengths, weaknesses,
+                             recs, notable, store.responder_counts(opts.subject, lo, hi),
+                             store.author_counts(opts.subject, lo, hi), rhythm, practices,
+                             _has_logins(store, opts.subject))
     series = _series(table, lo_p, hi_p, partial_by_repo, opts.min_n)
     summary = _summary(opts, w, findings, [cal.labels[j] for j in partial], data_end)
     return CaseStudy(
@@ -220,8 +228,7 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         headline=headline, verdict=verdict, summary=summary, window=w.labels,
         sources=[_source(infos[r], visible[r], reasons[r]) for r in repos], series=series,
         findings=findings, strengths=strengths, weaknesses=weaknesses, recommendations=recs,
-        notable_prs=notable_prs(store, a, lo, hi, cal, pop, opts.business_hours,
-                                visible[opts.subject]),
+        notable_prs=notable,
         definitions=[_definition(m) for m in metrics.METRICS],
         completeness=[_completeness(a, table, i, lo_p, hi_p) for i in range(len(repos))],
         options={"bots": opts.bots, "business_hours": list(opts.business_hours or []),
@@ -230,7 +237,8 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         work_pattern=work_pattern(a, 0, *w.bounds([lo_p, hi_p]), cal, pop),
         ci=ci_section(ci_report, opts.subject) if ci_report else None,
         ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
-        rhythm=rhythm, practices=practices,
+        rhythm=rhythm, practices=practices, executive=summary_page,
+        definitions_hash=definitions_hash(opts),
         practices_unavailable="" if practices else (
             f"Its data ({infos[opts.subject].source}) has no repository tree: sync it from a "
             "clone (`casestudy sync-git`) or from GitHub to audit its practices."),
@@ -248,6 +256,34 @@ def _rhythm_facts(r) -> dict:
         out["review_timing"] = r.review.text
         out["review_window"] = r.review.window
     return out
+
+
+def definitions_hash(opts: Options) -> str:
+    """A short hash of everything that decides what a figure means: the metric registry, the
+    bug-fix, incident and practice rules, and the report's options (not its subject, peers or
+    period). Two reports with the same hash measure the same way."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    from .. import bugfix_rules, practice_rules
+    from ..model import INCIDENT_RULES, REVERT_HORIZON
+
+    spec = {
+        "metrics": [asdict(m) for m in metrics.METRICS],
+        "bugfix": [(r.id, r.name, r.description) for r in BUG_RULES]
+        + [sorted(bugfix_rules.BUG_LABELS), bugfix_rules.CONVENTIONAL_FIX.pattern,
+           bugfix_rules.KEYWORD.pattern],
+        "incidents": [INCIDENT_RULES, REVERT_HORIZON],
+        "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
+                      for p in practice_rules.PRACTICES],
+        "options": {"freq": opts.freq, "tz": opts.tz, "bots": opts.bots,
+                    "business_hours": list(opts.business_hours or []), "window": opts.window,
+                    "min_n": opts.min_n, "session_gap": opts.session_gap,
+                    "session_allowance": opts.session_allowance},
+    }
+    text = json.dumps(spec, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _no_ci_reason(info) -> str:

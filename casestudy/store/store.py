@@ -428,6 +428,13 @@ class Store:
             "first_response_at>=? AND first_response_at<? AND coalesce(first_responder,'')!='' "
             "GROUP BY first_responder", (repo, lo, hi)).fetchall())
 
+    def author_counts(self, repo: str, lo: int, hi: int) -> dict[str, int]:
+        """Merged PRs per human author for merges in [lo, hi)."""
+        return dict(self.db.execute(
+            "SELECT author, count(*) FROM pull_requests WHERE repo=? AND merged_at>=? AND "
+            "merged_at<? AND coalesce(author_is_bot, 0)=0 AND coalesce(author,'')!='' "
+            "GROUP BY author", (repo, lo, hi)).fetchall())
+
     def quick_reverts(self, repo: str, lo: int, hi: int, within: int) -> int:
         """Reverts merged in [lo, hi) within ``within`` seconds of the reverted PR's merge."""
         return self.db.execute(

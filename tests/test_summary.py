@@ -1,0 +1,50 @@
+"""The one-page executive summary (issue 20) read back from the PDF, and the definitions hash
+that tells two reports comparable or not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from casestudy.render import render
+from casestudy.report.build import Options, build_case_study
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    return text.split("\f")
+
+
+def test_summary_is_one_page_at_the_top_of_the_pdf(demo_store):
+    cs = build_case_study(demo_store, Options("demo/atlas", ("demo/borealis",)))
+    e = cs.executive
+    assert len(e.paragraphs) == 3 and all(p.strip() for p in e.paragraphs)
+    assert e.recommendations == [f"{r.title}: {r.action}" for r in cs.recommendations[:3]]
+    pages = pdf_pages(render(cs, "pdf"))
+    summary = " ".join(pages[1].split())
+    assert summary.startswith("Executive summary")
+    assert " ".join(cs.headline.split()) in summary
+    for r in cs.recommendations[:3]:
+        assert r.title in summary
+    # the numbers of the first paragraph are on the page, and the PRs it names
+    thr = cs.finding("throughput")
+    assert f"merged {thr.n:,} pull requests" in summary
+    for p in e.prs:
+        assert f"#{p.number}" in summary
+    assert f"definitions {cs.definitions_hash}" in summary  # the footer
+    assert " ".join(pages[2].split()).startswith("Verdict")  # one page, then the report
+
+
+def test_definitions_hash_changes_with_what_figures_mean_only(demo_store):
+    base = build_case_study(demo_store, Options("demo/atlas"))
+    same = build_case_study(demo_store, Options("demo/borealis", ("demo/cirrus",),
+                                                period_from="2025-01"))
+    assert base.definitions_hash == same.definitions_hash  # subject, peers, period: comparable
+    for changed in (Options("demo/atlas", business_hours=(9, 17)),
+                    Options("demo/atlas", bots="include"), Options("demo/atlas", tz="Asia/Tokyo"),
+                    Options("demo/atlas", session_gap=60)):
+        assert build_case_study(demo_store, changed).definitions_hash != base.definitions_hash
+    doc = json.loads(base.to_json())
+    assert doc["definitions_hash"] == base.definitions_hash
+    assert f"`{base.definitions_hash}`" in render(base, "md")
