@@ -43,6 +43,27 @@ if cs is not None:
         label = m.name + (f" · {f.band}" if f.band else "")
         cols[i % 4].metric(label, f.level_text, delta, delta_color=colour,
                            help=f"{m.formula}. n = {f.n:,}. {f.trend_text or f.trend}.")
+    if cs.waits is not None:
+        with st.expander("Waits over every PR (censoring-aware)"):
+            st.write(esc(cs.waits.text, 5000))
+            rows = [e for e in cs.waits.periods if e.n]
+            if rows:
+                import pandas as pd
+
+                def hours(v: float | None) -> float | None:
+                    return None if v is None else round(v / 3600, 1)
+
+                st.dataframe(pd.DataFrame({
+                    "wait": ["first response" if e.measure == "first_response" else
+                             "open → merge" for e in rows],
+                    "period": [e.span for e in rows], "PRs": [e.n for e in rows],
+                    "censored": [e.censored for e in rows],
+                    "naive median (h)": [hours(e.naive_median) for e in rows],
+                    "Kaplan–Meier median (h)": [hours(e.median) for e in rows],
+                    "95% CI low (h)": [hours(e.median_low) for e in rows],
+                    "95% CI high (h)": [hours(e.median_high) for e in rows],
+                    "no event in 7 days": [e.waiting_7d for e in rows],
+                }), hide_index=True, width="stretch")
     st.markdown("#### Where the time goes (median per stage, latest window)")
     st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
     st.markdown(f"#### When work happens ({cs.period_from} to {cs.period_to}, {cs.tz})")

@@ -318,6 +318,35 @@ class Executive:
 
 
 @dataclass
+class WaitEstimate:
+    """A wait over every PR that started in a span, censoring-aware (``analysis.waits``)."""
+
+    measure: str  # "first_response" | "merge"
+    span: str  # a period label, or "a to b" for the latest window
+    n: int  # PRs that started waiting
+    events: int  # ... that got the response / were merged
+    censored: int  # still waiting at the data's end, or closed without it
+    median: float | None  # Kaplan–Meier, seconds (None: fewer than half have had it)
+    median_low: float | None
+    median_high: float | None
+    p90: float | None
+    p90_low: float | None
+    p90_high: float | None
+    naive_median: float | None  # over the PRs that had the event only
+    waiting_7d: float | None  # share without the event after 7 days
+    waiting_30d: float | None
+
+
+@dataclass
+class WaitsSection:
+    repo: str
+    window: list[WaitEstimate]  # each measure over the latest window
+    periods: list[WaitEstimate]  # each measure per period
+    text: str
+    unavailable: dict[str, str] = field(default_factory=dict)  # measure -> why not
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -348,6 +377,7 @@ class CaseStudy:
     practices: PracticeSection | None = None
     practices_unavailable: str = ""
     executive: Executive | None = None
+    waits: WaitsSection | None = None
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------

@@ -49,8 +49,8 @@ def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
     return ["Executive summary", "Verdict", "Key figures",
             *[metrics.get(s).name for s in _metric_keys(cs)],
-            "Peers side by side", "When work happens", "Work rhythm and velocity",
-            "CI insight", "Engineering practices", "Strengths",
+            "Peers side by side", "Waits over every PR", "When work happens",
+            "Work rhythm and velocity", "CI insight", "Engineering practices", "Strengths",
             "Where it falls behind",
             "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
 
@@ -81,6 +81,10 @@ def _executive(cs: CaseStudy, w) -> None:
     w(f"Definitions hash `{cs.definitions_hash}`: reports with the same hash measure the same "
       "way.")
     w("")
+
+
+def _dur(v: float | None) -> str:
+    return "not reached" if v is None else metrics.format_duration(v)
 
 
 def _hours(v: float | None) -> str:
@@ -253,6 +257,10 @@ def render_markdown(cs: CaseStudy) -> str:
                 cells.append(f"{f.level_text}{rank}")
         w(f"| {m.name} | " + " | ".join(cells) + " |")
     w("")
+    w("## Waits over every PR")
+    w("")
+    w(prose(cs.waits.text) if cs.waits else "Not computed for this report.")
+    w("")
     w("## When work happens")
     w("")
     w(prose(cs.work_pattern.text if cs.work_pattern else "Not computed for this report."))
@@ -331,6 +339,20 @@ def render_markdown(cs: CaseStudy) -> str:
           f"{code(s.deploy_source)}; {s.prs:,} PRs ({s.merged:,} merged); sees {can}; "
           f"{cannot}. " + " ".join(prose(n) for n in s.notes))
     w("")
+    if cs.waits and cs.waits.periods:
+        w("Naive (over PRs that got there) vs censoring-aware (Kaplan–Meier, over every PR "
+          "that started waiting) medians:")
+        w("")
+        w("| Wait | Period | PRs | censored | naive median | Kaplan–Meier median (95% CI) |")
+        w("| --- | --- | ---: | ---: | ---: | --- |")
+        for e in cs.waits.periods:
+            if not e.n:
+                continue
+            km = _dur(e.median) + (f" ({_dur(e.median_low)}–{_dur(e.median_high)})"
+                                   if e.median is not None else "")
+            w(f"| {'first response' if e.measure == 'first_response' else 'open → merge'} | "
+              f"{e.span} | {e.n:,} | {e.censored:,} | {_dur(e.naive_median)} | {km} |")
+        w("")
     for c in cs.completeness:
         exc = ", ".join(f"{k} {v}" for k, v in c.excluded.items() if v) or "none"
         hits = ", ".join(f"{k} {v:,}" for k, v in c.rule_hits.items())

@@ -21,6 +21,7 @@ from ..analysis.recommendations import recommend
 from ..analysis.rhythm import section as rhythm_section
 from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
 from ..analysis.summary import executive
+from ..analysis.waits import section as waits_section
 from ..analysis.window import Window, duration_sample, finite, in_window
 from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
@@ -238,6 +239,8 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         ci=ci_section(ci_report, opts.subject) if ci_report else None,
         ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
         rhythm=rhythm, practices=practices, executive=summary_page,
+        waits=waits_section(a, cal, lo_p, hi_p, w.periods, pop, data_end,
+                            visible[opts.subject], infos[opts.subject].source),
         definitions_hash=definitions_hash(opts),
         practices_unavailable="" if practices else (
             f"Its data ({infos[opts.subject].source}) has no repository tree: sync it from a "
