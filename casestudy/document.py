@@ -347,6 +347,41 @@ class WaitsSection:
 
 
 @dataclass
+class StageStep:
+    """One bar of the waterfall: a stage's median in the window before and the latest, and
+    where its bar starts and ends on the running total (seconds)."""
+
+    stage: str
+    name: str
+    previous: float | None
+    latest: float | None
+    delta: float
+    start: float
+    end: float
+    n_previous: int
+    n_latest: int
+
+
+@dataclass
+class Drivers:
+    """What moved the cycle or lead time between the window before and the latest
+    (``analysis.drivers``)."""
+
+    metric: str
+    previous_span: str
+    latest_span: str
+    steps: list[StageStep]
+    total_previous: float  # sum of the stage medians
+    total_latest: float
+    observed_previous: float | None  # the metric's own median
+    observed_latest: float | None
+    mix: float | None  # change explained by PR size mix (seconds)
+    speed: float | None  # change at equal size
+    size_edges: list[float]  # size-bin edges (lines), from the window before
+    text: str
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -378,6 +413,7 @@ class CaseStudy:
     practices_unavailable: str = ""
     executive: Executive | None = None
     waits: WaitsSection | None = None
+    drivers: Drivers | None = None
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------

@@ -243,6 +243,32 @@ def tests_with_code_chart(cs: CaseStudy, width: int = 560, height: int = 130) ->
                                   "with tests:Q"])).properties(width=width, height=height)
 
 
+def waterfall_chart(cs: CaseStudy, width: int = 560, height: int = 170) -> alt.LayerChart:
+    """The sum of stage medians in the window before, each stage's change, and the latest sum
+    (hours): the bars' ends come from the document."""
+    d = cs.drivers
+    rows = []
+    if d is not None:
+        rows.append({"bar": f"before ({d.previous_span})", "start": 0.0,
+                     "end": d.total_previous / 3600, "kind": "total"})
+        for s in d.steps:
+            rows.append({"bar": s.name, "start": s.start / 3600, "end": s.end / 3600,
+                         "kind": "slower" if s.delta > 0 else "faster"})
+        rows.append({"bar": f"latest ({d.latest_span})", "start": 0.0,
+                     "end": d.total_latest / 3600, "kind": "total"})
+    df = pd.DataFrame(rows, columns=["bar", "start", "end", "kind"])
+    order = list(df["bar"])
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("bar:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140)),
+        y=alt.Y("start:Q", title="hours (sum of stage medians)"), y2="end:Q",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["total", "slower", "faster"],
+                                                  range=["#7f8c9a", "#c0392b", "#2e8b57"]),
+                        legend=alt.Legend(orient="top", title=None)),
+        tooltip=["bar:N", alt.Tooltip("start:Q", format=".1f"),
+                 alt.Tooltip("end:Q", format=".1f")],
+    ).properties(width=width, height=height)
+
+
 def to_svg_cached(chart: alt.TopLevelMixin) -> str:
     """``to_svg`` with a disk cache keyed by the spec's hash (same numbers → same SVG)."""
     import hashlib

@@ -57,6 +57,8 @@ def chart_svgs(cs: CaseStudy) -> dict[str, Markup]:
         jobs["work_pattern"] = charts.work_pattern_chart(cs, width=420, height=90)
     if cs.ci and cs.ci.jobs:
         jobs["ci"] = charts.ci_heatmap(cs)
+    if cs.drivers is not None:
+        jobs["drivers"] = charts.waterfall_chart(cs)
     if cs.practices and any(s.code_prs for s in cs.practices.tests_with_code):
         jobs["tests_with_code"] = charts.tests_with_code_chart(cs)
     if cs.rhythm:

@@ -49,7 +49,8 @@ def section_titles(cs: CaseStudy) -> list[str]:
     """The report's section titles, in order (shared with the HTML renderer and tests)."""
     return ["Executive summary", "Verdict", "Key figures",
             *[metrics.get(s).name for s in _metric_keys(cs)],
-            "Peers side by side", "Waits over every PR", "When work happens",
+            "Peers side by side", "What drove the change", "Waits over every PR",
+            "When work happens",
             "Work rhythm and velocity", "CI insight", "Engineering practices", "Strengths",
             "Where it falls behind",
             "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
@@ -256,6 +257,21 @@ def render_markdown(cs: CaseStudy) -> str:
                 rank = f" (#{f.rank})" if f.rank else ""
                 cells.append(f"{f.level_text}{rank}")
         w(f"| {m.name} | " + " | ".join(cells) + " |")
+    w("")
+    w("## What drove the change")
+    w("")
+    d = cs.drivers
+    if d is None:
+        w("No window before the latest in the report period to compare with.")
+    else:
+        w(prose(d.text))
+        w("")
+        w(f"| Stage | {d.previous_span} | {d.latest_span} | change |")
+        w("| --- | ---: | ---: | ---: |")
+        for s in d.steps:
+            w(f"| {s.name} | {_dur(s.previous)} (n={s.n_previous:,}) | {_dur(s.latest)} "
+              f"(n={s.n_latest:,}) | {'+' if s.delta >= 0 else '−'}"
+              f"{metrics.format_duration(abs(s.delta))} |")
     w("")
     w("## Waits over every PR")
     w("")

@@ -13,6 +13,7 @@ import numpy as np
 from .. import core, metrics
 from ..analysis.ci import analyse as analyse_ci
 from ..analysis.ci import section as ci_section
+from ..analysis.drivers import drivers
 from ..analysis.facts import compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
 from ..analysis.practices import facts as practice_facts
@@ -239,6 +240,7 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         ci=ci_section(ci_report, opts.subject) if ci_report else None,
         ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
         rhythm=rhythm, practices=practices, executive=summary_page,
+        drivers=drivers(a, w, pop, visible[opts.subject], opts.business_hours),
         waits=waits_section(a, cal, lo_p, hi_p, w.periods, pop, data_end,
                             visible[opts.subject], infos[opts.subject].source),
         definitions_hash=definitions_hash(opts),
