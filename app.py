@@ -26,6 +26,7 @@ pages = [
     st.Page("app_pages/pull_requests.py", title="Pull requests", icon="🔎"),
     st.Page("app_pages/recommendations.py", title="Recommendations", icon="💡"),
     st.Page("app_pages/rhythm.py", title="Work rhythm", icon="⏱️"),
+    st.Page("app_pages/people.py", title="People", icon="👥"),
     st.Page("app_pages/ci.py", title="CI insight", icon="🧪"),
     st.Page("app_pages/practices.py", title="Practices", icon="🧰"),
     st.Page("app_pages/data.py", title="Data", icon="🗄️"),

@@ -382,6 +382,45 @@ class Drivers:
 
 
 @dataclass
+class Cohort:
+    """PRs of one kind of author in the latest window (``analysis.cohorts``)."""
+
+    name: str  # "first-time contributors" | "returning contributors" | "maintainers"
+    prs: int
+    authors: int
+    first_response: float | None  # Kaplan–Meier median, seconds
+    first_response_naive: float | None
+    first_response_n: int
+    merge_rate: float | None  # merged ÷ (merged + closed unmerged), PRs opened in the window
+    merge_n: int
+    cycle: float | None  # median cycle time of those merged in the window
+    cycle_n: int
+
+
+@dataclass
+class Reviewer:
+    name: str
+    responses: int
+    share: float
+    median_wait: float | None  # their first responses' median wait (ready → response)
+
+
+@dataclass
+class PeopleSection:
+    """Contributor cohorts and review load of the subject in the latest window."""
+
+    repo: str
+    cohort_rule: str  # how authors were put in cohorts, in words
+    cohorts: list[Cohort]
+    newcomer_finding: str  # "" when newcomers do not wait longer beyond the noise
+    reviewers: list[Reviewer]  # the busiest first, up to 10
+    responses: int
+    top3_share: float | None
+    load_finding: str  # "" when the load is not concentrated
+    text: str
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -414,6 +453,7 @@ class CaseStudy:
     executive: Executive | None = None
     waits: WaitsSection | None = None
     drivers: Drivers | None = None
+    people: PeopleSection | None = None
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------

@@ -194,6 +194,8 @@ FIRING = {
     "set-up-ci": ([], {"ci_present": False, "tests_present": True,
                        "tests_evidence": "tests/test_a.py"}),
     "lock-environment": ([], {"locked_env_present": False}),
+    "welcome-newcomers": ([], {"newcomer_finding": "First-time contributors wait longer: a "
+                                                    "median 30.0 h against 2.0 h."}),
     "velocity-decay": ([], {"velocity_decay": "Velocity decay: each active author merged 4.00 "
                                               "PRs per month then and 2.50 now."}),
 }

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "ci", "rhythm",
-         "practices", "data",
+         "practices", "people", "data",
          "export"]
 
 

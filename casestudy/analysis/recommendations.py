@@ -249,6 +249,12 @@ RULES: tuple[Rule, ...] = (
          "update it on purpose, in its own PRs.",
          "The same code gives the same result on every machine; fewer 'works for me' failures.",
          REF_ML, 3),
+    Rule("welcome-newcomers", "Answer first-time contributors first", "first_response",
+         lambda c: bool(c.fact("newcomer_finding")),
+         lambda c: c.fact("newcomer_finding"),
+         "Label first-time contributors' PRs automatically, put them at the top of the triage "
+         "queue and answer within a working day, with a pointer to the contributing guide.",
+         "Newcomers get an answer as fast as regulars; more of them come back.", REF_CASE, 2),
     Rule("faster-recovery", "Speed up recovery", "time_to_restore",
          lambda c: bool(c.f("time_to_restore") and c.f("time_to_restore").level > 86400),
          lambda c: c.f("time_to_restore").sentence,

@@ -50,9 +50,8 @@ def section_titles(cs: CaseStudy) -> list[str]:
     return ["Executive summary", "Verdict", "Key figures",
             *[metrics.get(s).name for s in _metric_keys(cs)],
             "Peers side by side", "What drove the change", "Waits over every PR",
-            "When work happens",
-            "Work rhythm and velocity", "CI insight", "Engineering practices", "Strengths",
-            "Where it falls behind",
+            "When work happens", "Work rhythm and velocity", "People", "CI insight",
+            "Engineering practices", "Strengths", "Where it falls behind",
             "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
 
 
@@ -82,6 +81,38 @@ def _executive(cs: CaseStudy, w) -> None:
     w(f"Definitions hash `{cs.definitions_hash}`: reports with the same hash measure the same "
       "way.")
     w("")
+
+
+def _people(cs: CaseStudy, w) -> None:
+    w("## People")
+    w("")
+    p = cs.people
+    if p is None:
+        w("Not computed for this report.")
+        w("")
+        return
+    if p.newcomer_finding:
+        w(f"**{prose(p.newcomer_finding)}**")
+        w("")
+    w(prose(p.text))
+    w("")
+    w(f"*Cohorts: {prose(p.cohort_rule)}.*")
+    w("")
+    w("| Cohort | PRs | people | first response (n) | merged of closed | cycle time (n) |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for c in p.cohorts:
+        fr = f"{_dur(c.first_response)} ({c.first_response_n:,})" if c.first_response_n else "–"
+        rate = f"{c.merge_rate:.0%} of {c.merge_n:,}" if c.merge_rate is not None else "–"
+        cyc = f"{_dur(c.cycle)} ({c.cycle_n:,})" if c.cycle_n else "–"
+        w(f"| {c.name} | {c.prs:,} | {c.authors:,} | {fr} | {rate} | {cyc} |")
+    w("")
+    if p.reviewers:
+        w("| Responder | first responses | share | median wait |")
+        w("| --- | ---: | ---: | ---: |")
+        for r in p.reviewers:
+            wait = _dur(r.median_wait) if r.median_wait is not None else "–"
+            w(f"| {esc(r.name, 60)} | {r.responses:,} | {r.share:.0%} | {wait} |")
+        w("")
 
 
 def _dur(v: float | None) -> str:
@@ -282,6 +313,7 @@ def render_markdown(cs: CaseStudy) -> str:
     w(prose(cs.work_pattern.text if cs.work_pattern else "Not computed for this report."))
     w("")
     _rhythm(cs, w)
+    _people(cs, w)
     w("## CI insight")
     w("")
     if cs.ci is None:

@@ -16,6 +16,7 @@ from ..analysis.ci import section as ci_section
 from ..analysis.drivers import drivers
 from ..analysis.facts import compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
+from ..analysis.people import section as people_section
 from ..analysis.practices import facts as practice_facts
 from ..analysis.practices import section as practice_section
 from ..analysis.recommendations import recommend
@@ -208,6 +209,9 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
                             partial_by_repo[opts.subject], opts.session_gap,
                             opts.session_allowance, infos[opts.subject].source)
     facts.update(_rhythm_facts(rhythm))
+    people = people_section(a, store.pr_people(opts.subject), cal, lo, hi, pop, data_end,
+                            visible[opts.subject])
+    facts["newcomer_finding"] = people.newcomer_finding
     audit = store.audit(opts.subject)
     practices = practice_section(audit, a, store.pr_changes(opts.subject), cal, lo_p, hi_p,
                                  w.periods, pop) if audit else None
@@ -241,6 +245,7 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
         rhythm=rhythm, practices=practices, executive=summary_page,
         drivers=drivers(a, w, pop, visible[opts.subject], opts.business_hours),
+        people=people,
         waits=waits_section(a, cal, lo_p, hi_p, w.periods, pop, data_end,
                             visible[opts.subject], infos[opts.subject].source),
         definitions_hash=definitions_hash(opts),
