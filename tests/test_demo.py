@@ -66,3 +66,41 @@ def test_dates_are_utc_and_in_range(demo_store):
     a = demo_store.load_arrays(["demo/cirrus"])
     start = datetime(2023, 1, 1, tzinfo=UTC).timestamp()
     assert a.times["created_at"].min() >= start
+
+
+def test_commits_follow_their_prs_on_their_authors_clocks(demo_store):
+    import pandas as pd
+
+    for repo in ("demo/atlas", "demo/borealis", "demo/cirrus"):
+        commits = pd.DataFrame(map(vars, demo_store.commits(repo)))
+        assert len(commits) > 5_000
+        prs = pd.DataFrame(map(vars, demo_store.pull_requests(repo))).set_index("number")
+        with_pr = commits[commits.pr.notna()].join(prs[["first_commit_at", "ready_at"]],
+                                                   on="pr")
+        # every commit of a PR lies between its first commit and the PR opening for review
+        assert (with_pr.authored_at >= with_pr.first_commit_at).all()
+        assert (with_pr.authored_at <= with_pr[["ready_at", "first_commit_at"]].max(axis=1)).all()
+        # each person keeps one clock
+        human = commits[~commits.author_is_bot]
+        assert (human.groupby("author").author_utc_offset.nunique() == 1).all()
+        assert commits.pr.isna().sum() > 0  # some direct pushes
+
+
+def test_planted_velocity_decay_in_cirrus_only(demo_store):
+    """Merged PRs per active author per month (bots aside, the last 24 whole months), tested
+    with Kendall's tau against the month index — computed here with pandas, not the app."""
+    import pandas as pd
+    from scipy.stats import kendalltau
+
+    taus = {}
+    for repo in ("demo/atlas", "demo/borealis", "demo/cirrus"):
+        prs = pd.DataFrame(map(vars, demo_store.pull_requests(repo)))
+        merged = prs[prs.merged_at.notna() & ~prs.author_is_bot]
+        month = pd.to_datetime(merged.merged_at, unit="s").dt.strftime("%Y-%m")
+        per = merged.groupby(month).agg(n=("number", "size"), people=("author", "nunique"))
+        per = per.loc["2024-11":"2026-10"]
+        assert len(per) == 24
+        taus[repo] = kendalltau(np.arange(24), per.n / per.people)
+    assert taus["demo/cirrus"].statistic < -0.5 and taus["demo/cirrus"].pvalue < 0.01
+    assert taus["demo/borealis"].pvalue > 0.05  # flat
+    assert taus["demo/atlas"].statistic > 0  # growing, not declining

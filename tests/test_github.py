@@ -168,6 +168,7 @@ def test_kill_and_resume_ends_with_the_same_store(fake, tmp_path):
     client(fake, per_page=20).sync(s, "acme/widgets")
     assert s.pull_requests("acme/widgets") == ref.pull_requests("acme/widgets")
     assert s.deployments("acme/widgets") == ref.deployments("acme/widgets")
+    assert s.commits("acme/widgets") == ref.commits("acme/widgets")  # no loss, no duplicate
 
 
 @pytest.mark.parametrize("kind", ["secondary", "429", "primary", "502", "timeout", "malformed",

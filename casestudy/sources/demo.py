@@ -11,7 +11,15 @@ The planted story (tests assert it is visible in plain counts):
   are bug fixes; weekly release tags.
 * ``demo/borealis`` (peer, ~16k PRs): clearly faster everywhere (cycle time about a third of
   atlas's), deploys every weekday.
-* ``demo/cirrus`` (peer, ~7k PRs from 2023-01): slower and buggier, fortnightly releases.
+* ``demo/cirrus`` (peer, ~7k PRs from 2023-01): slower and buggier, fortnightly releases, and a
+  planted slow velocity decay: ever more people share the same flow of PRs (merged PRs per
+  active author fall by about a third over the period) while coding time creeps up by a third.
+
+Every repository also has commits (a separate random stream, so the PRs above are unchanged):
+each human PR's commits run from its first commit in coding sessions — minutes apart inside a
+session, a night or more between sessions — on the author's own clock (each author has a fixed
+UTC offset), for the PRs of the last 24 months; bots commit their own PRs, and maintainers push
+a few commits without a PR.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from ..core.periods import weekday
-from ..model import CheckRun, Deployment, PullRequest
+from ..model import CheckRun, Commit, Deployment, PullRequest
 from ..store import RepoInfo, Store
 from .checks import apply_time_to_green
 from .incidents import rebuild_incidents
@@ -50,6 +58,7 @@ class RepoProfile:
     deploy_every_days: int  # 1 = every weekday, 7 = weekly, 14 = fortnightly
     contributors: int
     slowdown: bool = False
+    decay: bool = False  # planted velocity decay (see the module docstring)
 
 
 PROFILES: tuple[RepoProfile, ...] = (
@@ -58,7 +67,7 @@ PROFILES: tuple[RepoProfile, ...] = (
     RepoProfile("borealis", date(2022, 1, 1), date(2026, 10, 31), 12.0, 0.05, 1.5, 10.0, 3.0,
                 0.6, 0.22, 0.008, 1, 300),
     RepoProfile("cirrus", date(2023, 1, 1), date(2026, 10, 31), 7.0, 0.10, 9.0, 40.0, 14.0,
-                4.0, 0.42, 0.01, 14, 150),
+                4.0, 0.42, 0.01, 14, 150, decay=True),
 )
 
 _AREAS = ["parser", "scheduler", "cache", "api", "cli", "docs", "storage", "auth", "metrics",
@@ -132,6 +141,9 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
     was_draft = rng.random(n) < 0.15
     ready = created + np.where(was_draft, _lognormal(rng, 20 * HOUR, 1.0, n), 0).astype(np.int64)
     coding = _lognormal(rng, profile.coding_hours * HOUR * size_factor, 1.3, n)
+    if profile.decay:  # coding time creeps up by a third over the period
+        coding = coding * (1.0 + np.interp(created, [created[0], created[-1]], [0.0, 1 / 3]))
+        authors = _spread_authors(authors, is_bot, created, profile)
     first_commit = (created - coding).astype(np.int64)
 
     slow = _slowdown_factor(ready.astype(np.float64)) if profile.slowdown else 1.0
@@ -237,6 +249,70 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
     return prs, deployments
 
 
+def _spread_authors(authors: np.ndarray, is_bot: np.ndarray, created: np.ndarray,
+                    profile: RepoProfile) -> np.ndarray:
+    """The planted velocity decay: a growing share of PRs (none at the start, half at the end)
+    goes to one of many further contributors, so the same flow of PRs is shared by ever more
+    people. Decided by a hash of the PR's position, not the random stream."""
+    share = np.interp(created, [created[0], created[-1]], [0.0, 0.5])
+    pick = np.array([int(hashlib.sha1(f"{profile.name}{i}".encode()).hexdigest()[:8], 16)
+                     for i in range(created.size)], dtype=np.int64)
+    moved = ~is_bot & ((pick % 10_000) / 10_000 < share)
+    extra = np.char.add("dev", (profile.contributors + pick % (profile.contributors * 3))
+                        .astype(str))
+    return np.where(moved, extra, authors)
+
+
+OFFSETS_H = (-8, -5, -3, 0, 1, 2, 5.5, 8, 9)  # authors' clocks (UTC offsets, hours)
+
+
+def author_offset(name: str) -> int:
+    """Seconds east of UTC of a demo author's clock (fixed per name)."""
+    h = OFFSETS_H[int(hashlib.sha1(name.encode()).hexdigest()[:6], 16) % len(OFFSETS_H)]
+    return int(h * HOUR)
+
+
+def commits_for(repo: str, prs: list[PullRequest], rng: np.random.Generator,
+                since: int) -> list[Commit]:
+    """Commits of the PRs created since ``since``, in coding sessions from each PR's first
+    commit; plus a few direct pushes by the most active authors."""
+    out: list[Commit] = []
+    for p in prs:
+        if p.created_at is None or p.created_at < since or p.first_commit_at is None:
+            continue
+        offset = 0 if p.author_is_bot else author_offset(p.author)
+        k = 1 if p.author_is_bot else 1 + int(rng.poisson(2.0))
+        t, times = p.first_commit_at, [p.first_commit_at]
+        for _ in range(k - 1):
+            if rng.random() < 0.3:  # a break: the next session starts the next morning or later
+                local = t + offset
+                next_day = (local // DAY + 1 + int(rng.integers(0, 2))) * DAY
+                t = next_day - offset + int(rng.normal(10, 1.5) * HOUR)
+            else:
+                t += int(_lognormal(rng, 15 * 60, 0.7, 1)[0])
+            times.append(t)
+        end = max(p.ready_at or p.created_at, p.first_commit_at)
+        times = [x for x in times if x <= end]  # the PR was opened: later sessions never came
+        k = len(times)
+        lines = max(1, p.additions + p.deletions)
+        for j, x in enumerate(times):
+            out.append(Commit(repo, _commit_sha(repo, f"{p.number}/{j}"), int(x), p.number,
+                              p.author, p.author_is_bot, offset if not p.author_is_bot
+                              else None, int(x), lines // k, 0))
+    humans = sorted({p.author for p in prs if not p.author_is_bot})[:5]
+    last = max((p.created_at for p in prs if p.created_at), default=since)
+    for j in range(60):  # direct pushes without a PR
+        who = humans[j % len(humans)] if humans else "dev0"
+        t = since + int(rng.integers(0, max(1, last - since)))
+        out.append(Commit(repo, _commit_sha(repo, f"push/{j}"), t, None, who, False,
+                          author_offset(who), t, int(rng.integers(1, 40)), 0))
+    return out
+
+
+def _commit_sha(repo: str, key: str) -> str:
+    return hashlib.sha1(f"{repo}@{key}".encode()).hexdigest()
+
+
 def _sha(repo: str, number: int) -> str:
     return hashlib.sha1(f"{repo}#{number}".encode()).hexdigest()
 
@@ -317,6 +393,11 @@ def build_demo(store: Store, seed: int = DEFAULT_SEED, profiles=PROFILES) -> dic
             store.write_batch(repo, prs[start:start + 5000])
         store.replace_deployments(repo, deps, deps[0].source)
         rebuild_incidents(store, repo)
+        since = int(datetime(profile.end.year - 2, profile.end.month, 1,
+                             tzinfo=UTC).timestamp())
+        commits = commits_for(repo, prs, np.random.default_rng(seed + 2 + len(counts)), since)
+        for start in range(0, len(commits), 20000):
+            store.write_batch(repo, commits=commits[start:start + 20000])
         if profile is profiles[0]:  # CI data for the first repository
             store.write_check_runs(ci_runs(repo, prs, np.random.default_rng(seed + 1)))
             apply_time_to_green(store, repo)

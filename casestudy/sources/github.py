@@ -2,8 +2,11 @@
 PRs, deployments, releases and tags; REST for the repository and Actions workflow runs).
 
 Cost: one GraphQL page of 50 PRs with small nested connections costs about 4 points
-(≈0.08 per PR); a re-sync of an unchanged repository costs 3 requests (repository, one PR page
-ordered by UPDATED_AT that stops at the stored watermark, one deployments page).
+(≈0.08 per PR); asking for up to 100 commits of each PR instead of one costs nothing more
+(GitHub charges per connection and parent object, not per node: 50 commit connections either
+way), only PRs with more than 100 commits take one follow-up query each; a re-sync of an
+unchanged repository costs 3 requests (repository, one PR page ordered by UPDATED_AT that stops
+at the stored watermark, one deployments page).
 Every page is written with its cursor in one transaction, so a killed sync resumes.
 Rate limits are waited out only when the wait is bounded, and every wait is reported through the
 progress callback. The token is only ever handed to PyGithub's auth; it is never logged,
@@ -23,7 +26,7 @@ import requests
 from github import Auth, Github, GithubException
 
 from ..config import DEFAULT_API
-from ..model import CheckRun, Deployment, Incident, PullRequest
+from ..model import CheckRun, Commit, Deployment, Incident, PullRequest
 from ..store import RepoInfo, Store
 from .bots import is_bot
 from .checks import apply_time_to_green
@@ -58,8 +61,9 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
         additions deletions changedFiles baseRefName headRefName
         author { login __typename }
         mergeCommit { oid }
+        mergedBy { login }
         labels(first: 10) { nodes { name } }
-        commits(first: 1) { nodes { commit { authoredDate } } }
+        commits(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { COMMIT } }
         timelineItems(first: 3, itemTypes: [READY_FOR_REVIEW_EVENT]) {
           nodes { ... on ReadyForReviewEvent { createdAt } }
         }
@@ -78,6 +82,23 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
   }
 }
 """
+
+COMMIT_FIELDS = """commit { oid authoredDate committedDate additions deletions
+          parents { totalCount } author { date name email user { login } } }"""
+COMMITS_QUERY = """
+query PullRequestCommits($owner: String!, $name: String!, $number: Int!, $first: Int!,
+                         $after: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      commits(first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { COMMIT }
+      }
+    }
+  }
+}
+""".replace("COMMIT", COMMIT_FIELDS)
+PR_QUERY = PR_QUERY.replace("COMMIT", COMMIT_FIELDS)
 
 CHECKS_FIELDS = """headCommit: commits(last: 1) { nodes { commit { oid
           checkSuites(first: 5) { nodes { checkRuns(first: 30) {
@@ -457,12 +478,14 @@ class GitHubClient:
             if top is None and nodes:
                 top = nodes[0]["updatedAt"]
             stop = False
-            prs, runs = [], []
+            prs, runs, commits = [], [], []
             for node in nodes:
                 if watermark and node["updatedAt"] <= watermark:
                     stop = True
                     break
-                prs.append(self._to_pr(repo, owner, name, node))
+                pr, pr_commits = self._to_pr(repo, owner, name, node)
+                prs.append(pr)
+                commits += pr_commits
                 runs += _check_runs(repo, node)
             done = stop or not conn["pageInfo"]["hasNextPage"]
             cursors = {stream + ":page": None if done else conn["pageInfo"]["endCursor"],
@@ -470,7 +493,7 @@ class GitHubClient:
             if done:
                 cursors[stream + ":watermark"] = max(filter(None, [top, watermark]),
                                                      default=None)
-            store.write_batch(repo, prs, cursors=cursors, check_runs=runs)
+            store.write_batch(repo, prs, cursors=cursors, check_runs=runs, commits=commits)
             count += len(prs)
             self._report(pages=pages, prs=count, total=conn["totalCount"])
             if done:
@@ -538,7 +561,25 @@ class GitHubClient:
                 return nodes
             after = c["pageInfo"]["endCursor"]
 
-    def _to_pr(self, repo: str, owner: str, name: str, n: dict) -> PullRequest:
+    def _commits(self, repo: str, owner: str, name: str, n: dict) -> list[Commit]:
+        """The PR's commits (merges left out), fetching beyond the first page when needed."""
+        conn = n.get("commits") or {}
+        nodes = [x for x in conn.get("nodes") or [] if x]
+        if (conn.get("pageInfo") or {}).get("hasNextPage"):
+            after = conn["pageInfo"]["endCursor"]
+            while True:
+                data = self.graphql(COMMITS_QUERY, {"owner": owner, "name": name,
+                                                    "number": n["number"], "first": 100,
+                                                    "after": after})
+                c = data["repository"]["pullRequest"]["commits"]
+                nodes += [x for x in c["nodes"] if x]
+                if not c["pageInfo"]["hasNextPage"]:
+                    break
+                after = c["pageInfo"]["endCursor"]
+        return [c for x in nodes if (c := commit_record(repo, n["number"], x["commit"]))]
+
+    def _to_pr(self, repo: str, owner: str, name: str, n: dict
+               ) -> tuple[PullRequest, list[Commit]]:
         author = _login(n)
         reviews, comments = n["reviews"], n["comments"]
         r_nodes, c_nodes = [x for x in reviews["nodes"] if x], [x for x in comments["nodes"] if x]
@@ -558,15 +599,20 @@ class GitHubClient:
                   _login(x) == author)
         discussion = max(0, (reviews.get("totalCount") or 0) + (comments.get("totalCount") or 0)
                          - own)
-        commits = n["commits"]["nodes"]
+        commits = self._commits(repo, owner, name, n)
+        authored = [iso_time(x["commit"]["authoredDate"]) for x in n["commits"]["nodes"] if x]
+        first_commit = min([c.authored_at for c in commits] + [t for t in authored if t],
+                           default=None)
         head = n.get("headRefName") or ""
         title = n.get("title") or ""
         m = _REVERT_BRANCH.match(head)
         is_revert = bool(m) or title.startswith('Revert "')
         return PullRequest(
             repo=repo, number=n["number"], title=title, author=author,
+            merged_by=((n.get("mergedBy") or {}).get("login") or "") if n.get("mergedAt")
+            else "",
             author_is_bot=actor_is_bot(n.get("author")), created_at=created, ready_at=ready,
-            first_commit_at=iso_time(commits[0]["commit"]["authoredDate"]) if commits else None,
+            first_commit_at=first_commit,
             first_response_at=rt.first_response_at, first_responder=rt.responder,
             first_approval_at=rt.first_approval_at,
             last_approval_at=rt.last_approval_at,
@@ -580,7 +626,7 @@ class GitHubClient:
             merge_commit_sha=(n.get("mergeCommit") or {}).get("oid", ""),
             is_draft=bool(n.get("isDraft")), is_revert=is_revert,
             reverted_number=int(m.group(1)) if m else None, url=n.get("url") or "",
-        )
+        ), commits
 
     # -- deployments: Deployments API → workflow runs → releases → tags → merges --------------
     def _sync_deployments(self, store: Store, repo: str, owner: str, name: str, base: str,
@@ -660,6 +706,28 @@ class GitHubClient:
             link = headers.get("link", "") or headers.get("Link", "")
             m = re.search(r'<([^>]+)>;\s*rel="next"', link)
             url = None if stop or not m else m.group(1).replace(self.base_url, "")
+
+
+def utc_offset(git_date: str | None) -> int | None:
+    """Seconds east of UTC of a git actor date (``2024-05-01T10:00:00+09:00``); None when the
+    date carries no offset."""
+    if not git_date:
+        return None
+    t = datetime.fromisoformat(git_date.replace("Z", "+00:00"))
+    return None if t.tzinfo is None else int(t.utcoffset().total_seconds())
+
+
+def commit_record(repo: str, number: int, c: dict) -> Commit | None:
+    """A PR commit node as a record (None for a merge commit: merging is no coding). The author
+    is their GitHub login when the email belongs to an account, else the git name."""
+    if ((c.get("parents") or {}).get("totalCount") or 0) > 1 or not c.get("authoredDate"):
+        return None
+    actor_ = c.get("author") or {}
+    login = (actor_.get("user") or {}).get("login") or ""
+    who = login or actor_.get("name") or ""
+    return Commit(repo, c["oid"], iso_time(c["authoredDate"]), number, who,
+                  is_bot(who, actor_.get("email") or ""), utc_offset(actor_.get("date")),
+                  iso_time(c.get("committedDate")), c.get("additions"), c.get("deletions"))
 
 
 def _check_runs(repo: str, node: dict) -> list[CheckRun]:

@@ -59,6 +59,7 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
     first page."""
     rng = np.random.default_rng(seed)
     odd = np.random.default_rng(seed + 7919)  # the unusual cases, drawn apart from the rest
+    commit_rng = np.random.default_rng(seed + 31)  # PR commits, apart too
     repo = FakeRepo(owner, name)
     people = [f"user{i}" for i in range(25)]
     t = start
@@ -133,6 +134,7 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
             (pair == 0 and j in (1, 2)) or (pair == 1 and j in (3, 4, 5))) else "success",
             "startedAt": created + 60, "completedAt": created + 600} for j in range(25)]
         pr["headOid"] = f"{number:039x}f"
+        pr["commits"] = _commits(number, author, first_commit, ready, commit_rng)
         repo.prs.append(pr)
     for k in range(5):
         opened = start + 86400 * (3 + 7 * k)
@@ -150,6 +152,44 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
             repo.deployments.append({"id": f"D_{k}", "createdAt": d, "environment": "production",
                                      "commit": {"oid": f"{k:040x}"}, "state": "ACTIVE"})
     return repo
+
+
+OFFSETS = (9 * 3600, -5 * 3600, 3600, 0)  # authors' clocks: +09:00, -05:00, +01:00, UTC
+
+
+def _commits(number: int, author: str, first: float, ready: float,
+             rng: np.random.Generator) -> list[dict]:
+    """A PR's commits (the truth): the first at ``first``, the rest before ``ready``, each with
+    its author's clock. PR 7 has 130 commits (past one page); every 10th PR has a merge of the
+    base branch; every 9th PR's last commit is by someone without a GitHub account."""
+    k = 130 if number == 7 else 1 + int(rng.integers(0, 4))
+    times = np.sort(np.concatenate([[first], rng.uniform(first, max(first + 1, ready),
+                                                         k - 1)]))
+    login = author
+    out = []
+    for j, t in enumerate(times):
+        who = login
+        if number % 9 == 0 and j == k - 1 and k > 1:
+            who = None  # a commit whose email belongs to no account: the git name is used
+        out.append({"oid": f"{number:06x}{j:034x}", "authored": float(t), "login": who,
+                    "name": f"Name of {who or 'someone'}", "email": f"{who or 'x'}@example.org",
+                    "offset": OFFSETS[(number + j) % len(OFFSETS)], "parents": 1,
+                    "additions": int(rng.integers(1, 50)), "deletions": int(rng.integers(0, 9))})
+    if number % 10 == 0:  # a merge of the base branch into the PR: not coding
+        out.append({**out[-1], "oid": f"{number:06x}{'m' * 34}", "parents": 2,
+                    "authored": float(times[-1]) + 30})
+    return out
+
+
+def _commit_node(c: dict) -> dict:
+    local = datetime.fromtimestamp(c["authored"], tz=UTC).astimezone(
+        timezone(timedelta(seconds=c["offset"])))
+    return {"commit": {"oid": c["oid"], "authoredDate": iso(c["authored"]),
+                       "committedDate": iso(c["authored"] + 5), "additions": c["additions"],
+                       "deletions": c["deletions"], "parents": {"totalCount": c["parents"]},
+                       "author": {"date": local.isoformat(), "name": c["name"],
+                                  "email": c["email"],
+                                  "user": {"login": c["login"]} if c["login"] else None}}}
 
 
 # -- GraphQL cost, like GitHub's: sum over connections of the requests needed to fill them -----
@@ -201,6 +241,7 @@ class FakeGitHub:
         self.requests = 0
         self.graphql_requests = 0
         self.points = 0
+        self.ops: dict[str, int] = {}  # GraphQL operations asked, by name
         self.faults: list[Fault] = []
         self.log: list[str] = []
         self.rate_remaining = 5000
@@ -225,6 +266,7 @@ class FakeGitHub:
 
     def reset_counters(self) -> None:
         self.requests = self.graphql_requests = self.points = 0
+        self.ops = {}
 
     def __enter__(self) -> FakeGitHub:
         self._thread.start()
@@ -412,6 +454,7 @@ class FakeGitHub:
                 fake.graphql_requests += 1
                 query, variables = payload.get("query", ""), payload.get("variables", {})
                 op = re.search(r"query\s+(\w+)", query).group(1)
+                fake.ops[op] = fake.ops.get(op, 0) + 1
                 fault = self._fault("POST graphql " + op, variables)
                 if fault is True:
                     return
@@ -473,6 +516,13 @@ class FakeGitHub:
                 "defaultBranchRef": {"name": repo.default_branch},
                 "pullRequests": {"totalCount": len(prs), "pageInfo": info,
                                  "nodes": nodes}}}, None
+        if op == "PullRequestCommits":
+            pr = next((p for p in repo.prs if p["number"] == v["number"]), None)
+            items = (pr or {}).get("commits", [])
+            page, info = _page(items, v.get("first", 100), v.get("after"))
+            return {"repository": {"pullRequest": {"commits": {
+                "totalCount": len(items), "pageInfo": info,
+                "nodes": [_commit_node(c) for c in page]}}}}, None
         if op in ("PullRequestReviews", "PullRequestComments"):
             pr = next((p for p in repo.prs if p["number"] == v["number"]), None)
             items = (pr or {}).get("reviews" if op == "PullRequestReviews" else "comments", [])
@@ -562,7 +612,8 @@ def _pr_node(p: dict, firsts: dict[str, int]) -> dict:
         "changedFiles": p["changedFiles"], "baseRefName": p["baseRefName"],
         "headRefName": p["headRefName"], "mergeCommit": p["mergeCommit"],
         "labels": {"nodes": [{"name": x} for x in p["labels"][:firsts.get("labels", 10)]]},
-        "commits": {"nodes": [{"commit": {"authoredDate": iso(p["firstCommitAt"])}}]},
+        "commits": _conn(p["commits"], firsts.get("commits", 1), _commit_node),
+        "mergedBy": {"login": "maintainer0"} if p["mergedAt"] else None,
         "timelineItems": {"nodes": ready},
         "reviews": _conn(p["reviews"], firsts.get("reviews", 10), _review),
         "comments": _conn(p["comments"], firsts.get("comments", 10), _comment),
