@@ -145,3 +145,33 @@ def test_an_import_has_no_audit_and_says_why(tmp_path, demo_store):
     cs = build_case_study(demo_store, Options("demo/atlas"))
     assert cs.practices is None and "no repository tree" in cs.practices_unavailable
     assert "## Engineering practices" in render(cs, "md")
+
+
+def test_github_tree_audit_against_the_fake_server(tmp_path):
+    from casestudy.sources.github import GitHubClient
+    from tests.fakegithub.server import FakeGitHub, generate_repo
+
+    with FakeGitHub(tokens={"t": set()}) as fake:
+        repo = fake.add(generate_repo("acme", "widgets", 60, seed=3))
+        s = Store(tmp_path / "s.sqlite")
+        c = GitHubClient("t", base_url=fake.base_url, min_interval=None)
+        c.sync(s, "acme/widgets")
+        assert fake.ops["Blobs"] == 1  # one query for the dependency files
+        cs = build_case_study(s, Options("acme/widgets"))
+        p = cs.practices
+        rows = {r.key: r for r in p.rows}
+        assert p.source == "github" and p.ml and p.frameworks == {"torch": "requirements.txt"}
+        assert rows["tests"].evidence == ["tests/test_core.py"]
+        assert rows["ci"].evidence == [".github/workflows/ci.yml"]
+        assert rows["locked_env"].evidence == ["requirements.txt (all 2 requirements pinned)"]
+        assert p.notebooks == 1 and rows["tests"].first_seen == ""
+        assert "not the history" in p.history_note
+        # an unchanged head is not read again; a new file at a new head is
+        c.sync(s, "acme/widgets")
+        assert fake.ops["Blobs"] == 1
+        repo.files["MODEL_CARD.md"] = "# card\n"
+        c.sync(s, "acme/widgets")  # the fake's head does not move: the audit stays
+        assert "MODEL_CARD.md" not in str(s.audit("acme/widgets"))
+        s.set_audit("acme/widgets", {**s.audit("acme/widgets"), "head": "old"})
+        c.sync(s, "acme/widgets")
+        assert s.audit("acme/widgets")["matches"]["cards"] == ["MODEL_CARD.md"]

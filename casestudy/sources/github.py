@@ -20,17 +20,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import requests
 from github import Auth, Github, GithubException
 
 from ..config import DEFAULT_API
 from ..model import CheckRun, Commit, Deployment, Incident, PullRequest
+from ..practice_rules import DEPENDENCY_FILES, MAX_DEPENDENCY_BYTES
 from ..store import RepoInfo, Store
 from .bots import is_bot
 from .checks import apply_time_to_green
 from .incidents import rebuild_incidents
+from .practices import audit_paths
 from .releases import is_prerelease, merge_deployments
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
@@ -45,13 +47,14 @@ NOT_PRODUCTION = re.compile(
     re.IGNORECASE)
 SETTLE = 86400  # deployments of the last day are re-read: a pending one may have succeeded since
 PR_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group"})
+MAX_BLOBS = 20  # dependency files read per audit
 
 PR_QUERY = """
 query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String,
                    $base: String) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
-    defaultBranchRef { name }
+    defaultBranchRef { name target { oid } }
     pullRequests(first: $first, after: $after, baseRefName: $base,
                  orderBy: {field: UPDATED_AT, direction: DESC}) {
       totalCount
@@ -302,6 +305,7 @@ class GitHubClient:
         self.requests = 0
         self.points = 0
         self.warnings: list[str] = []
+        self.head = ""  # the default branch's head commit, from the PR query
         self._state = Progress(repo="", stage="")
 
     # -- transport ----------------------------------------------------------------------------
@@ -448,6 +452,9 @@ class GitHubClient:
             if incident_labels:
                 self._sync_issues(store, full, owner, name, incident_labels)
             rebuild_incidents(store, full)
+            known = store.audit(full) or {}
+            if not self.head or known.get("head") != self.head:  # the tree changed: read it
+                store.set_audit(full, self.tree_audit(owner, name, base))
         except Exception as exc:
             store.finish_sync(run, "failed", self.requests, self.points, 0, str(exc)[:500])
             raise
@@ -473,6 +480,8 @@ class GitHubClient:
             query = PR_QUERY.replace("CHECKS", CHECKS_FIELDS if checks else "")
             data = self.graphql(query, variables, shrink=True)
             conn = data["repository"]["pullRequests"]
+            self.head = ((data["repository"].get("defaultBranchRef") or {}).get("target")
+                         or {}).get("oid", "")
             pages += 1
             nodes = [x for x in conn["nodes"] if x]
             if top is None and nodes:
@@ -499,6 +508,34 @@ class GitHubClient:
             if done:
                 return count
             variables["after"] = conn["pageInfo"]["endCursor"]
+
+    def tree_audit(self, owner: str, name: str, branch: str) -> dict:
+        """The practice audit of the tree at ``branch``: one REST tree request (recursive) and
+        one GraphQL query for the dependency files' texts. GitHub gives no history pass."""
+        _, data = self._call("GET", f"/repos/{owner}/{name}/git/trees/{quote(branch, safe='')}"
+                                    "?recursive=1")
+        paths = [e["path"] for e in data.get("tree", []) if e.get("type") == "blob"]
+        wanted = [p for p in paths if DEPENDENCY_FILES.match(p)][:MAX_BLOBS]
+        texts: dict[str, str] = {}
+        if wanted:
+            params = ", ".join(f"$e{i}: String!" for i in range(len(wanted)))
+            fields = " ".join(f"f{i}: object(expression: $e{i}) {{ ... on Blob {{ text byteSize "
+                              f"isBinary }} }}" for i in range(len(wanted)))
+            query = (f"query Blobs($owner: String!, $name: String!, {params}) {{ rateLimit {{ "
+                     f"cost remaining resetAt }} repository(owner: $owner, name: $name) {{ "
+                     f"{fields} }} }}")
+            found = self.graphql(query, {"owner": owner, "name": name, **{
+                f"e{i}": f"{branch}:{p}" for i, p in enumerate(wanted)}})["repository"] or {}
+            for i, p in enumerate(wanted):
+                blob = found.get(f"f{i}") or {}
+                if blob.get("text") is not None and not blob.get("isBinary") and \
+                        (blob.get("byteSize") or 0) <= MAX_DEPENDENCY_BYTES:
+                    texts[p] = blob["text"]
+        audit = audit_paths(paths, texts)
+        audit.update(source="github", head=data.get("sha", ""), read_at=int(time.time()),
+                     first_seen={}, history="unavailable", history_from=None,
+                     truncated=bool(data.get("truncated")))
+        return audit
 
     def _sync_actions_jobs(self, store: Store, repo: str, owner: str, name: str) -> int:
         """Jobs (every attempt) of the Actions runs made for pull requests, as check runs: one

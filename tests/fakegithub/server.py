@@ -43,6 +43,13 @@ class FakeRepo:
     runs: dict[str, list[dict]] = field(default_factory=dict)  # workflow file -> runs
     pr_runs: list[dict] = field(default_factory=list)  # Actions runs for PRs, with their "jobs"
     issues: list[dict] = field(default_factory=list)
+    # the tree at the default branch's HEAD: path -> text
+    files: dict[str, str] = field(default_factory=lambda: {
+        "README.md": "# widgets\n", "src/widgets/core.py": "x = 1\n",
+        "tests/test_core.py": "def test(): pass\n", ".github/workflows/ci.yml": "on: push\n",
+        "requirements.txt": "torch==2.3.1\nnumpy==1.26.4\n",
+        "notebooks/explore.ipynb": "{}\n"})
+    truncated: bool = False
 
     @property
     def full(self) -> str:
@@ -391,6 +398,19 @@ class FakeGitHub:
                                             "owner": {"login": repo.owner},
                                             "default_branch": repo.default_branch,
                                             "private": repo.private})
+                m = re.fullmatch(r"/api/v3/repos/([^/]+)/([^/]+)/git/trees/([^/]+)", u.path)
+                if m:
+                    repo = fake._visible(m.group(1), m.group(2), token)
+                    if repo is None or m.group(3) != repo.default_branch:
+                        return self._send(404, {"message": "Not Found"})
+                    if parse_qs(u.query).get("recursive") != ["1"]:
+                        return self._send(400, {"message": "this fake serves recursive trees"})
+                    dirs = sorted({"/".join(p.split("/")[:k]) for p in repo.files
+                                   for k in range(1, p.count("/") + 1)})
+                    return self._send(200, {"sha": "f" * 40, "truncated": repo.truncated,
+                                            "tree": [{"path": d, "type": "tree"} for d in dirs]
+                                            + [{"path": p, "type": "blob", "size": len(t)}
+                                               for p, t in sorted(repo.files.items())]})
                 m = re.fullmatch(r"/api/v3/repos/([^/]+)/([^/]+)/actions/workflows/([^/]+)/runs",
                                  u.path)
                 if m:
@@ -513,9 +533,17 @@ class FakeGitHub:
                                        "completedAt": iso(c["completedAt"])}
                                       for c in p["checks"][:firsts.get("checkRuns", 30)]]}}]}}}]}
             return {"repository": {
-                "defaultBranchRef": {"name": repo.default_branch},
+                "defaultBranchRef": {"name": repo.default_branch, "target": {"oid": "f" * 40}},
                 "pullRequests": {"totalCount": len(prs), "pageInfo": info,
                                  "nodes": nodes}}}, None
+        if op == "Blobs":  # object(expression: "branch:path") per alias, from variables
+            out = {}
+            for m in re.finditer(r"(\w+)\s*:\s*object\(expression:\s*\$(\w+)\)", query):
+                ref, _, path = v[m.group(2)].partition(":")
+                text = repo.files.get(path) if ref == repo.default_branch else None
+                out[m.group(1)] = None if text is None else {
+                    "text": text, "byteSize": len(text.encode()), "isBinary": False}
+            return {"repository": out}, None
         if op == "PullRequestCommits":
             pr = next((p for p in repo.prs if p["number"] == v["number"]), None)
             items = (pr or {}).get("commits", [])
