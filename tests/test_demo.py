@@ -101,6 +101,6 @@ def test_planted_velocity_decay_in_cirrus_only(demo_store):
         per = per.loc["2024-11":"2026-10"]
         assert len(per) == 24
         taus[repo] = kendalltau(np.arange(24), per.n / per.people)
-    assert taus["demo/cirrus"].statistic < -0.5 and taus["demo/cirrus"].pvalue < 0.01
+    assert taus["demo/cirrus"].statistic < -0.3 and taus["demo/cirrus"].pvalue < 0.01
     assert taus["demo/borealis"].pvalue > 0.05  # flat
     assert taus["demo/atlas"].statistic > 0  # growing, not declining

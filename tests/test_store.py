@@ -288,3 +288,21 @@ def test_postgres_restart_mid_session_costs_nothing(pg_server):
     assert [p.title for p in s.pull_requests("o/r")] == ["before"]
     s.write_batch("o/r", [PullRequest("o/r", 2, title="after", merged_at=1_700_000_100)])
     assert s.count_prs("o/r") == 2
+
+
+def test_a_database_made_again_at_the_same_path_is_not_served_from_the_old_cache(tmp_path):
+    """The array snapshot is keyed by location, revision and the database's own instance
+    number: a store deleted and built again with other data at the same path (same revision
+    count) reads its own rows."""
+    from casestudy.model import PullRequest
+    from casestudy.store import RepoInfo
+
+    path = tmp_path / "again.sqlite"
+    for merged in (1_700_000_000, 1_600_000_000):
+        for f in tmp_path.glob("again.sqlite*"):
+            f.unlink()
+        s = Store(path)
+        s.upsert_repo(RepoInfo("o/r", "import"))
+        s.write_batch("o/r", [PullRequest("o/r", 1, created_at=merged - 60, merged_at=merged)])
+        assert int(s.load_arrays(["o/r"]).times["merged_at"][0]) == merged
+        s.close()

@@ -56,7 +56,7 @@ def _day(ts: int | None) -> str:
 
 
 @st.cache_data(show_spinner=False, ttl=300)
-def store_summary(ident: str, account_key: str, version: tuple[int, int]) -> list[dict]:
+def store_summary(ident: str, account_key: str, version: tuple[int, int, int]) -> list[dict]:
     """One row per repository this viewer may see: PR counts and date range."""
     return [
         {"repository": s.repo, "synthetic": s.synthetic, "source": s.source, "PRs": s.prs,
@@ -69,14 +69,14 @@ def store_summary(ident: str, account_key: str, version: tuple[int, int]) -> lis
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def months(ident: str, account_key: str, version: tuple[int, int]) -> list[str]:
+def months(ident: str, account_key: str, version: tuple[int, int, int]) -> list[str]:
     """Months (YYYY-MM) with merged PRs in any visible repo."""
     store = get_store()
     return store.merged_months(store.repos(visible_to=account_key))
 
 
 @st.cache_data(show_spinner="Computing the case study…", max_entries=32)
-def case_study(ident: str, account_key: str, version: tuple[int, int], subject: str,
+def case_study(ident: str, account_key: str, version: tuple[int, int, int], subject: str,
                peers: tuple[str, ...], start: str, end: str, freq: str, tz: str, bots: str,
                bh: bool, gap: int = 120) -> CaseStudy:
     return build_case_study(get_store(), Options(
@@ -85,5 +85,5 @@ def case_study(ident: str, account_key: str, version: tuple[int, int], subject: 
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def arrays(ident: str, account_key: str, version: tuple[int, int], repo: str) -> PRArrays:
+def arrays(ident: str, account_key: str, version: tuple[int, int, int], repo: str) -> PRArrays:
     return get_store().load_arrays([repo])

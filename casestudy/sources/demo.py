@@ -13,7 +13,7 @@ The planted story (tests assert it is visible in plain counts):
   atlas's), deploys every weekday.
 * ``demo/cirrus`` (peer, ~7k PRs from 2023-01): slower and buggier, fortnightly releases, and a
   planted slow velocity decay: ever more people share the same flow of PRs (merged PRs per
-  active author fall by about a third over the period) while coding time creeps up by a third.
+  active author fall by about a fifth over the last two years) while coding time creeps up.
 
 Every repository also has commits (a separate random stream, so the PRs above are unchanged):
 each human PR's commits run from its first commit in coding sessions — minutes apart inside a
@@ -251,14 +251,14 @@ def generate_repo(profile: RepoProfile, rng: np.random.Generator):
 
 def _spread_authors(authors: np.ndarray, is_bot: np.ndarray, created: np.ndarray,
                     profile: RepoProfile) -> np.ndarray:
-    """The planted velocity decay: a growing share of PRs (none at the start, half at the end)
+    """The planted velocity decay: a growing share of PRs (none at the start, a quarter at the end)
     goes to one of many further contributors, so the same flow of PRs is shared by ever more
     people. Decided by a hash of the PR's position, not the random stream."""
-    share = np.interp(created, [created[0], created[-1]], [0.0, 0.5])
+    share = np.interp(created, [created[0], created[-1]], [0.0, 0.25])
     pick = np.array([int(hashlib.sha1(f"{profile.name}{i}".encode()).hexdigest()[:8], 16)
                      for i in range(created.size)], dtype=np.int64)
     moved = ~is_bot & ((pick % 10_000) / 10_000 < share)
-    extra = np.char.add("dev", (profile.contributors + pick % (profile.contributors * 3))
+    extra = np.char.add("dev", (profile.contributors + pick % profile.contributors)
                         .astype(str))
     return np.where(moved, extra, authors)
 

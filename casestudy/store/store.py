@@ -133,6 +133,17 @@ class Store:
             )
         for i in range(version, SCHEMA_VERSION):
             self.db.migrate(MIGRATIONS[i], i + 1)
+        # a random number per database, so caches keyed by its location and revision never
+        # serve a database that was deleted and created again at the same place
+        import secrets
+
+        with self.db.transaction():
+            self.db.execute("INSERT INTO meta (key, value) VALUES ('instance', ?) "
+                            "ON CONFLICT DO NOTHING", (secrets.randbits(62),))
+
+    @property
+    def instance(self) -> int:
+        return int(self.db.execute("SELECT value FROM meta WHERE key='instance'").fetchone()[0])
 
     @property
     def schema_version(self) -> int:
@@ -334,10 +345,11 @@ class Store:
             "SELECT repo FROM repos WHERE account_key='' OR account_key=? ORDER BY repo",
             (visible_to,))]
 
-    def data_version(self) -> tuple[int, int]:
-        """Changes whenever data or syncs change: (revision, last sync run id)."""
+    def data_version(self) -> tuple[int, int, int]:
+        """Changes whenever data or syncs change, or the database is a new one: (instance,
+        revision, last sync run id)."""
         last = self.db.execute("SELECT coalesce(max(id), 0) FROM sync_runs").fetchone()[0]
-        return self.revision, int(last)
+        return self.instance, self.revision, int(last)
 
     def repo_info(self, repo: str) -> RepoInfo:
         row = self.db.execute(
@@ -602,7 +614,8 @@ def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
 
     if store.ident == ":memory:":
         return store._load_arrays_sql(repos)
-    ident = hashlib.sha256(f"{store.ident}|{'|'.join(repos)}".encode()).hexdigest()[:24]
+    ident = hashlib.sha256(f"{store.ident}|{store.instance}|{'|'.join(repos)}".encode()
+                           ).hexdigest()[:24]
     folder = cache_dir("arrays")
     path = folder / f"{ident}-{store.revision}.npz"
     try:
