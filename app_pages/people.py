@@ -36,7 +36,8 @@ if cs is not None:
         if p.reviewers:
             st.subheader("Review load")
             st.dataframe(pd.DataFrame({
-                "responder": [r.name for r in p.reviewers],
+                "reviewer": [r.name for r in p.reviewers],
+                "reviews": [r.reviews for r in p.reviewers],
                 "first responses": [r.responses for r in p.reviewers],
                 "share": [r.share for r in p.reviewers],
                 "median wait (h)": [hours(r.median_wait) for r in p.reviewers],

@@ -400,9 +400,10 @@ class Cohort:
 @dataclass
 class Reviewer:
     name: str
-    responses: int
-    share: float
+    responses: int  # first responses
+    share: float  # of the reviews when they are known, else of the first responses
     median_wait: float | None  # their first responses' median wait (ready → response)
+    reviews: int | None = None  # every review they submitted (GitHub source)
 
 
 @dataclass
@@ -418,6 +419,7 @@ class PeopleSection:
     top3_share: float | None
     load_finding: str  # "" when the load is not concentrated
     text: str
+    reviews: int = 0  # every human review in the window (0: the source has none)
 
 
 @dataclass

@@ -38,6 +38,9 @@ fix, or the issue's close; None = still open), kind (``revert`` | ``hotfix`` | `
 failed_at (the failing deployment's time; None when caught before release or when no deployment
 precedes it) and rule (how it was placed; built by ``sources.incidents``).
 CheckRun: repo, pr, sha, name, conclusion, started_at, completed_at, attempt (1 = first run).
+Review: repo, pr, reviewer (login; "ghost" for a deleted account), submitted_at, state
+(APPROVED, CHANGES_REQUESTED, COMMENTED, …): every review a human other than the PR's author
+submitted (GitHub source).
 Commit: repo, sha, pr (the PR it landed with; None = pushed without one), author (the same
 identity as ``PullRequest.author`` of the source: a login on GitHub, a name in git), author_is_bot,
 authored_at with author_utc_offset (seconds east of UTC of the author's clock; None = unknown),
@@ -151,6 +154,15 @@ class Commit:
     committed_at: int | None = None
     additions: int | None = None
     deletions: int | None = None
+
+
+@dataclass
+class Review:
+    repo: str
+    pr: int
+    reviewer: str
+    submitted_at: int
+    state: str = ""
 
 
 TIME_FIELDS: tuple[str, ...] = tuple(

@@ -68,3 +68,18 @@ def test_resync_adds_nothing_and_costs_no_more_points_per_pr(fake, tmp_path):
     assert c.points / prs < 0.2
     client(fake).sync(s, "acme/widgets")
     assert s.count_commits("acme/widgets") == n
+
+
+def test_every_human_review_is_stored(fake, tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    client(fake).sync(s, "acme/widgets")
+    got = sorted((r.pr, r.reviewer, r.submitted_at, r.state) for r in s.reviews("acme/widgets"))
+
+    def login(x: dict) -> str:
+        return (x["author"] or {}).get("login") or "ghost"
+
+    want = sorted({(p["number"], login(r), int(r["submittedAt"]), r["state"])
+                   for p in fake.repos["acme/widgets"].prs if p["baseRefName"] == "main"
+                   for r in p["reviews"] if not login(r).endswith("[bot]")
+                   and login(r) != login(p)})
+    assert got == want and len(got) > 100

@@ -54,3 +54,26 @@ def test_cohorts_and_review_load_by_hand():
     assert [r.responses for r in p.reviewers[2:]] == [2, 2, 2]
     assert abs(p.top3_share - (25 + 6 + 2) / 37) < 1e-9
     assert p.load_finding.startswith("A few people carry the reviews")
+
+
+def test_review_load_counts_every_review_where_the_source_has_them():
+    from casestudy.model import Review
+
+    s = Store(":memory:")
+    s.upsert_repo(RepoInfo("o/p", "github"))
+    prs = [make(n, f"a{n % 5}", NOV + n * DAY // 2, 1 + n % 3, "mo" if n % 2 else "r1")
+           for n in range(1, 41)]
+    prs.append(make(99, "late", NOV + 35 * DAY, 1, "mo"))
+    # every PR gets 3 reviews by "mo" and one by a rotating other reviewer
+    reviews = [Review("o/p", p.number, "mo", p.first_response_at + k * 60, "COMMENTED")
+               for p in prs[:40] for k in range(3)]
+    reviews += [Review("o/p", p.number, f"r{p.number % 4}", p.first_response_at + 600,
+                       "APPROVED") for p in prs[:40]]
+    s.write_batch("o/p", prs, reviews=reviews)
+    cs = build_case_study(s, Options("o/p", window=1, period_to="2023-11"))
+    p = cs.people
+    assert p.reviews == 160
+    assert [(r.name, r.reviews) for r in p.reviewers] == [
+        ("mo", 120), ("r0", 10), ("r1", 10), ("r2", 10), ("r3", 10)]
+    assert p.reviewers[0].responses == 20 and abs(p.top3_share - 140 / 160) < 1e-9
+    assert "of the 160 reviews" in p.load_finding

@@ -9,8 +9,9 @@ the source has no opening times), else a returning one. First response per cohor
 Kaplan–Meier median over every PR that started waiting (``waits``); the newcomer finding tests
 first-time against returning waits (Mann–Whitney over the responded PRs, p < 0.05).
 
-Review load counts first responses per responder in the latest window (the source records who
-responded first on each PR, not every review).
+Review load counts every review each reviewer submitted in the latest window where the source
+has them (GitHub), beside the first responses each gave and their median wait; a source that
+records only who responded first is measured by first responses.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def cohort_of(a: PRArrays, people: dict[int, tuple[str, str, str]], keepers: set
 
 
 def section(a: PRArrays, people: dict[int, tuple[str, str, str]], cal: Calendar, lo: int,
-            hi: int, pop: np.ndarray, data_end: int, visible: set[str]) -> PeopleSection:
+            hi: int, pop: np.ndarray, data_end: int, visible: set[str],
+            review_counts: dict[str, int] | None = None) -> PeopleSection:
     """Cohorts and review load of repo 0 over [lo, hi) (local seconds of ``cal``)."""
     keepers, rule = maintainers(people)
     cohort = cohort_of(a, people, keepers)
@@ -116,13 +118,15 @@ def section(a: PRArrays, people: dict[int, tuple[str, str, str]], cal: Calendar,
                        f"{format_duration(new)} for a first response (n = "
                        f"{responded[0].size:,}) against {format_duration(old)} for returning "
                        f"contributors (n = {responded[1].size:,}; Mann–Whitney {p_text}).")
-    reviewers, total, top3, load = _load(a, people, cal, lo, hi, mine)
+    reviewers, total, top3, load = _load(a, people, cal, lo, hi, mine, review_counts or {})
     text = " ".join(x for x in (_cohort_text(out, "reviews" in visible), finding, load) if x)
-    return PeopleSection(a.repos[0], rule, out, finding, reviewers, total, top3, load, text)
+    return PeopleSection(a.repos[0], rule, out, finding, reviewers, total, top3, load, text,
+                         sum((review_counts or {}).values()))
 
 
 def _load(a: PRArrays, people: dict[int, tuple[str, str, str]], cal: Calendar, lo: int,
-          hi: int, mine: np.ndarray) -> tuple[list[Reviewer], int, float | None, str]:
+          hi: int, mine: np.ndarray, review_counts: dict[str, int]
+          ) -> tuple[list[Reviewer], int, float | None, str]:
     fr = a.times["first_response_at"]
     local = cal.local_seconds(fr)
     rows = np.flatnonzero(mine & (fr >= 0) & (local >= lo) & (local < hi))
@@ -135,21 +139,28 @@ def _load(a: PRArrays, people: dict[int, tuple[str, str, str]], cal: Calendar, l
             waits_by.setdefault(who, []).append(float(fr[r] - start) if start >= 0
                                                 else float("nan"))
     total = sum(len(v) for v in waits_by.values())
-    if not total:
+    if not total and not review_counts:
         return [], 0, None, ""
-    ranked = sorted(waits_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    # rank by reviews where the source has them, else by first responses
+    weight = review_counts or {who: len(ws) for who, ws in waits_by.items()}
+    all_weight = sum(weight.values())
+    ranked = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
     reviewers = []
-    for who, ws in ranked[:10]:
+    for who, k in ranked[:10]:
+        ws = waits_by.get(who, [])
         w = np.array([x for x in ws if x == x and x >= 0])
-        reviewers.append(Reviewer(who, len(ws), len(ws) / total,
-                                  float(np.median(w)) if w.size else None))
-    top3 = sum(len(v) for _, v in ranked[:3]) / total
+        reviewers.append(Reviewer(who, len(ws), k / all_weight,
+                                  float(np.median(w)) if w.size else None,
+                                  review_counts.get(who) if review_counts else None))
+    top3 = sum(k for _, k in ranked[:3]) / all_weight
     load = ""
-    if total >= MIN_COHORT and len(ranked) > 3 and top3 > 0.5:
-        names = ", ".join(f"{r.name} ({r.responses:,}, median wait {_dur(r.median_wait)})"
-                          for r in reviewers[:3])
-        load = (f"A few people carry the reviews: three of {len(ranked):,} responders gave "
-                f"{top3:.0%} of the {total:,} first responses — {names}.")
+    if all_weight >= MIN_COHORT and len(ranked) > 3 and top3 > 0.5:
+        what = "reviews" if review_counts else "first responses"
+        names = ", ".join(
+            f"{r.name} ({(r.reviews if review_counts else r.responses):,} {what}, median "
+            f"first-response wait {_dur(r.median_wait)})" for r in reviewers[:3])
+        load = (f"A few people carry the reviews: three of {len(ranked):,} reviewers gave "
+                f"{top3:.0%} of the {all_weight:,} {what} — {names}.")
     return reviewers, total, top3, load
 
 

@@ -107,11 +107,12 @@ def _people(cs: CaseStudy, w) -> None:
         w(f"| {c.name} | {c.prs:,} | {c.authors:,} | {fr} | {rate} | {cyc} |")
     w("")
     if p.reviewers:
-        w("| Responder | first responses | share | median wait |")
-        w("| --- | ---: | ---: | ---: |")
+        w("| Reviewer | reviews | first responses | share | median first-response wait |")
+        w("| --- | ---: | ---: | ---: | ---: |")
         for r in p.reviewers:
             wait = _dur(r.median_wait) if r.median_wait is not None else "–"
-            w(f"| {esc(r.name, 60)} | {r.responses:,} | {r.share:.0%} | {wait} |")
+            reviews = f"{r.reviews:,}" if r.reviews is not None else "–"
+            w(f"| {esc(r.name, 60)} | {reviews} | {r.responses:,} | {r.share:.0%} | {wait} |")
         w("")
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..model import CheckRun, Commit, Deployment, Incident, PullRequest
+from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..store import RepoInfo, Store
 from .checks import apply_time_to_green
 from .incidents import rebuild_incidents
 from .releases import is_prerelease, merge_deployments
 
 TABLES = {"pull_requests": PullRequest, "deployments": Deployment, "incidents": Incident,
-          "check_runs": CheckRun, "commits": Commit}
+          "check_runs": CheckRun, "commits": Commit, "reviews": Review}
 _TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs"}
 
 
@@ -121,7 +121,7 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
     out_dir.mkdir(parents=True, exist_ok=True)
     getters = {"pull_requests": store.pull_requests, "deployments": store.deployments,
                "incidents": store.incidents, "check_runs": store.check_runs,
-               "commits": store.commits}
+               "commits": store.commits, "reviews": store.reviews}
     paths = []
     for name, cls in TABLES.items():
         recs = getters[name](repo)
@@ -175,7 +175,8 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
         issues = [i for i in loaded.get("incidents", []) if i.repo == r and i.kind == "issue"]
         store.write_batch(r, prs, incidents=issues,
                           check_runs=[c for c in loaded.get("check_runs", []) if c.repo == r],
-                          commits=[c for c in loaded.get("commits", []) if c.repo == r])
+                          commits=[c for c in loaded.get("commits", []) if c.repo == r],
+                          reviews=[x for x in loaded.get("reviews", []) if x.repo == r])
         if deps:
             store.replace_deployments(r, deps, _deploy_source(deps))
         elif not store.deployments(r):  # no deployment source: every merge is a deployment

@@ -26,7 +26,7 @@ import requests
 from github import Auth, Github, GithubException
 
 from ..config import DEFAULT_API
-from ..model import CheckRun, Commit, Deployment, Incident, PullRequest
+from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..practice_rules import DEPENDENCY_FILES, MAX_DEPENDENCY_BYTES
 from ..store import RepoInfo, Store
 from .bots import is_bot
@@ -487,14 +487,15 @@ class GitHubClient:
             if top is None and nodes:
                 top = nodes[0]["updatedAt"]
             stop = False
-            prs, runs, commits = [], [], []
+            prs, runs, commits, reviews = [], [], [], []
             for node in nodes:
                 if watermark and node["updatedAt"] <= watermark:
                     stop = True
                     break
-                pr, pr_commits = self._to_pr(repo, owner, name, node)
+                pr, pr_commits, pr_reviews = self._to_pr(repo, owner, name, node)
                 prs.append(pr)
                 commits += pr_commits
+                reviews += pr_reviews
                 runs += _check_runs(repo, node)
             done = stop or not conn["pageInfo"]["hasNextPage"]
             cursors = {stream + ":page": None if done else conn["pageInfo"]["endCursor"],
@@ -502,7 +503,8 @@ class GitHubClient:
             if done:
                 cursors[stream + ":watermark"] = max(filter(None, [top, watermark]),
                                                      default=None)
-            store.write_batch(repo, prs, cursors=cursors, check_runs=runs, commits=commits)
+            store.write_batch(repo, prs, cursors=cursors, check_runs=runs, commits=commits,
+                              reviews=reviews)
             count += len(prs)
             self._report(pages=pages, prs=count, total=conn["totalCount"])
             if done:
@@ -616,7 +618,7 @@ class GitHubClient:
         return [c for x in nodes if (c := commit_record(repo, n["number"], x["commit"]))]
 
     def _to_pr(self, repo: str, owner: str, name: str, n: dict
-               ) -> tuple[PullRequest, list[Commit]]:
+               ) -> tuple[PullRequest, list[Commit], list[Review]]:
         author = _login(n)
         reviews, comments = n["reviews"], n["comments"]
         r_nodes, c_nodes = [x for x in reviews["nodes"] if x], [x for x in comments["nodes"] if x]
@@ -630,6 +632,9 @@ class GitHubClient:
             c_nodes = self._rest_of(COMMENTS_QUERY, "comments", owner, name, n["number"],
                                     comments)
         rt = review_times(author, r_nodes, c_nodes, ready)
+        reviews_ = [Review(repo, n["number"], _login(r), t, r.get("state") or "")
+                    for r in r_nodes if not actor_is_bot(r.get("author")) and
+                    _login(r) != author and (t := iso_time(r.get("submittedAt"))) is not None]
         # the whole discussion (GitHub's totalCount), less what the author and bots wrote among
         # the nodes read
         own = sum(1 for x in r_nodes + c_nodes if actor_is_bot(x.get("author")) or
@@ -663,7 +668,7 @@ class GitHubClient:
             merge_commit_sha=(n.get("mergeCommit") or {}).get("oid", ""),
             is_draft=bool(n.get("isDraft")), is_revert=is_revert,
             reverted_number=int(m.group(1)) if m else None, url=n.get("url") or "",
-        ), commits
+        ), commits, reviews_
 
     # -- deployments: Deployments API → workflow runs → releases → tags → merges --------------
     def _sync_deployments(self, store: Store, repo: str, owner: str, name: str, base: str,

@@ -117,5 +117,13 @@ MIGRATIONS: list[str] = [
         changes_tests INTEGER NOT NULL, PRIMARY KEY (repo, number)
     );
     """,
+    # 13: every human review (review load per reviewer)
+    """
+    CREATE TABLE IF NOT EXISTS reviews (
+        repo TEXT NOT NULL, pr INTEGER NOT NULL, reviewer TEXT NOT NULL,
+        submitted_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (repo, pr, reviewer, submitted_at)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from ..model import (
     Incident,
     PRArrays,
     PullRequest,
+    Review,
 )
 from .db import DatabaseError, open_database
 from .migrations import MIGRATIONS, SCHEMA_VERSION
@@ -192,11 +193,12 @@ class Store:
         cursors: dict[str, str | None] | None = None,
         check_runs: Iterable[CheckRun] = (),
         commits: Iterable[Commit] = (),
+        reviews: Iterable[Review] = (),
     ) -> int:
         """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically."""
         rows = [_pr_row(p) for p in prs]
         deployments, incidents, check_runs = list(deployments), list(incidents), list(check_runs)
-        commits = list(commits)
+        commits, reviews = list(commits), list(reviews)
         cols = PR_COLUMNS + ["bugfix_rule"]
         placeholders = ",".join("?" * len(cols))
         updates = ",".join(f"{c}=excluded.{c}" for c in cols if c not in ("repo", "number"))
@@ -215,7 +217,12 @@ class Store:
                 self._set_cursor(repo, stream, value)
             self._write_check_runs(check_runs)
             self._write_commits(commits)
-            if rows or deployments or incidents or check_runs or commits:
+            self.db.executemany(
+                "INSERT INTO reviews (repo, pr, reviewer, submitted_at, state) VALUES "
+                "(?,?,?,?,?) ON CONFLICT(repo, pr, reviewer, submitted_at) DO UPDATE SET "
+                "state=excluded.state",
+                [(r.repo, r.pr, r.reviewer, r.submitted_at, r.state) for r in reviews])
+            if rows or deployments or incidents or check_runs or commits or reviews:
                 self._bump()
         return len(rows)
 
@@ -498,6 +505,17 @@ class Store:
         return {n: (a or "", r or "", m or "") for n, a, r, m in self.db.execute(
             "SELECT number, author, first_responder, merged_by FROM pull_requests WHERE repo=?",
             (repo,))}
+
+    def reviews(self, repo: str) -> list[Review]:
+        return [Review(repo, *r) for r in self.db.execute(
+            "SELECT pr, reviewer, submitted_at, state FROM reviews WHERE repo=? "
+            "ORDER BY submitted_at, pr, reviewer", (repo,))]
+
+    def review_counts(self, repo: str, lo: int, hi: int) -> dict[str, int]:
+        """Reviews per reviewer submitted in [lo, hi)."""
+        return dict(self.db.execute(
+            "SELECT reviewer, count(*) FROM reviews WHERE repo=? AND submitted_at>=? AND "
+            "submitted_at<? GROUP BY reviewer", (repo, lo, hi)).fetchall())
 
     def count_commits(self, repo: str) -> int:
         return int(self.db.execute("SELECT count(*) FROM commits WHERE repo=?",
