@@ -174,7 +174,7 @@ def velocity_chart(cs: CaseStudy, width: int = 560, height: int = 160) -> alt.La
                        for p in pts], columns=["period", "per_author", "merged", "authors",
                                                "used"])
     x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45))
-    y = alt.Y("per_author:Q", title="merged PRs per active author")
+    y = alt.Y("per_author:Q", title="PRs per author")
     line = alt.Chart(df).mark_line(color=PALETTE[0]).encode(x=x, y=y)
     dots = alt.Chart(df).mark_point(filled=True, color=PALETTE[0]).encode(
         x=x, y=y, shape=alt.Shape("used:N", title=None,
@@ -245,28 +245,31 @@ def tests_with_code_chart(cs: CaseStudy, width: int = 560, height: int = 130) ->
 
 def waterfall_chart(cs: CaseStudy, width: int = 560, height: int = 170) -> alt.LayerChart:
     """The sum of stage medians in the window before, each stage's change, and the latest sum
-    (hours): the bars' ends come from the document."""
+    (hours; the bars' ends come from the document). The axis starts near the totals, so changes
+    of a few hours on totals of days stay visible: the totals are drawn as level marks."""
     d = cs.drivers
     rows = []
     if d is not None:
-        rows.append({"bar": f"before ({d.previous_span})", "start": 0.0,
+        rows.append({"bar": "window before", "start": d.total_previous / 3600,
                      "end": d.total_previous / 3600, "kind": "total"})
         for s in d.steps:
             rows.append({"bar": s.name, "start": s.start / 3600, "end": s.end / 3600,
                          "kind": "slower" if s.delta > 0 else "faster"})
-        rows.append({"bar": f"latest ({d.latest_span})", "start": 0.0,
+        rows.append({"bar": "latest window", "start": d.total_latest / 3600,
                      "end": d.total_latest / 3600, "kind": "total"})
     df = pd.DataFrame(rows, columns=["bar", "start", "end", "kind"])
     order = list(df["bar"])
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X("bar:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140)),
-        y=alt.Y("start:Q", title="hours (sum of stage medians)"), y2="end:Q",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=["total", "slower", "faster"],
-                                                  range=["#7f8c9a", "#c0392b", "#2e8b57"]),
-                        legend=alt.Legend(orient="top", title=None)),
-        tooltip=["bar:N", alt.Tooltip("start:Q", format=".1f"),
-                 alt.Tooltip("end:Q", format=".1f")],
-    ).properties(width=width, height=height)
+    x = alt.X("bar:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=110))
+    y = alt.Y("start:Q", title="hours (sum of stage medians)", scale=alt.Scale(zero=False))
+    colour = alt.Color("kind:N", scale=alt.Scale(domain=["total", "slower", "faster"],
+                                                 range=["#55606e", "#c0392b", "#2e8b57"]),
+                       legend=alt.Legend(orient="top", title=None))
+    tips = ["bar:N", alt.Tooltip("start:Q", format=".1f"), alt.Tooltip("end:Q", format=".1f")]
+    steps = alt.Chart(df[df.kind != "total"]).mark_bar().encode(x=x, y=y, y2="end:Q",
+                                                                 color=colour, tooltip=tips)
+    totals = alt.Chart(df[df.kind == "total"]).mark_tick(thickness=3, size=40).encode(
+        x=x, y=y, color=colour, tooltip=tips)
+    return alt.layer(steps, totals).properties(width=width, height=height)
 
 
 def to_svg_cached(chart: alt.TopLevelMixin) -> str:
