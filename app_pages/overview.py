@@ -4,7 +4,7 @@ before (coloured only when it beats the noise)."""
 import streamlit as st
 
 from casestudy import metrics
-from casestudy.app.ui import banner, current_case_study
+from casestudy.app.ui import banner, current_case_study, hours
 from casestudy.render import charts
 from casestudy.render.markdown import code, esc
 
@@ -49,9 +49,6 @@ if cs is not None:
             rows = [e for e in cs.waits.periods if e.n]
             if rows:
                 import pandas as pd
-
-                def hours(v: float | None) -> float | None:
-                    return None if v is None else round(v / 3600, 1)
 
                 st.dataframe(pd.DataFrame({
                     "wait": ["first response" if e.measure == "first_response" else

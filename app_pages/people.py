@@ -4,7 +4,7 @@ document's people section, laid out."""
 import pandas as pd
 import streamlit as st
 
-from casestudy.app.ui import banner, current_case_study
+from casestudy.app.ui import banner, current_case_study, hours
 from casestudy.render.markdown import esc
 
 view = st.session_state["view"]
@@ -20,9 +20,6 @@ if cs is not None:
             st.warning(esc(p.newcomer_finding, 2000))
         st.write(esc(p.text, 5000))
         st.caption(esc(f"Cohorts: {p.cohort_rule}.", 1000))
-
-        def hours(v: float | None) -> float | None:
-            return None if v is None else round(v / 3600, 1)
 
         st.dataframe(pd.DataFrame({
             "cohort": [c.name for c in p.cohorts], "PRs": [c.prs for c in p.cohorts],

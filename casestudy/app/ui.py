@@ -45,3 +45,8 @@ def banner(cs: CaseStudy) -> None:
 
 def link_column(label: str = "PR") -> st.column_config.LinkColumn:
     return st.column_config.LinkColumn(label, display_text=r"https://.*/pull/(\d+)")
+
+
+def hours(seconds: float | None) -> float | None:
+    """Seconds as hours with one decimal, for tables (None stays None)."""
+    return None if seconds is None else round(seconds / 3600, 1)

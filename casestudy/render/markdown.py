@@ -60,12 +60,8 @@ def _metric_keys(cs: CaseStudy) -> list[str]:
 
 
 def _executive(cs: CaseStudy, w) -> None:
-    w("## Executive summary")
-    w("")
     e = cs.executive
-    if e is None:
-        w("Not computed for this report.")
-        w("")
+    if not _heading(w, "Executive summary", e):
         return
     for p in e.paragraphs:
         w(prose(p))
@@ -83,13 +79,19 @@ def _executive(cs: CaseStudy, w) -> None:
     w("")
 
 
-def _people(cs: CaseStudy, w) -> None:
-    w("## People")
+def _heading(w, title: str, body, missing: str = "Not computed for this report.") -> bool:
+    """A section heading, and the sentence that stands in when there is nothing under it."""
+    w(f"## {title}")
     w("")
-    p = cs.people
-    if p is None:
-        w("Not computed for this report.")
+    if body is None:
+        w(prose(missing))
         w("")
+    return body is not None
+
+
+def _people(cs: CaseStudy, w) -> None:
+    p = cs.people
+    if not _heading(w, "People", p):
         return
     if p.newcomer_finding:
         w(f"**{prose(p.newcomer_finding)}**")
@@ -125,12 +127,8 @@ def _hours(v: float | None) -> str:
 
 
 def _rhythm(cs: CaseStudy, w) -> None:
-    w("## Work rhythm and velocity")
-    w("")
     r = cs.rhythm
-    if r is None:
-        w("Not computed for this report.")
-        w("")
+    if not _heading(w, "Work rhythm and velocity", r):
         return
     if r.unavailable:
         w(prose(r.unavailable))
@@ -176,12 +174,8 @@ def _rhythm(cs: CaseStudy, w) -> None:
 
 
 def _practices(cs: CaseStudy, w) -> None:
-    w("## Engineering practices")
-    w("")
     p = cs.practices
-    if p is None:
-        w(prose(cs.practices_unavailable or "Not audited."))
-        w("")
+    if not _heading(w, "Engineering practices", p, cs.practices_unavailable or "Not audited."):
         return
     w(prose(p.text))
     if p.history_note:
