@@ -42,6 +42,7 @@ bench: deps
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/app_pages.py
 	$(BIN)/python bench/ci.py
+	$(BIN)/python bench/rhythm.py
 
 # Real-data checks (each skipped when its data is absent): ../shared/data (for psf/requests,
 # point CASESTUDY_REQUESTS_GIT at a clone that has commit 1f6589ec3a1ee910f9a65cc3ceac60b26677bc0e),

@@ -17,7 +17,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from .group_stats import chunk_count
 
 MIN_VAR = 1e-2  # a state's variance never collapses onto one repeated gap
 TINY = 1e-300
@@ -48,57 +50,74 @@ def _density(x, mean, var):
 
 
 @njit(cache=True)
+def _sequence(x, b, lo, hi, start, trans, alpha, beta, scale, acc):
+    """Forward–backward over ``x[lo:hi]``, adding to ``acc``: weight (0–1), Σγx (2–3),
+    Σγx² (4–5), transition posteriors (6–9), first-state posteriors (10–11), log-likelihood
+    (12)."""
+    for k in range(2):
+        alpha[lo, k] = start[k] * b[lo, k]
+    c = alpha[lo, 0] + alpha[lo, 1]
+    scale[lo] = c
+    alpha[lo, 0] /= c
+    alpha[lo, 1] /= c
+    for t in range(lo + 1, hi):
+        for k in range(2):
+            alpha[t, k] = (alpha[t - 1, 0] * trans[0, k] + alpha[t - 1, 1] * trans[1, k]) \
+                * b[t, k]
+        c = alpha[t, 0] + alpha[t, 1]
+        scale[t] = c
+        alpha[t, 0] /= c
+        alpha[t, 1] /= c
+    beta[hi - 1, 0] = 1.0
+    beta[hi - 1, 1] = 1.0
+    for t in range(hi - 2, lo - 1, -1):
+        for k in range(2):
+            beta[t, k] = (trans[k, 0] * b[t + 1, 0] * beta[t + 1, 0]
+                          + trans[k, 1] * b[t + 1, 1] * beta[t + 1, 1]) / scale[t + 1]
+    for t in range(lo, hi):
+        g0 = alpha[t, 0] * beta[t, 0]
+        g1 = alpha[t, 1] * beta[t, 1]
+        g = g0 + g1
+        g0 /= g
+        g1 /= g
+        acc[0] += g0
+        acc[1] += g1
+        acc[2] += g0 * x[t]
+        acc[3] += g1 * x[t]
+        acc[4] += g0 * x[t] * x[t]
+        acc[5] += g1 * x[t] * x[t]
+        if t == lo:
+            acc[10] += g0
+            acc[11] += g1
+        acc[12] += math.log(scale[t])
+    for t in range(lo, hi - 1):
+        for i in range(2):
+            for j in range(2):
+                acc[6 + 2 * i + j] += alpha[t, i] * trans[i, j] * b[t + 1, j] \
+                    * beta[t + 1, j] / scale[t + 1]
+
+
+@njit(cache=True, parallel=True)
 def _expectations(x, bounds, start, trans, mean, var):
-    """E-step over every sequence ``x[bounds[s]:bounds[s + 1]]``: state posteriors (gamma),
-    summed transition posteriors, summed first-state posteriors, and the log-likelihood."""
+    """E-step over every sequence ``x[bounds[s]:bounds[s + 1]]``, with the M-step's sums
+    gathered on the way (see ``_sequence``); sequences are split into chunks that run in
+    parallel, each with its own sums."""
     b = _density(x, mean, var)
     n = x.size
     alpha = np.empty((n, 2))
     beta = np.empty((n, 2))
     scale = np.empty(n)
-    gamma = np.empty((n, 2))
-    xi = np.zeros((2, 2))
-    first = np.zeros(2)
-    loglik = 0.0
-    for s in range(bounds.size - 1):
-        lo, hi = bounds[s], bounds[s + 1]
-        if hi <= lo:
-            continue
-        for k in range(2):
-            alpha[lo, k] = start[k] * b[lo, k]
-        c = alpha[lo, 0] + alpha[lo, 1]
-        scale[lo] = c
-        alpha[lo, 0] /= c
-        alpha[lo, 1] /= c
-        for t in range(lo + 1, hi):
-            for k in range(2):
-                alpha[t, k] = (alpha[t - 1, 0] * trans[0, k] + alpha[t - 1, 1] * trans[1, k]) \
-                    * b[t, k]
-            c = alpha[t, 0] + alpha[t, 1]
-            scale[t] = c
-            alpha[t, 0] /= c
-            alpha[t, 1] /= c
-        beta[hi - 1, 0] = 1.0
-        beta[hi - 1, 1] = 1.0
-        for t in range(hi - 2, lo - 1, -1):
-            for k in range(2):
-                beta[t, k] = (trans[k, 0] * b[t + 1, 0] * beta[t + 1, 0]
-                              + trans[k, 1] * b[t + 1, 1] * beta[t + 1, 1]) / scale[t + 1]
-        for t in range(lo, hi):
-            g0 = alpha[t, 0] * beta[t, 0]
-            g1 = alpha[t, 1] * beta[t, 1]
-            g = g0 + g1
-            gamma[t, 0] = g0 / g
-            gamma[t, 1] = g1 / g
-            loglik += math.log(scale[t])
-        first[0] += gamma[lo, 0]
-        first[1] += gamma[lo, 1]
-        for t in range(lo, hi - 1):
-            for i in range(2):
-                for j in range(2):
-                    xi[i, j] += alpha[t, i] * trans[i, j] * b[t + 1, j] * beta[t + 1, j] \
-                        / scale[t + 1]
-    return gamma, xi, first, loglik
+    n_seq = bounds.size - 1
+    chunks = chunk_count(n)
+    acc = np.zeros((chunks, 13))
+    for c in prange(chunks):
+        for s in range(c * n_seq // chunks, (c + 1) * n_seq // chunks):
+            lo, hi = bounds[s], bounds[s + 1]
+            if hi > lo:
+                _sequence(x, b, lo, hi, start, trans, alpha, beta, scale, acc[c])
+    tot = acc.sum(axis=0)
+    return (tot[0:2].copy(), tot[2:4].copy(), tot[4:6].copy(), tot[6:10].copy().reshape(2, 2),
+            tot[10:12].copy(), tot[12])
 
 
 @njit(cache=True)
@@ -148,11 +167,10 @@ def fit(x: np.ndarray, bounds: np.ndarray, max_iter: int = 200, tol: float = 1e-
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
-        gamma, xi, first, loglik = _expectations(x, bounds, start, trans, mean, var)
-        weight = gamma.sum(axis=0)
-        mean = (gamma * x[:, None]).sum(axis=0) / np.maximum(weight, TINY)
-        var = np.maximum((gamma * (x[:, None] - mean) ** 2).sum(axis=0)
-                         / np.maximum(weight, TINY), MIN_VAR)
+        weight, sx, sxx, xi, first, loglik = _expectations(x, bounds, start, trans, mean, var)
+        w = np.maximum(weight, TINY)
+        mean = sx / w
+        var = np.maximum(sxx / w - mean ** 2, MIN_VAR)
         trans = xi / np.maximum(xi.sum(axis=1, keepdims=True), TINY)
         start = first / max(first.sum(), TINY)
         if loglik - prev < tol * x.size:
