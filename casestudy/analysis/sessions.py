@@ -84,6 +84,27 @@ def session_spans(times: np.ndarray, starts: np.ndarray, allowance: float
     return times[first], (times[last] - times[first]).astype(np.float64) + allowance
 
 
+def decode_breaks(gaps: np.ndarray, gap_bounds: np.ndarray
+                  ) -> tuple[hmm.HMM | None, np.ndarray | None]:
+    """The HMM fitted on the gaps up to LONG_GAP (each author's runs of them are the
+    sequences) and each gap's state: 0 coding, 1 a break (every longer gap is a break). None
+    when there are fewer than MIN_GAPS short gaps."""
+    short = gaps <= LONG_GAP
+    if short.sum() < MIN_GAPS:
+        return None, None
+    cut = np.zeros(gaps.size + 1, dtype=bool)  # a sequence starts after a cut
+    cut[gap_bounds] = True
+    cut[:-1] |= ~short
+    cut[1:] |= ~short
+    idx = np.flatnonzero(short)
+    seq = np.concatenate([np.flatnonzero(cut[idx]), [idx.size]]).astype(np.int64)
+    x = np.log(gaps[idx] + GAP_FLOOR)
+    model = hmm.fit(x, seq)
+    states = np.ones(gaps.size, dtype=np.int8)
+    states[idx] = hmm.decode(model, x, seq)
+    return model, states
+
+
 def analyse(c: CommitArrays, cal: Calendar, lo_p: int, hi_p: int,
             gap_minutes: float = GAP_MINUTES, allowance_minutes: float = ALLOWANCE_MINUTES
             ) -> SessionResult | None:
@@ -97,21 +118,7 @@ def analyse(c: CommitArrays, cal: Calendar, lo_p: int, hi_p: int,
     gaps, gap_bounds, ends = gaps_of(times, bounds)
     allowance = allowance_minutes * 60.0
     rule_breaks = gaps > gap_minutes * 60.0
-    model, states = None, None
-    short = gaps <= LONG_GAP
-    if short.sum() >= MIN_GAPS:
-        # sequences: each author's runs of short gaps (a long gap or a new author ends one)
-        cut = np.zeros(gaps.size + 1, dtype=bool)
-        cut[gap_bounds] = True
-        cut[:-1] |= ~short
-        cut[1:] |= ~short
-        idx = np.flatnonzero(short)
-        run_start = cut[idx]  # a short gap right after a cut starts a sequence
-        seq = np.concatenate([np.flatnonzero(run_start), [idx.size]]).astype(np.int64)
-        x = np.log(gaps[idx] + GAP_FLOOR)
-        model = hmm.fit(x, seq)
-        states = np.ones(gaps.size, dtype=np.int8)
-        states[idx] = hmm.decode(model, x, seq)
+    model, states = decode_breaks(gaps, gap_bounds)
     estimates = {"gap": rule_breaks}
     if states is not None:
         estimates["hmm"] = states == 1
