@@ -15,6 +15,9 @@ PullRequest
     first_response_at  first review or comment by someone who is neither the author nor a bot
     first_approval_at / last_approval_at  first and last APPROVED review
     merged_at, closed_at
+    author_association  GitHub's ``authorAssociation`` of the author with the repository
+                    (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR,
+                    FIRST_TIMER, NONE; "" when the source has none, as git)
     merged_by       who merged it (GitHub ``mergedBy``; git: the author of a merge commit; ""
                     when unknown, e.g. a squash made by the merge button)
     base_ref, head_ref, merge_commit_sha
@@ -106,6 +109,7 @@ class PullRequest:
     checks_started_at: int | None = None
     checks_green_at: int | None = None
     merged_by: str = ""
+    author_association: str = ""
 
 
 @dataclass

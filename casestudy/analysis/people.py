@@ -1,13 +1,17 @@
 """People: contributor cohorts (first-time contributors, returning contributors, maintainers)
 and the review load (who gives the first responses, how concentrated, how fast each is).
 
-Cohorts. A maintainer is someone who merged another author's PR (GitHub ``mergedBy``; git: the
-author of a merge commit); without merger data, someone who gave the first response on at least
-``MIN_MAINTAINER_RESPONSES`` PRs of others. Among the rest, a PR is a first-time contribution
-when it is its author's first PR in the repository's data (opened first, or landed first where
-the source has no opening times), else a returning one. First response per cohort is the
-Kaplan–Meier median over every PR that started waiting (``waits``); the newcomer finding tests
-first-time against returning waits (Mann–Whitney over the responded PRs, p < 0.05).
+Cohorts. A PR is a maintainer's when GitHub's ``authorAssociation`` says OWNER, MEMBER or
+COLLABORATOR, or when its author merged another author's PR (GitHub ``mergedBy``; git: the
+author of a merge commit); without either kind of data, when its author gave the first response
+on at least ``MIN_MAINTAINER_RESPONSES`` PRs of others. Among the rest, a PR is a first-time
+contribution when GitHub says FIRST_TIME_CONTRIBUTOR or FIRST_TIMER, or when it is its author's
+first PR in the repository's data (opened first, or landed first where the source has no opening
+times) — GitHub evaluates the association when asked, so a first PR merged long ago reads
+CONTRIBUTOR and the data decides; else it is a returning contribution. First response per
+cohort is the Kaplan–Meier median over every PR that started waiting (``waits``); the newcomer
+finding tests first-time against returning waits (Mann–Whitney over the responded PRs,
+p < 0.05).
 
 Review load counts every review each reviewer submitted in the latest window where the source
 has them (GitHub), beside the first responses each gave and their median wait; a source that
@@ -28,13 +32,21 @@ from .significance import mann_whitney_p
 from .window import duration_sample
 
 MIN_MAINTAINER_RESPONSES = 10
+MAINTAINER_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+FIRST_ASSOCIATIONS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
 MIN_COHORT = 10
 ALPHA = 0.05
 COHORTS = ("first-time contributors", "returning contributors", "maintainers")
 
 
-def maintainers(people: dict[int, tuple[str, str, str]]) -> tuple[set[str], str]:
+def maintainers(people: dict[int, tuple[str, str, str]], associations: dict[int, str]
+                ) -> tuple[set[str], str]:
     merged = {m for a, _, m in people.values() if m and m != a}
+    if associations:
+        return merged, ("maintainers are owners, members or collaborators by GitHub's author "
+                        "association, or merged another author's PR; first-time contributors "
+                        "are GitHub's first-timers or opened their first PR in this "
+                        "repository's data")
     if merged:
         return merged, ("maintainers merged another author's PR; first-time contributors "
                         "opened their first PR in this repository's data")
@@ -48,8 +60,8 @@ def maintainers(people: dict[int, tuple[str, str, str]]) -> tuple[set[str], str]
                       "contributors opened their first PR in this repository's data")
 
 
-def cohort_of(a: PRArrays, people: dict[int, tuple[str, str, str]], keepers: set[str]
-              ) -> np.ndarray:
+def cohort_of(a: PRArrays, people: dict[int, tuple[str, str, str]], keepers: set[str],
+              associations: dict[int, str] | None = None) -> np.ndarray:
     """Cohort index (into COHORTS) of every PR of repo 0; -1 for others and unknown authors."""
     out = np.full(a.n, -1, dtype=np.int8)
     rows = np.flatnonzero(a.repo_idx == 0)
@@ -60,22 +72,27 @@ def cohort_of(a: PRArrays, people: dict[int, tuple[str, str, str]], keepers: set
     for k, (who, t) in enumerate(zip(authors, start, strict=True)):
         if who and t >= 0 and (who not in first or (t, k) < first[who]):
             first[who] = (int(t), k)
+    assoc = associations or {}
     for k, who in enumerate(authors):
         if not who:
             continue
-        if who in keepers:
+        kind = assoc.get(int(a.number[rows[k]]), "")
+        if who in keepers or kind in MAINTAINER_ASSOCIATIONS:
             out[rows[k]] = 2
+        elif kind in FIRST_ASSOCIATIONS or first.get(who, (0, -1))[1] == k:
+            out[rows[k]] = 0
         else:
-            out[rows[k]] = 0 if first.get(who, (0, -1))[1] == k else 1
+            out[rows[k]] = 1
     return out
 
 
 def section(a: PRArrays, people: dict[int, tuple[str, str, str]], cal: Calendar, lo: int,
             hi: int, pop: np.ndarray, data_end: int, visible: set[str],
-            review_counts: dict[str, int] | None = None) -> PeopleSection:
+            review_counts: dict[str, int] | None = None,
+            associations: dict[int, str] | None = None) -> PeopleSection:
     """Cohorts and review load of repo 0 over [lo, hi) (local seconds of ``cal``)."""
-    keepers, rule = maintainers(people)
-    cohort = cohort_of(a, people, keepers)
+    keepers, rule = maintainers(people, associations or {})
+    cohort = cohort_of(a, people, keepers, associations)
     mine = pop & (a.repo_idx == 0)
     start = np.where(a.times["ready_at"] >= 0, a.times["ready_at"], a.times["created_at"])
     local = cal.local_seconds(start)

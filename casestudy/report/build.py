@@ -210,7 +210,8 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
                             opts.session_allowance, infos[opts.subject].source)
     facts.update(_rhythm_facts(rhythm))
     people = people_section(a, store.pr_people(opts.subject), cal, lo, hi, pop, data_end,
-                            visible[opts.subject], store.review_counts(opts.subject, lo, hi))
+                            visible[opts.subject], store.review_counts(opts.subject, lo, hi),
+                            store.associations(opts.subject))
     facts["newcomer_finding"] = people.newcomer_finding
     audit = store.audit(opts.subject)
     practices = practice_section(audit, a, store.pr_changes(opts.subject), cal, lo_p, hi_p,

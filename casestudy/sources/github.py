@@ -63,6 +63,7 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
         number title url createdAt updatedAt mergedAt closedAt isDraft
         additions deletions changedFiles baseRefName headRefName
         author { login __typename }
+        authorAssociation
         mergeCommit { oid }
         mergedBy { login }
         labels(first: 10) { nodes { name } }
@@ -652,7 +653,7 @@ class GitHubClient:
         return PullRequest(
             repo=repo, number=n["number"], title=title, author=author,
             merged_by=((n.get("mergedBy") or {}).get("login") or "") if n.get("mergedAt")
-            else "",
+            else "", author_association=n.get("authorAssociation") or "",
             author_is_bot=actor_is_bot(n.get("author")), created_at=created, ready_at=ready,
             first_commit_at=first_commit,
             first_response_at=rt.first_response_at, first_responder=rt.responder,

@@ -125,5 +125,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (repo, pr, reviewer, submitted_at)
     );
     """,
+    # 14: the author's association with the repository (contributor cohorts)
+    """
+    ALTER TABLE pull_requests ADD COLUMN author_association TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

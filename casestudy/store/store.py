@@ -97,7 +97,7 @@ def _row_pr(row: Sequence) -> PullRequest:
             v = tuple(json.loads(v or "[]"))
         elif c in _BOOL_COLUMNS:
             v = bool(v)
-        elif c == "merged_by" and v is None:  # rows written before migration 11
+        elif c in ("merged_by", "author_association") and v is None:  # older rows
             v = ""
         kw[c] = v
     return PullRequest(**kw)
@@ -505,6 +505,12 @@ class Store:
         return {n: (a or "", r or "", m or "") for n, a, r, m in self.db.execute(
             "SELECT number, author, first_responder, merged_by FROM pull_requests WHERE repo=?",
             (repo,))}
+
+    def associations(self, repo: str) -> dict[int, str]:
+        """Each PR's author association, where the source records it (GitHub)."""
+        return {n: a for n, a in self.db.execute(
+            "SELECT number, author_association FROM pull_requests WHERE repo=? AND "
+            "coalesce(author_association, '') != ''", (repo,))}
 
     def reviews(self, repo: str) -> list[Review]:
         return [Review(repo, *r) for r in self.db.execute(

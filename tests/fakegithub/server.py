@@ -642,6 +642,7 @@ def _pr_node(p: dict, firsts: dict[str, int]) -> dict:
         "labels": {"nodes": [{"name": x} for x in p["labels"][:firsts.get("labels", 10)]]},
         "commits": _conn(p["commits"], firsts.get("commits", 1), _commit_node),
         "mergedBy": {"login": "maintainer0"} if p["mergedAt"] else None,
+        "authorAssociation": p.get("association", "CONTRIBUTOR"),
         "timelineItems": {"nodes": ready},
         "reviews": _conn(p["reviews"], firsts.get("reviews", 10), _review),
         "comments": _conn(p["comments"], firsts.get("comments", 10), _comment),
