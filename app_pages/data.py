@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_github
-from casestudy.app.data import account, get_store, oidc_configured, store_summary
+from casestudy.app.data import account, get_store, signed_in_account, store_summary
 from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
 from casestudy.render.markdown import esc
 from casestudy.sources.files import ImportError_
@@ -67,7 +67,7 @@ with tab_gh:
         try:
             with st.status(f"Syncing {esc(repo, 120)}…", expanded=True) as status:
                 outcome = sync_github(store, repo, typed, base_url, deploy, workflow, show,
-                                      signed_in=account() if oidc_configured() else "")
+                                      signed_in=signed_in_account())
                 status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
         except (GitHubError, SettingError, StoreError) as exc:

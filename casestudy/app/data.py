@@ -41,14 +41,17 @@ def oidc_configured() -> bool:
 
 
 def account() -> str:
-    """This session's account hash: with sign-in configured, the signed-in user's ('' when
-    signed out); without it, the hash of the token this session synced with ('' without)."""
-    if oidc_configured():
-        if not getattr(st.user, "is_logged_in", False):
-            return ""
+    """This session's account hash: the signed-in user's when sign-in is configured and used;
+    otherwise the hash of the token this session synced with ('' without one)."""
+    return signed_in_account() or st.session_state.get("account_key", "")
+
+
+def signed_in_account() -> str:
+    """The signed-in user's account hash ('' without sign-in configured, or signed out)."""
+    if oidc_configured() and getattr(st.user, "is_logged_in", False):
         who = st.user.get("email") or st.user.get("sub") or ""
         return account_key(f"oidc:{who}") if who else ""
-    return st.session_state.get("account_key", "")
+    return ""
 
 
 def _day(ts: int | None) -> str:

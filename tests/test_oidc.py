@@ -1,0 +1,146 @@
+"""Sign-in through OpenID Connect, end to end: ``streamlit run`` in hosted mode with an
+``[auth]`` section pointing at a real (small) OIDC provider on 127.0.0.1, Debian chromium
+driven by playwright clicking *Sign in*, typing who they are on the provider's page and coming
+back signed in. A private repository synced by one signed-in person belongs to that identity —
+seen again after signing in from a fresh browser, never by another person or a visitor, and
+not overwritable by another person's sync even with a token that can read it."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+
+from casestudy.app.state import account_key
+from casestudy.store import Store
+from tests.conftest import CHROMIUM
+from tests.fakegithub.server import FakeGitHub, generate_repo
+from tests.fakeoidc import FakeOIDC
+from tests.streamlit_server import free_port, streamlit_server, wait_ready
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+]
+
+A, B = "token-of-alice", "token-of-bob"
+SIDEBAR = '[data-testid="stSidebar"]'
+SYNCED = re.compile(r"acme/secret: \d+ PRs with")
+
+
+@pytest.fixture
+def hosted_app(tmp_path, demo_db_copy):
+    """(app URL, identity provider, fake GitHub, store path): a hosted instance with sign-in."""
+    port = free_port()
+    app_url = f"http://127.0.0.1:{port}"
+    home = tmp_path / "home"
+    (home / ".streamlit").mkdir(parents=True)
+    with FakeOIDC("casestudy", secrets.token_urlsafe(16), f"{app_url}/oauth2callback") as idp, \
+            FakeGitHub(tokens={A: {"acme/secret"}, B: {"acme/secret"}}) as gh:
+        gh.add(generate_repo("acme", "secret", 12, seed=5)).private = True
+        (home / ".streamlit" / "secrets.toml").write_text(
+            "[auth]\n"
+            f'redirect_uri = "{idp.redirect_uri}"\n'
+            f'cookie_secret = "{secrets.token_urlsafe(24)}"\n'
+            f'client_id = "{idp.client_id}"\n'
+            f'client_secret = "{idp.client_secret}"\n'
+            f'server_metadata_url = "{idp.metadata_url}"\n')
+        env = {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
+        env.update(HOME=str(home), CASESTUDY_HOSTED="1", CASESTUDY_DB=str(demo_db_copy),
+                   CASESTUDY_API_URLS=gh.base_url, CASESTUDY_CACHE=str(tmp_path / "cache"))
+        with streamlit_server(env, tmp_path / "streamlit.log", port) as url:
+            yield url, idp, gh, demo_db_copy
+
+
+def _open(browser, url: str):
+    page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+    page.goto(url, timeout=60_000)
+    wait_ready(page)
+    return page
+
+
+def _sign_in(browser, app_url: str, idp: FakeOIDC, email: str):
+    """A fresh browser (no cookies) signs in through the provider's page."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, app_url)
+    page.locator(SIDEBAR).get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{idp.issuer}/authorize*", timeout=60_000)
+    page.fill("#email", email)
+    page.click("#continue")
+    page.wait_for_url(f"{app_url}/**", timeout=60_000)
+    wait_ready(page)
+    expect(page.locator(SIDEBAR)).to_contain_text(f"Signed in as {email}", timeout=60_000)
+    return page
+
+
+def _title_for(page, app_url: str, repo: str) -> str:
+    page.goto(f"{app_url}/?repo={repo}", timeout=60_000)
+    wait_ready(page)
+    page.locator("h1").first.wait_for(timeout=60_000)
+    return page.locator("h1").first.inner_text().strip()
+
+
+def _sync(page, app_url: str, repo: str, token: str) -> None:
+    page.goto(f"{app_url}/data", timeout=60_000)
+    wait_ready(page)
+    form = page.get_by_role("tabpanel", name="🐙 GitHub")
+    form.get_by_role("textbox", name="Repository").fill(repo)
+    form.get_by_role("textbox", name="Token").fill(token)
+    form.get_by_role("textbox", name="Token").press("Tab")
+    form.get_by_role("button", name="Sync").click()
+    wait_ready(page)
+
+
+def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, browser):
+    from playwright.sync_api import expect
+
+    app_url, idp, gh, db = hosted_app
+    alice = _sign_in(browser, app_url, idp, "alice@example.com")
+    _sync(alice, app_url, "acme/secret", A)
+    expect(alice.get_by_text(SYNCED)).to_be_visible(timeout=120_000)
+    assert f"acme/secret: {Store(db).count_prs('acme/secret')} PRs" in alice.get_by_text(
+        SYNCED).inner_text()
+    assert Store(db).repo_info("acme/secret").account_key == account_key(
+        "oidc:alice@example.com")
+    assert _title_for(alice, app_url, "acme/secret") == "acme/secret"
+
+    # Alice again, from another browser with no cookies and no token typed: her identity
+    # is the provider's, so her private repository is there
+    again = _sign_in(browser, app_url, idp, "alice@example.com")
+    assert _title_for(again, app_url, "acme/secret") == "acme/secret"
+
+    # Bob, signed in: not by URL, not in the sidebar's list; his sync of the same name (with a
+    # token GitHub lets read it) is refused and changes nothing
+    bob = _sign_in(browser, app_url, idp, "bob@example.com")
+    assert _title_for(bob, app_url, "acme/secret") != "acme/secret"
+    assert "acme/secret" not in bob.locator(SIDEBAR).inner_text()
+    before = Store(db).count_prs("acme/secret")
+    _sync(bob, app_url, "acme/secret", B)
+    expect(bob.get_by_text("another account's private repository")).to_be_visible(
+        timeout=60_000)
+    assert not bob.get_by_text(SYNCED).count()
+    assert Store(db).count_prs("acme/secret") == before
+    assert Store(db).repo_info("acme/secret").account_key == account_key(
+        "oidc:alice@example.com")
+
+    # a visitor who did not sign in sees the public repositories only
+    visitor = _open(browser, app_url)
+    expect(visitor.locator(SIDEBAR).get_by_role("button", name="Sign in")).to_be_visible()
+    assert _title_for(visitor, app_url, "acme/secret") != "acme/secret"
+
+    # signing out ends it
+    again.locator(SIDEBAR).get_by_role("button", name="Sign out").click()
+    wait_ready(again)
+    expect(again.locator(SIDEBAR).get_by_role("button", name="Sign in")).to_be_visible(
+        timeout=60_000)
+    assert _title_for(again, app_url, "acme/secret") != "acme/secret"
+
+    # the app authenticated itself to the provider and used PKCE on every exchange
+    assert [e.email for e in idp.exchanges] == ["alice@example.com", "alice@example.com",
+                                                "bob@example.com"]
+    assert all(e.client_ok and e.pkce_ok for e in idp.exchanges)
+    assert gh.requests > 0
