@@ -19,7 +19,7 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 COPY pyproject.toml README.md ./
 COPY casestudy casestudy
-RUN pip install --no-deps . && rm -rf casestudy build
+RUN pip install --no-deps . && rm -rf casestudy build casestudy.egg-info
 COPY app.py ./
 COPY app_pages app_pages
 COPY .streamlit .streamlit

@@ -20,6 +20,22 @@ def app(params: dict | None = None) -> AppTest:
     return at
 
 
+def test_an_empty_store_is_filled_once_and_the_notice_is_not_replayed(tmp_path, monkeypatch):
+    """First start builds the demo under one status box; later runs (cache hits) draw none —
+    Streamlit replays what a cached function drew, so the build is outside the cache."""
+    monkeypatch.setenv("CASESTUDY_DB", str(tmp_path / "empty.sqlite"))
+    building = "Building the synthetic demo data (first start only)…"
+    first = app().run()
+    assert not first.exception
+    assert [s.label for s in first.status] == [building]
+    assert first.title[0].value == "demo/atlas"
+    first.run()
+    again = app().run()  # another session
+    for at in (first, again):
+        assert not at.exception and not [s for s in at.status if s.label == building]
+        assert at.title[0].value == "demo/atlas"
+
+
 def test_overview_opens_on_demo_data(app_env):
     at = app().run()
     assert not at.exception

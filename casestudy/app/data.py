@@ -5,6 +5,7 @@ served to another."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -20,16 +21,30 @@ from .state import account_key
 
 @st.cache_resource(show_spinner=False)
 def _open_store(location: str) -> Store:
-    store = Store(location)
-    if not store.repos():
-        with st.status("Building the synthetic demo data (first start only)…"):
-            build_demo(store)
-    return store
+    # nothing drawn in here: Streamlit replays a cached function's elements on every hit
+    return Store(location)
+
+
+_FILLED: set[str] = set()  # stores known to hold data (per server process)
+_FILL_LOCK = threading.Lock()
+
+
+def _fill_if_empty(store: Store) -> None:
+    """Build the demo into an empty store, once per server process (sessions wait)."""
+    if store.ident in _FILLED:
+        return
+    with _FILL_LOCK:
+        if store.ident not in _FILLED and not store.repos():
+            with st.status("Building the synthetic demo data (first start only)…"):
+                build_demo(store)
+        _FILLED.add(store.ident)
 
 
 def get_store() -> Store:
     """The store the app reads: ``$CASESTUDY_DB`` or the user's default, demo-filled if empty."""
-    return _open_store(default_db_location())
+    store = _open_store(default_db_location())
+    _fill_if_empty(store)
+    return store
 
 
 def oidc_configured() -> bool:
