@@ -252,3 +252,6 @@ def test_deployment_files_are_there():
 
     assert read_repo_list(ROOT / "repos.example.toml")
     assert Path(ROOT / "compose.yaml").read_text().count("casestudy") >= 2
+    # an image never carries secrets, stores or the virtualenv
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".venv/", ".git/", ".streamlit/secrets.toml", "*.sqlite", ".env"} <= ignored
