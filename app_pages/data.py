@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_github
-from casestudy.app.data import account, get_store, signed_in_account, store_summary
+from casestudy.app.data import get_store, store_summary
+from casestudy.app.identity import owners, viewer
 from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
 from casestudy.render.markdown import esc
 from casestudy.sources.files import ImportError_
@@ -27,13 +28,25 @@ store = get_store()
 st.title("Data")
 for kind, text in st.session_state.pop("flash", []):
     getattr(st, kind)(esc(text, 2000))  # messages quote repository names: inert Markdown
-rows = store_summary(store.ident, account(), store.data_version())
+rows = store_summary(store.ident, viewer(), store.data_version())
 st.subheader("What the store holds")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 where = store.path.name if store.path else store.label
 st.caption(f"Store: {where} (schema v{store.schema_version}). API requests and "
            "GraphQL points are those of the last sync.")
 
+
+choices = owners()  # signed in: the person, or one of their groups, owns new private data
+if len(choices) > 1:
+    label = st.selectbox("Private data belongs to", list(choices), key="data_owner",
+                         help="Who may see what you add here, when it is private: only you, "
+                              "or everyone your identity provider puts in that group.")
+    owner = choices[label]
+elif choices:
+    label, owner = next(iter(choices.items()))
+    st.caption(f"Private data you add belongs to {esc(label, 120)} only.")
+else:
+    owner = st.session_state.get("account_key", "")  # the token this session synced with
 
 tab_gh, tab_git, tab_files = st.tabs(["🐙 GitHub", "🌿 Local git clone", "📁 Files"])
 with tab_gh:
@@ -67,7 +80,7 @@ with tab_gh:
         try:
             with st.status(f"Syncing {esc(repo, 120)}…", expanded=True) as status:
                 outcome = sync_github(store, repo, typed, base_url, deploy, workflow, show,
-                                      signed_in=signed_in_account())
+                                      owner=owner if choices else "")
                 status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
         except (GitHubError, SettingError, StoreError) as exc:
@@ -87,7 +100,7 @@ with tab_git:
     if go_git:
         try:
             with st.spinner("Reading the history…"):
-                outcome = read_clone(store, path, name, branch, owner=account())
+                outcome = read_clone(store, path, name, branch, owner=owner)
             _done(outcome)
         except (GitSourceError, SettingError, StoreError) as exc:
             st.error(str(exc))
@@ -101,7 +114,7 @@ with tab_files:
     if files and st.button("Import", type="primary"):
         try:
             outcome = import_uploads(store, [(f.name, f.getvalue()) for f in files], kind,
-                                     owner=account())
+                                     owner=owner)
         except (ImportError_, StoreError) as exc:
             st.error(f"Nothing was imported: {exc}")
         else:

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from casestudy import metrics
-from casestudy.app.data import account, arrays, get_store
+from casestudy.app.data import arrays, get_store
+from casestudy.app.identity import viewer
 from casestudy.app.sidebar import sync_url
 from casestudy.app.ui import banner, current_case_study, link_column
 from casestudy.render.markdown import esc, safe_url
@@ -26,7 +27,7 @@ if cs is not None:
                               format_func=lambda k: metrics.get(k).name)
     sync_url(view)
     store = get_store()
-    a = arrays(store.ident, account(), store.data_version(), cs.subject)
+    a = arrays(store.ident, viewer(), store.data_version(), cs.subject)
     df = pr_rows(store, a, view.stage, view.month, cs.freq, cs.tz, view.bots)
     if df.empty:
         st.info("No PRs completed this metric in that period.")

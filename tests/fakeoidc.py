@@ -51,11 +51,13 @@ class Exchange:
 
 @dataclass
 class FakeOIDC:
-    """``with FakeOIDC(client_id, client_secret, redirect_uri) as idp: idp.metadata_url``."""
+    """``with FakeOIDC(client_id, client_secret, redirect_uri) as idp: idp.metadata_url``;
+    ``groups`` maps an e-mail to the ``groups`` claim of its ID tokens."""
 
     client_id: str
     client_secret: str
     redirect_uri: str
+    groups: dict[str, list[str]] = field(default_factory=dict)  # e-mail -> "groups" claim
     exchanges: list[Exchange] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -104,6 +106,8 @@ class FakeOIDC:
                   "name": grant.email.split("@")[0].title()}
         if grant.nonce:
             claims["nonce"] = grant.nonce
+        if grant.email in self.groups:
+            claims["groups"] = self.groups[grant.email]
         header = {"alg": "RS256", "typ": "JWT", "kid": self.kid}
         signing_input = (_b64(json.dumps(header).encode()) + "."
                          + _b64(json.dumps(claims).encode()))

@@ -1,9 +1,10 @@
 """Sign-in through OpenID Connect, end to end: ``streamlit run`` in hosted mode with an
 ``[auth]`` section pointing at a real (small) OIDC provider on 127.0.0.1, Debian chromium
 driven by playwright clicking *Sign in*, typing who they are on the provider's page and coming
-back signed in. A private repository synced by one signed-in person belongs to that identity —
-seen again after signing in from a fresh browser, never by another person or a visitor, and
-not overwritable by another person's sync even with a token that can read it."""
+back signed in. A private repository synced by one signed-in person belongs to that identity
+(or to a group the provider puts them in, for everyone in it): seen again after signing in from
+a fresh browser, never by another person or a visitor, and not overwritable by another person's
+sync even with a token that can read it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudy.app.state import account_key
+from casestudy.app.identity import group_key, person_key
 from casestudy.store import Store
 from tests.conftest import CHROMIUM
 from tests.fakegithub.server import FakeGitHub, generate_repo
@@ -29,6 +30,7 @@ pytestmark = [
 A, B = "token-of-alice", "token-of-bob"
 SIDEBAR = '[data-testid="stSidebar"]'
 SYNCED = re.compile(r"acme/secret: \d+ PRs with")
+TEAM_SYNCED = re.compile(r"acme/team: \d+ PRs with")
 
 
 @pytest.fixture
@@ -38,9 +40,12 @@ def hosted_app(tmp_path, demo_db_copy):
     app_url = f"http://127.0.0.1:{port}"
     home = tmp_path / "home"
     (home / ".streamlit").mkdir(parents=True)
-    with FakeOIDC("casestudy", secrets.token_urlsafe(16), f"{app_url}/oauth2callback") as idp, \
-            FakeGitHub(tokens={A: {"acme/secret"}, B: {"acme/secret"}}) as gh:
+    groups = {"alice@example.com": ["acme-eng"], "carol@example.com": ["acme-eng", "ops"]}
+    with FakeOIDC("casestudy", secrets.token_urlsafe(16), f"{app_url}/oauth2callback",
+                  groups) as idp, \
+            FakeGitHub(tokens={A: {"acme/secret", "acme/team"}, B: {"acme/secret"}}) as gh:
         gh.add(generate_repo("acme", "secret", 12, seed=5)).private = True
+        gh.add(generate_repo("acme", "team", 8, seed=6)).private = True
         (home / ".streamlit" / "secrets.toml").write_text(
             "[auth]\n"
             f'redirect_uri = "{idp.redirect_uri}"\n'
@@ -84,9 +89,14 @@ def _title_for(page, app_url: str, repo: str) -> str:
     return page.locator("h1").first.inner_text().strip()
 
 
-def _sync(page, app_url: str, repo: str, token: str) -> None:
+def _sync(page, app_url: str, repo: str, token: str, owner: str = "") -> None:
     page.goto(f"{app_url}/data", timeout=60_000)
     wait_ready(page)
+    if owner:  # who the private data will belong to
+        page.locator('[data-testid="stSelectbox"]').filter(
+            has_text="Private data belongs to").click()
+        page.get_by_role("option", name=owner, exact=True).click(timeout=30_000)
+        wait_ready(page)
     form = page.get_by_role("tabpanel", name="🐙 GitHub")
     form.get_by_role("textbox", name="Repository").fill(repo)
     form.get_by_role("textbox", name="Token").fill(token)
@@ -104,9 +114,13 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
     expect(alice.get_by_text(SYNCED)).to_be_visible(timeout=120_000)
     assert f"acme/secret: {Store(db).count_prs('acme/secret')} PRs" in alice.get_by_text(
         SYNCED).inner_text()
-    assert Store(db).repo_info("acme/secret").account_key == account_key(
-        "oidc:alice@example.com")
+    assert Store(db).repo_info("acme/secret").account_key == person_key("alice@example.com")
     assert _title_for(alice, app_url, "acme/secret") == "acme/secret"
+    # ... and one for her group, which the provider says Carol is in too
+    _sync(alice, app_url, "acme/team", A, owner="group acme-eng")
+    expect(alice.get_by_text(TEAM_SYNCED)).to_be_visible(timeout=120_000)
+    assert Store(db).repo_info("acme/team").account_key == group_key("acme-eng")
+    assert _title_for(alice, app_url, "acme/team") == "acme/team"
 
     # Alice again, from another browser with no cookies and no token typed: her identity
     # is the provider's, so her private repository is there
@@ -124,13 +138,20 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
         timeout=60_000)
     assert not bob.get_by_text(SYNCED).count()
     assert Store(db).count_prs("acme/secret") == before
-    assert Store(db).repo_info("acme/secret").account_key == account_key(
-        "oidc:alice@example.com")
+    assert Store(db).repo_info("acme/secret").account_key == person_key("alice@example.com")
+
+    assert _title_for(bob, app_url, "acme/team") != "acme/team"
+
+    # Carol, in Alice's group: the group's repository, not Alice's own
+    carol = _sign_in(browser, app_url, idp, "carol@example.com")
+    assert _title_for(carol, app_url, "acme/team") == "acme/team"
+    assert _title_for(carol, app_url, "acme/secret") != "acme/secret"
 
     # a visitor who did not sign in sees the public repositories only
     visitor = _open(browser, app_url)
     expect(visitor.locator(SIDEBAR).get_by_role("button", name="Sign in")).to_be_visible()
     assert _title_for(visitor, app_url, "acme/secret") != "acme/secret"
+    assert _title_for(visitor, app_url, "acme/team") != "acme/team"
 
     # signing out ends it
     again.locator(SIDEBAR).get_by_role("button", name="Sign out").click()
@@ -141,6 +162,6 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
 
     # the app authenticated itself to the provider and used PKCE on every exchange
     assert [e.email for e in idp.exchanges] == ["alice@example.com", "alice@example.com",
-                                                "bob@example.com"]
+                                                "bob@example.com", "carol@example.com"]
     assert all(e.client_ok and e.pkce_ok for e in idp.exchanges)
     assert gh.requests > 0

@@ -306,3 +306,16 @@ def test_a_database_made_again_at_the_same_path_is_not_served_from_the_old_cache
         s.write_batch("o/r", [PullRequest("o/r", 1, created_at=merged - 60, merged_at=merged)])
         assert int(s.load_arrays(["o/r"]).times["merged_at"][0]) == merged
         s.close()
+
+
+def test_visibility_by_any_of_several_account_keys(store_location):
+    """A person sees public repositories, their own and their groups'; nobody else's."""
+    s = Store(store_location)
+    for repo, owner in (("o/public", ""), ("o/mine", "me"), ("o/team", "team"),
+                        ("o/other", "someone")):
+        s.upsert_repo(RepoInfo(repo, "github", account_key=owner))
+    assert s.repos(visible_to=("me", "team")) == ["o/mine", "o/public", "o/team"]
+    assert s.repos(visible_to="me") == ["o/mine", "o/public"]
+    assert s.repos(visible_to=()) == s.repos(visible_to="") == ["o/public"]
+    assert [r.repo for r in s.summary(visible_to=("team",))] == ["o/public", "o/team"]
+    assert len(s.repos()) == 4

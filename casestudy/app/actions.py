@@ -40,19 +40,19 @@ def server_token() -> str | None:
 
 def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deployments: str,
                 workflow: str | None, progress: Callable[[Progress], None],
-                signed_in: str = "") -> Outcome:
+                owner: str = "") -> Outcome:
     """Sync ``repo`` with the typed token (this session only), else the server's. The server's
     token only goes to a configured API URL, and a hosted instance calls no other host (raises
     ``SettingError`` before any request). A private repository belongs to the account of the
-    token that synced it — or, with sign-in configured, to the signed-in account
-    (``signed_in``). Raises ``GitHubError``, ``SettingError`` or ``StoreError``."""
+    token that synced it — or, when someone signed in, to the account key they chose
+    (``owner``: theirs or one of their groups'). Raises ``GitHubError``, ``SettingError`` or
+    ``StoreError``."""
     token = typed_token or server_token()
     base_url = check_api_url(base_url, server_token=not typed_token and bool(token))
     client = GitHubClient(token, base_url=base_url, progress=progress)
-    owner = signed_in or account_key(token)
     r = client.sync(store, repo, deployments=deployments, workflow=workflow or None,
-                    account_key=owner)
-    out = Outcome(account=account_key(typed_token) if typed_token and not signed_in else None)
+                    account_key=owner or account_key(token))
+    out = Outcome(account=account_key(typed_token) if typed_token and not owner else None)
     out.messages.append(("success", f"{r.repo}: {r.prs:,} PRs with {r.requests} requests and "
                                     f"{r.points} points ({r.points_per_pr:.3f} per PR); "
                                     f"deployments from {r.deploy_source}."))

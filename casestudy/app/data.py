@@ -1,6 +1,6 @@
 """Data access for the Streamlit app: the store (demo-filled on first use), cached case studies
 and arrays. Cache keys carry the store's ident (its path, or its URL without the password), its
-data version and the viewer's account hash (never a token), so one user's private data is never
+data version and the viewer's account hashes (never a token), so one user's private data is never
 served to another."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from ..model import PRArrays
 from ..report.build import Options, build_case_study
 from ..sources.demo import build_demo
 from ..store import Store
-from .state import account_key
 
 
 @st.cache_resource(show_spinner=False)
@@ -47,34 +46,13 @@ def get_store() -> Store:
     return store
 
 
-def oidc_configured() -> bool:
-    """Whether the host configured sign-in (an ``[auth]`` section in Streamlit secrets)."""
-    try:
-        return "auth" in st.secrets  # raises without a secrets.toml
-    except Exception:  # noqa: BLE001 - Streamlit raises several kinds here
-        return False
-
-
-def account() -> str:
-    """This session's account hash: the signed-in user's when sign-in is configured and used;
-    otherwise the hash of the token this session synced with ('' without one)."""
-    return signed_in_account() or st.session_state.get("account_key", "")
-
-
-def signed_in_account() -> str:
-    """The signed-in user's account hash ('' without sign-in configured, or signed out)."""
-    if oidc_configured() and getattr(st.user, "is_logged_in", False):
-        who = st.user.get("email") or st.user.get("sub") or ""
-        return account_key(f"oidc:{who}") if who else ""
-    return ""
-
-
 def _day(ts: int | None) -> str:
     return "" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
 
 
 @st.cache_data(show_spinner=False, ttl=300)
-def store_summary(ident: str, account_key: str, version: tuple[int, int, int]) -> list[dict]:
+def store_summary(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int]
+                  ) -> list[dict]:
     """One row per repository this viewer may see: PR counts and date range."""
     return [
         {"repository": s.repo, "synthetic": s.synthetic, "source": s.source, "PRs": s.prs,
@@ -82,19 +60,19 @@ def store_summary(ident: str, account_key: str, version: tuple[int, int, int]) -
          "deployments": s.deployments, "deployment source": s.deploy_source,
          "last sync": _day(s.last_sync_at), "API requests": s.last_sync_requests,
          "GraphQL points": s.last_sync_points}
-        for s in get_store().summary(visible_to=account_key)
+        for s in get_store().summary(visible_to=viewer)
     ]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def months(ident: str, account_key: str, version: tuple[int, int, int]) -> list[str]:
+def months(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int]) -> list[str]:
     """Months (YYYY-MM) with merged PRs in any visible repo."""
     store = get_store()
-    return store.merged_months(store.repos(visible_to=account_key))
+    return store.merged_months(store.repos(visible_to=viewer))
 
 
 @st.cache_data(show_spinner="Computing the case study…", max_entries=32)
-def case_study(ident: str, account_key: str, version: tuple[int, int, int], subject: str,
+def case_study(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int], subject: str,
                peers: tuple[str, ...], start: str, end: str, freq: str, tz: str, bots: str,
                bh: bool, gap: int = 120) -> CaseStudy:
     return build_case_study(get_store(), Options(
@@ -103,5 +81,6 @@ def case_study(ident: str, account_key: str, version: tuple[int, int, int], subj
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def arrays(ident: str, account_key: str, version: tuple[int, int, int], repo: str) -> PRArrays:
+def arrays(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int],
+           repo: str) -> PRArrays:
     return get_store().load_arrays([repo])

@@ -7,7 +7,8 @@ import streamlit as st
 
 from ..core.periods import PeriodError, make_calendar
 from ..render.markdown import esc
-from .data import account, get_store, months, oidc_configured
+from .data import get_store, months
+from .identity import oidc_configured, person, viewer
 from .state import BOTS, FREQS, GAP_RANGE, View
 
 
@@ -20,7 +21,7 @@ def view_from_sidebar() -> View:
     """Read the view from the URL (first load) and the sidebar widgets; write it back to the
     URL. Page-specific fields (metric, month, stage) pass through untouched."""
     store = get_store()
-    acct = account()
+    acct = viewer()
     version = store.data_version()
     repos = store.repos(visible_to=acct)
     all_months = months(store.ident, acct, version)
@@ -90,9 +91,9 @@ def _sign_in() -> None:
     ``st.login``); private repositories then belong to the signed-in user."""
     if not oidc_configured():
         return
-    if getattr(st.user, "is_logged_in", False):
-        who = st.user.get("email") or st.user.get("name") or "signed in"
-        st.caption(f"Signed in as {esc(str(who), 80)}")
+    who = person()
+    if who:
+        st.caption(f"Signed in as {esc(who, 80)}")
         if st.button("Sign out", key="w_logout"):
             st.logout()
     elif st.button("Sign in", key="w_login"):

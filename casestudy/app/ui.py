@@ -8,7 +8,8 @@ from ..core.periods import PeriodError
 from ..document import CaseStudy
 from ..report.build import ReportError
 from ..store import StoreError
-from .data import account, case_study, get_store
+from .data import case_study, get_store
+from .identity import viewer
 from .sidebar import sync_url
 from .state import View
 
@@ -20,7 +21,7 @@ def current_case_study(view: View) -> CaseStudy | None:
         return None
     store = get_store()
     try:
-        cs = case_study(store.ident, account(), store.data_version(), view.repo,
+        cs = case_study(store.ident, viewer(), store.data_version(), view.repo,
                         tuple(view.peers), view.start, view.end, view.freq, view.tz,
                         view.bots, view.bh, view.gap)
     except (ReportError, PeriodError, StoreError, ValueError) as exc:

@@ -344,13 +344,16 @@ class Store:
         )
 
     # -- reads ------------------------------------------------------------------------------
-    def repos(self, visible_to: str | None = None) -> list[str]:
-        """All repos, or (with ``visible_to``) public ones plus those of that account key."""
+    def repos(self, visible_to: str | Sequence[str] | None = None) -> list[str]:
+        """All repos, or (with ``visible_to``: an account key, or several — a person and their
+        groups) the public ones plus those belonging to any of these keys."""
         if visible_to is None:
             return [r[0] for r in self.db.execute("SELECT repo FROM repos ORDER BY repo")]
+        keys = [visible_to] if isinstance(visible_to, str) else list(visible_to)
+        keys = [k for k in keys if k] or [""]
         return [r[0] for r in self.db.execute(
-            "SELECT repo FROM repos WHERE account_key='' OR account_key=? ORDER BY repo",
-            (visible_to,))]
+            "SELECT repo FROM repos WHERE account_key='' OR account_key IN "
+            f"({','.join('?' * len(keys))}) ORDER BY repo", tuple(keys))]
 
     def data_version(self) -> tuple[int, int, int]:
         """Changes whenever data or syncs change, or the database is a new one: (instance,
@@ -368,7 +371,7 @@ class Store:
             raise StoreError(f"repository {repo!r} is not in the store (public ones: {public})")
         return RepoInfo(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
 
-    def summary(self, visible_to: str | None = None) -> list[RepoSummary]:
+    def summary(self, visible_to: str | Sequence[str] | None = None) -> list[RepoSummary]:
         out = []
         for repo in self.repos(visible_to):
             info = self.repo_info(repo)
