@@ -89,6 +89,38 @@ def test_release_branch_tags_deploy_main_up_to_their_fork_point(base, tmp_path):
     assert st["change_failure_rate"]["value"] == 0.0
 
 
+def test_a_later_patch_release_does_not_ship_main_after_its_fork_point(base, tmp_path):
+    """numpy's shape: 2.0.x patch releases keep coming from the release branch after main moved
+    on; a merge to main after the fork is in none of them, however late they are tagged."""
+    r = new_repo(base, "patches")
+    commit(r, "Add a (#1)", T0 + 1 * DAY)
+    git(r, "checkout", "-q", "-b", "maintenance/2.0.x")
+    tag(r, "v2.0.0", T0 + 2 * DAY)
+    git(r, "checkout", "-q", "main")
+    commit(r, "Add b (#2)", T0 + 3 * DAY)
+    commit(r, 'Revert "Add b (#2)" (#3)', T0 + 4 * DAY)
+    git(r, "checkout", "-q", "maintenance/2.0.x")
+    commit(r, "Backport a fix", T0 + 5 * DAY)
+    tag(r, "v2.0.1", T0 + 6 * DAY)  # later than #2 and #3, and contains neither
+    git(r, "checkout", "-q", "main")
+
+    s = Store(tmp_path / "s.sqlite")
+    sync_git(s, r)
+    ancestors = {sha for sha in git(r, "rev-list", "v2.0.1").split()}
+    prs = prs_by_number(s, "octo/patches")
+    assert prs[1].deployed_at == T0 + 2 * DAY
+    assert prs[1].merge_commit_sha in ancestors and prs[2].merge_commit_sha not in ancestors
+    assert prs[2].deployed_at is None and prs[3].deployed_at is None
+    a = s.load_arrays(["octo/patches"])
+    deployed = dict(zip(a.number.tolist(), a.times["deployed_at"].tolist(), strict=True))
+    assert deployed[2] < 0 and deployed[3] < 0  # not filled in by the next tag in time
+    st = month_stats(s, "octo/patches")
+    assert st["deploy"]["n"] == 1 and st["deploy"]["median"] == 1 * DAY
+    assert st["deploy_frequency"]["n"] == 2
+    # the revert undid a change no release carried: not a change failure
+    assert st["change_failure_rate"]["value"] == 0.0
+
+
 def test_squash_only_without_tags_deploys_every_merge_and_reports(base, tmp_path):
     r = new_repo(base, "squash")
     commit(r, "Add a (#1)", T0 + 1 * DAY)

@@ -20,7 +20,8 @@ def test_summary_is_one_page_at_the_top_of_the_pdf(demo_store):
     cs = build_case_study(demo_store, Options("demo/atlas", ("demo/borealis",)))
     e = cs.executive
     assert len(e.paragraphs) == 3 and all(p.strip() for p in e.paragraphs)
-    assert e.recommendations == [f"{r.title}: {r.action}" for r in cs.recommendations[:3]]
+    assert e.recommendations == [f"{r.title}: {r.action.rstrip('.')}"
+                                 for r in cs.recommendations[:3]]
     pages = pdf_pages(render(cs, "pdf"))
     summary = " ".join(pages[1].split())
     assert summary.startswith("Executive summary")

@@ -150,7 +150,7 @@ RULES: tuple[Rule, ...] = (
          lambda c: " ".join(x.sentence for x in (c.f("deploy"), c.f("deploy_frequency")) if x),
          "Automate the release from the default branch (tag on green, publish from CI) and cut "
          "releases on a short fixed cadence or on every merge.",
-         "Merged work reaches users in hours instead of days; lead time for changes falls.",
+         "Merged work reaches users sooner; lead time for changes falls.",
          REF_VELOCITY),
     Rule("stale-pr-triage", "Triage stale pull requests", "first_response",
          lambda c: (c.fact("stale_prs") or 0) >= 10 and (c.fact("stale_share") or 0) > 0.2,

@@ -155,4 +155,4 @@ def executive(subject: str, span: str, headline: str, findings: list[Finding],
         people=people, strengths=[s.title for s in strengths],
         weaknesses=[s.title for s in weaknesses] + (
             ["Velocity decay"] if rhythm is not None and rhythm.decay else []),
-        recommendations=[f"{r.title}: {r.action}" for r in recs[:3]])
+        recommendations=[f"{r.title}: {r.action.rstrip('.')}" for r in recs[:3]])

@@ -14,7 +14,8 @@ def first_deployment_after(times: np.ndarray, deploy_times: np.ndarray) -> np.nd
     """First deployment at or after each time (-1 when none yet or the time is missing).
 
     ``deploy_times`` must be sorted. Used where a source cannot tell which deployment contains a
-    merge (sources that can, like the git source's tags, set ``deployed_at`` themselves)."""
+    merge (sources that can, like the git source's tags, set ``deployed_at`` themselves: see
+    ``deployed_at_is_exact``)."""
     out = np.full(times.shape, MISSING, dtype=np.int64)
     if deploy_times.size == 0:
         return out
@@ -22,6 +23,15 @@ def first_deployment_after(times: np.ndarray, deploy_times: np.ndarray) -> np.nd
     ok = (times >= 0) & (pos < deploy_times.size)
     out[ok] = deploy_times[pos[ok]]
     return out
+
+
+def deployed_at_is_exact(source: str, deploy_source: str) -> bool:
+    """Whether a repository's PRs carry the deployment that contains them, so an empty
+    ``deployed_at`` means "not released yet" rather than "unknown": the git source's release
+    tags, dated by ancestry (a merge after a release branch forked is not in that branch's
+    later tags, however late they come). Elsewhere the first deployment after the merge is the
+    estimate (``first_deployment_after``)."""
+    return source == "git" and deploy_source == "tags"
 
 
 def latest_deployment_before(t: int, deploy_times: np.ndarray) -> int | None:

@@ -25,7 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.deployments import first_deployment_after, latest_deployment_before
+from ..core.deployments import (
+    deployed_at_is_exact,
+    first_deployment_after,
+    latest_deployment_before,
+)
 from ..model import (
     REVERT_HORIZON,
     RULE_CAUGHT,
@@ -63,13 +67,15 @@ def is_hotfix(pr: PullRequest) -> bool:
 
 
 def build_incidents(repo: str, prs: list[PullRequest], deploy_times: np.ndarray,
-                    extra_reverts: list[Revert] = (), issues: list[Incident] = ()
-                    ) -> list[Incident]:
+                    extra_reverts: list[Revert] = (), issues: list[Incident] = (),
+                    exact: bool = False) -> list[Incident]:
     """Every incident of ``repo``, each with its failing deployment (``failed_at``), the time it
-    was restored (``resolved_at``, None = open) and the rule that placed it."""
+    was restored (``resolved_at``, None = open) and the rule that placed it. ``exact``: the PRs'
+    ``deployed_at`` is the release containing them (empty = not released yet)."""
     deploy_times = np.sort(np.asarray(deploy_times, dtype=np.int64))
     merged = [p for p in prs if p.merged_at]
-    deployed = {p.number: _deployed_at(p, deploy_times) for p in merged}
+    deployed = {p.number: p.deployed_at if exact else _deployed_at(p, deploy_times)
+                for p in merged}
     reverts = [Revert(f"revert-{p.number}", _opened(p), deployed[p.number], p.reverted_number,
                       str(p.number)) for p in merged if p.is_revert]
     out = [_revert_incident(repo, r, deployed, deploy_times)
@@ -120,6 +126,8 @@ def rebuild_incidents(store: Store, repo: str, extra_reverts: list[Revert] = ())
     labelled issues) and replace the old ones in one transaction. Returns the count."""
     deploy_times = np.array([d.created_at for d in store.deployments(repo)], dtype=np.int64)
     issues = [i for i in store.incidents(repo) if i.kind == "issue"]
-    out = build_incidents(repo, store.pull_requests(repo), deploy_times, extra_reverts, issues)
+    info = store.repo_info(repo)
+    out = build_incidents(repo, store.pull_requests(repo), deploy_times, extra_reverts, issues,
+                          exact=deployed_at_is_exact(info.source, info.deploy_source))
     store.replace_incidents(repo, out)
     return len(out)

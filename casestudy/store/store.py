@@ -20,7 +20,7 @@ import numpy as np
 
 from ..bugfix_rules import classify
 from ..config import default_db_location, hosted
-from ..core.deployments import first_deployment_after
+from ..core.deployments import deployed_at_is_exact, first_deployment_after
 from ..model import (
     INCIDENT_FIELDS,
     INCIDENT_RULES,
@@ -597,6 +597,9 @@ class Store:
         times = {c: col[c] for c in TIME_FIELDS}
         # deployed_at: keep the source's exact value, else the first deployment after merge
         for i, repo in enumerate(repos):
+            info = self.repo_info(repo)
+            if deployed_at_is_exact(info.source, info.deploy_source):
+                continue  # empty = not in any release yet
             sel = (repo_idx == i) & (times["deployed_at"] < 0)
             if sel.any():
                 times["deployed_at"][sel] = first_deployment_after(
@@ -631,6 +634,7 @@ def _author_ids(names: list[str]) -> np.ndarray:
 _SNAPSHOT_FIELDS = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot",
                     "is_draft", "is_revert", "is_bugfix", "bugfix_rule", "author_idx")
 _OPTIONAL_FIELDS = ("utc_offset",)
+_SNAPSHOT_FORMAT = 2  # bump when what the arrays hold changes (2: exact deploys kept empty)
 
 
 def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
@@ -641,8 +645,8 @@ def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
 
     if store.ident == ":memory:":
         return store._load_arrays_sql(repos)
-    ident = hashlib.sha256(f"{store.ident}|{store.instance}|{'|'.join(repos)}".encode()
-                           ).hexdigest()[:24]
+    ident = hashlib.sha256(f"{store.ident}|{store.instance}|{'|'.join(repos)}|"
+                           f"{_SNAPSHOT_FORMAT}".encode()).hexdigest()[:24]
     folder = cache_dir("arrays")
     path = folder / f"{ident}-{store.revision}.npz"
     try:
