@@ -37,16 +37,17 @@ st.caption(f"Store: {where} (schema v{store.schema_version}). API requests and "
 
 
 choices = owners()  # signed in: the person, or one of their groups, owns new private data
+chosen = ""  # the signed-in owner of new private data ('' when not signed in)
 if len(choices) > 1:
     label = st.selectbox("Private data belongs to", list(choices), key="data_owner",
                          help="Who may see what you add here, when it is private: only you, "
                               "or everyone your identity provider puts in that group.")
-    owner = choices[label]
+    chosen = choices[label]
 elif choices:
-    label, owner = next(iter(choices.items()))
+    label, chosen = next(iter(choices.items()))
     st.caption(f"Private data you add belongs to {esc(label, 120)} only.")
-else:
-    owner = st.session_state.get("account_key", "")  # the token this session synced with
+# clones and files: else the token this session synced with (a sync uses its own token's)
+owner = chosen or st.session_state.get("account_key", "")
 
 tab_gh, tab_git, tab_files = st.tabs(["🐙 GitHub", "🌿 Local git clone", "📁 Files"])
 with tab_gh:
@@ -80,7 +81,7 @@ with tab_gh:
         try:
             with st.status(f"Syncing {esc(repo, 120)}…", expanded=True) as status:
                 outcome = sync_github(store, repo, typed, base_url, deploy, workflow, show,
-                                      owner=owner if choices else "")
+                                      owner=chosen)
                 status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
         except (GitHubError, SettingError, StoreError) as exc:
