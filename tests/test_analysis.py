@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from casestudy import metrics
+from casestudy.analysis.facts import Facts
 from casestudy.analysis.recommendations import RULES, recommend
 from casestudy.document import CaseStudy, Finding
 from casestudy.model import PullRequest
@@ -204,7 +205,7 @@ FIRING = {
 def _fired(findings, facts) -> set[str]:
     by = {f.metric: f for f in CALM}
     by.update({f.metric: f for f in findings})
-    return {r.rule for r in recommend(list(by.values()), "s/s", facts)}
+    return {r.rule for r in recommend(list(by.values()), "s/s", Facts("s/s", **facts))}
 
 
 def test_catalogue_is_big_enough_and_covered():
@@ -218,7 +219,8 @@ def test_rule_fires_on_trigger_and_not_otherwise(rule):
     assert rule in _fired(findings, facts)
     assert rule not in _fired([], {})
     recs = recommend(list({**{f.metric: f for f in CALM},
-                           **{f.metric: f for f in findings}}.values()), "s/s", facts)
+                           **{f.metric: f for f in findings}}.values()), "s/s",
+                     Facts("s/s", **facts))
     r = next(x for x in recs if x.rule == rule)
     assert r.evidence and r.action and r.effect and r.reference
 

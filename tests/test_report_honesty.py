@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from casestudy import metrics
+from casestudy.analysis.facts import Facts
 from casestudy.analysis.findings import finding_sentence
 from casestudy.analysis.recommendations import recommend
 from casestudy.document import Finding
@@ -203,7 +204,7 @@ def test_every_sentence_template_reads_right():
         fs = [Finding(m.key, "o/r", ["2024-01"], 500, 9 * DAY if m.kind == "duration" else 0.5,
                       "x", sentence=f"{m.name} sentence.", trend="worsening")
               for m in metrics.METRICS]
-        recs = recommend(fs, "o/r", facts)
+        recs = recommend(fs, "o/r", Facts("o/r", **facts))
         assert len(recs) >= 10
         for r in recs:
             _check(r.evidence)

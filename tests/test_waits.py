@@ -9,8 +9,11 @@ import math
 import numpy as np
 
 from casestudy.analysis import survival, waits
+from casestudy.analysis.frame import Frame
+from casestudy.analysis.window import Window
 from casestudy.core.periods import make_calendar
 from casestudy.model import PullRequest
+from casestudy.report.build import Options
 from casestudy.store import RepoInfo, Store
 
 H, DAY = 3600, 86400
@@ -65,8 +68,10 @@ def test_report_waits_count_open_and_closed_prs_as_censored():
     cal = make_calendar(T0, T0 + 40 * DAY)
     nov = cal.index("2023-11")
     data_end = T0 + 25 * DAY
-    sec = waits.section(a, cal, nov, nov, [nov], np.ones(a.n, bool), data_end, {"reviews"},
-                        "github")
+    frame = Frame(Options("o/w"), a, np.ones(a.n, bool), cal, nov, nov, [], {"o/w": set()},
+                  Window([nov], [], cal), (np.array([T0]), np.array([data_end])),
+                  {"o/w": {"reviews"}}, {"o/w": {}})
+    sec = waits.section(frame, "github")
     fr = next(e for e in sec.window if e.measure == "first_response")
     assert (fr.n, fr.events, fr.censored) == (20, 10, 10)
     assert fr.naive_median == np.median([n * H for n in range(1, 21, 2)])

@@ -17,6 +17,7 @@ from .. import metrics
 from ..document import Drivers, StageStep
 from ..metrics import format_duration
 from ..model import PRArrays
+from .frame import Frame
 from .window import Window, duration_sample
 
 MIN_N = 10
@@ -56,9 +57,10 @@ def size_split(a: PRArrays, m: metrics.Metric, w: Window, pop: np.ndarray,
     return float(((w1 - w0) * m0).sum()), float((w1 * (m1 - m0)).sum()), edges.tolist()
 
 
-def drivers(a: PRArrays, w: Window, pop: np.ndarray, visible: set[str],
-            business_hours: tuple[int, int] | None = None) -> Drivers | None:
+def drivers(frame: Frame) -> Drivers | None:
     """The waterfall of stage medians and the size split, or None without a window before."""
+    a, w, pop, visible = frame.arrays, frame.window, frame.pop, frame.sees
+    business_hours = frame.opts.business_hours
     if not w.previous:
         return None
     key = "lead_time" if "deployments" in visible else "cycle_time"

@@ -1,35 +1,114 @@
 """Facts beyond the metric table that recommendation rules trigger on: review load, PR size
-versus cycle time, long waits, stale PRs, quick reverts, off-hours work, bug-fix context, ML hints
-and CI check volume. Each fact is None when the data cannot show it.
+versus cycle time, long waits, stale PRs, quick reverts, off-hours work, bug-fix context, ML hints,
+CI check volume, work rhythm and the practice scorecard — one typed ``Facts`` object. Each fact is
+None when the data cannot show it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
-from .. import core, metrics
-from ..model import PRArrays
+from .. import metrics
 from .ci import CIReport
 from .ci import facts as ci_facts
-from .window import Window, duration_sample, in_window
+from .frame import Frame
+from .window import duration_sample, in_window
 from .work_patterns import local_hours, off_hours
 
 _ML_WORDS = re.compile(r"\b(model|training|train|tensor|cuda|gpu|dataset|inference|torch|"
                        r"checkpoint|embedding|optimizer|kernel)s?\b", re.IGNORECASE)
 
 
-def compute_facts(a: PRArrays, repo_i: int, w: Window, bots: str, titles: list[str],
-                  responders: dict[str, int], quick_reverts: int,
-                  ci_report: CIReport | None) -> dict:
-    """The facts of ``a.repos[repo_i]`` over the latest window. What the arrays do not hold comes
-    from the store through the caller: titles merged in the window, first responses per
-    responder, reverts within 48 h of the reverted merge, and the CI analysis."""
+@dataclass(frozen=True)
+class Facts:
+    """What the recommendation rules read besides the findings (None: the data cannot show it).
+    Built once per report: ``compute_facts`` from the PRs, then ``with_`` the CI, work-rhythm,
+    people and practice sections' own facts."""
+
+    repo: str
+    # review load: who gives first responses
+    responders: int | None = None
+    top3_response_share: float | None = None
+    responses: int | None = None
+    # PR size versus cycle time (the smallest and largest quarters)
+    small_pr_cycle: float | None = None
+    large_pr_cycle: float | None = None
+    large_pr_lines: float | None = None
+    small_pr_lines: float | None = None
+    size_cycle_ratio: float | None = None
+    # long waits for a first response, stale open PRs
+    waiting_over_week_share: float | None = None
+    waiting_over_week: int | None = None
+    open_prs: int | None = None
+    stale_prs: int | None = None
+    stale_share: float | None = None
+    # reverts
+    reverts: int | None = None
+    revert_share: float | None = None
+    quick_reverts: int | None = None
+    # off-hours work on the authors' own clocks
+    off_hours_share: float | None = None
+    peak_hour: int | None = None
+    weekend_share: float | None = None
+    # bug fixes with little context; ML hints from titles
+    bugfix_title_only_share: float | None = None
+    ml_title_share: float | None = None
+    # CI (analysis.ci.facts)
+    ci_jobs: int | None = None
+    ci_clusters: int | None = None
+    ci_kept: int | None = None
+    ci_recall: float | None = None
+    ci_minutes_saved: float | None = None
+    ci_saved_share: float | None = None
+    ci_flaky: int | None = None
+    ci_failed_prs: int | None = None
+    # work rhythm (analysis.rhythm.facts)
+    velocity_decay: str | None = None
+    velocity_trend: str | None = None
+    coding_hours_gap: float | None = None
+    coding_hours_hmm: float | None = None
+    review_timing: str | None = None
+    review_window: str | None = None
+    # people
+    newcomer_finding: str | None = None
+    # the practice scorecard (analysis.practices.facts)
+    practices_ml: bool | None = None
+    practices_present: int | None = None
+    practices_applicable: int | None = None
+    practices_missing: list[str] | None = None
+    ml_frameworks: str | None = None
+    tests_with_code_share: float | None = None
+    tests_with_code_n: int | None = None
+    tests_present: bool | None = None
+    tests_evidence: str | None = None
+    ci_present: bool | None = None
+    ci_evidence: str | None = None
+    locked_env_present: bool | None = None
+
+    def with_(self, **values) -> Facts:
+        """A copy with more facts (an unknown name is an error)."""
+        return replace(self, **values)
+
+    def as_dict(self) -> dict:
+        """Every fact by name, NaN as None (for the JSON document)."""
+        return {k: (None if isinstance(v, float) and v != v else v)
+                for k, v in asdict(self).items()}
+
+
+FACT_NAMES = tuple(f.name for f in fields(Facts))
+
+
+def compute_facts(frame: Frame, titles: list[str], responders: dict[str, int],
+                  quick_reverts: int, ci_report: CIReport | None) -> Facts:
+    """The subject's facts over the latest window. What the arrays do not hold comes from the
+    store through the caller: titles merged in the window, first responses per responder,
+    reverts within 48 h of the reverted merge, and the CI analysis."""
+    a, repo_i, pop, cal = frame.arrays, 0, frame.pop, frame.cal
     repo = a.repos[repo_i]
-    cal = w.cal
-    lo, hi = w.bounds(w.periods)
-    pop = core.population_mask(a, bots)
+    lo, hi = frame.lo, frame.hi
     mine = pop & (a.repo_idx == repo_i)
     t = a.times
     f: dict = {"repo": repo}
@@ -117,4 +196,4 @@ def compute_facts(a: PRArrays, repo_i: int, w: Window, bots: str, titles: list[s
 
     # CI: jobs, clusters, the reduced set (only when check runs were synced)
     f.update(ci_facts(ci_report))
-    return f
+    return Facts(**f)

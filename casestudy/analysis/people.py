@@ -28,6 +28,7 @@ from ..document import Cohort, PeopleSection, Reviewer
 from ..metrics import format_duration
 from ..model import PRArrays
 from . import survival, waits
+from .frame import Frame
 from .significance import mann_whitney_p
 from .window import duration_sample
 
@@ -86,11 +87,12 @@ def cohort_of(a: PRArrays, people: dict[int, tuple[str, str, str]], keepers: set
     return out
 
 
-def section(a: PRArrays, people: dict[int, tuple[str, str, str]], cal: Calendar, lo: int,
-            hi: int, pop: np.ndarray, data_end: int, visible: set[str],
+def section(frame: Frame, people: dict[int, tuple[str, str, str]],
             review_counts: dict[str, int] | None = None,
             associations: dict[int, str] | None = None) -> PeopleSection:
-    """Cohorts and review load of repo 0 over [lo, hi) (local seconds of ``cal``)."""
+    """Cohorts and review load of the subject over the latest window."""
+    a, cal, lo, hi, pop = frame.arrays, frame.cal, frame.lo, frame.hi, frame.pop
+    data_end, visible = frame.data_end, frame.sees
     keepers, rule = maintainers(people, associations or {})
     cohort = cohort_of(a, people, keepers, associations)
     mine = pop & (a.repo_idx == 0)

@@ -15,6 +15,7 @@ from .. import practice_rules as rules
 from ..core.periods import Calendar
 from ..document import PracticeRow, PracticeSection, TestShare
 from ..model import PRArrays
+from .frame import Frame
 
 SHOW = 3
 MIN_SHARE_N = 10
@@ -68,8 +69,11 @@ def test_shares(a: PRArrays, changes: dict[int, tuple[bool, bool]], cal: Calenda
     return out
 
 
-def section(audit: dict, a: PRArrays, changes: dict[int, tuple[bool, bool]], cal: Calendar,
-            lo_p: int, hi_p: int, window: list[int], pop: np.ndarray) -> PracticeSection:
+def section(frame: Frame, audit: dict, changes: dict[int, tuple[bool, bool]]
+            ) -> PracticeSection:
+    """The subject's practice scorecard: the audit at HEAD and tests changed with code."""
+    a, cal, lo_p, hi_p, pop = frame.arrays, frame.cal, frame.lo_p, frame.hi_p, frame.pop
+    window = frame.window.periods
     table, ml = rows(audit)
     applicable = [r for r in table if r.status != "not applicable"]
     present = [r for r in applicable if r.status == "present"]

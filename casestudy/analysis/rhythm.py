@@ -4,23 +4,22 @@ one ``RhythmSection`` with the sentences that say what they show."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..core import MetricTable
-from ..core.periods import Calendar
 from ..document import RhythmSection
 from ..metrics import format_duration
-from ..model import CommitArrays, PRArrays
+from ..model import CommitArrays
 from . import peak_hours, sessions, velocity
+from .frame import Frame
 from .peak_hours import span_text
 
 
-def section(c: CommitArrays, a: PRArrays, table: MetricTable, people: dict[int, tuple[str, str]],
-            cal: Calendar, lo_p: int, hi_p: int, pop: np.ndarray, partial: set[int],
-            gap_minutes: float = sessions.GAP_MINUTES,
-            allowance_minutes: float = sessions.ALLOWANCE_MINUTES,
-            source: str = "") -> RhythmSection:
-    """The subject's (repo 0) work rhythm over periods ``lo_p..hi_p``."""
+def section(frame: Frame, table: MetricTable, c: CommitArrays,
+            people: dict[int, tuple[str, str]], source: str = "") -> RhythmSection:
+    """The subject's (repo 0) work rhythm over the report's periods, with coding sessions by
+    the options' session gap and allowance."""
+    a, cal, lo_p, hi_p, pop = frame.arrays, frame.cal, frame.lo_p, frame.hi_p, frame.pop
+    partial = frame.partial_by_repo[frame.subject]
+    gap_minutes, allowance_minutes = frame.opts.session_gap, frame.opts.session_allowance
     repo = a.repos[0]
     points = velocity.series(a, table, 0, lo_p, hi_p, partial, cal, pop)
     trends = velocity.trends(points)
@@ -89,3 +88,16 @@ def _text(res: sessions.SessionResult | None, peaks: peak_hours.PeakHours, gap_m
     if peaks.text:
         parts.append(peaks.text)
     return " ".join(parts)
+
+
+def facts(r: RhythmSection) -> dict:
+    """The work-rhythm numbers the recommendations quote (``Facts`` fields)."""
+    per = next((t for t in r.trends if t.measure == "per_author"), None)
+    out = {"velocity_decay": r.decay, "velocity_trend": per.text if per else "",
+           "coding_hours_gap": r.hours_gap, "coding_hours_hmm": r.hours_hmm,
+           "review_timing": "", "review_window": ""}
+    if r.review is not None and r.review.significant and r.review.median_inside is not None \
+            and r.review.median_outside > r.review.median_inside:
+        out["review_timing"] = r.review.text
+        out["review_window"] = r.review.window
+    return out

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.periods import Calendar
 from ..document import WaitEstimate, WaitsSection
 from ..metrics import format_duration
 from ..model import PRArrays
 from . import survival
+from .frame import Frame
 
 DAY = 86400
 MEASURES = {"first_response": ("ready_at", "first_response_at", "first response"),
@@ -52,8 +52,10 @@ def estimate(measure: str, span: str, d: np.ndarray, obs: np.ndarray) -> WaitEst
                         survival.survival_at(c, 7 * DAY), survival.survival_at(c, 30 * DAY))
 
 
-def section(a: PRArrays, cal: Calendar, lo_p: int, hi_p: int, window: list[int],
-            pop: np.ndarray, data_end: int, visible: set[str], source: str) -> WaitsSection:
+def section(frame: Frame, source: str) -> WaitsSection:
+    """The subject's waits over every PR, per period and in the latest window."""
+    a, cal, lo_p, hi_p, pop = frame.arrays, frame.cal, frame.lo_p, frame.hi_p, frame.pop
+    window, data_end, visible = frame.window.periods, frame.data_end, frame.sees
     mine = np.flatnonzero(pop & (a.repo_idx == 0))
     win, per, unavailable = [], [], {}
     label = cal.labels[window[0]] + ("" if len(window) == 1 else f" to {cal.labels[window[-1]]}")

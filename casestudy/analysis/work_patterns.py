@@ -10,6 +10,7 @@ import numpy as np
 from ..core.periods import WEEKDAYS, Calendar, hour_and_weekday_at
 from ..document import WorkPattern
 from ..model import NO_OFFSET, PRArrays
+from .frame import Frame
 
 EVENTS = (("created_at", "PRs opened"), ("first_response_at", "first responses"),
           ("merged_at", "merges"))
@@ -45,10 +46,11 @@ def local_hours(a: PRArrays, rows: np.ndarray, ts: np.ndarray, cal: Calendar
     return hour, day, False
 
 
-def work_pattern(a: PRArrays, repo_i: int, lo: int, hi: int, cal: Calendar,
-                 pop: np.ndarray) -> WorkPattern:
-    """Counts per (weekday, hour) of each event of ``a.repos[repo_i]``'s PRs whose time falls
-    in [lo, hi) (local seconds of the report's zone, as its periods)."""
+def work_pattern(frame: Frame) -> WorkPattern:
+    """Counts per (weekday, hour) of each event of the subject's PRs over the report's periods
+    (local seconds of the report's zone)."""
+    a, repo_i, cal, pop = frame.arrays, 0, frame.cal, frame.pop
+    lo, hi = frame.report_bounds
     mine = np.flatnonzero(pop & (a.repo_idx == repo_i))
     grids: dict[str, list[list[int]]] = {}
     sentences = []

@@ -4,45 +4,52 @@ recommend, and pick the notable PRs. This is the only place the pipeline is wire
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
 from .. import core, metrics
+from ..analysis.ci import CIReport
 from ..analysis.ci import analyse as analyse_ci
 from ..analysis.ci import section as ci_section
 from ..analysis.drivers import drivers
-from ..analysis.facts import compute_facts
+from ..analysis.facts import Facts, compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
+from ..analysis.frame import Frame, ReportError, frame_for
 from ..analysis.people import section as people_section
 from ..analysis.practices import facts as practice_facts
 from ..analysis.practices import section as practice_section
 from ..analysis.recommendations import recommend
+from ..analysis.rhythm import facts as rhythm_facts
 from ..analysis.rhythm import section as rhythm_section
 from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
 from ..analysis.summary import executive
 from ..analysis.waits import section as waits_section
-from ..analysis.window import Window, duration_sample, finite, in_window
+from ..analysis.window import duration_sample, finite, in_window
 from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
-from ..core.periods import DAY, make_calendar
 from ..document import (
     CaseStudy,
     Completeness,
     Definition,
+    Drivers,
+    Executive,
+    Finding,
     MetricSeries,
+    PeopleSection,
+    PracticeSection,
     PRRef,
+    Recommendation,
+    RhythmSection,
     SeriesPoint,
     SourceInfo,
+    Statement,
+    WaitsSection,
+    WorkPattern,
 )
 from ..model import PRArrays
-from ..store import Store, StoreError
-
-
-class ReportError(ValueError):
-    """Bad report options (period, peers) described for a person."""
+from ..store import RepoSummary, Store, StoreError
 
 
 @dataclass
@@ -60,33 +67,6 @@ class Options:
     months_default: int = 24
     session_gap: float = GAP_MINUTES  # minutes without a commit that end a coding session
     session_allowance: float = ALLOWANCE_MINUTES  # minutes of work before a session's first commit
-
-
-def _month_start(label: str) -> int:
-    try:
-        return int(np.datetime64(label, "M").astype("datetime64[s]").astype(np.int64))
-    except ValueError as exc:
-        raise ReportError(f"bad month {label!r}: use YYYY-MM") from exc
-
-
-def _span_of(label: str) -> tuple[int, int]:
-    """[first second, last second] (UTC) of a period label: ``YYYY-MM``, an ISO week
-    ``YYYY-Www`` or a day ``YYYY-MM-DD`` (so week reports take --from/--to too)."""
-    m = re.fullmatch(r"(\d{4})-W(\d{2})", label)
-    try:
-        if m:
-            start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-            days = 7
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", label):
-            start, days = date.fromisoformat(label), 1
-        else:
-            first = _month_start(label)
-            nxt = _month_start(str(np.datetime64(label, "M") + 1))
-            return first, nxt - 1
-    except ValueError as exc:
-        raise ReportError(f"bad period {label!r}: use YYYY-MM, YYYY-Www or YYYY-MM-DD") from exc
-    first = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp())
-    return first, first + days * DAY - 1
 
 
 def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],
@@ -129,144 +109,152 @@ def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],
 
 
 def build_case_study(store: Store, opts: Options) -> CaseStudy:
+    """The case study of ``opts.subject`` beside its peers, step by step."""
+    a = _load(store, opts)
+    infos = {s.repo: s for s in store.summary()}
+    frame = frame_for(a, opts, *_capabilities(a, infos))
+    table = _table(frame)
+    findings = _findings(store, frame, table)
+    judged = _Judgement.of(opts.subject, findings)
+    sections = _sections(store, frame, table, infos[opts.subject])
+    facts = _facts(store, frame, sections)
+    recs = recommend(findings, opts.subject, facts)
+    notable = notable_prs(store, a, frame.lo, frame.hi, frame.cal, frame.pop,
+                          opts.business_hours, frame.sees)
+    summary_page = executive(opts.subject, frame.window_text, judged.headline, findings,
+                             judged.strengths, judged.weaknesses, recs, notable,
+                             store.responder_counts(opts.subject, frame.lo, frame.hi),
+                             store.author_counts(opts.subject, frame.lo, frame.hi),
+                             sections.rhythm, sections.practices,
+                             _has_logins(store, opts.subject))
+    return _document(frame, table, infos, findings, judged, sections, facts, recs, notable,
+                     summary_page)
+
+
+def _load(store: Store, opts: Options) -> PRArrays:
+    """The subject's and the peers' PRs as arrays (subject first)."""
     repos = [opts.subject, *[p for p in opts.peers if p != opts.subject]]
     if len(set(repos)) != len(repos):
         raise ReportError("a peer is listed twice")
     a = store.load_arrays(repos)
     if not (a.repo_idx == 0).any():
         raise ReportError(f"{opts.subject} has no pull requests in the store")
-    # the report ends with the subject's last merge in the population (a bot's merge after the
-    # last human one would leave an empty latest window)
-    pop = core.population_mask(a, opts.bots)
-    subj_merged = a.times["merged_at"][(a.repo_idx == 0) & (a.times["merged_at"] >= 0) & pop]
-    if not subj_merged.size:
-        subj_merged = a.times["merged_at"][(a.repo_idx == 0) & (a.times["merged_at"] >= 0)]
-    last = int(subj_merged.max()) if subj_merged.size else int(a.times["created_at"].max())
-    if opts.freq == "month":
-        t_to = _month_start(opts.period_to) if opts.period_to else _month_start(
-            str(np.datetime64(last, "s").astype("datetime64[M]")))
-        t_from = _month_start(opts.period_from) if opts.period_from else int(
-            (np.datetime64(t_to, "s").astype("datetime64[M]") - (opts.months_default - 1))
-            .astype("datetime64[s]").astype(np.int64))
-        end = int((np.datetime64(t_to, "s").astype("datetime64[M]") + 1)
-                  .astype("datetime64[s]").astype(np.int64)) - 1
-    else:
-        end = _span_of(opts.period_to)[1] if opts.period_to else last
-        t_from = _span_of(opts.period_from)[0] if opts.period_from else \
-            end - opts.months_default * 30 * DAY
-    span = core.data_span(a)  # one pass, shared by the table, the findings and the periods
-    if not opts.period_from:  # by default, no periods before any repository has data
-        starts = span[0]
-        if (starts >= 0).any():
-            earliest = int(starts[starts >= 0].min())
-            if opts.freq == "month":
-                earliest = _month_start(str(np.datetime64(earliest, "s").astype(
-                    "datetime64[M]")))
-            t_from = max(t_from, earliest)
-    if t_from > end:
-        raise ReportError("the period starts after it ends")
-    cal = make_calendar(t_from, end, opts.freq, opts.tz)
-    # keep only whole periods inside [t_from, end]
-    inside = [i for i in range(cal.n) if cal.starts[i] * DAY >= t_from - DAY
-              and (cal.starts[i] + cal.days[i]) * DAY <= end + DAY + 1]
-    lo_p, hi_p = inside[0], inside[-1]
-    table = core.compute_table(a, calendar=cal, bots=opts.bots,
-                               business_hours=opts.business_hours, ci=True, span=span)
-    table.options["range"] = (lo_p, hi_p)
-    # a period the subject's data stops inside (more than a day before its end) is partial: its
-    # durations favour quick PRs (slow ones have not finished), so the latest window leaves it
-    # out (when the data reaches further back) and the charts draw it as partial
-    first, last = span
-    data_start, data_end = int(first[0]), int(last[0])
-    start_local, end_local = cal.local_seconds(np.array([data_start, data_end]))
-    partial = [j for j in range(lo_p, hi_p + 1)
-               if (cal.starts[j] + cal.days[j]) * DAY > int(end_local) + DAY]
-    table.options["partial"] = partial
-    last_full = hi_p
-    while last_full > lo_p and last_full in partial and cal.starts[last_full] * DAY > start_local:
-        last_full -= 1
-    n_per = last_full - lo_p + 1
-    k = max(1, min(opts.window, n_per // 2 or 1))
-    w = Window(list(range(last_full - k + 1, last_full + 1)),
-               list(range(max(lo_p, last_full - 2 * k + 1), last_full - k + 1)), cal)
-    infos = {s.repo: s for s in store.summary()}
-    visible, reasons = _capabilities(a, infos)
-    findings = findings_for(a, table, w, opts.min_n, visible, reasons)
-    lo, hi = w.bounds(w.periods)
-    subject_findings = [f for f in findings if f.repo == opts.subject]
-    for f in subject_findings:
-        f.examples = _examples(store, a, f.metric, lo, hi, cal, pop, f.score >= 0,
-                               opts.business_hours)
-    headline, verdict, best, worst = headline_and_verdict(opts.subject, findings)
-    strengths, weaknesses = strengths_weaknesses(opts.subject, findings)
-    ci_report = analyse_ci(store.check_runs(opts.subject))
-    facts = compute_facts(a, 0, w, opts.bots, store.titles(opts.subject, lo, hi),
-                          store.responder_counts(opts.subject, lo, hi),
-                          store.quick_reverts(opts.subject, lo, hi, 48 * 3600), ci_report)
-    partial_by_repo = _partial_periods(a, span[1], cal, lo_p, hi_p)
-    rhythm = rhythm_section(store.commit_arrays(opts.subject), a, table,
-                            store.pr_people(opts.subject), cal, lo_p, hi_p, pop,
-                            partial_by_repo[opts.subject], opts.session_gap,
-                            opts.session_allowance, infos[opts.subject].source)
-    facts.update(_rhythm_facts(rhythm))
-    people = people_section(a, store.pr_people(opts.subject), cal, lo, hi, pop, data_end,
-                            visible[opts.subject], store.review_counts(opts.subject, lo, hi),
-                            store.associations(opts.subject))
-    facts["newcomer_finding"] = people.newcomer_finding
-    audit = store.audit(opts.subject)
-    practices = practice_section(audit, a, store.pr_changes(opts.subject), cal, lo_p, hi_p,
-                                 w.periods, pop) if audit else None
-    facts.update(practice_facts(practices))
-    recs = recommend(findings, opts.subject, facts)
-    synthetic = any(infos[r].synthetic for r in repos)
-    notable = notable_prs(store, a, lo, hi, cal, pop, opts.business_hours,
-                          visible[opts.subject])
-    span_text = w.labels[0] if len(w.labels) == 1 else f"{w.labels[0]} to {w.labels[-1]}"
-    summary_page = executive(opts.subject, span_text, headline, findings, strengths, weaknesses,
-                             recs, notable, store.responder_counts(opts.subject, lo, hi),
-                             store.author_counts(opts.subject, lo, hi), rhythm, practices,
-                             _has_logins(store, opts.subject))
-    series = _series(table, lo_p, hi_p, partial_by_repo, opts.min_n)
-    summary = _summary(opts, w, findings, [cal.labels[j] for j in partial], data_end)
-    return CaseStudy(
-        subject=opts.subject, peers=repos[1:], period_from=cal.labels[lo_p],
-        period_to=cal.labels[hi_p], freq=opts.freq, tz=opts.tz,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), synthetic=synthetic,
-        headline=headline, verdict=verdict, summary=summary, window=w.labels,
-        sources=[_source(infos[r], visible[r], reasons[r]) for r in repos], series=series,
-        findings=findings, strengths=strengths, weaknesses=weaknesses, recommendations=recs,
-        notable_prs=notable,
-        definitions=[_definition(m) for m in metrics.METRICS],
-        completeness=[_completeness(a, table, i, lo_p, hi_p) for i in range(len(repos))],
-        options={"bots": opts.bots, "business_hours": list(opts.business_hours or []),
-                 "min_n": opts.min_n, "window": k, "facts": _clean(facts),
-                 "session_gap": opts.session_gap, "session_allowance": opts.session_allowance},
-        work_pattern=work_pattern(a, 0, *w.bounds([lo_p, hi_p]), cal, pop),
-        ci=ci_section(ci_report, opts.subject) if ci_report else None,
-        ci_unavailable="" if ci_report else _no_ci_reason(infos[opts.subject]),
-        rhythm=rhythm, practices=practices, executive=summary_page,
-        drivers=drivers(a, w, pop, visible[opts.subject], opts.business_hours),
-        people=people,
-        waits=waits_section(a, cal, lo_p, hi_p, w.periods, pop, data_end,
-                            visible[opts.subject], infos[opts.subject].source),
-        definitions_hash=definitions_hash(opts),
-        practices_unavailable="" if practices else (
-            f"Its data ({infos[opts.subject].source}) has no repository tree: sync it from a "
-            "clone (`casestudy sync-git`) or from GitHub to audit its practices."),
+    return a
+
+
+def _table(frame: Frame) -> core.MetricTable:
+    """The metric table per (repo, period), over the frame's calendar."""
+    opts = frame.opts
+    table = core.compute_table(frame.arrays, calendar=frame.cal, bots=opts.bots,
+                               business_hours=opts.business_hours, ci=True, span=frame.span)
+    table.options["range"] = (frame.lo_p, frame.hi_p)
+    table.options["partial"] = frame.partial
+    return table
+
+
+def _findings(store: Store, frame: Frame, table: core.MetricTable) -> list[Finding]:
+    """Every metric's finding per repository, the subject's with example PRs."""
+    findings = findings_for(frame.arrays, table, frame.window, frame.opts.min_n, frame.visible,
+                            frame.reasons)
+    for f in findings:
+        if f.repo == frame.subject:
+            f.examples = _examples(store, frame.arrays, f.metric, frame.lo, frame.hi, frame.cal,
+                                   frame.pop, f.score >= 0, frame.opts.business_hours)
+    return findings
+
+
+@dataclass
+class _Judgement:
+    """The headline, verdict, strengths and weaknesses written from the findings."""
+
+    headline: str
+    verdict: str
+    strengths: list[Statement]
+    weaknesses: list[Statement]
+
+    @classmethod
+    def of(cls, subject: str, findings: list[Finding]) -> _Judgement:
+        headline, verdict, _, _ = headline_and_verdict(subject, findings)
+        return cls(headline, verdict, *strengths_weaknesses(subject, findings))
+
+
+@dataclass
+class _Sections:
+    """The subject's analysis sections beyond the metric findings."""
+
+    ci_report: CIReport | None
+    rhythm: RhythmSection
+    people: PeopleSection
+    practices: PracticeSection | None
+    waits: WaitsSection
+    drivers: Drivers | None
+    work_pattern: WorkPattern
+
+
+def _sections(store: Store, frame: Frame, table: core.MetricTable, info: RepoSummary
+              ) -> _Sections:
+    subject = frame.subject
+    pr_people = store.pr_people(subject)
+    audit = store.audit(subject)
+    return _Sections(
+        ci_report=analyse_ci(store.check_runs(subject)),
+        rhythm=rhythm_section(frame, table, store.commit_arrays(subject), pr_people,
+                              info.source),
+        people=people_section(frame, pr_people, store.review_counts(subject, frame.lo, frame.hi),
+                              store.associations(subject)),
+        practices=practice_section(frame, audit, store.pr_changes(subject)) if audit else None,
+        waits=waits_section(frame, info.source),
+        drivers=drivers(frame),
+        work_pattern=work_pattern(frame),
     )
 
 
-def _rhythm_facts(r) -> dict:
-    """The work-rhythm numbers the recommendations quote."""
-    per = next((t for t in r.trends if t.measure == "per_author"), None)
-    out = {"velocity_decay": r.decay, "velocity_trend": per.text if per else "",
-           "coding_hours_gap": r.hours_gap, "coding_hours_hmm": r.hours_hmm,
-           "review_timing": "", "review_window": ""}
-    if r.review is not None and r.review.significant and r.review.median_inside is not None \
-            and r.review.median_outside > r.review.median_inside:
-        out["review_timing"] = r.review.text
-        out["review_window"] = r.review.window
-    return out
+def _facts(store: Store, frame: Frame, sections: _Sections) -> Facts:
+    """What the recommendation rules read besides the findings."""
+    subject, lo, hi = frame.subject, frame.lo, frame.hi
+    facts = compute_facts(frame, store.titles(subject, lo, hi),
+                          store.responder_counts(subject, lo, hi),
+                          store.quick_reverts(subject, lo, hi, 48 * 3600), sections.ci_report)
+    return facts.with_(**rhythm_facts(sections.rhythm),
+                       newcomer_finding=sections.people.newcomer_finding,
+                       **practice_facts(sections.practices))
+
+
+def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list[Finding],
+              judged: _Judgement, sections: _Sections, facts: Facts,
+              recs: list[Recommendation], notable: dict[str, list[PRRef]],
+              summary_page: Executive) -> CaseStudy:
+    """Everything in one ``CaseStudy`` for the renderers."""
+    opts, cal, repos = frame.opts, frame.cal, frame.repos
+    info = infos[opts.subject]
+    return CaseStudy(
+        subject=opts.subject, peers=repos[1:], period_from=cal.labels[frame.lo_p],
+        period_to=cal.labels[frame.hi_p], freq=opts.freq, tz=opts.tz,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        synthetic=any(infos[r].synthetic for r in repos),
+        headline=judged.headline, verdict=judged.verdict,
+        summary=_summary(opts, frame, findings), window=frame.window.labels,
+        sources=[_source(infos[r], frame.visible[r], frame.reasons[r]) for r in repos],
+        series=_series(table, frame.lo_p, frame.hi_p, frame.partial_by_repo, opts.min_n),
+        findings=findings, strengths=judged.strengths, weaknesses=judged.weaknesses,
+        recommendations=recs, notable_prs=notable,
+        definitions=[_definition(m) for m in metrics.METRICS],
+        completeness=[_completeness(frame.arrays, table, i, frame.lo_p, frame.hi_p)
+                      for i in range(len(repos))],
+        options={"bots": opts.bots, "business_hours": list(opts.business_hours or []),
+                 "min_n": opts.min_n, "window": len(frame.window.periods),
+                 "facts": facts.as_dict(), "session_gap": opts.session_gap,
+                 "session_allowance": opts.session_allowance},
+        work_pattern=sections.work_pattern,
+        ci=ci_section(sections.ci_report, opts.subject) if sections.ci_report else None,
+        ci_unavailable="" if sections.ci_report else _no_ci_reason(info),
+        rhythm=sections.rhythm, practices=sections.practices, executive=summary_page,
+        drivers=sections.drivers, people=sections.people, waits=sections.waits,
+        definitions_hash=definitions_hash(opts),
+        practices_unavailable="" if sections.practices else (
+            f"Its data ({info.source}) has no repository tree: sync it from a "
+            "clone (`casestudy sync-git`) or from GitHub to audit its practices."),
+    )
 
 
 def definitions_hash(opts: Options) -> str:
@@ -305,23 +293,6 @@ def _no_ci_reason(info) -> str:
             "or an imported check_runs table, has them.")
 
 
-def _clean(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
-
-
-def _partial_periods(a: PRArrays, last: np.ndarray, cal, lo_p: int, hi_p: int
-                     ) -> dict[str, set[int]]:
-    """Per repo, the periods its data stops inside (more than a day before their end);
-    ``last`` is each repo's last time (``core.data_span``)."""
-    out = {}
-    for i, repo in enumerate(a.repos):
-        end_local = int(cal.local_seconds(np.array([last[i]]))[0]) if last[i] >= 0 else -1
-        out[repo] = {j for j in range(lo_p, hi_p + 1) if end_local >= 0
-                     and cal.starts[j] * DAY <= end_local
-                     and (cal.starts[j] + cal.days[j]) * DAY > end_local + DAY}
-    return out
-
-
 def _series(table: core.MetricTable, lo_p: int, hi_p: int,
             partial: dict[str, set[int]], min_n: int) -> list[MetricSeries]:
     out = []
@@ -348,21 +319,21 @@ def _series(table: core.MetricTable, lo_p: int, hi_p: int,
     return out
 
 
-def _summary(opts: Options, w: Window, findings, partial: list[str], data_end: int) -> str:
+def _summary(opts: Options, frame: Frame, findings) -> str:
     subj = [f for f in findings if f.repo == opts.subject and f.metric == "throughput"]
     n = subj[0].n if subj else 0
     peers = ", ".join(opts.peers) if opts.peers else "no peers"
     bots = {"exclude": "excluded", "include": "included", "only": "the only authors counted"}
-    span = w.labels[0] if len(w.labels) == 1 else f"{w.labels[0]} to {w.labels[-1]}"
-    s = (f"{opts.subject} merged {n:,} PR{'' if n == 1 else 's'} in {span} (the latest "
-         f"window), compared with {peers}. Bots are "
+    s = (f"{opts.subject} merged {n:,} PR{'' if n == 1 else 's'} in {frame.window_text} (the "
+         f"latest window), compared with {peers}. Bots are "
          f"{bots[opts.bots]}; periods are calendar {opts.freq}s in {opts.tz}.")
     if opts.business_hours:
         o, c = opts.business_hours
         s += (f" PR durations count working hours only ({o:02d}:00–{c:02d}:00 Mon–Fri, "
               f"{opts.tz}); time to restore counts all hours.")
+    partial = [frame.cal.labels[j] for j in frame.partial]
     if partial:
-        until = datetime.fromtimestamp(data_end, UTC).strftime("%Y-%m-%d")
+        until = datetime.fromtimestamp(frame.data_end, UTC).strftime("%Y-%m-%d")
         s += (f" {', '.join(partial)} {'is' if len(partial) == 1 else 'are'} partial (data to "
               f"{until}): drawn as such and left out of the latest window.")
     return s
