@@ -26,7 +26,7 @@ from ..analysis.rhythm import section as rhythm_section
 from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
 from ..analysis.summary import executive
 from ..analysis.waits import section as waits_section
-from ..analysis.window import duration_sample, finite, in_window
+from ..analysis.window import finite
 from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
 from ..document import (
@@ -50,6 +50,7 @@ from ..document import (
 )
 from ..model import PRArrays
 from ..store import RepoSummary, Store, StoreError
+from .notable import examples, has_logins, notable_prs
 
 
 @dataclass
@@ -119,14 +120,13 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
     sections = _sections(store, frame, table, infos[opts.subject])
     facts = _facts(store, frame, sections)
     recs = recommend(findings, opts.subject, facts)
-    notable = notable_prs(store, a, frame.lo, frame.hi, frame.cal, frame.pop,
-                          opts.business_hours, frame.sees)
+    notable = notable_prs(store, frame)
     summary_page = executive(opts.subject, frame.window_text, judged.headline, findings,
                              judged.strengths, judged.weaknesses, recs, notable,
                              store.responder_counts(opts.subject, frame.lo, frame.hi),
                              store.author_counts(opts.subject, frame.lo, frame.hi),
                              sections.rhythm, sections.practices,
-                             _has_logins(store, opts.subject))
+                             has_logins(store, opts.subject))
     return _document(frame, table, infos, findings, judged, sections, facts, recs, notable,
                      summary_page)
 
@@ -158,8 +158,7 @@ def _findings(store: Store, frame: Frame, table: core.MetricTable) -> list[Findi
                             frame.reasons)
     for f in findings:
         if f.repo == frame.subject:
-            f.examples = _examples(store, frame.arrays, f.metric, frame.lo, frame.hi, frame.cal,
-                                   frame.pop, f.score >= 0, frame.opts.business_hours)
+            f.examples = examples(store, frame, f.metric, fastest=f.score >= 0)
     return findings
 
 
@@ -374,96 +373,6 @@ def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p:
         drafts_open=int((a.is_draft & sel).sum()),
         rule_hits={r.name: int(hits[r.id]) for r in BUG_RULES},
     )
-
-
-def _refs(store: Store, repo: str, rows_values: list[tuple[int, float, str]], metric: metrics.Metric
-          ) -> list[PRRef]:
-    prs = {p.number: p for p in store.pull_requests(repo, [n for n, _, _ in rows_values])}
-    login = _has_logins(store, repo)
-    out = []
-    for number, value, why in rows_values:
-        p = prs.get(number)
-        if p is None:
-            continue
-        out.append(PRRef(repo, number, p.title, p.author, p.url, float(value),
-                         metrics.format_value(metric, value), why, login))
-    return out
-
-
-def _has_logins(store: Store, repo: str) -> bool:
-    """Whether the repo's authors are GitHub logins (a git clone knows names)."""
-    return not store.repo_info(repo).source.startswith("git")
-
-
-def _examples(store: Store, a: PRArrays, metric: str, lo: int, hi: int, cal, pop,
-              fastest: bool, business_hours: tuple[int, int] | None = None,
-              k: int = 3) -> list[PRRef]:
-    m = metrics.get(metric)
-    if m.kind != "duration" or m.key == "time_to_restore":
-        return []
-    d, rows = duration_sample(a, m, 0, lo, hi, cal, pop, business_hours)
-    if not d.size:
-        return []
-    order = np.argsort(d, kind="stable")
-    pick = order[:k] if fastest else order[::-1][:k]
-    why = "among the fastest" if fastest else "among the slowest"
-    return _refs(store, a.repos[0], [(int(a.number[rows[j]]), float(d[j]), why) for j in pick], m)
-
-
-def notable_prs(store: Store, a: PRArrays, lo: int, hi: int, cal, pop,
-                business_hours: tuple[int, int] | None = None,
-                visible: set[str] = frozenset({"reviews"})) -> dict[str, list[PRRef]]:
-    """Fastest/slowest merged, longest first-response wait, most discussed, reverted, largest
-    (durations in working hours when ``business_hours`` is set, as the findings). A kind is
-    listed only when the source measures what it ranks by: discussion needs review and
-    comment data, size needs line counts."""
-    repo = a.repos[0]
-    out: dict[str, list[PRRef]] = {}
-    cyc = metrics.get("cycle_time")
-    d, rows = duration_sample(a, cyc, 0, lo, hi, cal, pop, business_hours)
-    if d.size:
-        order = np.argsort(d, kind="stable")
-        out["Fastest merged"] = _refs(store, repo, [(int(a.number[rows[j]]), float(d[j]),
-                                                     "first commit → merge")
-                                                    for j in order[:3]], cyc)
-        out["Slowest merged"] = _refs(store, repo, [(int(a.number[rows[j]]), float(d[j]),
-                                                     "first commit → merge")
-                                                    for j in order[::-1][:3]], cyc)
-    fr = metrics.get("first_response")
-    d, rows = duration_sample(a, fr, 0, lo, hi, cal, pop, business_hours)
-    if d.size:
-        order = np.argsort(d, kind="stable")[::-1][:3]
-        out["Longest wait for a first response"] = _refs(
-            store, repo, [(int(a.number[rows[j]]), float(d[j]), "ready → first response")
-                          for j in order], fr)
-    merged = pop & (a.repo_idx == 0) & in_window(a.times["merged_at"], lo, hi, cal)
-    idx = np.flatnonzero(merged)
-    count = metrics.Metric("comments", "Comments", "PRs", "count", "lower", "", "")
-    if idx.size and "reviews" in visible and a.n_comments[idx].max() > 0:
-        top = idx[np.argsort(a.n_comments[idx], kind="stable")[::-1][:3]]
-        out["Most discussed"] = [
-            r for r in _refs(store, repo, [(int(a.number[j]), float(a.n_comments[j]),
-                                            "comments") for j in top], count)]
-        for r in out["Most discussed"]:
-            r.value_text = f"{int(r.value)} comment" + ("" if r.value == 1 else "s")
-    size = (a.additions + a.deletions)[idx]
-    if idx.size and size.max() > 0:
-        top = idx[np.argsort(size, kind="stable")[::-1][:3]]
-        out["Largest"] = _refs(store, repo, [(int(a.number[j]), float(
-            a.additions[j] + a.deletions[j]), "lines changed") for j in top], count)
-        for r in out["Largest"]:
-            r.value_text = f"{int(r.value):,} line" + ("" if r.value == 1 else "s")
-    if idx.size:
-        rev = idx[a.is_revert[idx]][:5]
-        reverted = []
-        for p in store.pull_requests(repo, [int(a.number[j]) for j in rev]):
-            if p.reverted_number:
-                for o in store.pull_requests(repo, [p.reverted_number]):
-                    reverted.append(PRRef(repo, o.number, o.title, o.author, o.url, None,
-                                          f"reverted by #{p.number}", "reverted",
-                                          _has_logins(store, repo)))
-        out["Reverted"] = reverted
-    return {k: v for k, v in out.items() if v}
 
 
 __all__ = ["Options", "ReportError", "StoreError", "build_case_study"]

@@ -1,0 +1,105 @@
+"""The pull requests a report names: examples under a finding and the notable PRs (fastest,
+slowest, longest wait, most discussed, largest, reverted), read back from the store with their
+titles, authors and links."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import metrics
+from ..analysis.frame import Frame
+from ..analysis.window import duration_sample, in_window
+from ..document import PRRef
+from ..store import Store
+
+
+def _refs(store: Store, repo: str, rows_values: list[tuple[int, float, str]], metric: metrics.Metric
+          ) -> list[PRRef]:
+    prs = {p.number: p for p in store.pull_requests(repo, [n for n, _, _ in rows_values])}
+    login = has_logins(store, repo)
+    out = []
+    for number, value, why in rows_values:
+        p = prs.get(number)
+        if p is None:
+            continue
+        out.append(PRRef(repo, number, p.title, p.author, p.url, float(value),
+                         metrics.format_value(metric, value), why, login))
+    return out
+
+
+def has_logins(store: Store, repo: str) -> bool:
+    """Whether the repo's authors are GitHub logins (a git clone knows names)."""
+    return not store.repo_info(repo).source.startswith("git")
+
+
+def examples(store: Store, frame: Frame, metric: str, fastest: bool, k: int = 3
+             ) -> list[PRRef]:
+    """The subject's ``k`` fastest (or slowest) PRs of a duration metric in the latest window."""
+    a, lo, hi, cal, pop = frame.arrays, frame.lo, frame.hi, frame.cal, frame.pop
+    business_hours = frame.opts.business_hours
+    m = metrics.get(metric)
+    if m.kind != "duration" or m.key == "time_to_restore":
+        return []
+    d, rows = duration_sample(a, m, 0, lo, hi, cal, pop, business_hours)
+    if not d.size:
+        return []
+    order = np.argsort(d, kind="stable")
+    pick = order[:k] if fastest else order[::-1][:k]
+    why = "among the fastest" if fastest else "among the slowest"
+    return _refs(store, a.repos[0], [(int(a.number[rows[j]]), float(d[j]), why) for j in pick], m)
+
+
+def notable_prs(store: Store, frame: Frame) -> dict[str, list[PRRef]]:
+    """Fastest/slowest merged, longest first-response wait, most discussed, reverted, largest
+    (durations in working hours when ``business_hours`` is set, as the findings). A kind is
+    listed only when the source measures what it ranks by: discussion needs review and
+    comment data, size needs line counts."""
+    a, lo, hi, cal, pop = frame.arrays, frame.lo, frame.hi, frame.cal, frame.pop
+    business_hours, visible = frame.opts.business_hours, frame.sees
+    repo = a.repos[0]
+    out: dict[str, list[PRRef]] = {}
+    cyc = metrics.get("cycle_time")
+    d, rows = duration_sample(a, cyc, 0, lo, hi, cal, pop, business_hours)
+    if d.size:
+        order = np.argsort(d, kind="stable")
+        out["Fastest merged"] = _refs(store, repo, [(int(a.number[rows[j]]), float(d[j]),
+                                                     "first commit → merge")
+                                                    for j in order[:3]], cyc)
+        out["Slowest merged"] = _refs(store, repo, [(int(a.number[rows[j]]), float(d[j]),
+                                                     "first commit → merge")
+                                                    for j in order[::-1][:3]], cyc)
+    fr = metrics.get("first_response")
+    d, rows = duration_sample(a, fr, 0, lo, hi, cal, pop, business_hours)
+    if d.size:
+        order = np.argsort(d, kind="stable")[::-1][:3]
+        out["Longest wait for a first response"] = _refs(
+            store, repo, [(int(a.number[rows[j]]), float(d[j]), "ready → first response")
+                          for j in order], fr)
+    merged = pop & (a.repo_idx == 0) & in_window(a.times["merged_at"], lo, hi, cal)
+    idx = np.flatnonzero(merged)
+    count = metrics.Metric("comments", "Comments", "PRs", "count", "lower", "", "")
+    if idx.size and "reviews" in visible and a.n_comments[idx].max() > 0:
+        top = idx[np.argsort(a.n_comments[idx], kind="stable")[::-1][:3]]
+        out["Most discussed"] = [
+            r for r in _refs(store, repo, [(int(a.number[j]), float(a.n_comments[j]),
+                                            "comments") for j in top], count)]
+        for r in out["Most discussed"]:
+            r.value_text = f"{int(r.value)} comment" + ("" if r.value == 1 else "s")
+    size = (a.additions + a.deletions)[idx]
+    if idx.size and size.max() > 0:
+        top = idx[np.argsort(size, kind="stable")[::-1][:3]]
+        out["Largest"] = _refs(store, repo, [(int(a.number[j]), float(
+            a.additions[j] + a.deletions[j]), "lines changed") for j in top], count)
+        for r in out["Largest"]:
+            r.value_text = f"{int(r.value):,} line" + ("" if r.value == 1 else "s")
+    if idx.size:
+        rev = idx[a.is_revert[idx]][:5]
+        reverted = []
+        for p in store.pull_requests(repo, [int(a.number[j]) for j in rev]):
+            if p.reverted_number:
+                for o in store.pull_requests(repo, [p.reverted_number]):
+                    reverted.append(PRRef(repo, o.number, o.title, o.author, o.url, None,
+                                          f"reverted by #{p.number}", "reverted",
+                                          has_logins(store, repo)))
+        out["Reverted"] = reverted
+    return {k: v for k, v in out.items() if v}
