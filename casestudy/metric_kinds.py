@@ -97,14 +97,17 @@ def ratio(part, whole):
 
 @dataclass(frozen=True)
 class Kind:
-    """How a family of metrics is measured, tested and worded. ``praise``/``concern`` word a
-    strength/weakness ("High throughput"/"low throughput"); by default the kind's ``better``/
-    ``worse`` word and the metric's name. ``concern_above``: a level this high is a weakness in
-    itself (whatever the peers do)."""
+    """How a family of metrics is measured, tested and worded. The class says what the family
+    shares (its ``family``, test, wording); an instance is one metric's: ``praise``/``concern``
+    word a strength/weakness ("High throughput"/"low throughput"; by default the kind's
+    ``better``/``worse`` word and the metric's name), ``concern_above`` is a level that is a
+    weakness in itself (whatever the peers do), ``without`` = (data, note) is what a finding
+    says when its repository's source lacks that data."""
 
     praise: str = ""
     concern: str = ""
     concern_above: float | None = None
+    without: tuple[str, ...] = ()
 
     family: ClassVar[str]  # "duration" | "count" | "share" | "deploy": how values are formatted
     n_of: ClassVar[str] = "PRs"  # what n counts, for "too few …"
@@ -116,12 +119,7 @@ class Kind:
     in_verdict: ClassVar[bool] = True  # may be a headline or a verdict (volumes are context)
     working_hours: ClassVar[bool] = False  # measured in working hours when the report asks
     notes: ClassVar[tuple[str, ...]] = ()  # context notes its findings carry
-    without: tuple[str, ...] = ()  # (data, note): the note a finding carries without that data
-
-    @property
-    def extra(self) -> str | None:
-        """The stat a series shows beside the value (e.g. ``days_per_week``), if any."""
-        return None
+    extra: ClassVar[str | None] = None  # the stat a series shows beside the value, if any
 
     def wording(self, name: str, good: bool) -> str:
         if good:
@@ -143,12 +141,16 @@ class Unmeasured(Kind):
     family: ClassVar[str] = ""
     test: ClassVar[str] = ""
 
+    @staticmethod
+    def refuse(m: Described) -> ValueError:
+        return ValueError(f"metric {m.key!r} has no kind of measurement (give it one in the "
+                          "registry, metrics.py)")
+
     def per_period(self, m: Described, t: PerPeriod) -> dict[str, np.ndarray]:
-        raise ValueError(f"metric {m.key!r} has no kind of measurement (give it one in the "
-                         "registry, metrics.py)")
+        raise self.refuse(m)
 
     def over_window(self, m: Described, t: OverWindow) -> Pooled:
-        return self.per_period(m, t)  # type: ignore[return-value]  # raises
+        raise self.refuse(m)
 
 
 @dataclass(frozen=True)
@@ -220,13 +222,9 @@ class Counted(Kind):
 
 
 @dataclass(frozen=True)
-class MergedPRs(Counted):
-    """Merged PRs (those with ``flag`` set, when given) per period; ``beside`` = (stat, flag)
-    also counts the merged PRs with another flag, shown beside the value (e.g. reverts). A
-    change is tested as a Poisson rate per period."""
-
-    flag: str | None = None
-    beside: tuple[str, str] | None = None
+class MergedCount(Counted):
+    """A count among the merged PRs; a change is tested as a Poisson rate per period. A volume
+    is context, never a headline or a verdict."""
 
     family: ClassVar[str] = "count"
     n_of: ClassVar[str] = "merged PRs"
@@ -234,6 +232,15 @@ class MergedPRs(Counted):
     better: ClassVar[str] = "Higher"
     worse: ClassVar[str] = "low"
     in_verdict: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class MergedPRs(MergedCount):
+    """Merged PRs (those with ``flag`` set, when given) per period; ``beside`` = (stat, flag)
+    also counts the merged PRs with another flag, shown beside the value (e.g. reverts)."""
+
+    flag: str | None = None
+    beside: tuple[str, str] | None = None
 
     @property
     def extra(self) -> str | None:
@@ -251,19 +258,11 @@ class MergedPRs(Counted):
 
 
 @dataclass(frozen=True)
-class DistinctCount(Counted):
+class DistinctCount(MergedCount):
     """Distinct ids of a PR field (e.g. ``author_idx``: active authors) among the merged PRs:
-    over a window each id counts once, and a window without merged PRs has no level. A change
-    is tested as a Poisson rate per period."""
+    over a window each id counts once, and a window without merged PRs has no level."""
 
     field: str = "author_idx"
-
-    family: ClassVar[str] = "count"
-    n_of: ClassVar[str] = "merged PRs"
-    test: ClassVar[str] = POISSON_RATE
-    better: ClassVar[str] = "Higher"
-    worse: ClassVar[str] = "low"
-    in_verdict: ClassVar[bool] = False
 
     def stats(self, t: Tallies) -> dict:
         return {"n": t.merged(), "value": t.distinct(self.field)}
@@ -276,30 +275,49 @@ class DistinctCount(Counted):
 
 
 @dataclass(frozen=True)
-class MergedShare(Counted):
-    """The share of merged PRs with ``flag`` set (also ``weighted`` by lines changed); a change
-    is tested as two proportions."""
-
-    flag: str = ""
+class Share(Counted):
+    """A part of a whole (``n``); a change is tested as two proportions."""
 
     family: ClassVar[str] = "share"
-    n_of: ClassVar[str] = "merged PRs"
     test: ClassVar[str] = TWO_PROPORTIONS
     better: ClassVar[str] = "Lower"
     worse: ClassVar[str] = "high"
     of_a_sample: ClassVar[bool] = True
+    part: ClassVar[str] = "part"  # the stat that counts the part
 
-    @property
-    def extra(self) -> str | None:
-        return "weighted"
+    def counts(self, s: dict, t: Tallies) -> tuple[float, float]:
+        return s[self.part], s["n"]
+
+
+@dataclass(frozen=True)
+class MergedShare(Share):
+    """The share of merged PRs with ``flag`` set (also ``weighted`` by lines changed)."""
+
+    flag: str = ""
+
+    n_of: ClassVar[str] = "merged PRs"
+    extra: ClassVar[str | None] = "weighted"
 
     def stats(self, t: Tallies) -> dict:
         n, part = t.merged(), t.merged(self.flag)
         return {"n": n, "value": ratio(part, n), "weighted": ratio(t.lines(self.flag), t.lines()),
                 "part": part}
 
-    def counts(self, s: dict, t: Tallies) -> tuple[float, float]:
-        return s["part"], s["n"]
+
+@dataclass(frozen=True)
+class FailedDeployments(Share):
+    """Failed deployments ÷ deployments, in the period of the deployment (also counted: the
+    failures not restored yet, the reverts caught before release)."""
+
+    n_of: ClassVar[str] = "deployments"
+    extra: ClassVar[str | None] = "failed"
+    part: ClassVar[str] = "failed"
+    notes: ClassVar[tuple[str, ...]] = (FAILURE_PLACEMENT, OPEN_FAILURES)
+
+    def stats(self, t: Tallies) -> dict:
+        n, failed = t.deployments(), t.failed()
+        return {"n": n, "value": ratio(failed, n), "failed": failed, "open": t.open_failures(),
+                "caught": t.caught()}
 
 
 @dataclass(frozen=True)
@@ -314,10 +332,7 @@ class DeploymentRate(Counted):
     better: ClassVar[str] = "More frequent"
     worse: ClassVar[str] = "infrequent"
     sized: ClassVar[bool] = False
-
-    @property
-    def extra(self) -> str | None:
-        return "days_per_week"
+    extra: ClassVar[str | None] = "days_per_week"
 
     def stats(self, t: Tallies) -> dict:
         n, days, has = t.deployments(), t.covered_days(), t.has_deployments()
@@ -327,33 +342,6 @@ class DeploymentRate(Counted):
 
     def counts(self, s: dict, t: Tallies) -> tuple[float, float]:
         return s["n"], s["days"] / 7.0
-
-
-@dataclass(frozen=True)
-class FailedDeployments(Counted):
-    """Failed deployments ÷ deployments, in the period of the deployment (also counted: the
-    failures not restored yet, the reverts caught before release). A change is tested as two
-    proportions."""
-
-    family: ClassVar[str] = "share"
-    n_of: ClassVar[str] = "deployments"
-    test: ClassVar[str] = TWO_PROPORTIONS
-    better: ClassVar[str] = "Lower"
-    worse: ClassVar[str] = "high"
-    of_a_sample: ClassVar[bool] = True
-    notes: ClassVar[tuple[str, ...]] = (FAILURE_PLACEMENT, OPEN_FAILURES)
-
-    @property
-    def extra(self) -> str | None:
-        return "failed"
-
-    def stats(self, t: Tallies) -> dict:
-        n, failed = t.deployments(), t.failed()
-        return {"n": n, "value": ratio(failed, n), "failed": failed, "open": t.open_failures(),
-                "caught": t.caught()}
-
-    def counts(self, s: dict, t: Tallies) -> tuple[float, float]:
-        return s["failed"], s["n"]
 
 
 PR_DURATION = PRDuration()
