@@ -1,10 +1,27 @@
-"""The one registry of metric definitions: what each metric means, how it is measured, which way is
-better and where the DORA 2024 bands put it. The core, the analysis and every renderer read this.
+"""The one registry of metric definitions: what each metric means, how it is measured (its kind,
+``metric_kinds``), which way is better and where the DORA 2024 bands put it. The core, the
+analysis and every renderer read this.
+
+A new PR duration is one entry with its ``start`` and ``end`` fields; a new count or share of
+merged PRs is one entry with its kind (e.g. ``MergedShare(flag="is_revert")``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
+
+from .metric_kinds import (
+    PR_DURATION,
+    UNMEASURED,
+    DeploymentRate,
+    DistinctCount,
+    FailedDeployments,
+    Kind,
+    MergedPRs,
+    MergedShare,
+    PRDuration,
+    RestoreDuration,
+)
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -19,12 +36,22 @@ class Band:
     text: str
 
 
+class Clusters(tuple):
+    """Bands published as cluster averages, not thresholds: a value is in the nearest one."""
+
+
 @dataclass(frozen=True)
 class Metric:
+    """A metric's definition. ``how`` is its kind (``metric_kinds``): how it is computed per
+    period and over a window, tested and worded; a duration with ``start`` and ``end`` is a PR
+    duration without saying so, and ``kind`` must be the family of ``how``. ``how`` is kept out
+    of the dataclass fields (it is code, not definition: the definitions hash reads the
+    fields); read it back as ``metric.how``."""
+
     key: str
     name: str
     unit: str  # "hours" | "per week" | "share" | "PRs" | "authors"
-    kind: str  # "duration" | "deploy" | "share" | "count"
+    kind: str  # "duration" | "deploy" | "share" | "count": how values are formatted
     direction: str  # "lower" | "higher" is better
     formula: str
     explanation: str
@@ -35,6 +62,16 @@ class Metric:
     bands: tuple[Band, ...] = field(default_factory=tuple)
     band_note: str = ""
     dora: bool = False
+    how: InitVar[Kind | None] = None
+
+    def __post_init__(self, how: Kind | None) -> None:
+        if how is None:
+            how = PR_DURATION if self.kind == "duration" and self.start and self.end \
+                else UNMEASURED
+        elif how.family != self.kind:
+            raise ValueError(f"metric {self.key!r}: kind {self.kind!r} but measured as "
+                             f"{type(how).__name__} ({how.family!r})")
+        object.__setattr__(self, "how", how)  # an attribute, not a field (see the docstring)
 
     @property
     def lower_is_better(self) -> bool:
@@ -43,12 +80,11 @@ class Metric:
     @property
     def n_of(self) -> str:
         """What this metric's n counts, for sentences such as "too few incidents"."""
-        if self.key == "time_to_restore":
-            return "incidents"
-        if self.key in ("deploy_frequency", "change_failure_rate"):
-            return "deployments"
-        return "merged PRs" if self.key in ("throughput", "contributors", "bugfix_share") \
-            else "PRs"
+        return self.how.n_of
+
+    def wording(self, good: bool) -> str:
+        """A strength ("High throughput") or weakness ("low throughput") in words."""
+        return self.how.wording(self.name, good)
 
 
 LEAD_BANDS = (
@@ -69,12 +105,12 @@ FREQ_BANDS = (  # deploys per week, lower limits
     Band("Medium", 0.25, "between weekly and monthly"),
     Band("Low", 0.0, "less than monthly"),
 )
-CFR_CLUSTERS = (  # cluster averages, not thresholds
+CFR_CLUSTERS = Clusters((  # cluster averages, not thresholds
     Band("Elite", 0.05, "about 5%"),
     Band("Medium", 0.10, "about 10%"),
     Band("High", 0.20, "about 20%"),
     Band("Low", 0.40, "about 40%"),
-)
+))
 
 _STAGE_NOTE = "Bots excluded by default; the month is the one in which the stage ended."
 
@@ -92,7 +128,10 @@ METRICS: tuple[Metric, ...] = (
            "merge). Without a deployment "
            "source it falls back to merge time, and the report says so.",
            start="first_commit_at", end="deployed_at", fallback_start="ready_at",
-           bands=LEAD_BANDS, dora=True),
+           bands=LEAD_BANDS, dora=True,
+           how=PRDuration(without=("deployments", "No deployment source: measured to the merge "
+                                   "(every merge stands in for a deployment), so it equals the "
+                                   "cycle time."))),
     Metric("coding", "Coding time", "hours", "duration", "lower",
            "first commit → ready for review",
            "Time spent on a change before asking for review. " + _STAGE_NOTE,
@@ -119,14 +158,15 @@ METRICS: tuple[Metric, ...] = (
            "issues (see change failure rate for which deployment failed); the month is the one "
            "in which service was restored. Open failures are left out of the median and counted "
            "beside it.",
-           needs=("deployments",), bands=RESTORE_BANDS, dora=True),
+           needs=("deployments",), bands=RESTORE_BANDS, dora=True, how=RestoreDuration()),
     Metric("deploy_frequency", "Deployment frequency", "per week", "deploy", "higher",
            "deployments ÷ weeks of the period covered by the repository's data (also: days "
            "with a deployment per week)",
            "DORA's deployment frequency, counted from the deployment source shown in the "
            "appendix (Deployments API → workflow runs → releases/tags → merges). A period the "
            "data covers only in part is divided by the weeks it covers.",
-           needs=("deployments",), bands=FREQ_BANDS, dora=True),
+           needs=("deployments",), bands=FREQ_BANDS, dora=True,
+           how=DeploymentRate(praise="Frequent deployments", concern="infrequent deployments")),
     Metric("change_failure_rate", "Change failure rate", "share", "share", "lower",
            "failed deployments ÷ deployments, by the period of the deployment",
            "DORA's change failure rate, proxied: a deployment failed when it first shipped a "
@@ -137,7 +177,8 @@ METRICS: tuple[Metric, ...] = (
            needs=("deployments",), bands=CFR_CLUSTERS,
            band_note="DORA 2024 publishes change failure rates as cluster averages (Elite ≈5%, "
            "High ≈20%, Medium ≈10%, Low ≈40%), not thresholds; the nearest average is shown.",
-           dora=True),
+           dora=True, how=FailedDeployments(praise="Fewer failed deployments",
+                                            concern="frequent failed deployments")),
     Metric("time_to_green", "Time to green", "hours", "duration", "lower",
            "first check run on the PR's head commit started → every check's latest attempt "
            "there passed",
@@ -145,16 +186,22 @@ METRICS: tuple[Metric, ...] = (
            "checks are not all green is left out. The month is the one in which CI went green.",
            start="checks_started_at", end="checks_green_at", needs=("checks",)),
     Metric("throughput", "Merged PRs", "PRs", "count", "higher",
-           "merged PRs in the period", "How many PRs were merged (bots excluded by default)."),
+           "merged PRs in the period", "How many PRs were merged (bots excluded by default).",
+           how=MergedPRs(beside=("reverts", "is_revert"), praise="High throughput",
+                         concern="low throughput")),
     Metric("contributors", "Active authors", "authors", "count", "higher",
            "distinct authors of the PRs merged in the period",
            "How many people had a pull request merged — the size of the active community "
            "(bots excluded by default). Over a window of several periods each person counts "
-           "once."),
+           "once.",
+           how=DistinctCount(field="author_idx", praise="Large active community",
+                             concern="small active community")),
     Metric("bugfix_share", "Bug-fix share", "share", "share", "lower",
            "merged bug-fix PRs ÷ merged PRs (also weighted by lines changed)",
            "The share of merged work that fixes bugs, classified by labels, linked issues, "
-           "`fix:` prefixes and title keywords (rule hits in the appendix)."),
+           "`fix:` prefixes and title keywords (rule hits in the appendix).",
+           how=MergedShare(flag="is_bugfix", praise="Less time on bug fixes",
+                           concern="much effort on bug fixes", concern_above=0.3)),
 )
 BY_KEY = {m.key: m for m in METRICS}
 DURATIONS = tuple(m for m in METRICS if m.kind == "duration" and m.end)
@@ -162,14 +209,18 @@ STAGES = ("coding", "first_response", "review", "merge", "deploy")
 
 
 def get(key: str) -> Metric:
-    return BY_KEY[key]
+    """The registry's metric of that key; a ``KeyError`` naming it when there is none."""
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"unknown metric {key!r} (the registry has {', '.join(BY_KEY)})") from None
 
 
 def band_for(metric: Metric, value: float | None) -> Band | None:
     """The DORA band a value falls in (None when the metric has no bands or no value)."""
     if value is None or not metric.bands or value != value:
         return None
-    if metric.key == "change_failure_rate":
+    if isinstance(metric.bands, Clusters):
         return min(metric.bands, key=lambda b: abs(b.limit - value))
     if metric.direction == "higher":
         for b in metric.bands:
@@ -182,9 +233,10 @@ def band_for(metric: Metric, value: float | None) -> Band | None:
     return metric.bands[-1]
 
 
-def format_value(metric: Metric, value: float | None, period: str = "month") -> str:
+def format_value(metric, value: float | None, period: str = "month") -> str:
     """A value in the metric's unit for people: durations in minutes/hours/days, counts with
-    their unit ("70 PRs/month", "22 authors")."""
+    their unit ("70 PRs/month", "22 authors"). ``metric`` is anything with the strings ``kind``
+    and ``unit`` (a registry ``Metric``, a document's ``Definition``)."""
     if value is None or value != value:
         return "n/a"
     if metric.kind == "duration":
@@ -193,7 +245,7 @@ def format_value(metric: Metric, value: float | None, period: str = "month") -> 
         return f"{value * 100:.1f}%"
     if metric.unit == "per week":
         return f"{value:.1f}/week"
-    if metric.key == "throughput":
+    if metric.unit == "PRs":
         return f"{value:,.0f} PR{'' if round(value) == 1 else 's'}/{period}"
     if metric.unit == "authors":
         return f"{value:,.0f} author" + ("" if round(value) == 1 else "s")

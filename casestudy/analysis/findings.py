@@ -12,58 +12,36 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .. import core, metrics
-from ..core.deployments import per_week
 from ..document import Finding, Statement
+from ..metric_kinds import (
+    FAILURE_PLACEMENT,
+    MANN_WHITNEY,
+    OPEN_FAILURES,
+    POISSON_RATE,
+    TWO_PROPORTIONS,
+    Pooled,
+)
 from ..model import INCIDENT_RULES, RULE_CAUGHT, RULE_LONG_AFTER, RULE_UNKNOWN, PRArrays
 from .significance import mann_whitney_p, poisson_rate_p, two_proportion_p
-from .window import Window, duration_sample, finite, in_window
+from .window import Window, WindowTallies, finite, in_window
 
 ALPHA = 0.05  # significance level for a trend
 MIN_CHANGE = 0.10  # and at least a 10% change
 EPISODE_RATIO = 1.75  # a month this much worse than the usual level is an episode
 
 
+# the p-value of a change, by the test a metric's kind names
+TESTS = {
+    MANN_WHITNEY: lambda cur, prev: mann_whitney_p(cur.sample, prev.sample),
+    POISSON_RATE: lambda cur, prev: poisson_rate_p(*cur.counts, *prev.counts),
+    TWO_PROPORTIONS: lambda cur, prev: two_proportion_p(*cur.counts, *prev.counts),
+}
+
+
 def _pooled(a: PRArrays, table: core.MetricTable, m: metrics.Metric, repo_i: int, w: Window,
-            idx: list[int], pop: np.ndarray):
-    """(level, n, raw) over the given periods: raw is the sample (durations) or counts."""
-    lo, hi = w.bounds(idx)
-    cal = w.cal
-    if m.kind == "duration":
-        d, _ = duration_sample(a, m, repo_i, lo, hi, cal, pop, table.options.get("business_hours"))
-        return (finite(np.median(d)) if d.size else None), int(d.size), d
-    repo = a.repos[repo_i]
-    if m.key in ("deploy_frequency", "change_failure_rate"):
-        st = table.stats[m.key]
-        n_dep = int(st["n"][repo_i, idx].sum())
-        if m.key == "deploy_frequency":  # the table's formula, over the window's covered days
-            days = float(table.stats["deploy_frequency"]["days"][repo_i, idx].sum())
-            level = finite(per_week(n_dep, days)) if a.deploy_times.get(repo, ()).size else None
-            return level, n_dep, (n_dep, days / 7.0)
-        if not n_dep:
-            return None, 0, (0, 0)
-        k = int(st["failed"][repo_i, idx].sum())
-        return k / n_dep, n_dep, (k, n_dep)
-    merged = a.times["merged_at"]
-    sel = pop & (a.repo_idx == repo_i) & in_window(merged, lo, hi, cal)
-    n = int(sel.sum())
-    if m.key == "throughput":
-        return n / len(idx), n, (n, len(idx))
-    if m.key == "contributors":  # each person once over the whole window
-        if a.author_idx is None:
-            return None, n, (0, len(idx))
-        ids = a.author_idx[sel]
-        k = int(np.unique(ids[ids >= 0]).size)
-        return (float(k) if n else None), n, (k, len(idx))
-    k = int(a.is_bugfix[sel].sum())
-    return (k / n if n else None), n, (k, n)
-
-
-def _p_value(m: metrics.Metric, cur_raw, prev_raw) -> float | None:
-    if m.kind == "duration":
-        return mann_whitney_p(cur_raw, prev_raw)
-    if m.key in ("deploy_frequency", "throughput", "contributors"):
-        return poisson_rate_p(cur_raw[0], cur_raw[1], prev_raw[0], prev_raw[1])
-    return two_proportion_p(cur_raw[0], cur_raw[1], prev_raw[0], prev_raw[1])
+            idx: list[int], pop: np.ndarray) -> Pooled:
+    """The metric over the given periods, as its kind measures it."""
+    return m.how.over_window(m, WindowTallies(a, table, w, idx, repo_i, pop))
 
 
 def _episode(m: metrics.Metric, values: np.ndarray, n: np.ndarray, labels: list[str],
@@ -71,7 +49,7 @@ def _episode(m: metrics.Metric, values: np.ndarray, n: np.ndarray, labels: list[
     """The worst stretch of a series: a month ≥ EPISODE_RATIO × the usual level (lower quartile
     of the monthly values for lower-is-better metrics), with whether it has recovered."""
     ok = (n >= min_n) & ~np.isnan(values)
-    if ok.sum() < 6 or m.kind not in ("duration", "share"):
+    if ok.sum() < 6 or not m.how.of_a_sample:
         return None
     v = np.where(ok, values, np.nan)
     usual = float(np.nanpercentile(v, 25 if m.lower_is_better else 75))
@@ -131,23 +109,23 @@ def findings_for(a: PRArrays, table: core.MetricTable, w: Window, min_n: int,
                 f.sentence = _stale_sentence(repo, w, int(first[i]), int(last[i]))
                 per_repo.append(f)
                 continue
-            level, n, cur = _pooled(a, table, m, i, w, w.periods, pop)
-            prev, n_prev, prev_raw = _pooled(a, table, m, i, w, w.previous, pop) \
-                if w.previous else (None, 0, None)
+            cur = _pooled(a, table, m, i, w, w.periods, pop)
+            before = _pooled(a, table, m, i, w, w.previous, pop) if w.previous else Pooled(None, 0)
+            level, n, prev = cur.level, cur.n, before.level
             f.n, f.level = n, level
             f.level_text = metrics.format_value(m, level, w.cal.freq)
-            if m.kind == "duration" and n >= 2:
+            if cur.sample is not None and n >= 2:  # the interval of a median
                 st, _, lo, hi = core.grouped_duration_stats(
-                    np.zeros(n, np.int64), cur.astype(np.int64), np.zeros(n, np.int64), 1,
-                    ci=True, seed=17)
+                    np.zeros(n, np.int64), cur.sample.astype(np.int64), np.zeros(n, np.int64),
+                    1, ci=True, seed=17)
                 f.ci_low, f.ci_high = finite(lo[0]), finite(hi[0])
-            # a deployment frequency is measured by the weeks it covers, not by a sample size
-            f.too_few = n < min_n and not (m.key == "deploy_frequency" and level is not None)
+            # a rate over weeks (deployment frequency) is measured by them, not by a sample size
+            f.too_few = n < min_n and (m.how.sized or level is None)
             f.previous = prev
-            if level is not None and prev is not None and n >= min_n and n_prev >= min_n:
+            if level is not None and prev is not None and n >= min_n and before.n >= min_n:
                 # from a zero baseline there is no relative change, but there is a trend
                 f.change = level / prev - 1 if prev != 0 else None
-                f.p_value = finite(_p_value(m, cur, prev_raw))
+                f.p_value = finite(TESTS[m.how.test](cur, before))
                 big = abs(f.change) >= MIN_CHANGE if f.change is not None else level != prev
                 if f.p_value is not None and f.p_value < ALPHA and big:
                     better = (level < prev) == m.lower_is_better
@@ -163,13 +141,12 @@ def findings_for(a: PRArrays, table: core.MetricTable, w: Window, min_n: int,
                 if lo_p <= j <= hi_p:
                     ns[j - lo_p] = 0
             f.episode = _episode(m, vals, ns, table.periods[lo_p:hi_p + 1], min_n)
-            if m.key in ("change_failure_rate", "time_to_restore"):
-                f.context = _failure_context(a, m, repo, *w.bounds(w.periods), w.cal)
-            if m.key == "lead_time" and "deployments" not in visible.get(repo, set()):
-                f.context = ("No deployment source: measured to the merge (every merge stands "
-                             "in for a deployment), so it equals the cycle time.")
+            if m.how.notes:
+                f.context = _failure_context(a, m.how.notes, repo, *w.bounds(w.periods), w.cal)
+            if m.how.without and m.how.without[0] not in visible.get(repo, set()):
+                f.context = m.how.without[1]
             bh = table.options.get("business_hours")
-            if bh and m.kind == "duration" and m.key != "time_to_restore":
+            if bh and m.how.working_hours:
                 f.context = (f"Working hours only ({bh[0]:02d}:00–{bh[1]:02d}:00 Mon–Fri, "
                              f"{w.cal.tz}).")
             per_repo.append(f)
@@ -178,16 +155,17 @@ def findings_for(a: PRArrays, table: core.MetricTable, w: Window, min_n: int,
     return out
 
 
-def _failure_context(a: PRArrays, m: metrics.Metric, repo: str, lo: int, hi: int,
+def _failure_context(a: PRArrays, notes: tuple[str, ...], repo: str, lo: int, hi: int,
                      cal) -> str:
-    """How the window's failures were placed, how many are open, how many were caught."""
+    """The ``notes`` a kind asks for: how the window's failures were placed (and how many
+    reverts were caught before release), how many are open."""
     inc = a.incidents.get(repo)
     if inc is None or inc["opened_at"].size == 0:
         return "No reverts, hotfixes or incidents were found."
     failed = in_window(inc["failed_at"], lo, hi, cal)
     still_open = failed & (inc["resolved_at"] < 0)
     parts = []
-    if m.key == "change_failure_rate":
+    if FAILURE_PLACEMENT in notes:
         rules = {r: int((failed & (inc["rule"] == k)).sum())
                  for k, r in enumerate(INCIDENT_RULES)}
         placed = ", ".join(f"{n} by the {r}" for r, n in rules.items() if n)
@@ -203,7 +181,7 @@ def _failure_context(a: PRArrays, m: metrics.Metric, repo: str, lo: int, hi: int
             k = int((opened & (inc["rule"] == INCIDENT_RULES.index(rule))).sum())
             if k:
                 parts.append(f"{plural(k, 'revert')} {text}")
-    if still_open.any():
+    if OPEN_FAILURES in notes and still_open.any():
         parts.append(f"{plural(int(still_open.sum()), 'failure')} not yet restored "
                      "(left out of the time to restore)")
     return "; ".join(parts) + "." if parts else ""
@@ -246,7 +224,7 @@ def _rank(m: metrics.Metric, fs: list[Finding]) -> None:
             if f.episode and not f.episode["recovered"]:
                 score -= 0.5
             score += {"Elite": 0.3, "Low": -0.4}.get(f.band or "", 0.0)
-            if m.key == "bugfix_share" and f.level >= 0.3:
+            if m.how.concern_above is not None and f.level >= m.how.concern_above:
                 score -= 0.4
         f.score = score
         f.sentence = finding_sentence(m, f)
@@ -262,7 +240,7 @@ def finding_sentence(m: metrics.Metric, f: Finding) -> str:
     """The numbers of a finding in words."""
     if not f.visible or f.stale:
         return f.sentence
-    if f.level is None or (f.n == 0 and m.kind in ("duration", "share")):
+    if f.level is None or (f.n == 0 and m.how.of_a_sample):
         return f"No {m.name.lower()} data for {f.repo} in {_periods_text(f.window)}."
     what = "Median " + m.name[0].lower() + m.name[1:] if m.kind == "duration" else m.name
     s = f"{what} for {f.repo} in {_periods_text(f.window)}: {f.level_text}"
@@ -300,30 +278,11 @@ def finding_sentence(m: metrics.Metric, f: Finding) -> str:
     return s + "." + (" " + f.context if f.context else "")
 
 
-_GOOD = {"duration": "Faster", "share": "Lower", "deploy": "More frequent", "count": "Higher"}
-_BAD = {"duration": "sluggish", "share": "high", "deploy": "infrequent", "count": "low"}
-
-
-def _adj(m: metrics.Metric, good: bool) -> str:
-    if m.key == "change_failure_rate":
-        return "Fewer failed deployments" if good else "frequent failed deployments"
-    if m.key == "bugfix_share":
-        return "Less time on bug fixes" if good else "much effort on bug fixes"
-    if m.key == "throughput":
-        return "High throughput" if good else "low throughput"
-    if m.key == "contributors":
-        return "Large active community" if good else "small active community"
-    name = m.name.lower()
-    if m.key == "deploy_frequency":
-        return "Frequent deployments" if good else "infrequent deployments"
-    return f"{_GOOD[m.kind]} {name}" if good else f"{_BAD[m.kind]} {name}"
-
-
 def headline_and_verdict(subject: str, findings: list[Finding]) -> tuple[str, str, Finding | None,
                                                                            Finding | None]:
     """The strongest positive and the most serious negative, in a headline and a verdict."""
     mine = [f for f in findings if f.repo == subject and f.visible and f.level is not None
-            and not f.too_few and f.metric not in ("throughput", "contributors")]
+            and not f.too_few and metrics.get(f.metric).how.in_verdict]
     best = max(mine, key=lambda f: f.score, default=None)
     worst = min(mine, key=lambda f: f.score, default=None)
     if best is not None and best.score <= 0:
@@ -332,9 +291,9 @@ def headline_and_verdict(subject: str, findings: list[Finding]) -> tuple[str, st
         worst = None
     parts = []
     if best:
-        parts.append(_adj(metrics.get(best.metric), True))
+        parts.append(metrics.get(best.metric).wording(True))
     if worst:
-        a = _adj(metrics.get(worst.metric), False)
+        a = metrics.get(worst.metric).wording(False)
         parts.append(a if parts else a[0].upper() + a[1:])
     headline = ", ".join(parts) if parts else "Too little data for a verdict"
     verdict = []
@@ -358,7 +317,7 @@ def strengths_weaknesses(subject: str, findings: list[Finding], limit: int = 4
 
     def stmt(f: Finding, positive: bool) -> Statement:
         m = metrics.get(f.metric)
-        title = _adj(m, positive)
+        title = m.wording(positive)
         return Statement(f.metric, title[0].upper() + title[1:], f.sentence, f.examples)
 
     return [stmt(f, True) for f in good], [stmt(f, False) for f in bad]

@@ -4,8 +4,9 @@ Design: group ids come from one parallel pass (per-hour UTC offsets and a day→
 time zones and DST cost nothing per PR). Each duration's n, median, p75, p90 and mean per group
 come from ``group_stats`` (histogram selection: two passes over the input, exact
 ``numpy.percentile(method="linear")`` values, no sort); which fields start and end each duration
-is defined once, in ``durations``. Merged counts, bug-fix share and rule hits are one more pass.
-Nothing here loops over PRs in Python.
+is defined once, in ``durations``. Each metric's kind (``metric_kinds``) computes it from the
+tallies of ``TableTallies``: counts and sums of merged PRs per group (one parallel pass each),
+distinct authors, deployments. Nothing here loops over PRs in Python.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from numba import njit, prange
 from .. import metrics
 from ..bugfix_rules import RULES
 from ..model import INCIDENT_FIELDS, INCIDENT_RULES, RULE_CAUGHT, PRArrays
-from .deployments import covered_days, per_week
+from .deployments import covered_days
 from .durations import business_durations, duration_inputs
 from .group_stats import DURATION_STATS, chunk_count, grouped_duration_stats
 from .periods import DAY, Calendar, make_calendar
@@ -49,34 +50,35 @@ def group_ids(ts, repo, pop, hour0, offsets, day0, day_period, n_per):
 
 
 @njit(cache=True, parallel=True)
-def merged_counts(g, repo, rule, is_bug, is_revert, additions, deletions, n_groups, n_repos,
-                  n_rules):
-    """Per group: merged PRs, bug fixes, reverts, lines changed, lines changed by bug fixes (a
-    (5, n_groups) array); and per repo the hits of each bug-fix rule id in [0, n_rules) (0 = none;
-    ids outside are not counted). Chunks run in parallel; a group's five sums share a cache line."""
+def grouped_sum(g, values, n_groups):
+    """Per group, the sum of ``values`` (booleans count 1) over the rows with a group (g >= 0).
+    Chunks run in parallel, each into its own partial sums."""
     n = g.size
     n_chunks = chunk_count(n)
     size = (n + n_chunks - 1) // n_chunks
-    parts = np.zeros((n_chunks, n_groups, 5))
-    hit_parts = np.zeros((n_chunks, n_repos, n_rules), dtype=np.int64)
+    parts = np.zeros((n_chunks, n_groups))
     for c in prange(n_chunks):
-        p = parts[c]
         for i in range(c * size, min(n, (c + 1) * size)):
             k = g[i]
-            if k < 0:
-                continue
-            churn = float(additions[i] + deletions[i])
-            p[k, 0] += 1.0
-            p[k, 3] += churn
-            if is_bug[i]:
-                p[k, 1] += 1.0
-                p[k, 4] += churn
-            if is_revert[i]:
-                p[k, 2] += 1.0
+            if k >= 0:
+                parts[c, k] += values[i]
+    return parts.sum(axis=0)
+
+
+@njit(cache=True, parallel=True)
+def hits_per_repo(g, repo, rule, n_repos, n_rules):
+    """Per repo, the hits of each bug-fix rule id in [0, n_rules) (0 = none; ids outside are not
+    counted) among the rows with a group."""
+    n = g.size
+    n_chunks = chunk_count(n)
+    size = (n + n_chunks - 1) // n_chunks
+    parts = np.zeros((n_chunks, n_repos, n_rules), dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
             r = rule[i]
-            if 0 <= r < n_rules:
-                hit_parts[c, repo[i], r] += 1
-    return parts.sum(axis=0).T.copy(), hit_parts.sum(axis=0)
+            if g[i] >= 0 and 0 <= r < n_rules:
+                parts[c, repo[i], r] += 1
+    return parts.sum(axis=0)
 
 
 @njit(cache=True)
@@ -185,7 +187,9 @@ class MetricTable:
 
     ``stats[metric][name]`` is a (repos × periods) float array. Every metric has ``n`` and
     ``value`` (the headline: the median for durations); durations add p75, p90, mean, ci_low,
-    ci_high; shares add ``weighted``; deployment frequency adds ``days_per_week``.
+    ci_high; each kind adds its own (``metric_kinds``: ``weighted``, ``days_per_week``, …).
+    ``tallies`` are the counts the kinds computed them from (``TableTallies``), which the
+    findings sum over a window.
     """
 
     repos: list[str]
@@ -195,6 +199,7 @@ class MetricTable:
     options: dict = field(default_factory=dict)
     rule_hits: dict[str, np.ndarray] = field(default_factory=dict)
     span: tuple[np.ndarray, np.ndarray] | None = None  # ``data_span`` of the arrays
+    tallies: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
 
     @property
     def periods(self) -> list[str]:
@@ -232,7 +237,8 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
                   only: tuple[str, ...] | None = None,
                   anchor: str | None = None,
                   span: tuple[np.ndarray, np.ndarray] | None = None) -> MetricTable:
-    """Compute every registry metric per (repo, period).
+    """Compute every registry metric (or those named in ``only``) per (repo, period): each
+    metric's kind computes it from the tallies of ``TableTallies``.
 
     A PR duration falls in the period of the event that completes it (the metric's ``end``), or of
     the ``anchor`` time field for every duration when given (e.g. ``"merged_at"``).
@@ -240,132 +246,188 @@ def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str =
     ``business_hours=(9, 17)`` measures durations in working hours (Mon–Fri) of ``tz``.
     """
     cal = calendar or calendar_for(a, freq, tz)
-    n_rep, n_per = len(a.repos), cal.n
-    n_groups = n_rep * n_per
-    pop = population_mask(a, bots)
-    repo = a.repo_idx
-    wanted = set(only or metrics.BY_KEY)
-    stats: dict[str, dict[str, np.ndarray]] = {}
-    excluded: dict[str, np.ndarray] = {}
-    period_cache: dict[str, np.ndarray] = {}
+    wanted = [metrics.get(k).key for k in only] if only else list(metrics.BY_KEY)
+    span = span if span is not None else data_span(a)  # the caller's, when it has one
+    t = TableTallies(a, cal, population_mask(a, bots), span, business_hours, ci, seed, anchor)
+    stats = {m.key: m.how.per_period(m, t) for m in metrics.METRICS if m.key in wanted}
+    hits = t.rule_hits()
+    return MetricTable(list(a.repos), cal, stats, t.excluded,
+                       {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
+                        "only": only,
+                        "business_hours": business_hours, "ci": ci},
+                       {r: hits[i] for i, r in enumerate(a.repos)}, span, t.kept)
 
-    def group_of(field_name: str) -> np.ndarray:
-        if field_name not in period_cache:
-            period_cache[field_name] = group_ids(
-                a.times[field_name], repo, pop, cal.hour0, cal.offsets, cal.day0,
-                cal.day_period, n_per)
-        return period_cache[field_name]
 
-    def shape(x: np.ndarray) -> np.ndarray:
-        return x.reshape(n_rep, n_per)
+class TableTallies:
+    """The tallies metric kinds compute from (``metric_kinds.PerPeriod``), per (repo, period):
+    each computed once, when a kind first asks, and kept (``kept``) for the findings, which sum
+    them over a window. PRs count in the period of their merge (durations: of their end),
+    deployments and failures in the period of the deployment, restores of the restore."""
 
-    for m in metrics.DURATIONS:
-        if m.key not in wanted:
-            continue
-        start, fallback, end = duration_inputs(a, m)
-        if business_hours:
+    def __init__(self, a: PRArrays, cal: Calendar, pop: np.ndarray,
+                 span: tuple[np.ndarray, np.ndarray],
+                 business_hours: tuple[int, int] | None = None, ci: bool = False,
+                 seed: int = 0, anchor: str | None = None) -> None:
+        self.a, self.cal, self.pop, self.span = a, cal, pop, span
+        self.business_hours, self.ci, self.seed, self.anchor = business_hours, ci, seed, anchor
+        self.shape = (len(a.repos), cal.n)
+        self.n_groups = len(a.repos) * cal.n
+        self.kept: dict[tuple[str, ...], np.ndarray] = {}
+        self.excluded: dict[str, np.ndarray] = {}
+        self._groups: dict[str, np.ndarray] = {}
+
+    def group_of(self, field_name: str) -> np.ndarray:
+        """Each PR's group (repo × periods + period) by one of its time fields; -1 outside."""
+        if field_name not in self._groups:
+            cal = self.cal
+            self._groups[field_name] = group_ids(
+                self.a.times[field_name], self.a.repo_idx, self.pop, cal.hour0, cal.offsets,
+                cal.day0, cal.day_period, cal.n)
+        return self._groups[field_name]
+
+    def _keep(self, name: tuple[str, ...], compute) -> np.ndarray:
+        if name not in self.kept:
+            self.kept[name] = compute()
+        return self.kept[name]
+
+    def _merged_sum(self, values: np.ndarray) -> np.ndarray:
+        return grouped_sum(self.group_of("merged_at"), values, self.n_groups).reshape(self.shape)
+
+    def periods(self) -> np.ndarray:
+        return np.ones(self.shape)
+
+    def merged(self, flag: str | None = None) -> np.ndarray:
+        return self._keep(("merged", flag or ""), lambda: self._merged_sum(
+            getattr(self.a, flag) if flag else np.ones(self.a.n, dtype=bool)))
+
+    def lines(self, flag: str | None = None) -> np.ndarray:
+        def compute() -> np.ndarray:
+            lines = self.a.additions + self.a.deletions
+            return self._merged_sum(np.where(getattr(self.a, flag), lines, 0) if flag else lines)
+        return self._keep(("lines", flag or ""), compute)
+
+    def distinct(self, field_name: str) -> np.ndarray:
+        ids = getattr(self.a, field_name)
+        if ids is None:
+            return np.full(self.shape, np.nan)
+        n_ids = int(ids.max(initial=-1)) + 1
+        return distinct_per_group(self.group_of("merged_at"), ids, self.n_groups,
+                                  n_ids).astype(float).reshape(self.shape)
+
+    def rule_hits(self) -> np.ndarray:
+        """Per repo, the merged PRs each bug-fix rule id classified (0 = no rule)."""
+        return hits_per_repo(self.group_of("merged_at"), self.a.repo_idx, self.a.bugfix_rule,
+                             len(self.a.repos), N_RULES)
+
+    def has_deployments(self) -> np.ndarray:
+        return self._deployments()[("has_deployments",)]
+
+    def deployments(self) -> np.ndarray:
+        return self._deployments()[("deployments",)]
+
+    def deployment_days(self) -> np.ndarray:
+        return self._deployments()[("deployment_days",)]
+
+    def covered_days(self) -> np.ndarray:
+        return self._deployments()[("covered_days",)]
+
+    def failed(self) -> np.ndarray:
+        return self._deployments()[("failed",)]
+
+    def open_failures(self) -> np.ndarray:
+        return self._deployments()[("open_failures",)]
+
+    def caught(self) -> np.ndarray:
+        return self._deployments()[("caught",)]
+
+    def _deployments(self) -> dict[tuple[str, ...], np.ndarray]:
+        """Every deployment tally in one pass over the repositories: the days of each period
+        the data covers (the denominator of a per-week rate, so a period after the last
+        deployment is 0, not missing), deployments, days with one, failed deployments (each
+        once, in its own period), failures still open and reverts caught before release."""
+        if ("deployments",) in self.kept:
+            return self.kept
+        a, cal = self.a, self.cal
+        n_per = cal.n
+        has = np.zeros(self.shape, dtype=bool)
+        covered, n_dep, days, failed, still_open, caught = (np.zeros(self.shape)
+                                                            for _ in range(6))
+        first, last = self.span
+        caught_rule = INCIDENT_RULES.index(RULE_CAUGHT)
+        for i, repo in enumerate(a.repos):
+            if first[i] >= 0:
+                covered[i] = covered_days(cal, int(first[i]), int(last[i]))
+            dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
+            if dt.size == 0:
+                continue
+            has[i] = True
+            p = cal.period_of(dt)
+            ok = p >= 0
+            n_dep[i] = np.bincount(p[ok], minlength=n_per)
+            _, first_of_day = np.unique(cal.local_seconds(dt[ok]) // DAY, return_index=True)
+            days[i] = np.bincount(p[ok][first_of_day], minlength=n_per)
+            inc = _incidents(a, repo)
+            if inc["opened_at"].size == 0:
+                continue
+            fp = cal.period_of(failed_deployments(a, repo))
+            failed[i] = np.bincount(fp[fp >= 0], minlength=n_per)
+            op = cal.period_of(inc["failed_at"][(inc["failed_at"] >= 0)
+                                                & (inc["resolved_at"] < 0)])
+            still_open[i] = np.bincount(op[op >= 0], minlength=n_per)
+            cp = cal.period_of(inc["opened_at"][inc["rule"] == caught_rule])
+            caught[i] = np.bincount(cp[cp >= 0], minlength=n_per)
+        self.kept.update({("has_deployments",): has, ("covered_days",): covered,
+                          ("deployments",): n_dep, ("deployment_days",): days,
+                          ("failed",): failed, ("open_failures",): still_open,
+                          ("caught",): caught})
+        return self.kept
+
+    def _stats(self, start: np.ndarray, end: np.ndarray, group: np.ndarray,
+               fallback: np.ndarray | None = None, ci: bool = False):
+        """Duration statistics per group: (stats, excluded, interval low, interval high)."""
+        st, exc, lo, hi = grouped_duration_stats(start, end, group, self.n_groups, ci=ci,
+                                                 seed=self.seed, fallback=fallback)
+        d = {name: st[j].reshape(self.shape) for j, name in enumerate(DURATION_STATS)}
+        d["value"] = d["median"]
+        return d, exc.reshape(self.shape), lo.reshape(self.shape), hi.reshape(self.shape)
+
+    def duration_stats(self, m: metrics.Metric) -> dict[str, np.ndarray]:
+        """A PR duration's n, median, p75, p90, mean and bootstrap interval of the median (when
+        the table asks for intervals) per group of its end (or of the ``anchor`` field); in
+        working hours when asked. The PRs left out (an end without a start, a negative
+        duration) are counted in ``excluded``."""
+        start, fallback, end = duration_inputs(self.a, m)
+        if self.business_hours:
             if fallback is not None:
                 start = np.where(start >= 0, start, fallback)
                 fallback = None
-            o, c = business_hours[0] * 3600, business_hours[1] * 3600
-            dur = business_durations(cal.local_seconds(start), cal.local_seconds(end), o, c)
+            o, c = self.business_hours[0] * 3600, self.business_hours[1] * 3600
+            dur = business_durations(self.cal.local_seconds(start), self.cal.local_seconds(end),
+                                     o, c)
             start, end = np.where(dur >= 0, 0, -1), dur
-        gid = group_of(anchor or m.end)
-        st, exc, lo, hi = grouped_duration_stats(start, end, gid, n_groups, ci=ci, seed=seed,
-                                                 fallback=fallback)
-        d = {name: shape(st[i]) for i, name in enumerate(DURATION_STATS)}
-        d["value"] = d["median"]
-        d["ci_low"], d["ci_high"] = shape(lo), shape(hi)
-        stats[m.key], excluded[m.key] = d, shape(exc)
+        d, self.excluded[m.key], d["ci_low"], d["ci_high"] = self._stats(
+            start, end, self.group_of(self.anchor or m.end), fallback, ci=self.ci)
+        return d
 
-    # merged-PR counts and bug-fix share, by month of merge
-    g = group_of("merged_at")
-    mc, hits = merged_counts(g, a.repo_idx, a.bugfix_rule, a.is_bugfix, a.is_revert,
-                             a.additions, a.deletions, n_groups, n_rep, N_RULES)
-    merged, bug, reverts, churn_all, churn_bug = mc
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stats["throughput"] = {"n": shape(merged), "value": shape(merged),
-                               "reverts": shape(reverts)}
-        stats["bugfix_share"] = {"n": shape(merged), "value": shape(bug / merged),
-                                 "weighted": shape(churn_bug / churn_all),
-                                 "bugfixes": shape(bug)}
-    rule_hits = {r: hits[i] for i, r in enumerate(a.repos)}
-    if "contributors" in wanted:
-        authors = np.full(n_groups, np.nan)
-        if a.author_idx is not None:
-            n_authors = int(a.author_idx.max(initial=-1)) + 1
-            authors = distinct_per_group(g, a.author_idx, n_groups, n_authors).astype(float)
-        stats["contributors"] = {"n": shape(merged), "value": shape(authors)}
-    span = span if span is not None else data_span(a)  # the caller's, when it has one
-    stats.update(deployment_stats(a, cal, span))
-    return MetricTable(list(a.repos), cal, stats, excluded,
-                       {"freq": cal.freq, "tz": cal.tz, "bots": bots, "anchor": anchor,
-                        "only": only,
-                        "business_hours": business_hours, "ci": ci}, rule_hits, span)
-
-
-def deployment_stats(a: PRArrays, cal: Calendar, span: tuple[np.ndarray, np.ndarray]
-                     ) -> dict[str, dict[str, np.ndarray]]:
-    """Deployment frequency, change failure rate and time to restore per (repo, period).
-
-    Frequency = deployments ÷ covered weeks (``deployments.per_week``: the days of the period
-    the repository's data covers), so a period after the last deployment is 0, not missing, and
-    the findings use the same formula. A failed deployment counts in its own period; a restore
-    in the period it happened. Open failures (not restored yet) and reverts caught before
-    release are counted per period too (``open``, ``caught``)."""
-    n_rep, n_per = len(a.repos), cal.n
-    shape = (n_rep, n_per)
-    freq, days_pw = np.full(shape, np.nan), np.full(shape, np.nan)
-    n_dep, failed, still_open, caught = (np.zeros(shape) for _ in range(4))
-    covered = np.zeros(shape)
-    first, last = span
-    restore_start, restore_end, restore_group = [], [], []
-    caught_rule = INCIDENT_RULES.index(RULE_CAUGHT)
-    for i, repo in enumerate(a.repos):
-        if first[i] >= 0:
-            covered[i] = covered_days(cal, int(first[i]), int(last[i]))
-        dt = a.deploy_times.get(repo, np.zeros(0, np.int64))
-        if dt.size == 0:
-            continue
-        p = cal.period_of(dt)
-        ok = p >= 0
-        n_dep[i] = np.bincount(p[ok], minlength=n_per)
-        local_day = cal.local_seconds(dt[ok]) // DAY
-        _, first_of_day = np.unique(local_day, return_index=True)
-        dd = np.bincount(p[ok][first_of_day], minlength=n_per)
-        freq[i] = per_week(n_dep[i], covered[i])
-        days_pw[i] = per_week(dd, covered[i])
-        inc = _incidents(a, repo)
-        if inc["opened_at"].size == 0:
-            continue
-        fp = cal.period_of(failed_deployments(a, repo))
-        failed[i] = np.bincount(fp[fp >= 0], minlength=n_per)
-        op = cal.period_of(inc["failed_at"][(inc["failed_at"] >= 0) & (inc["resolved_at"] < 0)])
-        still_open[i] = np.bincount(op[op >= 0], minlength=n_per)
-        cp = cal.period_of(inc["opened_at"][inc["rule"] == caught_rule])
-        caught[i] = np.bincount(cp[cp >= 0], minlength=n_per)
-        start, end = restore_events(a, repo)
-        pe = cal.period_of(end)
-        restore_start.append(start)
-        restore_end.append(end)
-        restore_group.append(np.where((pe >= 0) & (start >= 0), i * n_per + pe, -1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cfr = np.where(n_dep > 0, failed / n_dep, np.nan)
-    out = {
-        "deploy_frequency": {"n": n_dep, "value": freq, "days_per_week": days_pw,
-                             "days": covered},
-        "change_failure_rate": {"n": n_dep, "value": cfr, "failed": failed,
-                                "open": still_open, "caught": caught},
-    }
-    if restore_start:
-        s, e, g = (np.concatenate(x) for x in (restore_start, restore_end, restore_group))
-    else:
-        s = e = g = np.zeros(0, np.int64)
-    st, exc, _, _ = grouped_duration_stats(s, e, g, n_rep * n_per)
-    d = {name: st[j].reshape(n_rep, n_per) for j, name in enumerate(DURATION_STATS)}
-    d["value"] = d["median"]
-    out["time_to_restore"] = d
-    return out
+    def restore_stats(self) -> dict[str, np.ndarray]:
+        """Time to restore per incident, in the period of the restore (repositories with
+        deployments only); open failures are left out."""
+        a, n_per = self.a, self.cal.n
+        starts, ends, groups = [], [], []
+        for i, repo in enumerate(a.repos):
+            if a.deploy_times.get(repo, np.zeros(0)).size == 0 or \
+                    _incidents(a, repo)["opened_at"].size == 0:
+                continue
+            start, end = restore_events(a, repo)
+            pe = self.cal.period_of(end)
+            starts.append(start)
+            ends.append(end)
+            groups.append(np.where((pe >= 0) & (start >= 0), i * n_per + pe, -1))
+        if starts:
+            s, e, g = (np.concatenate(x) for x in (starts, ends, groups))
+        else:
+            s = e = g = np.zeros(0, np.int64)
+        return self._stats(s, e, g)[0]
 
 
 def warm() -> float:

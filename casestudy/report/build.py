@@ -297,8 +297,7 @@ def _series(table: core.MetricTable, lo_p: int, hi_p: int,
     out = []
     for m in metrics.METRICS:
         st = table.stats[m.key]
-        extra_key = {"deploy_frequency": "days_per_week", "bugfix_share": "weighted",
-                     "throughput": "reverts", "change_failure_rate": "failed"}.get(m.key)
+        extra_key = m.how.extra  # the stat its kind shows beside the value
         for i, repo in enumerate(table.repos):
             pts = []
             for j in range(lo_p, hi_p + 1):
