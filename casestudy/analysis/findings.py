@@ -22,6 +22,7 @@ from ..metric_kinds import (
     Pooled,
 )
 from ..model import INCIDENT_RULES, RULE_CAUGHT, RULE_LONG_AFTER, RULE_UNKNOWN, PRArrays
+from .frame import Frame
 from .significance import mann_whitney_p, poisson_rate_p, two_proportion_p
 from .window import Window, WindowTallies, finite, in_window
 
@@ -76,18 +77,17 @@ def _episode(m: metrics.Metric, values: np.ndarray, n: np.ndarray, labels: list[
             "latest": latest, "recovered": bool(recovered)}
 
 
-def findings_for(a: PRArrays, table: core.MetricTable, w: Window, min_n: int,
-                 visible: dict[str, set[str]],
-                 reasons: dict[str, dict[str, str]] | None = None) -> list[Finding]:
-    """Findings for every metric and repository (subject first).
+def findings_for(frame: Frame, table: core.MetricTable) -> list[Finding]:
+    """Findings for every metric and repository (subject first) over the frame's window.
 
-    A metric a repository's data cannot give (``visible`` lacks what it ``needs``) is
-    unavailable, with the reason from ``reasons``; a repository with no data in the window
-    (a peer whose history ends before it or starts after it) is named with its range. Neither
-    is ranked, scored or put in a headline."""
-    pop = core.population_mask(a, table.options["bots"])
+    A metric a repository's data cannot give (the frame's ``visible`` lacks what it ``needs``)
+    is unavailable, with the reason from the frame's ``reasons``; a repository with no data in
+    the window (a peer whose history ends before it or starts after it) is named with its
+    range. Neither is ranked, scored or put in a headline."""
+    a, w, min_n, pop = frame.arrays, frame.window, frame.opts.min_n, frame.pop
+    visible, reasons = frame.visible, frame.reasons
     out: list[Finding] = []
-    lo_p, hi_p = table.options.get("range", (0, table.calendar.n - 1))
+    lo_p, hi_p = frame.lo_p, frame.hi_p
     first, last = table.span
     lo_w, hi_w = w.bounds(w.periods)
     for m in metrics.METRICS:

@@ -154,8 +154,7 @@ def _table(frame: Frame) -> core.MetricTable:
 
 def _findings(store: Store, frame: Frame, table: core.MetricTable) -> list[Finding]:
     """Every metric's finding per repository, the subject's with example PRs."""
-    findings = findings_for(frame.arrays, table, frame.window, frame.opts.min_n, frame.visible,
-                            frame.reasons)
+    findings = findings_for(frame, table)
     for f in findings:
         if f.repo == frame.subject:
             f.examples = examples(store, frame, f.metric, fastest=f.score >= 0)
