@@ -11,6 +11,7 @@ from ..core.periods import Calendar
 from ..document import RhythmSection
 from ..metrics import format_duration
 from ..model import CommitArrays, PRArrays
+from ..source_kinds import kind_of
 from . import peak_hours, sessions, velocity
 from .peak_hours import span_text
 
@@ -19,8 +20,9 @@ def section(c: CommitArrays, a: PRArrays, table: MetricTable, people: dict[int, 
             cal: Calendar, lo_p: int, hi_p: int, pop: np.ndarray, partial: set[int],
             gap_minutes: float = sessions.GAP_MINUTES,
             allowance_minutes: float = sessions.ALLOWANCE_MINUTES,
-            source: str = "") -> RhythmSection:
-    """The subject's (repo 0) work rhythm over periods ``lo_p..hi_p``."""
+            source: str = "import") -> RhythmSection:
+    """The subject's (repo 0) work rhythm over periods ``lo_p..hi_p``; ``source`` is the
+    repository's source kind (what to say when it has no commits)."""
     repo = a.repos[0]
     points = velocity.series(a, table, 0, lo_p, hi_p, partial, cal, pop)
     trends = velocity.trends(points)
@@ -42,10 +44,7 @@ def section(c: CommitArrays, a: PRArrays, table: MetricTable, people: dict[int, 
                  "iterations": m.iterations, "converged": m.converged,
                  "agreement": res.agreement, "gaps": res.n_gaps}
     text = _text(res, peaks, gap_minutes, allowance_minutes, cal.freq)
-    unavailable = "" if c.n else (
-        "No commits are stored for this repository: sync it again (git clone or GitHub) to "
-        "read its commits." if source in ("git", "github") else
-        f"Its data ({source or 'import'}) has no commits table.")
+    unavailable = "" if c.n else kind_of(source).missing.commits
     return RhythmSection(
         repo=repo, n_commits=res.n_commits if res else 0, n_authors=res.n_authors if res else 0,
         gap_minutes=gap_minutes, allowance_minutes=allowance_minutes,

@@ -16,6 +16,7 @@ from ..core.periods import Calendar
 from ..document import WaitEstimate, WaitsSection
 from ..metrics import format_duration
 from ..model import PRArrays
+from ..source_kinds import kind_of
 from . import survival
 
 DAY = 86400
@@ -54,6 +55,8 @@ def estimate(measure: str, span: str, d: np.ndarray, obs: np.ndarray) -> WaitEst
 
 def section(a: PRArrays, cal: Calendar, lo_p: int, hi_p: int, window: list[int],
             pop: np.ndarray, data_end: int, visible: set[str], source: str) -> WaitsSection:
+    """The subject's (repo 0) waits; ``source`` is its source kind (what to say when no PR has
+    a start time)."""
     mine = np.flatnonzero(pop & (a.repo_idx == 0))
     win, per, unavailable = [], [], {}
     label = cal.labels[window[0]] + ("" if len(window) == 1 else f" to {cal.labels[window[-1]]}")
@@ -63,9 +66,7 @@ def section(a: PRArrays, cal: Calendar, lo_p: int, hi_p: int, window: list[int],
             continue
         start, d, obs = sample(a, measure, mine, data_end)
         if not start.size:
-            unavailable[measure] = ("a git clone has no PR opening times (and no PRs that "
-                                    "were never merged)" if source.startswith("git")
-                                    else "no PR in this data has a start time")
+            unavailable[measure] = kind_of(source).missing.start_times
             continue
         period = cal.period_of(start)
         in_win = np.isin(period, window)
