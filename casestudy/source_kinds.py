@@ -58,6 +58,7 @@ class Missing:
     commits: str  # the work-rhythm sentence when no commits are stored
     tree: str  # the practice audit's sentence when no tree was read
     history: str = ""  # the audit's note when the tree is read without its history
+    reviews_aside: str = ""  # why there are no first responses, as an aside (peak hours)
 
 
 def _generic(key: str, **overrides: str) -> Missing:
@@ -83,6 +84,7 @@ _CLONE = {  # what git history lacks, for a clone and for PRs recovered from one
     "deployments": "no release tags were found in the clone (every tag that is not a "
                    "pre-release counts; tag releases to measure this)",
     "start_times": "a git clone has no PR opening times (and no PRs that were never merged)",
+    "reviews_aside": "a git clone has no reviews",
 }
 
 
@@ -150,7 +152,8 @@ IMPORT = SourceKind(
 DEMO = SourceKind(
     "synthetic", "synthetic demo", logins=True, reviews=True, labels=True,
     first_commit_times=True, opening_times=True, checks=True, commits=True, tree=False,
-    history=False, deployment_sources=("deployments", "tags"), missing=_generic("synthetic"))
+    history=False, deployment_sources=("deployments", "tags", MERGES),
+    missing=_generic("synthetic"))
 
 KINDS: tuple[SourceKind, ...] = (GITHUB, GIT, GIT_CSV, IMPORT, DEMO)
 _BY_KEY = {k.key: k for k in KINDS}

@@ -34,7 +34,9 @@ def section(c: CommitArrays, a: PRArrays, table: MetricTable, people: dict[int, 
     res = sessions.analyse(c, cal, lo_p, hi_p, gap_minutes, allowance_minutes) if c.n else None
     lo = int(cal.starts[lo_p]) * 86400
     hi = int(cal.starts[hi_p] + cal.days[hi_p]) * 86400
-    peaks = peak_hours.analyse(c, a, people, 0, lo, hi, cal, pop)
+    kind = kind_of(source)
+    peaks = peak_hours.analyse(c, a, people, 0, lo, hi, cal, pop,
+                               "" if kind.reviews else kind.missing.reviews_aside)
     model: dict = {}
     if res is not None and res.model is not None:
         m = res.model
@@ -44,7 +46,7 @@ def section(c: CommitArrays, a: PRArrays, table: MetricTable, people: dict[int, 
                  "iterations": m.iterations, "converged": m.converged,
                  "agreement": res.agreement, "gaps": res.n_gaps}
     text = _text(res, peaks, gap_minutes, allowance_minutes, cal.freq)
-    unavailable = "" if c.n else kind_of(source).missing.commits
+    unavailable = "" if c.n else kind.missing.commits
     return RhythmSection(
         repo=repo, n_commits=res.n_commits if res else 0, n_authors=res.n_authors if res else 0,
         gap_minutes=gap_minutes, allowance_minutes=allowance_minutes,
