@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True)
 class DeploymentSource:
-    """One place deployments can be read from."""
+    """One place deployments can be read from. A repository records the ``key`` of the one its
+    deployments come from (the demo and imports record their records' ``record`` names)."""
 
     key: str  # chosen (``--deployments``, the Data page, repos.toml) and kept as the repo's
     record: str  # ``Deployment.source`` of the records it yields
@@ -36,13 +37,16 @@ DEPLOY_CHOICES: tuple[str, ...] = (AUTO, *(d.key for d in DEPLOYMENT_SOURCES))
 _DEPLOY_BY_KEY = {d.key: d for d in DEPLOYMENT_SOURCES}
 
 
+def _look_up(table: dict, key: str, what: str):
+    try:
+        return table[key]
+    except KeyError:
+        raise ValueError(f"unknown {what} {key!r} (known: {', '.join(table)})") from None
+
+
 def deployment_source(key: str) -> DeploymentSource:
     """The deployment source named ``key`` (a choice such as ``deployments``)."""
-    try:
-        return _DEPLOY_BY_KEY[key]
-    except KeyError:
-        raise ValueError(f"unknown deployment source {key!r}: use one of "
-                         f"{', '.join(DEPLOY_CHOICES)}") from None
+    return _look_up(_DEPLOY_BY_KEY, key, "deployment source")
 
 
 @dataclass(frozen=True)
@@ -161,9 +165,5 @@ _BY_KEY = {k.key: k for k in KINDS}
 
 def kind_of(key: str) -> SourceKind:
     """The kind stored as ``key``; an unknown key is an error."""
-    try:
-        return _BY_KEY[key]
-    except KeyError:
-        raise ValueError(f"unknown source kind {key!r} (known: "
-                         f"{', '.join(_BY_KEY)})") from None
+    return _look_up(_BY_KEY, key, "source kind")
 
