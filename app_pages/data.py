@@ -9,9 +9,10 @@ from casestudy.app.data import get_store, store_summary
 from casestudy.app.identity import owners, viewer
 from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
 from casestudy.render.markdown import esc
+from casestudy.source_kinds import DEPLOY_CHOICES, DEPLOYMENT_SOURCES
 from casestudy.sources.files import ImportError_
 from casestudy.sources.git import GitSourceError
-from casestudy.sources.github import DEPLOY_SOURCES, GitHubError
+from casestudy.sources.github import GitHubError
 from casestudy.store import StoreError
 
 
@@ -62,9 +63,8 @@ with tab_gh:
             base_url = st.text_input("API URL", api_urls()[0], key="gh_url",
                                      help="GitHub Enterprise: https://HOST/api/v3 (the "
                                           "server's token is only sent to configured URLs)")
-        deploy = st.selectbox("Deployments from", DEPLOY_SOURCES,
-                              help="auto: Deployments API → workflow runs → releases → tags → "
-                                   "merges")
+        deploy = st.selectbox("Deployments from", DEPLOY_CHOICES,
+                              help="auto: " + " → ".join(d.label for d in DEPLOYMENT_SOURCES))
         workflow = st.text_input("Workflow file (for workflow runs)", placeholder="deploy.yml")
         go = st.form_submit_button("Sync", type="primary")
     if go:

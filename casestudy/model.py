@@ -34,8 +34,9 @@ PullRequest
                     (e.g. the first tag containing it); otherwise derived from the deployments table
     url             link to the PR
 
-Deployment: repo, id, sha, environment, created_at, source (``deployments-api``, ``workflow``,
-``releases``, ``tags``, ``merges``, ``synthetic``).
+Deployment: repo, id, sha, environment, created_at, source (the record name of a deployment
+source in ``source_kinds.DEPLOYMENT_SOURCES``: ``deployments-api``, ``workflow``, ``releases``,
+``tags``, ``merges``; an import keeps what its file says).
 Incident: repo, id, opened_at, resolved_at (restored: the first deployment carrying the revert or
 fix, or the issue's close; None = still open), kind (``revert`` | ``hotfix`` | ``issue``), refs,
 failed_at (the failing deployment's time; None when caught before release or when no deployment

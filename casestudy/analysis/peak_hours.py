@@ -88,10 +88,12 @@ class Clocks:
 
 
 def analyse(c: CommitArrays, a: PRArrays, people: dict[int, tuple[str, str, str]], repo_i: int,
-            lo: int, hi: int, cal: Calendar, pop: np.ndarray) -> PeakHours:
+            lo: int, hi: int, cal: Calendar, pop: np.ndarray, no_reviews: str = ""
+            ) -> PeakHours:
     """Peak hours of commits, first responses and merges whose time falls in [lo, hi) (local
     seconds of the report's calendar), and the review-timing comparison. ``people`` maps a PR
-    number to its (author, first responder, merger)."""
+    number to its (author, first responder, merger); ``no_reviews``: why the source has no
+    first responses, when it can have none."""
     nobody = ("", "", "")
     out = PeakHours()
     clocks = Clocks(c)
@@ -130,7 +132,7 @@ def analyse(c: CommitArrays, a: PRArrays, people: dict[int, tuple[str, str, str]
 
     if "first responses" in out.peaks:
         out.review = review_timing(a, r_rows[has], r_off[has], out.peaks["first responses"][0])
-    out.text = _text(out)
+    out.text = _text(out, no_reviews)
     return out
 
 
@@ -176,7 +178,7 @@ def review_timing(a: PRArrays, rows: np.ndarray, offsets: np.ndarray, peak_start
     return ReviewTiming(window, n_in, n_out, m_in, m_out, p, sig, text)
 
 
-def _text(out: PeakHours) -> str:
+def _text(out: PeakHours, no_reviews: str = "") -> str:
     parts = []
     for event, (start, n, share) in out.peaks.items():
         parts.append(f"{event[0].upper() + event[1:]} peak at {span_text(start)} local time "
@@ -193,7 +195,8 @@ def _text(out: PeakHours) -> str:
             and not out.unknown.get(e) and not out.seen.get(e)]
     if none:
         parts.append(f"No {' or '.join(none)} in the period's data"
-                     + (" (a git clone has no reviews)." if "first responses" in none else "."))
+                     + (f" ({no_reviews})." if no_reviews and "first responses" in none
+                        else "."))
     missing = [e for e in ("commits", "first responses", "merges") if e not in out.peaks
                and e not in none]
     if missing:

@@ -15,6 +15,7 @@ from .. import practice_rules as rules
 from ..core.periods import Calendar
 from ..document import PracticeRow, PracticeSection, TestShare
 from ..model import PRArrays
+from ..source_kinds import kind_of
 from .frame import Frame
 
 SHOW = 3
@@ -107,11 +108,10 @@ def section(frame: Frame, audit: dict, changes: dict[int, tuple[bool, bool]]
     elif changes:
         parts.append(f"Too few merged PRs that changed code in the latest window ({n}; "
                      f"{MIN_SHARE_N} needed) for a test-change share.")
+    kind = kind_of(audit.get("source", ""))
     note = ""
-    if audit.get("source") == "github":
-        note = ("From GitHub the tree at HEAD is read, not the history: when each practice "
-                "appeared and which PRs changed tests need a local clone (`casestudy "
-                "sync-git`).")
+    if not kind.history:
+        note = kind.missing.history
     elif audit.get("history") == "partial":
         note = (f"The clone lacks some objects: history was read back to "
                 f"{_day(audit.get('history_from'))} only.")

@@ -8,15 +8,17 @@ from ..core import MetricTable
 from ..document import RhythmSection
 from ..metrics import format_duration
 from ..model import CommitArrays
+from ..source_kinds import kind_of
 from . import peak_hours, sessions, velocity
 from .frame import Frame
 from .peak_hours import span_text
 
 
 def section(frame: Frame, table: MetricTable, c: CommitArrays,
-            people: dict[int, tuple[str, str]], source: str = "") -> RhythmSection:
+            people: dict[int, tuple[str, str]], source: str = "import") -> RhythmSection:
     """The subject's (repo 0) work rhythm over the report's periods, with coding sessions by
-    the options' session gap and allowance."""
+    the options' session gap and allowance; ``source`` is the repository's source kind (what
+    to say when it has no commits)."""
     a, cal, lo_p, hi_p, pop = frame.arrays, frame.cal, frame.lo_p, frame.hi_p, frame.pop
     partial = frame.partial_by_repo[frame.subject]
     gap_minutes, allowance_minutes = frame.opts.session_gap, frame.opts.session_allowance
@@ -31,7 +33,9 @@ def section(frame: Frame, table: MetricTable, c: CommitArrays,
     res = sessions.analyse(c, cal, lo_p, hi_p, gap_minutes, allowance_minutes) if c.n else None
     lo = int(cal.starts[lo_p]) * 86400
     hi = int(cal.starts[hi_p] + cal.days[hi_p]) * 86400
-    peaks = peak_hours.analyse(c, a, people, 0, lo, hi, cal, pop)
+    kind = kind_of(source)
+    peaks = peak_hours.analyse(c, a, people, 0, lo, hi, cal, pop,
+                               "" if kind.reviews else kind.missing.reviews_aside)
     model: dict = {}
     if res is not None and res.model is not None:
         m = res.model
@@ -41,10 +45,7 @@ def section(frame: Frame, table: MetricTable, c: CommitArrays,
                  "iterations": m.iterations, "converged": m.converged,
                  "agreement": res.agreement, "gaps": res.n_gaps}
     text = _text(res, peaks, gap_minutes, allowance_minutes, cal.freq)
-    unavailable = "" if c.n else (
-        "No commits are stored for this repository: sync it again (git clone or GitHub) to "
-        "read its commits." if source in ("git", "github") else
-        f"Its data ({source or 'import'}) has no commits table.")
+    unavailable = "" if c.n else kind.missing.commits
     return RhythmSection(
         repo=repo, n_commits=res.n_commits if res else 0, n_authors=res.n_authors if res else 0,
         gap_minutes=gap_minutes, allowance_minutes=allowance_minutes,

@@ -15,6 +15,7 @@ import numpy as np
 from ..document import WaitEstimate, WaitsSection
 from ..metrics import format_duration
 from ..model import PRArrays
+from ..source_kinds import kind_of
 from . import survival
 from .frame import Frame
 
@@ -53,7 +54,8 @@ def estimate(measure: str, span: str, d: np.ndarray, obs: np.ndarray) -> WaitEst
 
 
 def section(frame: Frame, source: str) -> WaitsSection:
-    """The subject's waits over every PR, per period and in the latest window."""
+    """The subject's waits over every PR, per period and in the latest window; ``source`` is its
+    source kind (what to say when no PR has a start time)."""
     a, cal, lo_p, hi_p, pop = frame.arrays, frame.cal, frame.lo_p, frame.hi_p, frame.pop
     window, data_end, visible = frame.window.periods, frame.data_end, frame.sees
     mine = np.flatnonzero(pop & (a.repo_idx == 0))
@@ -65,9 +67,7 @@ def section(frame: Frame, source: str) -> WaitsSection:
             continue
         start, d, obs = sample(a, measure, mine, data_end)
         if not start.size:
-            unavailable[measure] = ("a git clone has no PR opening times (and no PRs that "
-                                    "were never merged)" if source.startswith("git")
-                                    else "no PR in this data has a start time")
+            unavailable[measure] = kind_of(source).missing.start_times
             continue
         period = cal.period_of(start)
         in_win = np.isin(period, window)

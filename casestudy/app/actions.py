@@ -1,6 +1,7 @@
 """What the Data page does, apart from laying it out: pick the token for a GitHub sync and the
-account it belongs to, sync, read a local clone, and import uploaded files through a private
-temporary folder. The page calls these and shows the messages they return."""
+account it belongs to, check what this instance may call or read, and hand the request to the one
+sync entry (``sources.sync``); uploaded files go through a private temporary folder. The page
+calls these and shows the messages they return."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from pathlib import Path
 import streamlit as st
 
 from ..config import check_api_url, check_clone_path, max_upload_bytes
-from ..sources.files import ImportError_, import_git_prs_csv, import_tables
-from ..sources.git import sync_git
-from ..sources.github import GitHubClient, Progress
+from ..source_kinds import GIT, GIT_CSV, GITHUB, IMPORT, kind_of
+from ..sources.files import ImportError_
+from ..sources.github import Progress
+from ..sources.sync import SyncRequest, sync
 from ..store import Store
 from .state import account_key
 
@@ -49,9 +51,9 @@ def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deploy
     ``StoreError``."""
     token = typed_token or server_token()
     base_url = check_api_url(base_url, server_token=not typed_token and bool(token))
-    client = GitHubClient(token, base_url=base_url, progress=progress)
-    r = client.sync(store, repo, deployments=deployments, workflow=workflow or None,
-                    account_key=owner or account_key(token))
+    r = sync(store, SyncRequest(GITHUB.key, repo, token=token, base_url=base_url,
+                                deployments=deployments, workflow=workflow or None,
+                                account_key=owner or account_key(token), progress=progress))
     out = Outcome(account=account_key(typed_token) if typed_token and not owner else None)
     out.messages.append(("success", f"{r.repo}: {r.prs:,} PRs with {r.requests} requests and "
                                     f"{r.points} points ({r.points_per_pr:.3f} per PR); "
@@ -64,13 +66,11 @@ def read_clone(store: Store, path: str, name: str = "", branch: str = "",
                owner: str = "") -> Outcome:
     """Read a local clone's history (hosted: only inside the configured folder). Raises
     ``GitSourceError`` or ``SettingError``."""
-    c = sync_git(store, check_clone_path(path), repo=name or None, branch=branch or None,
-                 account_key=owner)
+    r = sync(store, SyncRequest(GIT.key, str(check_clone_path(path)), repo=name or None,
+                                branch=branch or None, account_key=owner))
     return Outcome([
-        ("success", f"{c['prs']:,} PRs and {c['tags']:,} release tags from "
-                    f"{c['commits']:,} commits."),
-        ("info", "Git has no PR creation, review or comment times: first response, review "
-                 "and merge stages are shown as unavailable for this repository.")])
+        ("success", f"{r.prs:,} PRs and {r.tags:,} release tags from {r.commits:,} commits."),
+        ("info", kind_of(r.kind).sync_note)])
 
 
 def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str,
@@ -89,10 +89,11 @@ def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str,
             path.write_bytes(data)
             paths.append(path)
         if layout == "canonical tables":
-            counts = import_tables(store, Path(tmp), account_key=owner)
+            counts = sync(store, SyncRequest(IMPORT.key, tmp, account_key=owner)).tables
         else:
             counts = {}
             for path in paths:
-                counts.update(import_git_prs_csv(store, path, account_key=owner))
+                counts.update(sync(store, SyncRequest(GIT_CSV.key, str(path),
+                                                      account_key=owner)).repos)
     return Outcome([("success", "Imported: " + ", ".join(f"{k} {v:,}"
                                                          for k, v in counts.items()))])

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..source_kinds import AUTO, DEPLOY_CHOICES, DEPLOYMENT_SOURCES
 from ..store import Store
 from .errors import EXIT_OK, CLIError
 
@@ -19,16 +20,17 @@ def _fmt_ts(ts: int | None) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..sources.demo import build_demo
+    from ..source_kinds import DEMO
+    from ..sources.sync import SyncRequest, sync
 
     store = Store(args.db)
     if args.if_missing and store.repos():
         print(f"the store at {store.label} already holds data; nothing to do")
         return EXIT_OK
     t0 = time.perf_counter()
-    counts = build_demo(store, seed=args.seed)
+    r = sync(store, SyncRequest(DEMO.key, seed=args.seed))
     took = time.perf_counter() - t0
-    for repo, n in counts.items():
+    for repo, n in r.repos.items():
         print(f"{repo}: {n:,} PRs (synthetic demo data)")
     print(f"built the synthetic demo store at {store.label} in {took:.1f} s")
     return EXIT_OK
@@ -54,20 +56,23 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..sources.files import ImportError_, import_git_prs_csv, import_tables
+    from ..source_kinds import GIT_CSV, IMPORT
+    from ..sources.files import ImportError_
+    from ..sources.sync import SyncRequest, sync
 
     store = Store(args.db)
     path = Path(args.path)
+    if path.is_dir():
+        kind = IMPORT.key
+    elif path.suffix == ".csv":
+        kind = GIT_CSV.key
+    else:
+        raise CLIError(f"{path}: give a folder of canonical tables or a git-prs .csv file")
     try:
-        if path.is_dir():
-            counts = import_tables(store, path, repo=args.repo)
-        elif path.suffix == ".csv":
-            counts = import_git_prs_csv(store, path)
-        else:
-            raise CLIError(f"{path}: give a folder of canonical tables or a git-prs .csv file")
+        r = sync(store, SyncRequest(kind, str(path), repo=args.repo))
     except ImportError_ as exc:
         raise CLIError(f"import failed, nothing was loaded: {exc}") from exc
-    for k, v in counts.items():
+    for k, v in (r.tables or r.repos).items():
         print(f"{k}: {v:,} rows imported")
     return 0
 
@@ -129,7 +134,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from ..sources.github import DEFAULT_API, GitHubClient, GitHubError, Progress
+    from ..source_kinds import GITHUB
+    from ..sources.github import DEFAULT_API, GitHubError, Progress
+    from ..sources.sync import SyncRequest, sync
 
     def show(p: Progress) -> None:
         if p.stage == "waiting":
@@ -142,12 +149,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     store = Store(args.db)
     try:
-        client = GitHubClient(os.environ.get("GITHUB_TOKEN"), base_url=args.base_url or
-                              DEFAULT_API, progress=show)
-        r = client.sync(store, args.repo, since=args.since, deployments=args.deployments,
-                        environment=args.environment, workflow=args.workflow,
-                        checks=args.checks, incident_labels=tuple(args.incident_label or ()),
-                        actions_jobs=args.actions_jobs)
+        r = sync(store, SyncRequest(
+            GITHUB.key, args.repo, token=os.environ.get("GITHUB_TOKEN"),
+            base_url=args.base_url or DEFAULT_API, since=args.since,
+            deployments=args.deployments, environment=args.environment,
+            workflow=args.workflow, checks=args.checks,
+            incident_labels=tuple(args.incident_label or ()), actions_jobs=args.actions_jobs,
+            progress=show))
     except GitHubError as exc:
         print(file=sys.stderr)
         raise CLIError(str(exc)) from exc
@@ -161,18 +169,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sync_git(args: argparse.Namespace) -> int:
-    import time
-
-    from ..sources.git import GitSourceError, sync_git
+    from ..source_kinds import GIT
+    from ..sources.git import GitSourceError
+    from ..sources.sync import SyncRequest, sync
 
     store = Store(args.db)
     t0 = time.perf_counter()
     try:
-        c = sync_git(store, args.path, repo=args.repo, branch=args.branch)
+        r = sync(store, SyncRequest(GIT.key, args.path, repo=args.repo, branch=args.branch))
     except GitSourceError as exc:
         raise CLIError(str(exc)) from exc
-    print(f"{c['prs']:,} PRs, {c['tags']:,} release tags and {c['incidents']:,} reverts/hotfixes "
-          f"from {c['commits']:,} commits in {time.perf_counter() - t0:.1f} s")
+    print(f"{r.prs:,} PRs, {r.tags:,} release tags and {r.incidents:,} reverts/hotfixes "
+          f"from {r.commits:,} commits in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -252,8 +260,9 @@ def register(sub, common) -> None:
     p.add_argument("repo", help="owner/name")
     p.add_argument("--since", metavar="DATE", help="first sync only: PRs updated since DATE")
     p.add_argument("--base-url", help="GitHub Enterprise API URL, e.g. https://ghe.example/api/v3")
-    p.add_argument("--deployments", default="auto",
-                   choices=["auto", "deployments", "workflow", "releases", "tags", "merges"])
+    p.add_argument("--deployments", default=AUTO, choices=DEPLOY_CHOICES,
+                   help="where deployments are read from (auto: " + " → ".join(
+                       d.label for d in DEPLOYMENT_SOURCES) + ")")
     p.add_argument("--environment", help="deployment environment (Deployments API)")
     p.add_argument("--workflow", help="workflow file whose successful runs are deployments")
     p.add_argument("--checks", action="store_true",

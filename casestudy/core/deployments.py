@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import MISSING
+from ..source_kinds import kind_of
 from .periods import DAY, Calendar
 
 
@@ -30,8 +31,8 @@ def deployed_at_is_exact(source: str, deploy_source: str) -> bool:
     ``deployed_at`` means "not released yet" rather than "unknown": the git source's release
     tags, dated by ancestry (a merge after a release branch forked is not in that branch's
     later tags, however late they come). Elsewhere the first deployment after the merge is the
-    estimate (``first_deployment_after``)."""
-    return source == "git" and deploy_source == "tags"
+    estimate (``first_deployment_after``). ``source`` is the repository's source kind."""
+    return deploy_source in kind_of(source).exact_deployments
 
 
 def latest_deployment_before(t: int, deploy_times: np.ndarray) -> int | None:

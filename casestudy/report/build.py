@@ -49,6 +49,7 @@ from ..document import (
     WorkPattern,
 )
 from ..model import PRArrays
+from ..source_kinds import MERGES, kind_of
 from ..store import RepoSummary, Store, StoreError
 from .notable import examples, has_logins, notable_prs
 
@@ -72,39 +73,27 @@ class Options:
 
 def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],
                                                      dict[str, dict[str, str]]]:
-    """Per repo, what its data can measure ("reviews", "deployments") and, for what it cannot,
-    why — in words for the reader, with the option that would change it."""
+    """Per repo, what its data can measure ("reviews", "checks", "deployments") and, for what it
+    cannot, why — in its source kind's words for the reader, with the option that would change
+    it."""
     visible: dict[str, set[str]] = {}
     reasons: dict[str, dict[str, str]] = {}
     for i, repo in enumerate(a.repos):
         sel = a.repo_idx == i
-        source = infos[repo].source
+        missing = kind_of(infos[repo].source).missing
         v, why = set(), {}
         if (a.times["first_response_at"][sel] >= 0).any():
             v.add("reviews")
-        elif source.startswith("git"):
-            why["reviews"] = "a git clone has no PR reviews or comments"
         else:
-            why["reviews"] = "no PR in its data has a review or comment time"
+            why["reviews"] = missing.reviews
         if (a.times["checks_started_at"][sel] >= 0).any():
             v.add("checks")
-        elif source == "github":
-            why["checks"] = ("no CI check runs were synced (sync with `casestudy sync OWNER/NAME "
-                             "--checks`)")
         else:
-            why["checks"] = "its data has no CI check runs"
-        if a.deploy_times.get(repo, np.zeros(0)).size and infos[repo].deploy_source != "merges":
+            why["checks"] = missing.checks
+        if a.deploy_times.get(repo, np.zeros(0)).size and infos[repo].deploy_source != MERGES:
             v.add("deployments")
-        elif source.startswith("git"):
-            why["deployments"] = ("no release tags were found in the clone (every tag that is "
-                                  "not a pre-release counts; tag releases to measure this)")
-        elif source == "github":
-            why["deployments"] = ("no deployments were found (tried the Deployments API, "
-                                  "workflow runs, releases and tags); choose one with "
-                                  "`casestudy sync --deployments … --environment …` or "
-                                  "`--workflow FILE`")
         else:
-            why["deployments"] = "its data has no deployments"
+            why["deployments"] = missing.deployments
         visible[repo], reasons[repo] = v, why
     return visible, reasons
 
@@ -249,9 +238,7 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         rhythm=sections.rhythm, practices=sections.practices, executive=summary_page,
         drivers=sections.drivers, people=sections.people, waits=sections.waits,
         definitions_hash=definitions_hash(opts),
-        practices_unavailable="" if sections.practices else (
-            f"Its data ({info.source}) has no repository tree: sync it from a "
-            "clone (`casestudy sync-git`) or from GitHub to audit its practices."),
+        practices_unavailable="" if sections.practices else kind_of(info.source).missing.tree,
     )
 
 
@@ -284,11 +271,7 @@ def definitions_hash(opts: Options) -> str:
 
 
 def _no_ci_reason(info) -> str:
-    if info.source == "github":
-        return ("No check runs were synced for this repository: sync with "
-                "`casestudy sync OWNER/NAME --checks` to analyse its CI.")
-    return (f"Its data ({info.source}) has no CI check runs: only a GitHub sync with --checks, "
-            "or an imported check_runs table, has them.")
+    return kind_of(info.source).missing.ci
 
 
 def _series(table: core.MetricTable, lo_p: int, hi_p: int,

@@ -10,6 +10,8 @@ from .. import metrics
 from ..analysis.frame import Frame
 from ..analysis.window import duration_sample, in_window
 from ..document import PRRef
+from ..metric_kinds import PRDuration
+from ..source_kinds import kind_of
 from ..store import Store
 
 
@@ -29,7 +31,7 @@ def _refs(store: Store, repo: str, rows_values: list[tuple[int, float, str]], me
 
 def has_logins(store: Store, repo: str) -> bool:
     """Whether the repo's authors are GitHub logins (a git clone knows names)."""
-    return not store.repo_info(repo).source.startswith("git")
+    return kind_of(store.repo_info(repo).source).logins
 
 
 def examples(store: Store, frame: Frame, metric: str, fastest: bool, k: int = 3
@@ -38,7 +40,7 @@ def examples(store: Store, frame: Frame, metric: str, fastest: bool, k: int = 3
     a, lo, hi, cal, pop = frame.arrays, frame.lo, frame.hi, frame.cal, frame.pop
     business_hours = frame.opts.business_hours
     m = metrics.get(metric)
-    if m.kind != "duration" or m.key == "time_to_restore":
+    if not isinstance(m.how, PRDuration):  # examples are PRs: time to restore has none
         return []
     d, rows = duration_sample(a, m, 0, lo, hi, cal, pop, business_hours)
     if not d.size:

@@ -32,9 +32,9 @@ import numpy as np
 
 from ..core.periods import weekday
 from ..model import CheckRun, Commit, Deployment, PullRequest
+from ..source_kinds import DEMO, deployment_source
 from ..store import RepoInfo, Store
-from .checks import apply_time_to_green
-from .incidents import rebuild_incidents
+from .finish import finish, write_records
 
 DEMO_OWNER = "demo"
 DEFAULT_SEED = 20241001
@@ -333,10 +333,11 @@ def _deployments(repo: str, profile: RepoProfile, rng: np.random.Generator) -> l
         chosen = weekly[::step]
     t = chosen.astype("datetime64[s]").astype(np.int64) + (16 * 3600) + rng.integers(
         0, 3600, chosen.size)
-    source = "tags" if profile.deploy_every_days > 1 else "deployments-api"
+    tagged = profile.deploy_every_days > 1  # releases tagged, else the Deployments API
+    record = deployment_source("tags" if tagged else "deployments").record
     return [
-        Deployment(repo, f"v{i // 52 + 1}.{i % 52}.0" if source == "tags" else f"deploy-{i}",
-                   int(ts), sha=f"{i:012x}", environment="production", source=source)
+        Deployment(repo, f"v{i // 52 + 1}.{i % 52}.0" if tagged else f"deploy-{i}",
+                   int(ts), sha=f"{i:012x}", environment="production", source=record)
         for i, ts in enumerate(t)
     ]
 
@@ -386,21 +387,17 @@ def build_demo(store: Store, seed: int = DEFAULT_SEED, profiles=PROFILES) -> dic
     for profile in profiles:
         prs, deps = generate_repo(profile, rng)
         repo = f"{DEMO_OWNER}/{profile.name}"
-        store.upsert_repo(RepoInfo(repo, source="synthetic", synthetic=True,
+        store.upsert_repo(RepoInfo(repo, source=DEMO.key, synthetic=True,
                                    default_branch="main", deploy_source=deps[0].source))
-        run = store.start_sync(repo, "synthetic")
-        for start in range(0, len(prs), 5000):
-            store.write_batch(repo, prs[start:start + 5000])
-        store.replace_deployments(repo, deps, deps[0].source)
-        rebuild_incidents(store, repo)
+        run = store.start_sync(repo, DEMO.key)
         since = int(datetime(profile.end.year - 2, profile.end.month, 1,
                              tzinfo=UTC).timestamp())
         commits = commits_for(repo, prs, np.random.default_rng(seed + 2 + len(counts)), since)
-        for start in range(0, len(commits), 20000):
-            store.write_batch(repo, commits=commits[start:start + 20000])
-        if profile is profiles[0]:  # CI data for the first repository
+        write_records(store, repo, prs, commits)
+        ci = profile is profiles[0]  # CI data for the first repository
+        if ci:
             store.write_check_runs(ci_runs(repo, prs, np.random.default_rng(seed + 1)))
-            apply_time_to_green(store, repo)
+        finish(store, repo, deps, deps[0].source, checks=ci)
         store.finish_sync(run, "ok", prs=len(prs))
         counts[repo] = len(prs)
     return counts

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
+from ..source_kinds import GIT_CSV, IMPORT
 from ..store import RepoInfo, Store
-from .checks import apply_time_to_green
-from .incidents import rebuild_incidents
-from .releases import is_prerelease, merge_deployments
+from .finish import finish
+from .releases import is_prerelease
 
 TABLES = {"pull_requests": PullRequest, "deployments": Deployment, "incidents": Incident,
           "check_runs": CheckRun, "commits": Commit, "reviews": Review}
@@ -143,10 +143,10 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
 
 
 def import_tables(store: Store, in_dir: Path, repo: str | None = None,
-                  source: str = "import", account_key: str = "") -> dict[str, int]:
-    """Validate and load canonical tables from ``in_dir`` (CSV or Parquet). Every file is read
-    and validated before anything is written (a bad file loads nothing); each repository is
-    then written in its own transaction."""
+                  source: str = IMPORT.key, account_key: str = "") -> dict[str, int]:
+    """Validate and load canonical tables from ``in_dir`` (CSV or Parquet) as repositories of
+    the source kind ``source``. Every file is read and validated before anything is written (a
+    bad file loads nothing); each repository's records are then written in one transaction."""
     loaded: dict[str, list] = {}
     for name, cls in TABLES.items():
         for ext in ("parquet", "csv"):
@@ -177,13 +177,9 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
                           check_runs=[c for c in loaded.get("check_runs", []) if c.repo == r],
                           commits=[c for c in loaded.get("commits", []) if c.repo == r],
                           reviews=[x for x in loaded.get("reviews", []) if x.repo == r])
-        if deps:
-            store.replace_deployments(r, deps, _deploy_source(deps))
-        elif not store.deployments(r):  # no deployment source: every merge is a deployment
-            store.replace_deployments(r, merge_deployments(store.pull_requests(r)), "merges")
-        rebuild_incidents(store, r)
-        if any(c.repo == r for c in loaded.get("check_runs", [])):
-            apply_time_to_green(store, r)
+        # without a deployments table the stored deployments stand, else every merge deploys
+        finish(store, r, deps or None, _deploy_source(deps),
+               checks=any(c.repo == r for c in loaded.get("check_runs", [])))
     return {k: len(v) for k, v in loaded.items()}
 
 
@@ -224,11 +220,9 @@ def import_git_prs_csv(store: Store, path: Path, account_key: str = "") -> dict[
                 url=f"https://github.com/{repo}/pull/{number}",
             ))
         deps = _tags(path, repo)
-        store.upsert_repo(RepoInfo(repo, source="git-csv", account_key=account_key))
+        store.upsert_repo(RepoInfo(repo, source=GIT_CSV.key, account_key=account_key))
         store.write_batch(repo, prs)
-        store.replace_deployments(repo, deps or merge_deployments(prs),
-                                  "tags" if deps else "merges")
-        rebuild_incidents(store, repo)
+        finish(store, repo, deps, "tags")
         counts[repo] = len(prs)
     return counts
 

@@ -41,11 +41,13 @@ import numpy as np
 
 from ..model import Commit as CommitRecord
 from ..model import Deployment, PullRequest
+from ..source_kinds import GIT, MERGES
 from ..store import RepoInfo, Store
 from .bots import is_bot
-from .incidents import Revert, rebuild_incidents
+from .finish import finish, write_records
+from .incidents import Revert
 from .practices import read_git as read_practices
-from .releases import is_prerelease, merge_deployments
+from .releases import is_prerelease
 
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")
@@ -299,9 +301,7 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             ch in branch for ch in " \t\n~^:?*[\\")):
         raise GitSourceError(f"not a branch name: {branch!r}")
     branch = branch or _default_branch(path)
-    repo = repo or _repo_from_origin(path) or path.resolve().name
-    if "/" not in repo:
-        repo = f"local/{repo}"
+    repo = clone_name(path, repo)
     landings, mainline, everything, branch_commits = read_landings(path, branch)
     tags = read_tags(path, fork_points(mainline, everything))
     deployed_by = _Deployed(tags)
@@ -353,22 +353,17 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     deps = [Deployment(repo, name, when, sha="", environment="", source="tags")
             for name, _, when in tags]
     commits = commit_records(repo, mainline, branch_commits, by_sha)
-    store.upsert_repo(RepoInfo(repo, "git", False, branch, "tags" if deps else "merges",
+    store.upsert_repo(RepoInfo(repo, GIT.key, False, branch, "tags" if deps else MERGES,
                                account_key=account_key))
-    run = store.start_sync(repo, "git")
-    for i in range(0, len(prs), 5000):
-        store.write_batch(repo, prs[i:i + 5000])
-    for i in range(0, len(commits), 20000):
-        store.write_batch(repo, commits=commits[i:i + 20000])
+    run = store.start_sync(repo, GIT.key)
+    write_records(store, repo, prs, commits)
     # the whole list each time: a change of deployment source replaces the old deployments
-    store.replace_deployments(repo, deps or merge_deployments(prs),
-                              "tags" if deps else "merges")
-    n_inc = rebuild_incidents(store, repo, extra)
+    done = finish(store, repo, deps, "tags", extra)
     audit, changes = read_practices(path, branch, by_sha)  # mainline commits → their PR
     store.set_audit(repo, audit, changes)
     store.finish_sync(run, "ok", prs=len(prs))
     return {"prs": len(prs), "commits": len(commits), "tags": len(deps),
-            "incidents": n_inc, "reverts_without_pr": len(extra)}
+            "incidents": done.incidents, "reverts_without_pr": len(extra)}
 
 
 def commit_records(repo: str, mainline: list[Commit], branch_commits: list[Commit],
@@ -384,6 +379,13 @@ def commit_records(repo: str, mainline: list[Commit], branch_commits: list[Commi
             c.offset, c.committed, c.additions if c.measured else None,
             c.deletions if c.measured else None))
     return out
+
+
+def clone_name(path: Path, repo: str | None = None) -> str:
+    """The name a clone is filed under: ``repo``, else its origin's owner/name, else
+    ``local/<folder>``."""
+    repo = repo or _repo_from_origin(path) or path.resolve().name
+    return repo if "/" in repo else f"local/{repo}"
 
 
 def _default_branch(path: Path) -> str:

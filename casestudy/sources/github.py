@@ -28,15 +28,14 @@ from github import Auth, Github, GithubException
 from ..config import DEFAULT_API
 from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..practice_rules import DEPENDENCY_FILES, MAX_DEPENDENCY_BYTES
+from ..source_kinds import AUTO, DEPLOY_CHOICES, GITHUB, MERGES, deployment_source
 from ..store import RepoInfo, Store
 from .bots import is_bot
-from .checks import apply_time_to_green
-from .incidents import rebuild_incidents
+from .finish import finish
 from .practices import audit_paths
-from .releases import is_prerelease, merge_deployments
+from .releases import is_prerelease
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
-DEPLOY_SOURCES = ("auto", "deployments", "workflow", "releases", "tags", "merges")
 # Deployments API: what counts as a deployment that happened (INACTIVE = succeeded, then
 # superseded by a later one); failed, abandoned and still-pending ones do not.
 DEPLOYED_STATES = frozenset({"ACTIVE", "INACTIVE", "SUCCESS"})
@@ -428,31 +427,32 @@ class GitHubClient:
         ``incident_labels`` adds issues with those labels as incidents.
         """
         owner, name = parse_repo(repo)
-        if deployments not in DEPLOY_SOURCES:
+        if deployments not in DEPLOY_CHOICES:
             raise GitHubError(f"unknown deployment source {deployments!r}: use one of "
-                              f"{', '.join(DEPLOY_SOURCES)}")
+                              f"{', '.join(DEPLOY_CHOICES)}")
         self._state = Progress(repo=f"{owner}/{name}", stage="repository")
         meta = self.repository(owner, name)
         full = meta.get("full_name", f"{owner}/{name}")
         base = meta.get("default_branch") or "main"
         host = urlparse(self.base_url).netloc
         prev = store.repo_info(full) if full in store.repos() else None
-        store.upsert_repo(RepoInfo(full, "github", False, base,
+        store.upsert_repo(RepoInfo(full, GITHUB.key, False, base,
                                    prev.deploy_source if prev else "", host,
                                    account_key if meta.get("private") else ""))
-        run = store.start_sync(full, "github")
+        run = store.start_sync(full, GITHUB.key)
         try:
             n = self._sync_prs(store, full, owner, name, base, since, checks)
             if actions_jobs:
                 self._sync_actions_jobs(store, full, owner, name)
-            if checks or actions_jobs:
-                apply_time_to_green(store, full)
             src, n_dep = self._sync_deployments(store, full, owner, name, base, deployments,
                                                 environment, workflow,
                                                 prev.deploy_source if prev else "")
             if incident_labels:
                 self._sync_issues(store, full, owner, name, incident_labels)
-            rebuild_incidents(store, full)
+            # none found: every merge deploys; found: written above, incrementally
+            done = finish(store, full, None if src else [], src,
+                          checks=checks or actions_jobs)
+            src, n_dep = done.deploy_source, n_dep if src else done.deployments
             known = store.audit(full) or {}
             if not self.head or known.get("head") != self.head:  # the tree changed: read it
                 store.set_audit(full, self.tree_audit(owner, name, base))
@@ -535,7 +535,7 @@ class GitHubClient:
                         (blob.get("byteSize") or 0) <= MAX_DEPENDENCY_BYTES:
                     texts[p] = blob["text"]
         audit = audit_paths(paths, texts)
-        audit.update(source="github", head=data.get("sha", ""), read_at=int(time.time()),
+        audit.update(source=GITHUB.key, head=data.get("sha", ""), read_at=int(time.time()),
                      first_seen={}, history="unavailable", history_from=None,
                      truncated=bool(data.get("truncated")))
         return audit
@@ -676,16 +676,18 @@ class GitHubClient:
                           choice: str, environment: str | None, workflow: str | None,
                           previous: str) -> tuple[str, int]:
         """Fetch deployments from the chosen source (``auto``: the one used before, else the
-        first of Deployments API → workflow runs → releases → tags that has any, else merges).
-        The same source as before adds what is new; a different source replaces the old list."""
+        first of GitHub's deployment sources — Deployments API → workflow runs → releases →
+        tags — that has any). The same source as before adds what is new; a different source
+        replaces the old list. Returns the source and how many it added; ("", 0) when none
+        had any (the finishing step then makes every merge a deployment)."""
         self._report(stage="deployments")
         stored = store.deployments(repo)
-        order = [choice] if choice != "auto" else (
-            [previous] if previous else ["deployments", "workflow", "releases", "tags"])
+        order = [choice] if choice != AUTO else (
+            [previous] if previous else list(GITHUB.deployment_sources))
         for src in order:
             if src == "workflow" and not workflow:
                 continue
-            if src == "merges":
+            if src == MERGES:
                 break
             same = src == previous
             known = {d.id: d.created_at for d in stored} if same else {}
@@ -696,10 +698,7 @@ class GitHubClient:
                 else:
                     store.replace_deployments(repo, deps, src)
                 return src, len(deps)
-        # last resort: every merge to the default branch is a deployment
-        deps = merge_deployments([p for p in store.pull_requests(repo) if p.merge_commit_sha])
-        store.replace_deployments(repo, deps, "merges")
-        return "merges", len(deps)
+        return "", 0
 
     def _fetch(self, src, repo, owner, name, base, environment, workflow, known):
         if src == "workflow":
@@ -798,7 +797,7 @@ def _deployment(repo: str, src: str, node: dict) -> Deployment | None:
     if src == "deployments":
         return Deployment(repo, node["id"], iso_time(node["createdAt"]),
                           (node.get("commit") or {}).get("oid", ""), node.get("environment")
-                          or "", "deployments-api")
+                          or "", deployment_source("deployments").record)
     if src == "releases":
         if node.get("isDraft") or node.get("isPrerelease"):
             return None

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from .. import practice_rules as rules
+from ..source_kinds import GIT
 
 RS, US = "\x1e", "\x1f"
 MAX_EVIDENCE = 20
@@ -93,7 +94,7 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int]
     wanted = [p for p in paths if rules.DEPENDENCY_FILES.match(p)]
     texts = _blobs(path, head.strip(), wanted)
     audit = audit_paths(paths, texts)
-    audit.update(source="git", head=head.strip(), read_at=int(time.time()))
+    audit.update(source=GIT.key, head=head.strip(), read_at=int(time.time()))
     # one mainline pass, newest first: paths changed by each first-parent commit
     out, err = _git(path, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
                     "--name-only", f"--format={RS}%H{US}%ct", "--end-of-options", head.strip(),

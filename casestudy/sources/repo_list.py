@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import api_urls, check_api_url
+from ..source_kinds import AUTO, DEPLOY_CHOICES, GIT, GITHUB
 from ..store import Store
-from .git import sync_git
-from .github import DEPLOY_SOURCES, GitHubClient, GitHubError, parse_repo
+from .github import GitHubError, parse_repo
+from .sync import SyncRequest, sync
 
 
 class RepoListError(ValueError):
@@ -34,7 +35,7 @@ class RepoListError(ValueError):
 class Entry:
     name: str
     peers: list[str] = field(default_factory=list)
-    deployments: str = "auto"
+    deployments: str = AUTO
     environment: str | None = None
     workflow: str | None = None
     base_url: str | None = None
@@ -65,9 +66,9 @@ def read_repo_list(path: Path) -> list[Entry]:
                 parse_repo(e.name)
             except GitHubError as exc:
                 raise RepoListError(f"{path}: entry {k}: {exc}") from exc
-        if e.deployments not in DEPLOY_SOURCES:
+        if e.deployments not in DEPLOY_CHOICES:
             raise RepoListError(f"{path}: entry {k} ({e.name}): deployments must be one of "
-                                f"{', '.join(DEPLOY_SOURCES)}")
+                                f"{', '.join(DEPLOY_CHOICES)}")
         out.append(e)
     # peers are compared with, so they are kept synced too (with the defaults) when the list
     # does not name them itself
@@ -80,14 +81,16 @@ def read_repo_list(path: Path) -> list[Entry]:
     return out
 
 
+def request(e: Entry, token: str | None) -> SyncRequest:
+    """What syncing an entry asks for: its clone, else GitHub with the server's token (which
+    only goes to a configured API URL: raises ``SettingError``)."""
+    if e.path:
+        return SyncRequest(GIT.key, e.path, repo=e.name)
+    url = check_api_url(e.base_url or api_urls()[0], server_token=True)
+    return SyncRequest(GITHUB.key, e.name, token=token, base_url=url, deployments=e.deployments,
+                       environment=e.environment, workflow=e.workflow)
+
+
 def sync_entry(store: Store, e: Entry, token: str | None) -> str:
     """Sync one entry; returns a one-line summary (raises on failure)."""
-    if e.path:
-        c = sync_git(store, e.path, repo=e.name)
-        return f"{c['prs']:,} PRs and {c['tags']:,} release tags from the clone"
-    url = check_api_url(e.base_url or api_urls()[0], server_token=True)
-    r = GitHubClient(token, base_url=url).sync(store, e.name, deployments=e.deployments,
-                                                environment=e.environment,
-                                                workflow=e.workflow)
-    return (f"{r.prs:,} PRs with {r.requests} requests and {r.points} points; deployments "
-            f"from {r.deploy_source}")
+    return sync(store, request(e, token)).summary()

@@ -53,7 +53,7 @@ class StoreError(Exception):
 @dataclass
 class RepoInfo:
     repo: str
-    source: str
+    source: str  # the key of its source kind (``source_kinds``)
     synthetic: bool = False
     default_branch: str = ""
     deploy_source: str = ""

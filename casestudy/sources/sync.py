@@ -1,0 +1,130 @@
+"""The one way in: ``sync(store, SyncRequest(...))`` reads a repository from any source kind
+(GitHub, a git clone, canonical tables, a git-prs CSV, the synthetic demo) and answers with one
+``SyncResult``. The command line (``sync``, ``sync-git``, ``import``, ``demo``), the app's Data
+page and ``sync-all`` all call it; each keeps its own rules for where a token may go and which
+paths may be read (``config``), and words the result its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import DEFAULT_API
+from ..source_kinds import AUTO, DEMO, GIT, GIT_CSV, GITHUB, IMPORT, kind_of
+from ..store import Store
+from .demo import DEFAULT_SEED, build_demo
+from .files import ImportError_, import_git_prs_csv, import_tables
+from .git import GitSourceError, clone_name, sync_git
+from .github import GitHubClient, GitHubError, Progress
+
+# what a source raises for a problem described for a person
+SOURCE_ERRORS: tuple[type[Exception], ...] = (GitHubError, GitSourceError, ImportError_)
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """What to read. ``kind`` is a source kind's key (``source_kinds``); ``target`` is what to
+    read: owner/name on GitHub, the path of a clone, of a folder of tables or of a CSV file
+    (none for the demo)."""
+
+    kind: str
+    target: str = ""
+    repo: str | None = None  # the name to file it under (a clone, canonical tables)
+    branch: str | None = None  # a clone's branch (default: its default branch)
+    account_key: str = ""  # a private repository belongs to this account ('' = public)
+    # GitHub
+    token: str | None = field(default=None, repr=False)  # never printed
+    base_url: str = DEFAULT_API
+    since: str | None = None  # first sync only: PRs updated since this date
+    deployments: str = AUTO  # a deployment source key (``source_kinds.DEPLOY_CHOICES``)
+    environment: str | None = None
+    workflow: str | None = None
+    checks: bool = False
+    actions_jobs: bool = False
+    incident_labels: tuple[str, ...] = ()
+    progress: Callable[[Progress], None] | None = field(default=None, repr=False,
+                                                         compare=False)
+    seed: int = DEFAULT_SEED  # the demo
+
+
+@dataclass
+class SyncResult:
+    """What one sync read, whatever the source."""
+
+    kind: str
+    repos: dict[str, int]  # PRs read per repository
+    tables: dict[str, int] = field(default_factory=dict)  # rows read per table (tables)
+    commits: int = 0
+    tags: int = 0  # release tags read (a clone)
+    incidents: int = 0
+    reverts_without_pr: int = 0
+    deploy_source: str = ""
+    deployments: int = 0  # deployments added (GitHub) or read
+    requests: int = 0  # API requests and GraphQL points spent (GitHub)
+    points: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def repo(self) -> str:
+        return next(iter(self.repos), "")
+
+    @property
+    def prs(self) -> int:
+        return sum(self.repos.values())
+
+    @property
+    def points_per_pr(self) -> float:
+        return self.points / self.prs if self.prs else 0.0
+
+    def summary(self) -> str:
+        """One line on what was read, in the source kind's words."""
+        return kind_of(self.kind).summary.format(**vars(self), prs=self.prs,
+                                                 rows=sum(self.tables.values()))
+
+
+def _github(store: Store, req: SyncRequest) -> SyncResult:
+    client = GitHubClient(req.token, base_url=req.base_url, progress=req.progress)
+    r = client.sync(store, req.target, since=req.since, deployments=req.deployments,
+                    environment=req.environment, workflow=req.workflow,
+                    account_key=req.account_key, checks=req.checks,
+                    incident_labels=req.incident_labels, actions_jobs=req.actions_jobs)
+    return SyncResult(GITHUB.key, {r.repo: r.prs}, deploy_source=r.deploy_source,
+                      deployments=r.deployments, requests=r.requests, points=r.points,
+                      warnings=list(r.warnings))
+
+
+def _git(store: Store, req: SyncRequest) -> SyncResult:
+    c = sync_git(store, req.target, repo=req.repo, branch=req.branch,
+                 account_key=req.account_key)
+    repo = clone_name(Path(req.target).expanduser(), req.repo)
+    return SyncResult(GIT.key, {repo: c["prs"]}, commits=c["commits"], tags=c["tags"],
+                      incidents=c["incidents"], reverts_without_pr=c["reverts_without_pr"],
+                      deploy_source=store.repo_info(repo).deploy_source,
+                      deployments=len(store.deployments(repo)))
+
+
+def _tables(store: Store, req: SyncRequest) -> SyncResult:
+    tables = import_tables(store, Path(req.target), repo=req.repo, account_key=req.account_key)
+    return SyncResult(IMPORT.key, {}, tables=tables)
+
+
+def _git_csv(store: Store, req: SyncRequest) -> SyncResult:
+    return SyncResult(GIT_CSV.key, import_git_prs_csv(store, Path(req.target),
+                                                      account_key=req.account_key))
+
+
+def _demo(store: Store, req: SyncRequest) -> SyncResult:
+    return SyncResult(DEMO.key, build_demo(store, seed=req.seed))
+
+
+READERS: dict[str, Callable[[Store, SyncRequest], SyncResult]] = {
+    GITHUB.key: _github, GIT.key: _git, IMPORT.key: _tables, GIT_CSV.key: _git_csv,
+    DEMO.key: _demo}
+
+
+def sync(store: Store, req: SyncRequest) -> SyncResult:
+    """Read ``req`` into ``store``. Raises a source's error (``SOURCE_ERRORS``), a
+    ``StoreError``, or ``ValueError`` for an unknown kind."""
+    return READERS[kind_of(req.kind).key](store, req)
