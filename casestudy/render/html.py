@@ -29,7 +29,7 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
-    keep_trailing_newline=True,  # a section's template ends its last line
+    keep_trailing_newline=True,  # each section's template ends its own last line
 )
 
 

@@ -78,6 +78,9 @@ class Chart:
 
 @dataclass(frozen=True)
 class Section:
+    """One entry of the outline. ``present`` and ``missing`` read the document only; ``key``
+    names its Markdown writer, its HTML template and (with the metric's key) its anchors."""
+
     key: str
     title: str
     present: Callable[[CaseStudy], bool] = lambda cs: True
