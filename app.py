@@ -16,22 +16,12 @@ except Exception:  # noqa: BLE001 - no secrets.toml: nothing to read
     pass
 
 from casestudy.app.sidebar import view_from_sidebar  # noqa: E402
+from casestudy.render.outline import PAGES  # noqa: E402
 
 st.set_page_config(page_title="casestudy", page_icon="📊", layout="wide")
 
-pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("app_pages/metrics.py", title="Metrics", icon="📈"),
-    st.Page("app_pages/compare.py", title="Compare", icon="⚖️"),
-    st.Page("app_pages/pull_requests.py", title="Pull requests", icon="🔎"),
-    st.Page("app_pages/recommendations.py", title="Recommendations", icon="💡"),
-    st.Page("app_pages/rhythm.py", title="Work rhythm", icon="⏱️"),
-    st.Page("app_pages/people.py", title="People", icon="👥"),
-    st.Page("app_pages/ci.py", title="CI insight", icon="🧪"),
-    st.Page("app_pages/practices.py", title="Practices", icon="🧰"),
-    st.Page("app_pages/data.py", title="Data", icon="🗄️"),
-    st.Page("app_pages/export.py", title="Export", icon="📄"),
-]
-nav = st.navigation(pages)
+# the navigation is the outline's: each report section names the page that shows it
+nav = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=p.default)
+                     for p in PAGES])
 st.session_state["view"] = view_from_sidebar()
 nav.run()

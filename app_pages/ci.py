@@ -4,18 +4,15 @@ flaky jobs and job durations — the document's CI section, laid out."""
 import pandas as pd
 import streamlit as st
 
-from casestudy.app.ui import banner, current_case_study
+from casestudy.app.ui import banner, current_case_study, section_start
 from casestudy.render import charts
-from casestudy.render.markdown import esc
+from casestudy.render.escape import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    st.title("CI insight")
-    if cs.ci is None:
-        st.info(esc(cs.ci_unavailable or "No CI data.", 2000))
-    else:
+    if section_start(cs, "ci"):
         ci = cs.ci
         st.write(esc(ci.text, 5000))
         st.altair_chart(charts.ci_heatmap(cs, size=min(700, 24 * len(ci.jobs) + 120)),

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from casestudy import metrics
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import charts
 
@@ -15,7 +14,7 @@ if cs is not None:
     if not cs.peers:
         st.info("Choose peers in the sidebar to compare.")
     rows = []
-    for m in metrics.METRICS:
+    for m in cs.definitions:
         row = {"metric": m.name, "better": "lower" if m.lower_is_better else "higher"}
         for repo in cs.repos:
             f = cs.finding(m.key, repo)
@@ -28,7 +27,8 @@ if cs is not None:
         rows.append(row)
     st.caption(f"Latest window {cs.window[0]} to {cs.window[-1]}; #1 is best.")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height="content")
-    key = view.metric if view.metric in metrics.BY_KEY else "cycle_time"
-    st.markdown(f"#### {metrics.get(key).name} over time (choose the metric on the Metrics page)")
+    key = view.metric if any(d.key == view.metric for d in cs.definitions) else "cycle_time"
+    st.markdown(f"#### {cs.definition(key).name} over time (choose the metric on the Metrics "
+                "page)")
     st.altair_chart(charts.metric_chart(cs, key, height=320), width="stretch")
     st.altair_chart(charts.stages_chart(cs), width="stretch")

@@ -8,7 +8,7 @@ from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_gith
 from casestudy.app.data import get_store, store_summary
 from casestudy.app.identity import owners, viewer
 from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
-from casestudy.render.markdown import esc
+from casestudy.render.escape import esc
 from casestudy.source_kinds import DEPLOY_CHOICES, DEPLOYMENT_SOURCES
 from casestudy.sources.files import ImportError_
 from casestudy.sources.git import GitSourceError

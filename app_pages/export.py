@@ -4,7 +4,7 @@ import streamlit as st
 
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import render
-from casestudy.render.markdown import esc
+from casestudy.render.escape import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)

@@ -3,22 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from casestudy import metrics
 from casestudy.app.sidebar import sync_url
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import charts
-from casestudy.render.markdown import esc
+from casestudy.render.escape import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    keys = [m.key for m in metrics.METRICS]
+    keys = [d.key for d in cs.definitions]
     st.session_state.setdefault("w_metric", view.metric)
-    key = st.selectbox("Metric", keys, key="w_metric", format_func=lambda k: metrics.get(k).name)
+    key = st.selectbox("Metric", keys, key="w_metric",
+                       format_func=lambda k: cs.definition(k).name)
     view.metric = key
     sync_url(view)
-    m = metrics.get(key)
+    m = cs.definition(key)
     f = cs.finding(key)
     st.markdown(f"**{m.name}** — *{m.formula}*. {m.explanation}")
     if f is not None and not f.visible:
@@ -31,12 +31,11 @@ if cs is not None:
             s = cs.series_for(key, repo)
             for p in s.points:
                 rows.append({"repository": repo, "period": p.period, "n": p.n,
-                             m.name: metrics.format_value(m, p.value),
-                             "95% CI": (f"{metrics.format_value(m, p.ci_low)}–"
-                                        f"{metrics.format_value(m, p.ci_high)}")
+                             m.name: m.format(p.value),
+                             "95% CI": f"{m.format(p.ci_low)}–{m.format(p.ci_high)}"
                              if p.ci_low is not None else "",
-                             "p75": metrics.format_value(m, p.p75) if p.p75 is not None else "",
-                             "p90": metrics.format_value(m, p.p90) if p.p90 is not None else ""})
+                             "p75": m.format(p.p75) if p.p75 is not None else "",
+                             "p90": m.format(p.p90) if p.p90 is not None else ""})
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         excluded = cs.series_for(key).excluded
         if excluded:

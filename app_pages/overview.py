@@ -3,10 +3,10 @@ before (coloured only when it beats the noise)."""
 
 import streamlit as st
 
-from casestudy import metrics
 from casestudy.app.ui import banner, current_case_study, hours
 from casestudy.render import charts
-from casestudy.render.markdown import code, esc
+from casestudy.render.escape import code, esc
+from casestudy.render.outline import section
 
 view = st.session_state["view"]
 cs = current_case_study(view)
@@ -19,7 +19,7 @@ if cs is not None:
     e = cs.executive
     if e is not None:
         with st.container(border=True):
-            st.markdown("##### Executive summary")
+            st.markdown(f"##### {section('executive').title}")
             for p in e.paragraphs:
                 st.write(esc(p, 3000))
             c1, c2 = st.columns(2)
@@ -34,7 +34,7 @@ if cs is not None:
                        "measure the same way (it is in the URL).")
     st.write(esc(cs.verdict, 5000))
     cols = st.columns(4)
-    shown = [m for m in metrics.METRICS if (f := cs.finding(m.key)) and f.visible]
+    shown = [m for m in cs.definitions if (f := cs.finding(m.key)) and f.visible]
     for i, m in enumerate(shown):
         f = cs.finding(m.key)
         delta = None if f.change is None else f"{f.change * 100:+.0f}% vs the window before"
@@ -44,7 +44,7 @@ if cs is not None:
         cols[i % 4].metric(label, f.level_text, delta, delta_color=colour,
                            help=f"{m.formula}. n = {f.n:,}. {f.trend_text or f.trend}.")
     if cs.waits is not None:
-        with st.expander("Waits over every PR (censoring-aware)"):
+        with st.expander(f"{section('waits').title} (censoring-aware)"):
             st.write(esc(cs.waits.text, 5000))
             rows = [e for e in cs.waits.periods if e.n]
             if rows:
@@ -63,7 +63,8 @@ if cs is not None:
                 }), hide_index=True, width="stretch")
     st.markdown("#### Where the time goes (median per stage, latest window)")
     st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
-    st.markdown(f"#### When work happens ({cs.period_from} to {cs.period_to}, {cs.tz})")
+    st.markdown(f"#### {section('work_pattern').title} ({cs.period_from} to {cs.period_to}, "
+                f"{cs.tz})")
     if cs.work_pattern:
         st.write(esc(cs.work_pattern.text, 5000))
         if cs.work_pattern.counts:

@@ -4,18 +4,15 @@ document's people section, laid out."""
 import pandas as pd
 import streamlit as st
 
-from casestudy.app.ui import banner, current_case_study, hours
-from casestudy.render.markdown import esc
+from casestudy.app.ui import banner, current_case_study, hours, section_start
+from casestudy.render.escape import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    st.title("People")
     p = cs.people
-    if p is None:
-        st.info("Not computed for this report.")
-    else:
+    if section_start(cs, "people"):
         if p.newcomer_finding:
             st.warning(esc(p.newcomer_finding, 2000))
         st.write(esc(p.text, 5000))

@@ -5,19 +5,16 @@ tests — the document's practices section, laid out."""
 import pandas as pd
 import streamlit as st
 
-from casestudy.app.ui import banner, current_case_study
+from casestudy.app.ui import banner, current_case_study, section_start
 from casestudy.render import charts
-from casestudy.render.markdown import esc
+from casestudy.render.escape import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    st.title("Engineering practices")
     p = cs.practices
-    if p is None:
-        st.info(esc(cs.practices_unavailable or "Not audited.", 2000))
-    else:
+    if section_start(cs, "practices"):
         st.metric("Practices in place at HEAD", f"{p.present} of {p.applicable}")
         st.write(esc(p.text, 5000))
         if p.history_note:

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from casestudy.app.ui import banner, current_case_study
-from casestudy.render.markdown import esc
+from casestudy.render.escape import esc
+from casestudy.render.outline import section
 
 view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    st.title("Recommendations")
+    st.title(section("recommendations").title)
     if not cs.recommendations:
         st.success("No rule in the catalogue fired on this data.")
     for r in cs.recommendations:
@@ -21,10 +22,10 @@ if cs is not None:
             st.caption(f"Reference: {r.reference}")
     cols = st.columns(2)
     with cols[0]:
-        st.subheader("Strengths")
+        st.subheader(section("strengths").title)
         for s in cs.strengths:
             st.markdown(f"**{esc(s.title)}.** {esc(s.text, 5000)}")
     with cols[1]:
-        st.subheader("Where it falls behind")
+        st.subheader(section("weaknesses").title)
         for s in cs.weaknesses:
             st.markdown(f"**{esc(s.title)}.** {esc(s.text, 5000)}")

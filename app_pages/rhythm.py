@@ -5,19 +5,16 @@ review-timing comparison — the document's rhythm section, laid out."""
 import pandas as pd
 import streamlit as st
 
-from casestudy.app.ui import banner, current_case_study
+from casestudy.app.ui import banner, current_case_study, section_start
 from casestudy.render import charts
-from casestudy.render.markdown import esc
+from casestudy.render.escape import esc
 
 view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    st.title("Work rhythm and velocity")
     r = cs.rhythm
-    if r is None:
-        st.info("Not computed for this report.")
-    else:
+    if section_start(cs, "rhythm"):
         if r.unavailable:
             st.info(esc(r.unavailable, 2000))
         if r.decay:

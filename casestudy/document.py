@@ -10,6 +10,8 @@ import types
 import typing
 from dataclasses import dataclass, field
 
+from .metrics import format_value
+
 
 @dataclass
 class PRRef:
@@ -104,14 +106,42 @@ class Recommendation:
 
 @dataclass
 class Definition:
-    metric: str
+    """A metric as the report measured it: everything a renderer needs to name, order and format
+    its values, so a document read back from JSON formats itself without the live registry."""
+
+    metric: str  # the metric's key
     name: str
-    unit: str
+    unit: str  # "hours" | "per week" | "share" | "PRs" | "authors"
     formula: str
     explanation: str
-    direction: str
+    direction: str  # "lower" | "higher" is better
     bands: list[str] = field(default_factory=list)
     band_note: str = ""
+    kind: str = ""  # "duration" | "deploy" | "share" | "count"
+    n_of: str = "PRs"  # what its n counts, e.g. "too few incidents"
+    stage: bool = False  # one of the PR stages that add up to the cycle and lead time
+    working_hours: bool = False  # counted in working hours when the report's business hours are on
+
+    @property
+    def key(self) -> str:
+        return self.metric
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "lower"
+
+    @property
+    def is_duration(self) -> bool:
+        return self.kind == "duration"
+
+    @property
+    def counted(self) -> bool:
+        """A count or rate: its value means something even when no PR completed (n = 0)."""
+        return self.kind in ("deploy", "count")
+
+    def format(self, value: float | None, period: str = "month") -> str:
+        """A value in this metric's unit for people ("3.2 h", "12.5%", "70 PRs/month")."""
+        return format_value(self, value, period)
 
 
 @dataclass
@@ -462,6 +492,17 @@ class CaseStudy:
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:
         repo = repo or self.subject
         return next((f for f in self.findings if f.metric == metric and f.repo == repo), None)
+
+    def definition(self, metric: str) -> Definition:
+        """The definition the report measured ``metric`` with (KeyError when it has none)."""
+        for d in self.definitions:
+            if d.metric == metric:
+                return d
+        raise KeyError(metric)
+
+    def stages(self) -> list[Definition]:
+        """The PR stages, in the report's order (coding → … → deploy)."""
+        return [d for d in self.definitions if d.stage]
 
     def series_for(self, metric: str, repo: str | None = None) -> MetricSeries | None:
         repo = repo or self.subject

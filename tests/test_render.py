@@ -11,10 +11,14 @@ import pytest
 
 from casestudy.render import render
 from casestudy.render.html import LockedFetcher, render_html, render_pdf
-from casestudy.render.markdown import section_titles
+from casestudy.render.outline import headings
 from casestudy.report.build import Options, build_case_study
 from casestudy.store import Store
 from tests.conftest import HOSTILE_TITLES
+
+
+def section_titles(cs) -> list[str]:
+    return [h.title for h in headings(cs)]
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils not installed (make test installs it)")

@@ -6,6 +6,8 @@ import streamlit as st
 
 from ..core.periods import PeriodError
 from ..document import CaseStudy
+from ..render.escape import esc
+from ..render.outline import section
 from ..report.build import ReportError
 from ..store import StoreError
 from .data import case_study, get_store
@@ -36,6 +38,17 @@ def current_case_study(view: View) -> CaseStudy | None:
         view.defs = cs.definitions_hash
         sync_url(view)
     return cs
+
+
+def section_start(cs: CaseStudy, key: str) -> bool:
+    """A page's outline section begins: its title, then the sentence that stands in when the
+    document has no such section (False: nothing more to lay out)."""
+    s = section(key)
+    st.title(s.title)
+    if s.present(cs):
+        return True
+    st.info(esc(s.missing(cs), 2000))
+    return False
 
 
 def banner(cs: CaseStudy) -> None:

@@ -6,17 +6,15 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .. import metrics
-from ..document import CaseStudy
+from ..document import CaseStudy, Definition
 
 PALETTE = ["#2f6f9f", "#e07b39", "#5a9e4b", "#9c5bb5", "#c44e52", "#8c8c8c"]
 
 
-def _scale(m: metrics.Metric, cs: CaseStudy | None = None) -> tuple[float, str]:
+def _scale(m: Definition, cs: CaseStudy | None = None) -> tuple[float, str]:
     """Divisor and axis title for a metric's values."""
-    if m.kind == "duration":
-        working = cs is not None and cs.options.get("business_hours") and \
-            m.key != "time_to_restore"
+    if m.is_duration:
+        working = cs is not None and cs.options.get("business_hours") and m.working_hours
         return 3600.0, f"{m.name} ({'working ' if working else ''}hours)"
     if m.unit == "share":
         return 0.01, f"{m.name} (%)"
@@ -27,7 +25,7 @@ def _scale(m: metrics.Metric, cs: CaseStudy | None = None) -> tuple[float, str]:
 
 def series_frame(cs: CaseStudy, metric: str, repos: list[str] | None = None) -> pd.DataFrame:
     """Long table of one metric's series: period, repo, value (axis unit), n, interval, label."""
-    m = metrics.get(metric)
+    m = cs.definition(metric)
     div, _ = _scale(m)
     rows = []
     for repo in repos or cs.repos:
@@ -40,8 +38,7 @@ def series_frame(cs: CaseStudy, metric: str, repos: list[str] | None = None) -> 
                 "value": None if p.value is None else p.value / div,
                 "low": None if p.ci_low is None else p.ci_low / div,
                 "high": None if p.ci_high is None else p.ci_high / div,
-                "label": metrics.format_value(m, p.value) + (" (partial period)"
-                                                             if p.partial else ""),
+                "label": m.format(p.value) + (" (partial period)" if p.partial else ""),
                 "partial": p.partial, "small": p.small,
             })
     return pd.DataFrame(rows, columns=["period", "repo", "n", "value", "low", "high", "label",
@@ -55,7 +52,7 @@ def metric_chart(cs: CaseStudy, metric: str, width: int = 560, height: int = 200
     ``print_mode`` draws a lighter chart for reports (no legend: the report prints one colour key;
     a time axis with few ticks), which renders several times faster to SVG.
     """
-    m = metrics.get(metric)
+    m = cs.definition(metric)
     _, title = _scale(m, cs)
     df = series_frame(cs, metric, repos)
     order = list(repos or cs.repos)
@@ -70,11 +67,11 @@ def metric_chart(cs: CaseStudy, metric: str, width: int = 560, height: int = 200
     solid = df[~small]
     # samples below the minimum n never set the scale: they are drawn faded (and clamped)
     domain = solid.value.dropna()
-    scale = alt.Scale(zero=m.kind != "duration", clamp=True, nice=True,
-                      domain=[0 if m.kind != "duration" else float(domain.min()),
+    scale = alt.Scale(zero=not m.is_duration, clamp=True, nice=True,
+                      domain=[0 if not m.is_duration else float(domain.min()),
                               float(max(domain.max(), solid.high.dropna().max()
                                         if solid.high.notna().any() else 0))]) \
-        if domain.size and small.any() else alt.Scale(zero=m.kind != "duration")
+        if domain.size and small.any() else alt.Scale(zero=not m.is_duration)
     y = alt.Y("value:Q", title=title, axis=alt.Axis(tickCount=4), scale=scale)
     base = alt.Chart(solid).encode(x=x)
     line = base.mark_line(point=not print_mode).encode(
@@ -122,12 +119,13 @@ def colour_key(cs: CaseStudy) -> list[tuple[str, str]]:
 
 def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Chart:
     """Median of each PR stage in the latest window, stacked per repository."""
+    stages = cs.stages()
     rows = []
     for repo in cs.repos:
-        for key in metrics.STAGES:
-            f = cs.finding(key, repo)
+        for d in stages:
+            f = cs.finding(d.key, repo)
             if f and f.visible and f.level is not None:
-                rows.append({"repo": repo, "stage": metrics.get(key).name, "hours": f.level / 3600,
+                rows.append({"repo": repo, "stage": d.name, "hours": f.level / 3600,
                              "label": f.level_text, "n": f.n})
     df = pd.DataFrame(rows, columns=["repo", "stage", "hours", "label", "n"])
     return alt.Chart(df).mark_bar().encode(
@@ -137,7 +135,7 @@ def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Char
         x=alt.X("hours:Q", title=("median working hours" if cs.options.get("business_hours")
                                   else "median hours") + " per stage (latest window)",
                 stack="zero"),
-        color=alt.Color("stage:N", sort=[metrics.get(k).name for k in metrics.STAGES],
+        color=alt.Color("stage:N", sort=[d.name for d in stages],
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["repo:N", "stage:N", alt.Tooltip("label:N", title="median"), "n:Q"],
     ).properties(width=width, height=height)

@@ -1,5 +1,6 @@
 """HTML and PDF renderer: Jinja2 (autoescape on for every template) → WeasyPrint with a locked
-URL fetcher, charts inlined as SVG. Reads the ``CaseStudy`` only."""
+URL fetcher, charts inlined as SVG. Reads the ``CaseStudy`` only: the contents, the anchors and
+the charts come from the outline, each section's body from ``templates/sections/<key>.html.j2``."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from .. import metrics
 from ..document import CaseStudy
+from ..metrics import format_duration
 from . import charts
-from .markdown import safe_url, section_titles
+from .escape import clip, safe_url
+from .outline import contents, report_charts
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAPER = {"A4": "A4", "Letter": "letter"}
@@ -27,19 +29,13 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    keep_trailing_newline=True,  # each section's template ends its own last line
 )
 
 
-def _clip(text: str, limit: int = 400) -> str:
-    t = " ".join(str(text).split())
-    return t if len(t) <= limit else t[: limit - 1] + "…"
-
-
 _env.filters["safe_url"] = safe_url
-_env.filters["clip"] = _clip
-_env.globals["fmt"] = metrics.format_value
-_env.globals["fmt_duration"] = lambda s: "–" if s is None else metrics.format_duration(s)
-_env.globals["metric"] = metrics.get
+_env.filters["clip"] = clip
+_env.globals["fmt_duration"] = lambda s: "–" if s is None else format_duration(s)
 
 
 def _svg(chart) -> Markup:
@@ -49,25 +45,8 @@ def _svg(chart) -> Markup:
 
 
 def chart_svgs(cs: CaseStudy) -> dict[str, Markup]:
-    """Every chart of the report as inline SVG, rendered in parallel."""
-    jobs = {m.key: charts.metric_chart(cs, m.key, print_mode=True) for m in metrics.METRICS
-            if (f := cs.finding(m.key)) is None or f.visible}
-    jobs["stages"] = charts.stages_chart(cs)
-    if cs.work_pattern and cs.work_pattern.counts:
-        jobs["work_pattern"] = charts.work_pattern_chart(cs, width=420, height=90)
-    if cs.ci and cs.ci.jobs:
-        jobs["ci"] = charts.ci_heatmap(cs)
-    if cs.drivers is not None:
-        jobs["drivers"] = charts.waterfall_chart(cs)
-    if cs.practices and any(s.code_prs for s in cs.practices.tests_with_code):
-        jobs["tests_with_code"] = charts.tests_with_code_chart(cs)
-    if cs.rhythm:
-        if any(p.per_author is not None for p in cs.rhythm.velocity):
-            jobs["velocity"] = charts.velocity_chart(cs)
-        if any(s.hours_gap is not None for s in cs.rhythm.sessions):
-            jobs["coding_hours"] = charts.coding_hours_chart(cs)
-        if cs.rhythm.local_hours:
-            jobs["local_hours"] = charts.local_hours_chart(cs)
+    """Every chart of the report (the outline's) as inline SVG, rendered in parallel."""
+    jobs = report_charts(cs)
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = dict(zip(jobs, pool.map(_svg, jobs.values()), strict=True))
     return done
@@ -77,8 +56,9 @@ def render_html(cs: CaseStudy, paper: str = "A4", svgs: dict | None = None) -> s
     if paper not in PAPER:
         raise ValueError(f"unknown paper size {paper!r}: use A4 or Letter")
     template = _env.get_template("report.html.j2")
-    return template.render(cs=cs, metrics=metrics.METRICS, svgs=svgs or chart_svgs(cs),
-                           paper=PAPER[paper], sections=section_titles(cs),
+    parts = contents(cs)
+    return template.render(cs=cs, svgs=svgs or chart_svgs(cs), paper=PAPER[paper],
+                           contents=parts, headings=[h for _, hs in parts for h in hs],
                            table_periods=TABLE_PERIODS, key=charts.colour_key(cs))
 
 

@@ -1,41 +1,17 @@
-"""Markdown renderer: the whole case study for a wiki. Reads the ``CaseStudy`` only; untrusted
-text (PR titles, logins, labels) is escaped so it shows literally."""
+"""Markdown renderer: the whole case study for a wiki, section by section as the outline lists
+them. Reads the ``CaseStudy`` only; untrusted text (PR titles, logins, labels) goes through
+``escape`` so it shows literally."""
 
 from __future__ import annotations
 
-import html
-import re
+from collections.abc import Callable
 
-from .. import metrics
 from ..document import CaseStudy, PRRef
+from ..metrics import format_duration
+from .escape import code, esc, prose, safe_url
+from .outline import Heading, headings
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|>~])")
-
-
-def esc(text: str, limit: int = 300) -> str:
-    """Untrusted text as inert Markdown: HTML-escaped (<, >, &), specials backslashed, one line,
-    capped. Quotes stay quotes: untrusted text never goes into an attribute or a link target."""
-    t = " ".join(str(text).split())
-    if len(t) > limit:
-        t = t[: limit - 1] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(t, quote=False))
-
-
-def code(text: str) -> str:
-    """Text for an inline code span, where nothing is interpreted: only backticks and line
-    breaks could end or break the span, so they are replaced."""
-    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
-
-
-def prose(text: str) -> str:
-    """Our own generated sentences: HTML-escaped only (they may quote repo names)."""
-    return html.escape(str(text), quote=False)
-
-
-def safe_url(url: str) -> str:
-    """Only plain https links survive (no javascript:, file:, quotes or brackets); anything else
-    renders as text. Shared by the Markdown and HTML renderers."""
-    return url if re.fullmatch(r"https://[A-Za-z0-9.-]+/[^\s\"'<>()\\]*", url or "") else ""
+Write = Callable[[str], None]
 
 
 def pr_line(p: PRRef) -> str:
@@ -45,24 +21,16 @@ def pr_line(p: PRRef) -> str:
     return f"{ref} {esc(p.title)} by {by} — {prose(p.value_text)}"
 
 
-def section_titles(cs: CaseStudy) -> list[str]:
-    """The report's section titles, in order (shared with the HTML renderer and tests)."""
-    return ["Executive summary", "Verdict", "Key figures",
-            *[metrics.get(s).name for s in _metric_keys(cs)],
-            "Peers side by side", "What drove the change", "Waits over every PR",
-            "When work happens", "Work rhythm and velocity", "People", "CI insight",
-            "Engineering practices", "Strengths", "Where it falls behind",
-            "Recommendations", "Notable pull requests", "Definitions", "Data completeness"]
+def _dur(v: float | None) -> str:
+    return "not reached" if v is None else format_duration(v)
 
 
-def _metric_keys(cs: CaseStudy) -> list[str]:
-    return [m.key for m in metrics.METRICS]
+def _hours(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f} h"
 
 
-def _executive(cs: CaseStudy, w) -> None:
+def _executive(cs: CaseStudy, w: Write, h: Heading) -> None:
     e = cs.executive
-    if not _heading(w, "Executive summary", e):
-        return
     for p in e.paragraphs:
         w(prose(p))
         w("")
@@ -79,20 +47,147 @@ def _executive(cs: CaseStudy, w) -> None:
     w("")
 
 
-def _heading(w, title: str, body, missing: str = "Not computed for this report.") -> bool:
-    """A section heading, and the sentence that stands in when there is nothing under it."""
-    w(f"## {title}")
+def _verdict(cs: CaseStudy, w: Write, h: Heading) -> None:
+    w(prose(cs.verdict))
     w("")
-    if body is None:
-        w(prose(missing))
-        w("")
-    return body is not None
 
 
-def _people(cs: CaseStudy, w) -> None:
-    p = cs.people
-    if not _heading(w, "People", p):
+def _key_figures(cs: CaseStudy, w: Write, h: Heading) -> None:
+    w("| Metric | Level | n | Trend | DORA band | Rank |")
+    w("| --- | --- | ---: | --- | --- | --- |")
+    for d in cs.definitions:
+        f = cs.finding(d.key)
+        if f is None:
+            continue
+        if not f.visible:
+            w(f"| {d.name} | unavailable from this source | | | | |")
+            continue
+        rank = f"{f.rank} of {f.of}" if f.rank else ""
+        trend = f.trend_text or f.trend
+        w(f"| {d.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
+    w("")
+
+
+def _metric(cs: CaseStudy, w: Write, h: Heading) -> None:
+    m = h.item
+    f = cs.finding(m.key)
+    w(f"*{m.formula}.* {prose(f.sentence) if f else ''}")
+    w("")
+    if f is not None and not f.visible:
         return
+    series = [cs.series_for(m.key, r) for r in cs.repos]
+    if not any(p.n for s in series if s for p in s.points):
+        w(f"No {m.name.lower()} data in any period from {cs.period_from} to {cs.period_to}.")
+        w("")
+        return
+    w("| Period | " + " | ".join(esc(r) for r in cs.repos) + " |")
+    w("| --- |" + " ---: |" * len(cs.repos))
+    marks = False
+    for j, pt in enumerate(series[0].points if series[0] else []):
+        cells = []
+        for s in series:
+            p = s.points[j]
+            mark = ("†" if p.small else "") + ("‡" if p.partial else "")
+            marks = marks or bool(mark)
+            shown = p.n or (p.value is not None and m.counted)
+            cells.append(f"{m.format(p.value, cs.freq)} (n={p.n:,}){mark}" if shown else "–")
+        w(f"| {pt.period} | " + " | ".join(cells) + " |")
+    w("")
+    if marks:
+        w(f"† fewer than {cs.options.get('min_n', 10)} {m.n_of}: shown, not used for "
+          "trends. ‡ partial period: the data stops inside it.")
+        w("")
+    if f and f.examples:
+        w("Examples: " + "; ".join(pr_line(p) for p in f.examples))
+        w("")
+
+
+def _peers(cs: CaseStudy, w: Write, h: Heading) -> None:
+    w("| Metric | " + " | ".join(esc(r) for r in cs.repos) + " |")
+    w("| --- |" + " ---: |" * len(cs.repos))
+    for d in cs.definitions:
+        cells = []
+        for r in cs.repos:
+            f = cs.finding(d.key, r)
+            if f is None or not f.visible:
+                cells.append("unavailable")
+            else:
+                rank = f" (#{f.rank})" if f.rank else ""
+                cells.append(f"{f.level_text}{rank}")
+        w(f"| {d.name} | " + " | ".join(cells) + " |")
+    w("")
+
+
+def _drivers(cs: CaseStudy, w: Write, h: Heading) -> None:
+    d = cs.drivers
+    w(prose(d.text))
+    w("")
+    w(f"| Stage | {d.previous_span} | {d.latest_span} | change |")
+    w("| --- | ---: | ---: | ---: |")
+    for s in d.steps:
+        w(f"| {s.name} | {_dur(s.previous)} (n={s.n_previous:,}) | {_dur(s.latest)} "
+          f"(n={s.n_latest:,}) | {'+' if s.delta >= 0 else '−'}"
+          f"{format_duration(abs(s.delta))} |")
+    w("")
+
+
+def _waits(cs: CaseStudy, w: Write, h: Heading) -> None:
+    w(prose(cs.waits.text))
+    w("")
+
+
+def _work_pattern(cs: CaseStudy, w: Write, h: Heading) -> None:
+    w(prose(cs.work_pattern.text))
+    w("")
+
+
+def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
+    r = cs.rhythm
+    if r.unavailable:
+        w(prose(r.unavailable))
+        w("")
+    if r.decay:
+        w(f"**{prose(r.decay)}**")
+        w("")
+    w(prose(r.text))
+    w("")
+    if r.review is not None:
+        w(prose(r.review.text))
+        w("")
+    sized = any(p.size_median is not None for p in r.velocity)
+    timed = any(p.cycle_median is not None for p in r.velocity)
+    w("| Period | Merged PRs | Active authors | Per author |" + (" Median size |" if sized else "")
+      + (" Median cycle time |" if timed else ""))
+    w("| --- | ---: | ---: | ---: |" + " ---: |" * (sized + timed))
+    for p in r.velocity:
+        mark = "" if p.used else "*"
+        per = "–" if p.per_author is None else f"{p.per_author:.2f}"
+        size = "–" if p.size_median is None else f"{p.size_median:,.0f} lines"
+        cyc = "–" if p.cycle_median is None else format_duration(p.cycle_median)
+        w(f"| {p.period}{mark} | {p.merged:,} | {p.authors:,} | {per} |"
+          + (f" {size} |" if sized else "") + (f" {cyc} |" if timed else ""))
+    w("")
+    w("\\* left out of the trend tests (partial period or fewer than 5 merged PRs).")
+    w("")
+    for t in r.trends:
+        w(f"- {prose(t.text)}")
+    w("")
+    if r.sessions:
+        w(f"Coding hours per active author per week (gap rule: a session ends after "
+          f"{r.gap_minutes:.0f} min; hidden Markov model; {r.allowance_minutes:.0f} min added "
+          "per session):")
+        w("")
+        w("| Period | Active authors | Commits | Sessions (gap) | Hours (gap) | Sessions (HMM) "
+          "| Hours (HMM) |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for s in r.sessions:
+            w(f"| {s.period} | {s.active_authors:,} | {s.commits:,} | {s.sessions_gap:,} | "
+              f"{_hours(s.hours_gap)} | {s.sessions_hmm:,} | {_hours(s.hours_hmm)} |")
+        w("")
+
+
+def _people(cs: CaseStudy, w: Write, h: Heading) -> None:
+    p = cs.people
     if p.newcomer_finding:
         w(f"**{prose(p.newcomer_finding)}**")
         w("")
@@ -118,65 +213,32 @@ def _people(cs: CaseStudy, w) -> None:
         w("")
 
 
-def _dur(v: float | None) -> str:
-    return "not reached" if v is None else metrics.format_duration(v)
-
-
-def _hours(v: float | None) -> str:
-    return "–" if v is None else f"{v:.1f} h"
-
-
-def _rhythm(cs: CaseStudy, w) -> None:
-    r = cs.rhythm
-    if not _heading(w, "Work rhythm and velocity", r):
-        return
-    if r.unavailable:
-        w(prose(r.unavailable))
-        w("")
-    if r.decay:
-        w(f"**{prose(r.decay)}**")
-        w("")
-    w(prose(r.text))
+def _ci(cs: CaseStudy, w: Write, h: Heading) -> None:
+    ci = cs.ci
+    w(prose(ci.text))
     w("")
-    if r.review is not None:
-        w(prose(r.review.text))
-        w("")
-    sized = any(p.size_median is not None for p in r.velocity)
-    timed = any(p.cycle_median is not None for p in r.velocity)
-    w("| Period | Merged PRs | Active authors | Per author |" + (" Median size |" if sized else "")
-      + (" Median cycle time |" if timed else ""))
-    w("| --- | ---: | ---: | ---: |" + " ---: |" * (sized + timed))
-    for p in r.velocity:
-        mark = "" if p.used else "*"
-        per = "–" if p.per_author is None else f"{p.per_author:.2f}"
-        size = "–" if p.size_median is None else f"{p.size_median:,.0f} lines"
-        cyc = "–" if p.cycle_median is None else metrics.format_duration(p.cycle_median)
-        w(f"| {p.period}{mark} | {p.merged:,} | {p.authors:,} | {per} |"
-          + (f" {size} |" if sized else "") + (f" {cyc} |" if timed else ""))
+    for c in ci.clusters:
+        w(f"- Fail together: {', '.join(code(j) for j in c)}")
     w("")
-    w("\\* left out of the trend tests (partial period or fewer than 5 merged PRs).")
+    w(f"Reduced job set for PRs ({len(ci.kept)} of {len(ci.jobs)} jobs, recall "
+      f"{ci.recall:.0%}): {', '.join(code(j) for j in ci.kept) or 'none needed'}.")
     w("")
-    for t in r.trends:
-        w(f"- {prose(t.text)}")
+    w("| Job | PRs failed | p50 | p90 | flaky commits |")
+    w("| --- | ---: | ---: | ---: | ---: |")
+    for j in ci.jobs:
+        p50, p90 = ci.duration_p50.get(j), ci.duration_p90.get(j)
+        w(f"| {code(j)} | {ci.failures.get(j, 0):,} | "
+          f"{format_duration(p50) if p50 is not None else '–'} | "
+          f"{format_duration(p90) if p90 is not None else '–'} | "
+          f"{ci.flaky.get(j, 0)} |")
     w("")
-    if r.sessions:
-        w(f"Coding hours per active author per week (gap rule: a session ends after "
-          f"{r.gap_minutes:.0f} min; hidden Markov model; {r.allowance_minutes:.0f} min added "
-          "per session):")
-        w("")
-        w("| Period | Active authors | Commits | Sessions (gap) | Hours (gap) | Sessions (HMM) "
-          "| Hours (HMM) |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for s in r.sessions:
-            w(f"| {s.period} | {s.active_authors:,} | {s.commits:,} | {s.sessions_gap:,} | "
-              f"{_hours(s.hours_gap)} | {s.sessions_hmm:,} | {_hours(s.hours_hmm)} |")
-        w("")
+    w("Job names are normalised before counting: " + "; ".join(prose(r) for r in ci.rules)
+      + ".")
+    w("")
 
 
-def _practices(cs: CaseStudy, w) -> None:
+def _practices(cs: CaseStudy, w: Write, h: Heading) -> None:
     p = cs.practices
-    if not _heading(w, "Engineering practices", p, cs.practices_unavailable or "Not audited."):
-        return
     w(prose(p.text))
     if p.history_note:
         w("")
@@ -201,153 +263,18 @@ def _practices(cs: CaseStudy, w) -> None:
         w("")
 
 
-def render_markdown(cs: CaseStudy) -> str:
-    out: list[str] = []
-    w = out.append
-    w(f"# Engineering case study: {esc(cs.subject)}")
+def _statements(cs: CaseStudy, w: Write, h: Heading) -> None:
+    items = cs.strengths if h.key == "strengths" else cs.weaknesses
+    if not items:
+        w("Nothing stands out beyond the noise.")
+    for s in items:
+        w(f"- **{prose(s.title)}.** {prose(s.text)}")
+        for p in s.examples:
+            w(f"  - {pr_line(p)}")
     w("")
-    if cs.synthetic:
-        w("> **Synthetic demo data** — generated repositories, not real ones.")
-        w("")
-    w(f"## {prose(cs.headline)}")
-    w("")
-    w(f"*{prose(cs.summary)}* Period {cs.period_from} to {cs.period_to}; latest window "
-      f"{cs.window[0]} to {cs.window[-1]}. Generated {cs.generated_at}.")
-    w("")
-    _executive(cs, w)
-    w("## Verdict")
-    w("")
-    w(prose(cs.verdict))
-    w("")
-    w("## Key figures")
-    w("")
-    w("| Metric | Level | n | Trend | DORA band | Rank |")
-    w("| --- | --- | ---: | --- | --- | --- |")
-    for m in metrics.METRICS:
-        f = cs.finding(m.key)
-        if f is None:
-            continue
-        if not f.visible:
-            w(f"| {m.name} | unavailable from this source | | | | |")
-            continue
-        rank = f"{f.rank} of {f.of}" if f.rank else ""
-        trend = f.trend_text or f.trend
-        w(f"| {m.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
-    w("")
-    for m in metrics.METRICS:
-        f = cs.finding(m.key)
-        w(f"## {m.name}")
-        w("")
-        w(f"*{m.formula}.* {prose(f.sentence) if f else ''}")
-        w("")
-        if f is not None and not f.visible:
-            continue
-        series = [cs.series_for(m.key, r) for r in cs.repos]
-        if not any(p.n for s in series if s for p in s.points):
-            w(f"No {m.name.lower()} data in any period from {cs.period_from} to "
-              f"{cs.period_to}.")
-            w("")
-            continue
-        w("| Period | " + " | ".join(esc(r) for r in cs.repos) + " |")
-        w("| --- |" + " ---: |" * len(cs.repos))
-        marks = False
-        for j, pt in enumerate(series[0].points if series[0] else []):
-            cells = []
-            for s in series:
-                p = s.points[j]
-                mark = ("†" if p.small else "") + ("‡" if p.partial else "")
-                marks = marks or bool(mark)
-                shown = p.n or (p.value is not None and m.kind in ("deploy", "count"))
-                cells.append(f"{metrics.format_value(m, p.value, cs.freq)} (n={p.n:,}){mark}"
-                             if shown else "–")
-            w(f"| {pt.period} | " + " | ".join(cells) + " |")
-        w("")
-        if marks:
-            w(f"† fewer than {cs.options.get('min_n', 10)} {m.n_of}: shown, not used for "
-              "trends. ‡ partial period: the data stops inside it.")
-            w("")
-        if f and f.examples:
-            w("Examples: " + "; ".join(pr_line(p) for p in f.examples))
-            w("")
-    w("## Peers side by side")
-    w("")
-    w("| Metric | " + " | ".join(esc(r) for r in cs.repos) + " |")
-    w("| --- |" + " ---: |" * len(cs.repos))
-    for m in metrics.METRICS:
-        cells = []
-        for r in cs.repos:
-            f = cs.finding(m.key, r)
-            if f is None or not f.visible:
-                cells.append("unavailable")
-            else:
-                rank = f" (#{f.rank})" if f.rank else ""
-                cells.append(f"{f.level_text}{rank}")
-        w(f"| {m.name} | " + " | ".join(cells) + " |")
-    w("")
-    w("## What drove the change")
-    w("")
-    d = cs.drivers
-    if d is None:
-        w("No window before the latest in the report period to compare with.")
-    else:
-        w(prose(d.text))
-        w("")
-        w(f"| Stage | {d.previous_span} | {d.latest_span} | change |")
-        w("| --- | ---: | ---: | ---: |")
-        for s in d.steps:
-            w(f"| {s.name} | {_dur(s.previous)} (n={s.n_previous:,}) | {_dur(s.latest)} "
-              f"(n={s.n_latest:,}) | {'+' if s.delta >= 0 else '−'}"
-              f"{metrics.format_duration(abs(s.delta))} |")
-    w("")
-    w("## Waits over every PR")
-    w("")
-    w(prose(cs.waits.text) if cs.waits else "Not computed for this report.")
-    w("")
-    w("## When work happens")
-    w("")
-    w(prose(cs.work_pattern.text if cs.work_pattern else "Not computed for this report."))
-    w("")
-    _rhythm(cs, w)
-    _people(cs, w)
-    w("## CI insight")
-    w("")
-    if cs.ci is None:
-        w(prose(cs.ci_unavailable or "No CI data."))
-    else:
-        ci = cs.ci
-        w(prose(ci.text))
-        w("")
-        for c in ci.clusters:
-            w(f"- Fail together: {', '.join(code(j) for j in c)}")
-        w("")
-        w(f"Reduced job set for PRs ({len(ci.kept)} of {len(ci.jobs)} jobs, recall "
-          f"{ci.recall:.0%}): {', '.join(code(j) for j in ci.kept) or 'none needed'}.")
-        w("")
-        w("| Job | PRs failed | p50 | p90 | flaky commits |")
-        w("| --- | ---: | ---: | ---: | ---: |")
-        for j in ci.jobs:
-            p50, p90 = ci.duration_p50.get(j), ci.duration_p90.get(j)
-            w(f"| {code(j)} | {ci.failures.get(j, 0):,} | "
-              f"{metrics.format_duration(p50) if p50 is not None else '–'} | "
-              f"{metrics.format_duration(p90) if p90 is not None else '–'} | "
-              f"{ci.flaky.get(j, 0)} |")
-        w("")
-        w("Job names are normalised before counting: " + "; ".join(prose(r) for r in ci.rules)
-          + ".")
-    w("")
-    _practices(cs, w)
-    for title, items in (("Strengths", cs.strengths), ("Where it falls behind", cs.weaknesses)):
-        w(f"## {title}")
-        w("")
-        if not items:
-            w("Nothing stands out beyond the noise.")
-        for s in items:
-            w(f"- **{prose(s.title)}.** {prose(s.text)}")
-            for p in s.examples:
-                w(f"  - {pr_line(p)}")
-        w("")
-    w("## Recommendations")
-    w("")
+
+
+def _recommendations(cs: CaseStudy, w: Write, h: Heading) -> None:
     if not cs.recommendations:
         w("No rule in the catalogue fired on this data.")
     for i, r in enumerate(cs.recommendations, 1):
@@ -356,25 +283,28 @@ def render_markdown(cs: CaseStudy) -> str:
         w(f"   - Expected effect: {prose(r.effect)}")
         w(f"   - Reference: {prose(r.reference)}")
     w("")
-    w("## Notable pull requests")
-    w("")
+
+
+def _notable(cs: CaseStudy, w: Write, h: Heading) -> None:
     for kind, prs in cs.notable_prs.items():
         w(f"**{esc(kind)}**")
         w("")
         for p in prs:
             w(f"- {pr_line(p)}")
         w("")
-    w("## Definitions")
-    w("")
+
+
+def _definitions(cs: CaseStudy, w: Write, h: Heading) -> None:
     for d in cs.definitions:
         bands = f" DORA 2024 bands: {'; '.join(d.bands)}." if d.bands else ""
         note = f" {d.band_note}" if d.band_note else ""
-        better = "lower" if d.direction == "lower" else "higher"
+        better = "lower" if d.lower_is_better else "higher"
         w(f"- **{d.name}** ({d.unit}; {better} is better): {d.formula}. {d.explanation}"
           f"{bands}{note}")
     w("")
-    w("## Data completeness")
-    w("")
+
+
+def _completeness(cs: CaseStudy, w: Write, h: Heading) -> None:
     for s in cs.sources:
         can = ", ".join(s.can_see) or "none"
         cannot = f"cannot see {', '.join(s.cannot_see)}" if s.cannot_see else "nothing missing"
@@ -402,4 +332,39 @@ def render_markdown(cs: CaseStudy) -> str:
         w(f"- **{esc(c.repo)}**: bots excluded {c.bots_excluded:,}; open drafts "
           f"{c.drafts_open:,}; negative durations dropped: {exc}; bug-fix rule hits: {hits}.")
     w("")
+
+
+# Each outline section's Markdown writer, by section key: it writes the body under the heading
+# of a present section (a missing one gets its stand-in sentence instead).
+WRITERS: dict[str, Callable[[CaseStudy, Write, Heading], None]] = {
+    "executive": _executive, "verdict": _verdict, "key_figures": _key_figures,
+    "metric": _metric, "peers": _peers, "drivers": _drivers, "waits": _waits,
+    "work_pattern": _work_pattern, "rhythm": _rhythm, "people": _people, "ci": _ci,
+    "practices": _practices, "strengths": _statements, "weaknesses": _statements,
+    "recommendations": _recommendations, "notable": _notable, "definitions": _definitions,
+    "completeness": _completeness,
+}
+
+
+def render_markdown(cs: CaseStudy) -> str:
+    out: list[str] = []
+    w = out.append
+    w(f"# Engineering case study: {esc(cs.subject)}")
+    w("")
+    if cs.synthetic:
+        w("> **Synthetic demo data** — generated repositories, not real ones.")
+        w("")
+    w(f"## {prose(cs.headline)}")
+    w("")
+    w(f"*{prose(cs.summary)}* Period {cs.period_from} to {cs.period_to}; latest window "
+      f"{cs.window[0]} to {cs.window[-1]}. Generated {cs.generated_at}.")
+    w("")
+    for h in headings(cs):
+        w(f"## {h.title}")
+        w("")
+        if h.present:
+            WRITERS[h.section.key](cs, w, h)
+        else:
+            w(prose(h.missing))
+            w("")
     return "\n".join(out)

@@ -337,9 +337,10 @@ def _source(s, visible: set[str], reasons: dict[str, str]) -> SourceInfo:
 
 
 def _definition(m: metrics.Metric) -> Definition:
-    bands = [f"{b.name}: {b.text}" for b in m.bands]
-    return Definition(m.key, m.name, m.unit, m.formula, m.explanation, m.direction, bands,
-                      m.band_note)
+    return Definition(m.key, m.name, m.unit, m.formula, m.explanation, m.direction,
+                      [f"{b.name}: {b.text}" for b in m.bands], m.band_note, kind=m.kind,
+                      n_of=m.n_of, stage=m.key in metrics.STAGES,
+                      working_hours=m.kind == "duration" and m.end is not None)
 
 
 def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p: int):

@@ -1,0 +1,175 @@
+"""The report's outline, declared once: every section in order with its key, title, whether the
+document has it, the sentence that stands in when it does not, its charts and the app page that
+shows it. The Markdown renderer, the HTML/PDF renderer (contents, anchors, charts) and the app's
+navigation all iterate it.
+
+A new section is its analysis module, its document type, one ``Section`` here, its writers
+(``markdown.WRITERS`` and ``templates/sections/<key>.html.j2``), its page and its test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import altair as alt
+
+from ..document import CaseStudy, Definition
+from . import charts
+
+NOT_COMPUTED = "Not computed for this report."
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the app's navigation: ``app_pages/<key>.py``, its title and icon."""
+
+    key: str
+    title: str
+    icon: str
+    default: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"app_pages/{self.key}.py"
+
+
+# The app's navigation, in order: pages that show report sections (each section names its page)
+# and the app's own pages (the PR drill-down, the data, the export).
+PAGES: tuple[Page, ...] = (
+    Page("overview", "Overview", "🏠", default=True),
+    Page("metrics", "Metrics", "📈"),
+    Page("compare", "Compare", "⚖️"),
+    Page("pull_requests", "Pull requests", "🔎"),
+    Page("recommendations", "Recommendations", "💡"),
+    Page("rhythm", "Work rhythm", "⏱️"),
+    Page("people", "People", "👥"),
+    Page("ci", "CI insight", "🧪"),
+    Page("practices", "Practices", "🧰"),
+    Page("data", "Data", "🗄️"),
+    Page("export", "Export", "📄"),
+)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """One heading of a rendered report: a section, or one metric of the per-metric section."""
+
+    key: str  # unique in the report; the HTML anchor
+    title: str
+    section: Section
+    present: bool  # the document has the section (else ``missing`` stands in)
+    missing: str
+    item: Definition | None = None  # the metric of a per-metric heading
+
+    def chart(self, name: str) -> str:
+        """The key of this heading's chart ``name`` among the report's charts."""
+        return f"{self.key}/{name}"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of a section in the printed report (HTML/PDF), drawn when ``shown``."""
+
+    name: str
+    draw: Callable[[CaseStudy, Heading], alt.TopLevelMixin]
+    shown: Callable[[CaseStudy, Heading], bool] = lambda cs, h: True
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of the outline. ``present`` and ``missing`` read the document only; ``key``
+    names its Markdown writer, its HTML template and (with the metric's key) its anchors."""
+
+    key: str
+    title: str
+    present: Callable[[CaseStudy], bool] = lambda cs: True
+    missing: Callable[[CaseStudy], str] = lambda cs: NOT_COMPUTED
+    charts: tuple[Chart, ...] = ()
+    page: str = ""  # the app page that shows it ("" = in the reports only)
+    per_metric: bool = False  # one heading per metric definition, titled by its name
+
+    def headings(self, cs: CaseStudy) -> list[Heading]:
+        present = self.present(cs)
+        missing = "" if present else self.missing(cs)
+        if not self.per_metric:
+            return [Heading(self.key, self.title, self, present, missing)]
+        return [Heading(f"{self.key}-{d.key}", d.name, self, present, missing, d)
+                for d in cs.definitions]
+
+
+def _visible(cs: CaseStudy, h: Heading) -> bool:
+    f = cs.finding(h.item.key)
+    return f is None or f.visible
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("executive", "Executive summary", lambda cs: cs.executive is not None,
+            page="overview"),
+    Section("verdict", "Verdict", page="overview",
+            charts=(Chart("stages", lambda cs, h: charts.stages_chart(cs)),)),
+    Section("key_figures", "Key figures", page="overview"),
+    Section("metric", "Metrics", page="metrics", per_metric=True, charts=(
+        Chart("trend", lambda cs, h: charts.metric_chart(cs, h.item.key, print_mode=True),
+              _visible),)),
+    Section("peers", "Peers side by side", page="compare"),
+    Section("drivers", "What drove the change", lambda cs: cs.drivers is not None,
+            lambda cs: "No window before the latest in the report period to compare with.",
+            charts=(Chart("waterfall", lambda cs, h: charts.waterfall_chart(cs)),)),
+    Section("waits", "Waits over every PR", lambda cs: cs.waits is not None, page="overview"),
+    Section("work_pattern", "When work happens", lambda cs: cs.work_pattern is not None,
+            page="overview", charts=(
+                Chart("heatmap", lambda cs, h: charts.work_pattern_chart(cs, width=420,
+                                                                        height=90),
+                      lambda cs, h: bool(cs.work_pattern and cs.work_pattern.counts)),)),
+    Section("rhythm", "Work rhythm and velocity", lambda cs: cs.rhythm is not None,
+            page="rhythm", charts=(
+                Chart("velocity", lambda cs, h: charts.velocity_chart(cs),
+                      lambda cs, h: any(p.per_author is not None for p in cs.rhythm.velocity)),
+                Chart("coding_hours", lambda cs, h: charts.coding_hours_chart(cs),
+                      lambda cs, h: any(s.hours_gap is not None for s in cs.rhythm.sessions)),
+                Chart("local_hours", lambda cs, h: charts.local_hours_chart(cs),
+                      lambda cs, h: bool(cs.rhythm.local_hours)))),
+    Section("people", "People", lambda cs: cs.people is not None, page="people"),
+    Section("ci", "CI insight", lambda cs: cs.ci is not None,
+            lambda cs: cs.ci_unavailable or "No CI data.", page="ci",
+            charts=(Chart("heatmap", lambda cs, h: charts.ci_heatmap(cs),
+                          lambda cs, h: bool(cs.ci.jobs)),)),
+    Section("practices", "Engineering practices", lambda cs: cs.practices is not None,
+            lambda cs: cs.practices_unavailable or "Not audited.", page="practices",
+            charts=(Chart("tests_with_code", lambda cs, h: charts.tests_with_code_chart(cs),
+                          lambda cs, h: any(s.code_prs for s in cs.practices.tests_with_code)),)),
+    Section("strengths", "Strengths", page="recommendations"),
+    Section("weaknesses", "Where it falls behind", page="recommendations"),
+    Section("recommendations", "Recommendations", page="recommendations"),
+    Section("notable", "Notable pull requests"),
+    Section("definitions", "Definitions"),
+    Section("completeness", "Data completeness"),
+)
+BY_KEY = {s.key: s for s in SECTIONS}
+
+
+def section(key: str) -> Section:
+    return BY_KEY[key]
+
+
+def contents(cs: CaseStudy) -> list[tuple[Section, list[Heading]]]:
+    """Every section of the report of ``cs`` with its headings, in order."""
+    return [(s, s.headings(cs)) for s in SECTIONS]
+
+
+def headings(cs: CaseStudy) -> list[Heading]:
+    """Every heading of the report of ``cs``, in order (the table of contents)."""
+    return [h for _, hs in contents(cs) for h in hs]
+
+
+def sections_on(page: str) -> list[Section]:
+    """The sections an app page shows, in the report's order."""
+    return [s for s in SECTIONS if s.page == page]
+
+
+def report_charts(cs: CaseStudy) -> dict[str, alt.TopLevelMixin]:
+    """Every chart the printed report shows, keyed by ``Heading.chart``, in the report's order
+    (drawn for present sections only)."""
+    return {h.chart(c.name): c.draw(cs, h) for h in headings(cs) if h.present
+            for c in h.section.charts if c.shown(cs, h)}

@@ -1,0 +1,125 @@
+"""One outline of the report: the Markdown, the HTML/PDF and the app's navigation all follow it,
+and a report formats from its own document, so one read back from JSON renders the same even
+when the live metric registry has changed since."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from casestudy import metrics
+from casestudy.document import CaseStudy
+from casestudy.render import escape, outline
+from casestudy.render.html import TEMPLATES, chart_svgs, render_html
+from casestudy.render.markdown import WRITERS, render_markdown
+from casestudy.report.build import Options, build_case_study
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def atlas(demo_store) -> CaseStudy:
+    return build_case_study(demo_store, Options("demo/atlas", ("demo/borealis", "demo/cirrus")))
+
+
+@pytest.fixture(scope="module")
+def live(atlas) -> tuple[str, str]:
+    """The Markdown and HTML of the live document, rendered before anything is patched."""
+    return render_markdown(atlas), render_html(atlas)
+
+
+def _patch_the_registry(monkeypatch) -> None:
+    """Another registry than the one the report was built with: metrics renamed, re-worded,
+    in another unit and order, with other stages."""
+    changed = tuple(dataclasses.replace(m, name=f"Renamed {m.name}", formula="another formula",
+                                        explanation="other words", unit="widgets",
+                                        kind="count", direction="higher")
+                    for m in reversed(metrics.METRICS))
+    monkeypatch.setattr(metrics, "METRICS", changed)
+    monkeypatch.setattr(metrics, "BY_KEY", {m.key: m for m in changed})
+    monkeypatch.setattr(metrics, "STAGES", ("review",))
+
+
+def test_a_report_read_back_from_json_renders_the_same(atlas, live):
+    again = CaseStudy.from_json(atlas.to_json())
+    assert again == atlas
+    assert render_markdown(again) == live[0]
+    assert render_html(again) == live[1]
+
+
+def test_it_formats_from_the_document_not_the_live_registry(atlas, live, monkeypatch):
+    text = atlas.to_json()
+    _patch_the_registry(monkeypatch)
+    for cs in (CaseStudy.from_json(text), atlas):
+        assert render_markdown(cs) == live[0]
+        assert render_html(cs) == live[1]
+    assert "Renamed" not in live[0] + live[1] and "widgets" not in live[0]
+
+
+def test_definitions_carry_what_formatting_needs(atlas):
+    d = atlas.definition("throughput")
+    assert (d.key, d.kind, d.unit, d.n_of) == ("throughput", "count", "PRs", "merged PRs")
+    assert d.format(70.0, "week") == "70 PRs/week"
+    assert atlas.definition("cycle_time").format(5400.0) == "1.5 h"
+    assert atlas.definition("cycle_time").working_hours
+    assert not atlas.definition("time_to_restore").working_hours
+    assert atlas.definition("deploy_frequency").counted
+    assert [d.key for d in atlas.stages()] == list(metrics.STAGES)
+    assert [d.key for d in atlas.definitions] == [m.key for m in metrics.METRICS]
+    with pytest.raises(KeyError):
+        atlas.definition("no_such_metric")
+
+
+def test_every_section_has_its_writers_and_a_page_that_exists():
+    keys = [s.key for s in outline.SECTIONS]
+    assert len(set(keys)) == len(keys)
+    assert set(WRITERS) == set(keys)
+    templates = {p.name.removesuffix(".html.j2") for p in (TEMPLATES / "sections").iterdir()}
+    assert templates == set(keys)
+    pages = {p.key for p in outline.PAGES}
+    assert {p.stem for p in (ROOT / "app_pages").glob("*.py")} == pages
+    assert {s.page for s in outline.SECTIONS} - {""} <= pages
+    assert [p.key for p in outline.PAGES if p.default] == ["overview"]
+    assert outline.sections_on("recommendations") == [
+        outline.section(k) for k in ("strengths", "weaknesses", "recommendations")]
+
+
+def test_headings_anchors_and_contents_follow_the_outline(atlas, live):
+    md, html = live
+    heads = outline.headings(atlas)
+    titles = [h.title for h in heads]
+    assert titles[:4] == ["Executive summary", "Verdict", "Key figures", "Cycle time"]
+    assert re.findall(r"^## (.+)$", md, re.M)[1:] == titles  # after the headline
+    ids = re.findall(r'<h2 id="([^"]+)">', html)
+    assert ids == [h.key for h in heads] and len(set(ids)) == len(ids)
+    assert "metric-cycle_time" in ids and "ci" in ids  # derived from keys, not counted
+    toc = re.findall(r'<li><a href="#([^"]+)">', html)
+    assert toc == ids
+
+
+def test_a_missing_section_shows_its_stand_in_everywhere(atlas):
+    cs = dataclasses.replace(atlas, ci=None, ci_unavailable="No <b>CI</b> here.", people=None,
+                             drivers=None)
+    md = render_markdown(cs)
+    assert "## CI insight\n\nNo &lt;b&gt;CI&lt;/b&gt; here.\n" in md
+    assert "## People\n\nNot computed for this report.\n" in md
+    assert "## What drove the change\n\nNo window before the latest" in md
+    svgs = chart_svgs(cs)
+    assert "ci/heatmap" not in svgs and "drivers/waterfall" not in svgs
+    assert "verdict/stages" in svgs and "metric-cycle_time/trend" in svgs
+    html = render_html(cs, svgs=svgs)
+    assert '<h2 id="ci">CI insight</h2>\n<p>No &lt;b&gt;CI&lt;/b&gt; here.</p>' in html
+
+
+def test_the_escaper_keeps_hostile_text_inert():
+    assert escape.esc("<script>alert(1)</script> [x](javascript:y)") == (
+        "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(javascript:y\\)")
+    assert escape.esc("W" * 500) == "W" * 299 + "…"
+    assert escape.clip("a\n\n b", 400) == "a b"
+    assert escape.code("a`b\nc") == "`a'b c`"
+    assert escape.prose("1 < 2 & 'q'") == "1 &lt; 2 &amp; 'q'"
+    assert escape.safe_url("https://github.com/o/r/pull/1") == "https://github.com/o/r/pull/1"
+    for bad in ("javascript:alert(1)", "file:///etc/passwd", "http://x.org/",
+                'https://x.org/"onmouseover', None):
+        assert escape.safe_url(bad) == ""
