@@ -5,7 +5,6 @@ recommend, and pick the notable PRs. This is the only place the pipeline is wire
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -21,7 +20,6 @@ from ..analysis.practices import facts as practice_facts
 from ..analysis.practices import section as practice_section
 from ..analysis.recommendations import recommend
 from ..analysis.rhythm import section as rhythm_section
-from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
 from ..analysis.summary import executive
 from ..analysis.waits import section as waits_section
 from ..analysis.window import Window, duration_sample, finite, in_window
@@ -38,28 +36,12 @@ from ..document import (
     SourceInfo,
 )
 from ..model import PRArrays
+from ..options import Options
 from ..store import Store, StoreError
 
 
 class ReportError(ValueError):
     """Bad report options (period, peers) described for a person."""
-
-
-@dataclass
-class Options:
-    subject: str
-    peers: tuple[str, ...] = ()
-    period_from: str | None = None  # "YYYY-MM" (or an ISO week label with freq="week")
-    period_to: str | None = None
-    freq: str = "month"
-    tz: str = "UTC"
-    bots: str = "exclude"
-    business_hours: tuple[int, int] | None = None
-    window: int = 3
-    min_n: int = 10
-    months_default: int = 24
-    session_gap: float = GAP_MINUTES  # minutes without a commit that end a coding session
-    session_allowance: float = ALLOWANCE_MINUTES  # minutes of work before a session's first commit
 
 
 def _month_start(label: str) -> int:
