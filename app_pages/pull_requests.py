@@ -7,7 +7,7 @@ from casestudy.app.data import arrays, get_store
 from casestudy.app.identity import viewer
 from casestudy.app.sidebar import sync_url
 from casestudy.app.ui import banner, current_case_study, link_column
-from casestudy.render.markdown import esc, safe_url
+from casestudy.render.escape import esc, safe_url
 from casestudy.report.drilldown import STAGE_KEYS, pr_rows
 
 view = st.session_state["view"]
@@ -28,12 +28,18 @@ if cs is not None:
     sync_url(view)
     store = get_store()
     a = arrays(store.ident, viewer(), store.data_version(), cs.subject)
-    df = pr_rows(store, a, view.stage, view.month, cs.freq, cs.tz, view.bots)
+    opts = view.options()  # the options the case study above was built with
+    df = pr_rows(store, a, view.stage, view.month, opts)
     if df.empty:
         st.info("No PRs completed this metric in that period.")
     else:
+        hours = ""
+        if opts.business_hours:
+            start, end = opts.business_hours
+            hours = (f" Durations count working hours only ({start:02d}:00–{end:02d}:00 "
+                     f"Mon–Fri, {esc(opts.tz, 60)}), as the report's figures do.")
         st.caption(f"{len(df):,} PRs whose {metrics.get(view.stage).name.lower()} ended in "
-                   f"{esc(view.month, 20)}, slowest first. Click a column header to sort.")
+                   f"{esc(view.month, 20)}, slowest first. Click a column header to sort.{hours}")
         df["link"] = df["link"].map(safe_url)  # only plain https links stay links
         st.dataframe(df, hide_index=True, width="stretch",
                      column_config={"link": link_column(), "title": st.column_config.TextColumn(

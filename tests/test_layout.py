@@ -11,18 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "casestudy"
 
 
-def _module_name(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
+def _module_name(path: Path, root: Path = ROOT) -> str:
+    rel = path.relative_to(root).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Absolute names of everything ``path`` imports (relative imports resolved)."""
+def _imports(path: Path, root: Path = ROOT) -> set[str]:
+    """Absolute names of everything ``path`` imports, anywhere in it (relative imports
+    resolved)."""
     tree = ast.parse(path.read_text(), filename=str(path))
-    mod = _module_name(path)
+    mod = _module_name(path, root)
     package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
     out: set[str] = set()
     for node in ast.walk(tree):
@@ -40,8 +41,8 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
-def _graph(folder: Path) -> dict[str, set[str]]:
-    return {_module_name(p): _imports(p) for p in folder.rglob("*.py")}
+def _graph(folder: Path, root: Path = ROOT) -> dict[str, set[str]]:
+    return {_module_name(p, root): _imports(p, root) for p in folder.rglob("*.py")}
 
 
 def _hits(imports: set[str], prefix: str) -> set[str]:
@@ -133,3 +134,51 @@ def test_no_import_cycles_between_subpackages():
     for node in list(edges):
         if node not in seen:
             visit(node, [])
+
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the directed graph ``edges``, as the path around it, or None."""
+    done: set[str] = set()
+
+    def visit(path: list[str]) -> list[str] | None:
+        for nxt in sorted(edges.get(path[-1], ())):
+            if nxt in path:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in done and (found := visit([*path, nxt])):
+                return found
+        done.add(path[-1])
+        return None
+
+    for node in sorted(edges):
+        if node not in done and (found := visit([node])):
+            return found
+    return None
+
+
+def _module_imports(folder: Path = PKG, root: Path = ROOT) -> dict[str, set[str]]:
+    """Each module of the package → the package's modules it imports, at module level or inside
+    a function alike (an import deferred into a function still ties the two modules together).
+    A module's own parent packages are left out: Python imports them before it anyway."""
+    graph = _graph(folder, root)
+    return {mod: {i for i in imports if i in graph and i != mod
+                  and not mod.startswith(i + ".")}
+            for mod, imports in graph.items()}
+
+
+def test_no_import_cycles_between_modules():
+    cycle = _cycle(_module_imports())
+    assert cycle is None, " → ".join(cycle or [])
+
+
+def test_the_cycle_check_sees_imports_inside_functions(tmp_path):
+    pkg = tmp_path / "casestudy"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("from . import a\n")
+    (pkg / "sub" / "a.py").write_text("from .b import f\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from .a import g\n    return g\n")
+    graph = _module_imports(pkg, tmp_path)
+    assert _cycle(graph) == ["casestudy.sub.a", "casestudy.sub.b", "casestudy.sub.a"]
+    (pkg / "sub" / "b.py").write_text("def f():\n    return 1\n")
+    assert _cycle(_module_imports(pkg, tmp_path)) is None

@@ -16,6 +16,7 @@ import numpy as np
 from .. import core
 from ..core.periods import DAY, Calendar, make_calendar
 from ..model import PRArrays
+from ..options import Options
 from .window import Window
 
 
@@ -28,7 +29,7 @@ class Frame:
     """The report's coordinates. Period indexes (``lo_p``…``hi_p``, ``window.periods``) index
     ``cal``; ``lo``/``hi`` are the latest window's bounds in the calendar's local seconds."""
 
-    opts: object  # the report options (``casestudy.report.build.Options``)
+    opts: Options  # the report options
     arrays: PRArrays  # subject first, then the peers
     pop: np.ndarray  # which PRs count (bots excluded by default)
     cal: Calendar
@@ -128,7 +129,7 @@ def _report_end(a: PRArrays, pop: np.ndarray) -> int:
     return int(last.max()) if last.size else int(a.times["created_at"].max())
 
 
-def _bounds(opts, last: int, starts: np.ndarray) -> tuple[int, int]:
+def _bounds(opts: Options, last: int, starts: np.ndarray) -> tuple[int, int]:
     """[first second, last second] of the report: the options' --from/--to, else the
     ``months_default`` periods up to the subject's last merge, never before any data."""
     if opts.freq == "month":
@@ -164,7 +165,7 @@ def partial_periods(last: np.ndarray, cal: Calendar, repos: list[str], lo_p: int
     return out
 
 
-def frame_for(a: PRArrays, opts, visible: dict[str, set[str]],
+def frame_for(a: PRArrays, opts: Options, visible: dict[str, set[str]],
               reasons: dict[str, dict[str, str]]) -> Frame:
     """Decide the report's coordinates from the options and the loaded arrays."""
     pop = core.population_mask(a, opts.bots)

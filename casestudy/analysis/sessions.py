@@ -26,10 +26,11 @@ from ..core import hmm
 from ..core.periods import Calendar
 from ..document import SessionPeriod
 from ..model import CommitArrays
+from ..options import SESSION_ALLOWANCE, SESSION_GAP
 from .window import finite
 
-GAP_MINUTES = 120
-ALLOWANCE_MINUTES = 30
+GAP_MINUTES = SESSION_GAP.default
+ALLOWANCE_MINUTES = SESSION_ALLOWANCE.default
 GAP_FLOOR = 60.0  # seconds added before the log: same-second commits (rebases) stay finite
 MIN_GAPS = 50  # fewer gaps than this: no model is fitted
 LONG_GAP = 12 * 3600.0  # a longer gap always ends a session

@@ -13,7 +13,8 @@ import streamlit as st
 from ..config import default_db_location
 from ..document import CaseStudy
 from ..model import PRArrays
-from ..report.build import Options, build_case_study
+from ..options import Options
+from ..report.build import build_case_study
 from ..sources.demo import build_demo
 from ..store import Store
 
@@ -72,12 +73,9 @@ def months(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int]) -
 
 
 @st.cache_data(show_spinner="Computing the case study…", max_entries=32)
-def case_study(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int], subject: str,
-               peers: tuple[str, ...], start: str, end: str, freq: str, tz: str, bots: str,
-               bh: bool, gap: int = 120) -> CaseStudy:
-    return build_case_study(get_store(), Options(
-        subject, peers, start or None, end or None, freq, tz, bots, (9, 17) if bh else None,
-        session_gap=gap))
+def case_study(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int],
+               opts: Options) -> CaseStudy:
+    return build_case_study(get_store(), opts)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..core.periods import PeriodError, make_calendar
-from ..render.markdown import esc
+from ..options import (
+    BOTS,
+    BUSINESS_HOURS,
+    FREQ,
+    MONTHS,
+    PEERS,
+    PERIOD_FROM,
+    PERIOD_TO,
+    SESSION_GAP,
+    TZ,
+    OptionError,
+)
+from ..render.escape import esc
 from .data import get_store, months
 from .identity import oidc_configured, person, viewer
-from .state import BOTS, FREQS, GAP_RANGE, View
+from .state import View
 
 
 def _init(key: str, value) -> None:
@@ -28,11 +39,11 @@ def view_from_sidebar() -> View:
     params = {k: st.query_params.get(k) for k in st.query_params}
     if not params and "view_params" in st.session_state:
         params = dict(st.session_state["view_params"])  # page switch dropped the URL: restore
-    view = View.from_params(params, repos, all_months)
+    view, problems = View.read(params, repos, all_months)
     _init("w_repo", view.repo)
     _init("w_peers", view.peers)
     default_end = all_months[-1] if all_months else ""
-    default_start = all_months[max(0, len(all_months) - 24)] if all_months else ""
+    default_start = all_months[max(0, len(all_months) - MONTHS.default)] if all_months else ""
     _init("w_start", view.start or default_start)
     _init("w_end", view.end or default_end)
     _init("w_freq", view.freq)
@@ -43,6 +54,8 @@ def view_from_sidebar() -> View:
     with st.sidebar:
         st.markdown("### 📊 casestudy")
         _sign_in()
+        for problem in problems:
+            st.warning(problem)
         if not repos:
             st.warning("The store holds no repositories: add one on the Data page.")
             return view
@@ -51,35 +64,34 @@ def view_from_sidebar() -> View:
         view.repo = st.selectbox("Repository", repos, key="w_repo")
         st.session_state["w_peers"] = [p for p in st.session_state["w_peers"]
                                        if p in repos and p != view.repo]
-        view.peers = st.multiselect("Peers", [r for r in repos if r != view.repo],
+        view.peers = st.multiselect(PEERS.label, [r for r in repos if r != view.repo],
                                     key="w_peers")
         if all_months:
             for key, fallback in (("w_start", default_start), ("w_end", default_end)):
                 if st.session_state[key] not in all_months:
                     st.session_state[key] = fallback
             c1, c2 = st.columns(2)
-            view.start = c1.selectbox("From", all_months, key="w_start")
-            view.end = c2.selectbox("To", all_months, key="w_end")
+            view.start = c1.selectbox(PERIOD_FROM.label, all_months, key="w_start")
+            view.end = c2.selectbox(PERIOD_TO.label, all_months, key="w_end")
             if view.start > view.end:
                 st.warning("‘From’ is after ‘To’: the two were swapped.")
                 view.start, view.end = view.end, view.start
-        view.freq = st.radio("Periods", FREQS, key="w_freq", horizontal=True,
-                             format_func=lambda f: {"month": "months", "week": "ISO weeks"}[f])
-        tz = st.text_input("Time zone", key="w_tz", help="IANA name, e.g. Europe/Berlin")
+        view.freq = st.radio(FREQ.label, list(FREQ.choices), key="w_freq", horizontal=True,
+                             format_func=FREQ.choices.get, help=FREQ.help)
+        tz = st.text_input(TZ.label, key="w_tz", help=TZ.help)
         try:
-            make_calendar(0, 0, "month", tz)
-            view.tz = tz
-        except PeriodError as exc:
-            st.error(str(exc) + " — using UTC")
-            view.tz = "UTC"
-        view.bots = st.radio("Bots", BOTS, key="w_bots", horizontal=True,
-                             format_func=lambda b: {"exclude": "excluded", "include": "included",
-                                                    "only": "only bots"}[b])
-        view.bh = st.toggle("Business hours only (Mon–Fri 09–17)", key="w_bh")
+            view.tz = TZ.check(tz)
+        except OptionError as exc:
+            st.error(f"{exc.sentence} — using {TZ.default}")
+            view.tz = TZ.default
+        view.bots = st.radio(BOTS.label, list(BOTS.choices), key="w_bots", horizontal=True,
+                             format_func=BOTS.choices.get, help=BOTS.help)
+        start, end = BUSINESS_HOURS.preset
+        view.bh = st.toggle(f"{BUSINESS_HOURS.label} (Mon–Fri {start:02d}–{end:02d})",
+                            key="w_bh", help=BUSINESS_HOURS.help)
         view.gap = int(st.number_input(
-            "Coding-session gap (min)", min_value=GAP_RANGE[0], max_value=GAP_RANGE[1], step=10,
-            key="w_gap", help="A coding session ends after this long without a commit (gap "
-            "rule of the Work rhythm page)"))
+            SESSION_GAP.label, min_value=SESSION_GAP.bounds[0], max_value=SESSION_GAP.bounds[1],
+            step=SESSION_GAP.step, key="w_gap", help=SESSION_GAP.help))
         if any(r.startswith("demo/") for r in [view.repo, *view.peers]):
             st.caption("Synthetic demo data.")
     sync_url(view)

@@ -8,10 +8,9 @@ import hashlib
 from dataclasses import dataclass, field, fields
 
 from .. import metrics
+from ..options import BOTS, BUSINESS_HOURS, FREQ, SESSION_GAP, TZ, Option, OptionError, Options
 
-BOTS = ("exclude", "include", "only")
-FREQS = ("month", "week")
-GAP_RANGE = (10, 720)  # minutes a session gap may be set to
+CHECKED = (FREQ, BOTS, SESSION_GAP)  # options read from the URL by their declaration
 
 
 @dataclass
@@ -20,11 +19,11 @@ class View:
     peers: list[str] = field(default_factory=list)
     start: str = ""  # YYYY-MM
     end: str = ""
-    freq: str = "month"
-    tz: str = "UTC"
-    bots: str = "exclude"
-    bh: bool = False  # business hours 09–17
-    gap: int = 120  # minutes without a commit that end a coding session
+    freq: str = FREQ.default
+    tz: str = TZ.default  # checked by the sidebar, which says when it is not a time zone
+    bots: str = BOTS.default
+    bh: bool = False  # business hours: the declared preset (Mon–Fri 09–17) or all hours
+    gap: int = SESSION_GAP.default  # minutes without a commit that end a coding session
     defs: str = ""  # definitions hash of the report the link was made from (informational)
     metric: str = "cycle_time"
     month: str = ""  # drill-down period
@@ -37,17 +36,20 @@ class View:
             if f.name == "peers":
                 if v:
                     out["peers"] = ",".join(v)
-            elif f.name == "bh":
+            elif f.name == BUSINESS_HOURS.param:
                 if v:
-                    out["bh"] = "1"
+                    out[f.name] = "1"
             elif v != f.default:
                 out[f.name] = str(v)
         return out
 
     @classmethod
-    def from_params(cls, params: dict[str, str], repos: list[str], months: list[str]) -> View:
-        """A valid view from URL parameters: unknown or bad values fall back to defaults."""
-        v = cls()
+    def read(cls, params: dict[str, str], repos: list[str], months: list[str]
+             ) -> tuple[View, list[str]]:
+        """A valid view from URL parameters, and a sentence for each option value given that
+        its declaration refuses (it falls back to the default). Unknown repos, months and
+        metrics fall back silently: they depend on what the store holds."""
+        v, problems = cls(), []
         repo = params.get("repo", "")
         v.repo = repo if repo in repos else (_default_subject(repos))
         peers = [p for p in params.get("peers", "").split(",") if p in repos and p != v.repo]
@@ -56,19 +58,34 @@ class View:
         v.end = params.get("end", "") if params.get("end", "") in months else ""
         if v.start and v.end and v.start > v.end:
             v.start, v.end = v.end, v.start
-        v.freq = params.get("freq", "month") if params.get("freq") in FREQS else "month"
-        v.tz = params.get("tz", "UTC") or "UTC"
-        v.bots = params.get("bots", "exclude") if params.get("bots") in BOTS else "exclude"
-        v.bh = params.get("bh") == "1"
-        gap = params.get("gap", "")
-        v.gap = int(gap) if gap.isdigit() and GAP_RANGE[0] <= int(gap) <= GAP_RANGE[1] else 120
+        for option in CHECKED:
+            text = params.get(option.param, "")
+            if text:
+                setattr(v, option.param, _value(option, text, problems))
+        v.tz = params.get(TZ.param, TZ.default) or TZ.default
+        v.bh = params.get(BUSINESS_HOURS.param) == "1"
         v.metric = params.get("metric", "cycle_time") if params.get("metric") in metrics.BY_KEY \
             else "cycle_time"
         defs = params.get("defs", "")
         v.defs = defs if len(defs) <= 16 and all(c in "0123456789abcdef" for c in defs) else ""
         v.month = params.get("month", "")
         v.stage = params.get("stage", "") if params.get("stage") in metrics.BY_KEY else ""
-        return v
+        return v, problems
+
+    def options(self) -> Options:
+        """The report options this view shows (``OptionError`` when one is refused)."""
+        return Options(self.repo, tuple(self.peers), self.start or None, self.end or None,
+                       self.freq, self.tz, self.bots, BUSINESS_HOURS.preset if self.bh else None,
+                       session_gap=self.gap)
+
+
+def _value(option: Option, text: str, problems: list[str]):
+    """``text`` read by ``option``'s declaration, or its default and a sentence why."""
+    try:
+        return option.parse(text)
+    except OptionError as exc:
+        problems.append(f"{exc.sentence}: using {option.default}.")
+        return option.default
 
 
 def _default_subject(repos: list[str]) -> str:

@@ -23,9 +23,7 @@ def current_case_study(view: View) -> CaseStudy | None:
         return None
     store = get_store()
     try:
-        cs = case_study(store.ident, viewer(), store.data_version(), view.repo,
-                        tuple(view.peers), view.start, view.end, view.freq, view.tz,
-                        view.bots, view.bh, view.gap)
+        cs = case_study(store.ident, viewer(), store.data_version(), view.options())
     except (ReportError, PeriodError, StoreError, ValueError) as exc:
         st.error(f"Cannot build the case study: {exc}")
         return None

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..source_kinds import AUTO, DEPLOY_CHOICES, DEPLOYMENT_SOURCES
 from ..store import Store
 from .errors import EXIT_OK, CLIError
+from .report_args import add_report_arguments, report_options
 
 
 def _fmt_ts(ts: int | None) -> str:
@@ -91,22 +92,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     import sys
 
     from ..core.periods import PeriodError
-    from ..report.build import Options, ReportError, build_case_study
+    from ..report.build import ReportError, build_case_study
 
+    opts = report_options(args)
     store = Store(args.db)
-    bh = None
-    if args.business_hours:
-        try:
-            a, b = (int(x) for x in args.business_hours.split("-"))
-            assert 0 <= a < b <= 24
-        except (ValueError, AssertionError) as exc:
-            raise CLIError("--business-hours takes START-END hours, e.g. 9-17", 2) from exc
-        bh = (a, b)
-    if not 1 <= args.session_gap <= 24 * 60:
-        raise CLIError("--session-gap takes minutes between 1 and 1440", 2)
-    opts = Options(args.repo, tuple(args.peer or ()), args.from_, args.to, args.period, args.tz,
-                   "include" if args.include_bots else "exclude", bh,
-                   session_gap=args.session_gap)
     try:
         cs = build_case_study(store, opts)
     except (ReportError, PeriodError) as exc:
@@ -281,15 +270,7 @@ def register(sub, common) -> None:
     p.add_argument("--branch", help="branch to read (default: the default branch)")
     p = sub.add_parser("report", parents=[common], help="build a case study report")
     p.add_argument("repo", help="the subject repository, owner/name")
-    p.add_argument("--peer", action="append", metavar="OWNER/NAME", help="a peer (repeatable)")
-    p.add_argument("--from", dest="from_", metavar="YYYY-MM")
-    p.add_argument("--to", metavar="YYYY-MM")
-    p.add_argument("--period", choices=["month", "week"], default="month")
-    p.add_argument("--tz", default="UTC", help="time zone for periods (default UTC)")
-    p.add_argument("--business-hours", metavar="START-END", help="e.g. 9-17: working hours only")
-    p.add_argument("--include-bots", action="store_true")
-    p.add_argument("--session-gap", type=int, default=120, metavar="MINUTES",
-                   help="minutes without a commit that end a coding session (default 120)")
+    add_report_arguments(p)
     p.add_argument("--format", choices=["md", "markdown", "json", "html", "pdf"])
     p.add_argument("--paper", choices=["A4", "Letter"], default="A4")
     p.add_argument("--out", metavar="FILE")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..options import OptionError
 from ..store import StoreError
 from .commands import COMMANDS, register
 from .errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CLIError
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except CLIError as exc:
         print(f"casestudy: error: {exc}", file=sys.stderr)
         return exc.code
+    except OptionError as exc:  # a report option refused outside the report arguments' check
+        print(f"casestudy: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except StoreError as exc:
         print(f"casestudy: error: {exc}", file=sys.stderr)
         return EXIT_FAIL

@@ -19,6 +19,7 @@ from numba import njit, prange
 from .. import metrics
 from ..bugfix_rules import RULES
 from ..model import INCIDENT_FIELDS, INCIDENT_RULES, RULE_CAUGHT, PRArrays
+from ..options import BOTS, BUSINESS_HOURS
 from .deployments import covered_days
 from .durations import business_durations, duration_inputs
 from .group_stats import DURATION_STATS, chunk_count, grouped_duration_stats
@@ -209,7 +210,7 @@ class MetricTable:
         return self.stats[metric][stat][self.repos.index(repo)]
 
 
-def population_mask(a: PRArrays, bots: str = "exclude") -> np.ndarray:
+def population_mask(a: PRArrays, bots: str = BOTS.default) -> np.ndarray:
     """Which PRs count: humans only (default), bots only, or everyone."""
     if bots == "exclude":
         return ~a.is_bot
@@ -231,7 +232,7 @@ def calendar_for(a: PRArrays, freq: str = "month", tz: str = "UTC") -> Calendar:
                          freq, tz)
 
 
-def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str = "exclude",
+def compute_table(a: PRArrays, freq: str = "month", tz: str = "UTC", bots: str = BOTS.default,
                   business_hours: tuple[int, int] | None = None, ci: bool = False,
                   calendar: Calendar | None = None, seed: int = 0,
                   only: tuple[str, ...] | None = None,
@@ -451,7 +452,7 @@ def warm() -> float:
                  np.arange(n, dtype=np.int32) % 3)
     compute_table(a)
     compute_table(a, ci=True)
-    compute_table(a, business_hours=(9, 17))
+    compute_table(a, business_hours=BUSINESS_HOURS.preset)
     grouped_duration_stats(times["created_at"], times["merged_at"], np.zeros(n, np.int64), 1,
                            ci=True, n_boot=10)  # the pooled intervals of the analysis
     return time.perf_counter() - t0

@@ -23,7 +23,6 @@ from ..analysis.practices import section as practice_section
 from ..analysis.recommendations import recommend
 from ..analysis.rhythm import facts as rhythm_facts
 from ..analysis.rhythm import section as rhythm_section
-from ..analysis.sessions import ALLOWANCE_MINUTES, GAP_MINUTES
 from ..analysis.summary import executive
 from ..analysis.waits import section as waits_section
 from ..analysis.window import finite
@@ -49,26 +48,10 @@ from ..document import (
     WorkPattern,
 )
 from ..model import PRArrays
+from ..options import Options
 from ..source_kinds import MERGES, kind_of
 from ..store import RepoSummary, Store, StoreError
 from .notable import examples, has_logins, notable_prs
-
-
-@dataclass
-class Options:
-    subject: str
-    peers: tuple[str, ...] = ()
-    period_from: str | None = None  # "YYYY-MM" (or an ISO week label with freq="week")
-    period_to: str | None = None
-    freq: str = "month"
-    tz: str = "UTC"
-    bots: str = "exclude"
-    business_hours: tuple[int, int] | None = None
-    window: int = 3
-    min_n: int = 10
-    months_default: int = 24
-    session_gap: float = GAP_MINUTES  # minutes without a commit that end a coding session
-    session_allowance: float = ALLOWANCE_MINUTES  # minutes of work before a session's first commit
 
 
 def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],

@@ -1,5 +1,6 @@
 """Drill-down: the PRs behind one metric in one period, with every stage's duration — measured
-by the core's one definition of each duration, in the core's calendar."""
+by the core's one definition of each duration, in the core's calendar, with the report's own
+options (periods, time zone, bots, working hours), so each duration is the one its figure counts."""
 
 from __future__ import annotations
 
@@ -8,29 +9,32 @@ import pandas as pd
 
 from .. import core, metrics
 from ..model import PRArrays
+from ..options import Options
 from ..store import Store
 
 STAGE_KEYS = ("cycle_time", "lead_time", *metrics.STAGES)
 
 
-def pr_rows(store: Store, a: PRArrays, metric: str, period: str, freq: str = "month",
-            tz: str = "UTC", bots: str = "exclude", limit: int = 1000) -> pd.DataFrame:
-    """PRs of ``a.repos[0]`` whose ``metric`` completed in ``period``: durations in hours, size,
-    author, title and link, slowest first (at most ``limit`` rows)."""
+def pr_rows(store: Store, a: PRArrays, metric: str, period: str, opts: Options,
+            limit: int = 1000) -> pd.DataFrame:
+    """PRs of ``a.repos[0]`` whose ``metric`` completed in ``period`` (of ``opts``' periods and
+    time zone, among the PRs its bot setting counts): durations in hours — working hours when
+    ``opts`` has business hours —, size, author, title and link, slowest first (at most
+    ``limit`` rows)."""
     m = metrics.get(metric)
     if m.kind != "duration" or m.key == "time_to_restore":
         m = metrics.get("cycle_time")
     _, end = core.duration_columns(a, m)
-    sel_any = (a.repo_idx == 0) & core.population_mask(a, bots) & (end >= 0)
+    sel_any = (a.repo_idx == 0) & core.population_mask(a, opts.bots) & (end >= 0)
     if not sel_any.any():
         return pd.DataFrame()
-    cal = core.calendar_for(a, freq, tz)
+    cal = core.calendar_for(a, opts.freq, opts.tz)
     if period not in cal.labels:
         return pd.DataFrame()
     rows = np.flatnonzero(sel_any & (cal.period_of(end) == cal.index(period)))
     data: dict[str, np.ndarray] = {"number": a.number[rows]}
     for key in STAGE_KEYS:
-        d = core.duration_values(a, metrics.get(key), rows)
+        d = core.duration_values(a, metrics.get(key), rows, cal, opts.business_hours)
         data[metrics.get(key).name + " (h)"] = np.round(d / 3600, 2)
     data["lines changed"] = (a.additions + a.deletions)[rows]
     data["comments"] = a.n_comments[rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model import CheckRun
-from .github import iso_time
+from .timestamps import iso_time
 
 
 def jobs_to_check_runs(repo: str, jobs: Iterable[dict], runs: Iterable[dict] = ()

@@ -30,10 +30,12 @@ from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..practice_rules import DEPENDENCY_FILES, MAX_DEPENDENCY_BYTES
 from ..source_kinds import AUTO, DEPLOY_CHOICES, GITHUB, MERGES, deployment_source
 from ..store import RepoInfo, Store
+from .actions_jobs import jobs_to_check_runs
 from .bots import is_bot
 from .finish import finish
 from .practices import audit_paths
 from .releases import is_prerelease
+from .timestamps import iso_time
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 # Deployments API: what counts as a deployment that happened (INACTIVE = succeeded, then
@@ -223,14 +225,6 @@ def parse_repo(name: str) -> tuple[str, str]:
                           "pytorch/pytorch")
     owner, repo = name.split("/")
     return owner, repo
-
-
-def iso_time(value: str | None) -> int | None:
-    """An ISO-8601 time (``…Z`` or with an offset, as git actor dates have) to epoch seconds."""
-    if not value:
-        return None
-    t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return int((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp())
 
 
 def actor_is_bot(actor: dict | None) -> bool:
@@ -543,8 +537,6 @@ class GitHubClient:
     def _sync_actions_jobs(self, store: Store, repo: str, owner: str, name: str) -> int:
         """Jobs (every attempt) of the Actions runs made for pull requests, as check runs: one
         request per page of runs and one per new run; runs already read are skipped (cursor)."""
-        from .actions_jobs import jobs_to_check_runs  # it reads this module's time parser
-
         self._report(stage="actions jobs")
         last = int(store.get_cursor(repo, "actions:last_run") or 0)
         url = f"/repos/{owner}/{name}/actions/runs?event=pull_request&per_page=100"
