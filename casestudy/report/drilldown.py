@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import core, metrics
+from ..metric_kinds import PRDuration
 from ..model import PRArrays
 from ..options import Options
 from ..store import Store
@@ -22,7 +23,7 @@ def pr_rows(store: Store, a: PRArrays, metric: str, period: str, opts: Options,
     ``opts`` has business hours —, size, author, title and link, slowest first (at most
     ``limit`` rows)."""
     m = metrics.get(metric)
-    if m.kind != "duration" or m.key == "time_to_restore":
+    if not isinstance(m.how, PRDuration):  # a drill-down lists PRs: restore time has none
         m = metrics.get("cycle_time")
     _, end = core.duration_columns(a, m)
     sel_any = (a.repo_idx == 0) & core.population_mask(a, opts.bots) & (end >= 0)
