@@ -34,7 +34,7 @@ def _patch_the_registry(monkeypatch) -> None:
     in another unit and order, with other stages."""
     changed = tuple(dataclasses.replace(m, name=f"Renamed {m.name}", formula="another formula",
                                         explanation="other words", unit="widgets",
-                                        kind="count", direction="higher")
+                                        kind="count", direction="higher", how=None)
                     for m in reversed(metrics.METRICS))
     monkeypatch.setattr(metrics, "METRICS", changed)
     monkeypatch.setattr(metrics, "BY_KEY", {m.key: m for m in changed})

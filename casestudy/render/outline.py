@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import altair as alt
+from typing import TYPE_CHECKING
 
 from ..document import CaseStudy, Definition
-from . import charts
+
+if TYPE_CHECKING:  # altair is imported only when a chart is drawn (Markdown needs none)
+    import altair as alt
 
 NOT_COMPUTED = "Not computed for this report."
 
@@ -107,37 +108,37 @@ SECTIONS: tuple[Section, ...] = (
     Section("executive", "Executive summary", lambda cs: cs.executive is not None,
             page="overview"),
     Section("verdict", "Verdict", page="overview",
-            charts=(Chart("stages", lambda cs, h: charts.stages_chart(cs)),)),
+            charts=(Chart("stages", lambda cs, h: _charts().stages_chart(cs)),)),
     Section("key_figures", "Key figures", page="overview"),
     Section("metric", "Metrics", page="metrics", per_metric=True, charts=(
-        Chart("trend", lambda cs, h: charts.metric_chart(cs, h.item.key, print_mode=True),
+        Chart("trend", lambda cs, h: _charts().metric_chart(cs, h.item.key, print_mode=True),
               _visible),)),
     Section("peers", "Peers side by side", page="compare"),
     Section("drivers", "What drove the change", lambda cs: cs.drivers is not None,
             lambda cs: "No window before the latest in the report period to compare with.",
-            charts=(Chart("waterfall", lambda cs, h: charts.waterfall_chart(cs)),)),
+            charts=(Chart("waterfall", lambda cs, h: _charts().waterfall_chart(cs)),)),
     Section("waits", "Waits over every PR", lambda cs: cs.waits is not None, page="overview"),
     Section("work_pattern", "When work happens", lambda cs: cs.work_pattern is not None,
             page="overview", charts=(
-                Chart("heatmap", lambda cs, h: charts.work_pattern_chart(cs, width=420,
+                Chart("heatmap", lambda cs, h: _charts().work_pattern_chart(cs, width=420,
                                                                         height=90),
                       lambda cs, h: bool(cs.work_pattern and cs.work_pattern.counts)),)),
     Section("rhythm", "Work rhythm and velocity", lambda cs: cs.rhythm is not None,
             page="rhythm", charts=(
-                Chart("velocity", lambda cs, h: charts.velocity_chart(cs),
+                Chart("velocity", lambda cs, h: _charts().velocity_chart(cs),
                       lambda cs, h: any(p.per_author is not None for p in cs.rhythm.velocity)),
-                Chart("coding_hours", lambda cs, h: charts.coding_hours_chart(cs),
+                Chart("coding_hours", lambda cs, h: _charts().coding_hours_chart(cs),
                       lambda cs, h: any(s.hours_gap is not None for s in cs.rhythm.sessions)),
-                Chart("local_hours", lambda cs, h: charts.local_hours_chart(cs),
+                Chart("local_hours", lambda cs, h: _charts().local_hours_chart(cs),
                       lambda cs, h: bool(cs.rhythm.local_hours)))),
     Section("people", "People", lambda cs: cs.people is not None, page="people"),
     Section("ci", "CI insight", lambda cs: cs.ci is not None,
             lambda cs: cs.ci_unavailable or "No CI data.", page="ci",
-            charts=(Chart("heatmap", lambda cs, h: charts.ci_heatmap(cs),
+            charts=(Chart("heatmap", lambda cs, h: _charts().ci_heatmap(cs),
                           lambda cs, h: bool(cs.ci.jobs)),)),
     Section("practices", "Engineering practices", lambda cs: cs.practices is not None,
             lambda cs: cs.practices_unavailable or "Not audited.", page="practices",
-            charts=(Chart("tests_with_code", lambda cs, h: charts.tests_with_code_chart(cs),
+            charts=(Chart("tests_with_code", lambda cs, h: _charts().tests_with_code_chart(cs),
                           lambda cs, h: any(s.code_prs for s in cs.practices.tests_with_code)),)),
     Section("strengths", "Strengths", page="recommendations"),
     Section("weaknesses", "Where it falls behind", page="recommendations"),
@@ -173,3 +174,10 @@ def report_charts(cs: CaseStudy) -> dict[str, alt.TopLevelMixin]:
     (drawn for present sections only)."""
     return {h.chart(c.name): c.draw(cs, h) for h in headings(cs) if h.present
             for c in h.section.charts if c.shown(cs, h)}
+
+
+def _charts():
+    """The chart module, imported on first use (it imports altair, about 0.6 s)."""
+    from . import charts
+
+    return charts
