@@ -85,7 +85,7 @@ def _sign_in(browser, app_url: str, idp: FakeOIDC, email: str):
 def _title_for(page, app_url: str, repo: str) -> str:
     page.goto(f"{app_url}/?repo={repo}", timeout=60_000)
     wait_ready(page)
-    page.locator("h1").first.wait_for(timeout=60_000)
+    page.locator("h1").first.wait_for(timeout=180_000)  # a cold report compiles the core
     return page.locator("h1").first.inner_text().strip()
 
 
