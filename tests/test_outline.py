@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -74,9 +75,10 @@ def test_definitions_carry_what_formatting_needs(atlas):
 def test_every_section_has_its_writers_and_a_page_that_exists():
     keys = [s.key for s in outline.SECTIONS]
     assert len(set(keys)) == len(keys)
-    assert set(WRITERS) == set(keys)
+    generic = {s.key for s in outline.SECTIONS if s.content is not None}
+    assert set(WRITERS) | generic == set(keys)
     templates = {p.name.removesuffix(".html.j2") for p in (TEMPLATES / "sections").iterdir()}
-    assert templates == set(keys)
+    assert templates - {"generic"} | generic == set(keys)
     pages = {p.key for p in outline.PAGES}
     assert {p.stem for p in (ROOT / "app_pages").glob("*.py")} == pages
     assert {s.page for s in outline.SECTIONS} - {""} <= pages
@@ -123,3 +125,19 @@ def test_the_escaper_keeps_hostile_text_inert():
     for bad in ("javascript:alert(1)", "file:///etc/passwd", "http://x.org/",
                 'https://x.org/"onmouseover', None):
         assert escape.safe_url(bad) == ""
+
+
+def test_a_plain_new_section_is_one_outline_entry(atlas, monkeypatch):
+    """A section without a writer or template of its own is drawn from its content (text and a
+    table) in Markdown, HTML and the contents, escaped like everything else."""
+    part = SimpleNamespace(text="First <b>paragraph</b>.\n\nSecond one.",
+                           headers=["Who", "How many"], rows=[["<script>x</script>", "3"]])
+    extra = outline.Section("extra", "An extra section", content=lambda cs: part)
+    monkeypatch.setattr(outline, "SECTIONS", (*outline.SECTIONS, extra))
+    md = render_markdown(atlas)
+    assert "## An extra section" in md
+    assert "First &lt;b&gt;paragraph&lt;/b&gt;." in md and "Second one." in md
+    assert "| Who | How many |" in md and "<script>" not in md
+    html = render_html(atlas)
+    assert '<h2 id="extra">An extra section</h2>' in html and 'href="#extra"' in html
+    assert "<p>Second one.</p>" in html and "<td>&lt;script&gt;x&lt;/script&gt;</td>" in html

@@ -336,6 +336,24 @@ def _completeness(cs: CaseStudy, w: Write, h: Heading) -> None:
 
 # Each outline section's Markdown writer, by section key: it writes the body under the heading
 # of a present section (a missing one gets its stand-in sentence instead).
+def _generic(cs: CaseStudy, w: Write, h: Heading) -> None:
+    """A section without a writer of its own: its content's text and table."""
+    part = h.section.content(cs) if h.section.content else None
+    if part is None:
+        raise KeyError(f"section {h.section.key!r} has neither a Markdown writer nor content")
+    for para in str(getattr(part, "text", "") or "").split("\n\n"):
+        if para.strip():
+            w(prose(para.strip()))
+            w("")
+    headers, rows = getattr(part, "headers", None), getattr(part, "rows", None)
+    if headers and rows:
+        w("| " + " | ".join(esc(x) for x in headers) + " |")
+        w("|" + "---|" * len(headers))
+        for r in rows:
+            w("| " + " | ".join(esc(x) for x in r) + " |")
+        w("")
+
+
 WRITERS: dict[str, Callable[[CaseStudy, Write, Heading], None]] = {
     "executive": _executive, "verdict": _verdict, "key_figures": _key_figures,
     "metric": _metric, "peers": _peers, "drivers": _drivers, "waits": _waits,
@@ -363,7 +381,7 @@ def render_markdown(cs: CaseStudy) -> str:
         w(f"## {h.title}")
         w("")
         if h.present:
-            WRITERS[h.section.key](cs, w, h)
+            WRITERS.get(h.section.key, _generic)(cs, w, h)
         else:
             w(prose(h.missing))
             w("")

@@ -80,7 +80,9 @@ class Chart:
 @dataclass(frozen=True)
 class Section:
     """One entry of the outline. ``present`` and ``missing`` read the document only; ``key``
-    names its Markdown writer, its HTML template and (with the metric's key) its anchors."""
+    names its Markdown writer, its HTML template and (with the metric's key) its anchors. A
+    section with neither writer nor template is drawn from its ``content`` by the generic
+    ones (text and a table), so a plain new section is its outline entry alone."""
 
     key: str
     title: str
@@ -89,6 +91,9 @@ class Section:
     charts: tuple[Chart, ...] = ()
     page: str = ""  # the app page that shows it ("" = in the reports only)
     per_metric: bool = False  # one heading per metric definition, titled by its name
+    # the document part a section without its own Markdown writer and HTML template shows:
+    # its ``text`` as paragraphs, and its ``table`` (``headers`` and ``rows``) when it has one
+    content: Callable[[CaseStudy], object] | None = None
 
     def headings(self, cs: CaseStudy) -> list[Heading]:
         present = self.present(cs)
