@@ -69,7 +69,7 @@ def _counts(author: np.ndarray, period: np.ndarray, lo: int, hi: int
     for x in au.tolist():
         merged[x] = merged.get(x, 0) + 1
     active: dict[int, int] = {}
-    for x, _ in set(zip(au.tolist(), pe.tolist())):
+    for x, _ in set(zip(au.tolist(), pe.tolist(), strict=True)):
         active[x] = active.get(x, 0) + 1
     return merged, active
 

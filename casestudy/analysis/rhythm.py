@@ -31,6 +31,8 @@ def section(frame: Frame, table: MetricTable, c: CommitArrays,
         t.text = velocity.trend_sentence(t, cal.freq, measured[t.measure])
     decay = velocity.decay_finding(trends, points, cal.freq) or ""
     res = sessions.analyse(c, cal, lo_p, hi_p, gap_minutes, allowance_minutes) if c.n else None
+    if res is not None and not res.granular:
+        res = _without_hours(res)
     lo = int(cal.starts[lo_p]) * 86400
     hi = int(cal.starts[hi_p] + cal.days[hi_p]) * 86400
     kind = kind_of(source)
@@ -58,6 +60,15 @@ def section(frame: Frame, table: MetricTable, c: CommitArrays,
         unavailable=unavailable)
 
 
+def _without_hours(res: sessions.SessionResult) -> sessions.SessionResult:
+    """The sessions with every hours figure dropped: commits too coarse to measure coding time
+    (the text says why)."""
+    for p in res.periods:
+        p.hours_gap = p.hours_hmm = None
+    res.hours_gap = res.hours_hmm = None
+    return res
+
+
 def _gap(seconds: float | None) -> str:
     if not seconds or seconds < 60:
         return "under a minute"  # commits of one push or rebase share their author second
@@ -69,6 +80,14 @@ def _text(res: sessions.SessionResult | None, peaks: peak_hours.PeakHours, gap_m
     parts = []
     if res is None:
         parts.append("No human commits in the report period.")
+    elif not res.granular:
+        parts.append(
+            f"{res.n_commits:,} human commits by {res.n_authors:,} authors, but only "
+            f"{res.multi_share:.0%} of {res.n_sessions:,} sessions hold two commits or more "
+            "(squash merges or one commit per change): a session's length would be mostly the "
+            f"{allowance_minutes:.0f}-minute allowance, so coding hours are not measurable from "
+            "these commits. A source with the branch commits (a merge-commit history or the "
+            "GitHub API) can show them.")
     else:
         rule = (f"Gap rule (a session ends after {gap_minutes:.0f} min without a commit; "
                 f"{allowance_minutes:.0f} min are added for the work before a session's first "

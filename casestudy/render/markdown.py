@@ -172,7 +172,7 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     for t in r.trends:
         w(f"- {prose(t.text)}")
     w("")
-    if r.sessions:
+    if any(s.hours_gap is not None for s in r.sessions):
         w(f"Coding hours per active author per week (gap rule: a session ends after "
           f"{r.gap_minutes:.0f} min; hidden Markov model; {r.allowance_minutes:.0f} min added "
           "per session):")
