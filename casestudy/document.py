@@ -284,6 +284,9 @@ class RhythmSection:
     decay: str  # the velocity-decay finding, "" when there is none
     text: str
     unavailable: str = ""  # why there are no commits, when there are none
+    # what a change in output per author is made of (same people vs who was active), when the
+    # trend test finds one; "" otherwise (``analysis.composition``)
+    composition: str = ""
 
     def session(self, period: str) -> SessionPeriod | None:
         """The sessions row of a period (a look-up for renderers)."""

@@ -39,7 +39,7 @@ def test_a_top_contributor_leaving_is_composition_not_a_slowdown():
     rows += [(11 + j, p, 1) for j in range(10) for p in range(9, 12)]
     author, period = _history(rows)
     names = [f"dev{i}" for i in range(21)]
-    c = composition.decompose(author, period, _first(author, period), (0, 2), (9, 11), names)
+    c = composition.decompose(author, period, _first(author, period), (0, 1, 2), (9, 10, 11), names)
     assert c is not None
     r0, _ = _pandas_rates(author, period, 0, 2)
     r1, _ = _pandas_rates(author, period, 9, 11)
@@ -61,7 +61,7 @@ def test_a_top_contributor_leaving_is_composition_not_a_slowdown():
 def test_the_same_people_slowing_down_is_behaviour():
     rows = [(a, p, 4 if p < 6 else 1) for a in range(8) for p in range(12)]
     author, period = _history(rows)
-    c = composition.decompose(author, period, _first(author, period), (0, 2), (9, 11))
+    c = composition.decompose(author, period, _first(author, period), (0, 1, 2), (9, 10, 11))
     assert c is not None
     assert c.reading == "behaviour" and c.p_value < composition.ALPHA
     assert c.composition == pytest.approx(0.0)
@@ -75,7 +75,7 @@ def test_too_few_stayers_are_not_tested_and_unknown_authors_are_left_out():
     author = np.concatenate([author, [-1, -1]])
     period = np.concatenate([period, [0, 11]])
     c = composition.decompose(author, period, _first(author[author >= 0],
-                                                     period[author >= 0]), (0, 2), (9, 11))
+                                                     period[author >= 0]), (0, 1, 2), (9, 10, 11))
     assert c is not None and c.p_value is None and c.reading == "untested"
     assert c.stayers_early.authors == 1 and c.leavers.merged == 5
     assert "too few to test" in composition.sentence(c, LABELS)
@@ -83,7 +83,7 @@ def test_too_few_stayers_are_not_tested_and_unknown_authors_are_left_out():
 
 def test_an_empty_window_has_no_decomposition():
     author, period = _history([(0, 0, 3)])
-    assert composition.decompose(author, period, _first(author, period), (0, 2), (9, 11)) \
+    assert composition.decompose(author, period, _first(author, period), (0, 1, 2), (9, 10, 11)) \
         is None
 
 
@@ -93,7 +93,8 @@ def test_the_split_matches_an_independent_pandas_computation_on_random_histories
         n = 600
         author = rng.integers(0, 40, n)
         period = rng.integers(0, 12, n)
-        c = composition.decompose(author, period, _first(author, period), (0, 3), (8, 11))
+        c = composition.decompose(author, period, _first(author, period), (0, 1, 2, 3),
+                                  (8, 9, 10, 11))
         assert c is not None
         df = pd.DataFrame({"a": author, "p": period})
         e, l_ = df[df.p <= 3], df[df.p >= 8]

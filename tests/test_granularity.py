@@ -29,7 +29,7 @@ def _result(streams: list[list[int]]):
 def test_one_commit_per_change_is_not_granular_enough_for_coding_hours():
     # three authors, one squash commit every two days each: every session is one commit
     res = _result([[T0 + a * H + k * 2 * DAY for k in range(20)] for a in range(3)])
-    assert res.n_sessions == 60 and res.multi_share == 0.0
+    assert res.n_sessions == 60 and res.shown_share == 0.0  # every session one commit
     assert not res.granular
 
 
@@ -42,7 +42,8 @@ def test_branch_commits_minutes_apart_are_granular():
         streams.append(times)
     res = _result(streams)
     assert res.n_sessions == 24
-    assert np.isclose(res.multi_share, 20 / 24)
+    # 20 sessions of 40 min between commits; 24 sessions × 30 min assumed
+    assert np.isclose(res.shown_share, 800 / (800 + 720))
     assert res.granular
 
 

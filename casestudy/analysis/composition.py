@@ -39,8 +39,8 @@ class Group:
 
 @dataclass
 class Composition:
-    early: tuple[int, int]  # inclusive period index ranges
-    late: tuple[int, int]
+    early: tuple[int, ...]  # period indices of each window
+    late: tuple[int, ...]
     rate_early: float
     rate_late: float
     stayers_early: Group
@@ -60,10 +60,10 @@ class Composition:
         return self.rate_late - self.rate_early
 
 
-def _counts(author: np.ndarray, period: np.ndarray, lo: int, hi: int
+def _counts(author: np.ndarray, period: np.ndarray, window: tuple[int, ...]
             ) -> tuple[dict[int, int], dict[int, int]]:
-    """Per author: merged PRs and active periods within [lo, hi]."""
-    inside = (period >= lo) & (period <= hi) & (author >= 0)
+    """Per author: merged PRs and active periods within the window's periods."""
+    inside = np.isin(period, np.asarray(window)) & (author >= 0)
     au, pe = author[inside], period[inside]
     merged: dict[int, int] = {}
     for x in au.tolist():
@@ -79,14 +79,15 @@ def _group(ids: set[int], merged: dict[int, int], active: dict[int, int]) -> Gro
 
 
 def decompose(author: np.ndarray, merged_period: np.ndarray, first_period: np.ndarray,
-              early: tuple[int, int], late: tuple[int, int],
+              early: tuple[int, ...], late: tuple[int, ...],
               names: list[str] | None = None) -> Composition | None:
-    """Split the change in output per author between ``early`` and ``late`` (inclusive period
-    ranges). ``author`` is each merged PR's author id (-1 = unknown), ``merged_period`` its
+    """Split the change in output per author between the ``early`` and ``late`` windows (period
+    indices). ``author`` is each merged PR's author id (-1 = unknown), ``merged_period`` its
     period, ``first_period`` the period of each author's first PR in the data, indexed by
     author id. None when either window has no merged PR by a known author."""
-    m0, a0 = _counts(author, merged_period, *early)
-    m1, a1 = _counts(author, merged_period, *late)
+    early, late = tuple(early), tuple(late)
+    m0, a0 = _counts(author, merged_period, early)
+    m1, a1 = _counts(author, merged_period, late)
     if not m0 or not m1:
         return None
     stay = set(m0) & set(m1)
@@ -104,7 +105,7 @@ def decompose(author: np.ndarray, merged_period: np.ndarray, first_period: np.nd
         else:
             p = 1.0
     first_timers = sum(1 for i in joined
-                       if 0 <= i < first_period.size and late[0] <= first_period[i] <= late[1])
+                       if 0 <= i < first_period.size and min(late) <= first_period[i] <= max(late))
     top, top_share = "", 0.0
     if left:
         i = max(left, key=lambda x: (m0[x], -x))
@@ -124,8 +125,9 @@ def decompose(author: np.ndarray, merged_period: np.ndarray, first_period: np.nd
 
 def sentence(c: Composition, labels: list[str], freq: str = "month") -> str:
     """What the change is made of, in words a reader can check."""
-    def span(r: tuple[int, int]) -> str:
-        return labels[r[0]] if r[0] == r[1] else f"{labels[r[0]]}–{labels[r[1]]}"
+    def span(r: tuple[int, ...]) -> str:
+        lo, hi = min(r), max(r)
+        return labels[lo] if lo == hi else f"{labels[lo]}–{labels[hi]}"
 
     verb = "fell" if c.change < 0 else "rose"
     out = [f"Merged PRs per active author {verb} from {c.rate_early:.2f} to {c.rate_late:.2f} "

@@ -149,6 +149,9 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     if r.decay:
         w(f"**{prose(r.decay)}**")
         w("")
+    if r.composition:
+        w(prose(r.composition))
+        w("")
     w(prose(r.text))
     w("")
     if r.review is not None:
