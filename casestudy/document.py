@@ -155,6 +155,7 @@ class SourceInfo:
     can_see: list[str]  # e.g. ["reviews", "deployments"]
     cannot_see: list[str]
     notes: list[str] = field(default_factory=list)
+    get_more: str = ""  # how to get what this source cannot show
 
 
 @dataclass

@@ -316,7 +316,7 @@ def _source(s, visible: set[str], reasons: dict[str, str]) -> SourceInfo:
         notes.append("Synthetic demo data: generated, not a real repository.")
     return SourceInfo(s.repo, s.source, s.synthetic, s.deploy_source or "merges", s.prs,
                       s.merged, [k for k in kinds if k in visible],
-                      [k for k in kinds if k not in visible], notes)
+                      [k for k in kinds if k not in visible], notes, kind_of(s.source).get_more)
 
 
 def _definition(m: metrics.Metric) -> Definition:
