@@ -165,7 +165,8 @@ def cmd_sync_git(args: argparse.Namespace) -> int:
     store = Store(args.db)
     t0 = time.perf_counter()
     try:
-        r = sync(store, SyncRequest(GIT.key, args.path, repo=args.repo, branch=args.branch))
+        r = sync(store, SyncRequest(GIT.key, args.path, repo=args.repo, branch=args.branch,
+                                    release_tags=args.release_tags))
     except GitSourceError as exc:
         raise CLIError(str(exc)) from exc
     print(f"{r.prs:,} PRs, {r.tags:,} release tags and {r.incidents:,} reverts/hotfixes "
@@ -268,6 +269,9 @@ def register(sub, common) -> None:
     p.add_argument("path", help="path of the clone")
     p.add_argument("--repo", help="owner/name to file it under (default: from origin)")
     p.add_argument("--branch", help="branch to read (default: the default branch)")
+    p.add_argument("--release-tags", metavar="PATTERN",
+                   help="regular expression naming the product's release tags, e.g. '^v\\d' "
+                        "(default: the tag family with the most final-version releases)")
     p = sub.add_parser("report", parents=[common], help="build a case study report")
     p.add_argument("repo", help="the subject repository, owner/name")
     add_report_arguments(p)

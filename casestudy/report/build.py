@@ -312,6 +312,8 @@ def _source(s, visible: set[str], reasons: dict[str, str]) -> SourceInfo:
         notes.append(f"No deployments: {reasons.get('deployments', 'none in the data')}; lead "
                      "time is measured to the merge; deploy time, deployment frequency, change "
                      "failure rate and time to restore are unavailable.")
+    if s.releases:
+        notes.append(f"Releases: {s.releases}")
     if s.synthetic:
         notes.append("Synthetic demo data: generated, not a real repository.")
     return SourceInfo(s.repo, s.source, s.synthetic, s.deploy_source or "merges", s.prs,

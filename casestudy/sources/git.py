@@ -11,8 +11,11 @@ else is linear passes in Python (never a git process per PR or per tag):
 * bot trailers ``Pull Request resolved: https://github.com/<o>/<r>/pull/N`` (PyTorch): such a
   landing is squashed by the bot with a fresh author date, so it has no first-commit time —
   except ghstack landings (``ghstack-source-id:``), which keep the author's date.
-* every release tag anywhere in the repository becomes a deployment (pre-releases skipped; tag
-  time = tagger date of an annotated tag, committer date of a lightweight one). A tag on a
+* every release tag anywhere in the repository becomes a deployment: a tag whose name is a final
+  version of the product's tag family (``sources.releases.choose_releases``: pre-releases,
+  branch-style names, other families and backfills are left out; one deployment per released
+  commit at its earliest tag; tag time = tagger date of an annotated tag, committer date of a
+  lightweight one). A tag on a
   release branch contains the default-branch commits up to the branch's fork point (the newest
   default-branch commit among its ancestors), found in one pass over the commit graph; each
   landing is deployed by the earliest tag that contains it.
@@ -47,7 +50,7 @@ from .bots import is_bot
 from .finish import finish, write_records
 from .incidents import Revert
 from .practices import read_git as read_practices
-from .releases import is_prerelease
+from .releases import Releases, TagRead, choose_releases
 
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")
@@ -223,19 +226,23 @@ def fork_points(mainline: list[Commit], everything: dict[str, Commit]) -> dict[s
     return fork
 
 
-def read_tags(path: Path, fork: dict[str, int]) -> list[tuple[str, int, int]]:
-    """(tag, fork point on the mainline, time) of every release tag in the repository
-    (pre-releases skipped): a tag contains the mainline commits up to its fork point."""
+def read_tags(path: Path, fork: dict[str, int], pattern: str | None = None
+              ) -> tuple[list[tuple[str, int, int]], Releases]:
+    """(tag, fork point on the mainline, time) of every release of the repository — its
+    product's family of final-version tags, one per commit (``choose_releases``) — and what was
+    left out: a tag contains the mainline commits up to its fork point."""
     out = _git(path, "for-each-ref", "--format=%(refname:short)" + US + "%(objectname)" + US +
-               "%(*objectname)" + US + "%(creatordate:unix)", "refs/tags")
-    tags = []
+               "%(*objectname)" + US + "%(creatordate:unix)" + US +
+               "%(*committerdate:unix)" + US + "%(committerdate:unix)", "refs/tags")
+    read = []
     for line in out.splitlines():
-        name, obj, peeled, when = line.split(US)
+        name, obj, peeled, when, peeled_at, own_at = line.split(US)
         sha = peeled or obj
-        if is_prerelease(name) or not when or fork.get(sha, -1) < 0:
+        if not when or fork.get(sha, -1) < 0:
             continue
-        tags.append((name, fork[sha], int(when)))
-    return tags
+        read.append(TagRead(name, sha, int(when), int(peeled_at or own_at or when)))
+    releases = choose_releases(read, pattern)
+    return [(t.name, fork[t.sha], t.tagged_at) for t in releases.kept], releases
 
 
 def _title(landing: Landing) -> str:
@@ -287,9 +294,12 @@ def _reverted(c: Commit, title: str, head_ref: str, by_sha: dict[str, int],
 
 
 def sync_git(store: Store, path: str | Path, repo: str | None = None,
-             branch: str | None = None, account_key: str = "") -> dict[str, int]:
+             branch: str | None = None, account_key: str = "",
+             release_tags: str | None = None) -> dict[str, int]:
     """Read the clone at ``path`` into the store as ``repo`` (default: from the origin URL);
-    with ``account_key`` it is private to that account."""
+    with ``account_key`` it is private to that account; ``release_tags`` (a regular expression)
+    picks the tag family that marks the product's releases (default: the family with the most
+    releases)."""
     path = Path(path).expanduser()
     if not path.exists():
         raise GitSourceError(f"{path} does not exist")
@@ -300,10 +310,18 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     if branch is not None and (not branch or branch.startswith("-") or any(
             ch in branch for ch in " \t\n~^:?*[\\")):
         raise GitSourceError(f"not a branch name: {branch!r}")
+    if release_tags is not None:
+        try:
+            if len(release_tags) > 200:
+                raise re.error("longer than 200 characters")
+            re.compile(release_tags)
+        except re.error as exc:
+            raise GitSourceError(f"--release-tags is not a usable regular expression: {exc}"
+                                 ) from None
     branch = branch or _default_branch(path)
     repo = clone_name(path, repo)
     landings, mainline, everything, branch_commits = read_landings(path, branch)
-    tags = read_tags(path, fork_points(mainline, everything))
+    tags, releases = read_tags(path, fork_points(mainline, everything), release_tags)
     deployed_by = _Deployed(tags)
     by_sha = {}
     for ld in landings:
@@ -357,6 +375,7 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
                                account_key=account_key))
     run = store.start_sync(repo, GIT.key)
     write_records(store, repo, prs, commits)
+    store.set_cursor(repo, "releases", releases.sentence())
     # the whole list each time: a change of deployment source replaces the old deployments
     done = finish(store, repo, deps, "tags", extra)
     audit, changes = read_practices(path, branch, by_sha)  # mainline commits → their PR

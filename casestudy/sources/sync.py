@@ -33,6 +33,7 @@ class SyncRequest:
     target: str = ""
     repo: str | None = None  # the name to file it under (a clone, canonical tables)
     branch: str | None = None  # a clone's branch (default: its default branch)
+    release_tags: str | None = None  # a clone's release-tag pattern (default: the largest family)
     account_key: str = ""  # a private repository belongs to this account ('' = public)
     # GitHub
     token: str | None = field(default=None, repr=False)  # never printed
@@ -97,7 +98,7 @@ def _github(store: Store, req: SyncRequest) -> SyncResult:
 
 def _git(store: Store, req: SyncRequest) -> SyncResult:
     c = sync_git(store, req.target, repo=req.repo, branch=req.branch,
-                 account_key=req.account_key)
+                 account_key=req.account_key, release_tags=req.release_tags)
     repo = clone_name(Path(req.target).expanduser(), req.repo)
     return SyncResult(GIT.key, {repo: c["prs"]}, commits=c["commits"], tags=c["tags"],
                       incidents=c["incidents"], reverts_without_pr=c["reverts_without_pr"],

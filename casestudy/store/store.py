@@ -75,6 +75,7 @@ class RepoSummary:
     last_sync_at: int | None
     last_sync_requests: int
     last_sync_points: int
+    releases: str = ""  # what counted as a release and what was left out (git tags)
 
 
 def _pr_row(pr: PullRequest) -> tuple:
@@ -387,7 +388,8 @@ class Store:
                 "status='ok' ORDER BY id DESC LIMIT 1", (repo,)
             ).fetchone() or (None, 0, 0)
             out.append(RepoSummary(repo, info.source, info.synthetic, prs, merged, first, last,
-                                   deps, info.deploy_source, *last_run))
+                                   deps, info.deploy_source, *last_run,
+                                   releases=self.get_cursor(repo, "releases") or ""))
         return out
 
     def count_prs(self, repo: str | None = None) -> int:
