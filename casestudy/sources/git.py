@@ -6,6 +6,9 @@ else is linear passes in Python (never a git process per PR or per tag):
 
 * ``Merge pull request #N from owner/branch`` merges: the PR's commits are ``M^1..M^2``, found
   by walking the second parent until commits already reachable from the mainline.
+* two-parent merges whose subject names the PR — ``… (#N)`` (hand merges, merge queues) or bors'
+  ``Auto merge of #N - owner:branch`` — are read the same way: first-commit time, author and
+  bots from the PR's own commits, the merge's author as the merger.
 * squash subjects ending in ``(#N)``; consecutive first-parent commits ending in the same
   ``(#N)`` are one rebase-merged PR.
 * bot trailers ``Pull Request resolved: https://github.com/<o>/<r>/pull/N`` (PyTorch): such a
@@ -55,6 +58,7 @@ from .releases import Releases, TagRead, choose_releases
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")
 SQUASH_RE = re.compile(r"\(#(\d+)\)\s*$")
+BORS_RE = re.compile(r"^Auto merge of #(\d+) - ([^:\s]+):([^\s,]+)")  # bors / homu merge queues
 TRAILER_RE = re.compile(r"Pull Request resolved:\s*https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+)")
 REVERT_SUBJ = re.compile(r'^Revert "(.*)"\s*(?:\(#\d+\))?\s*$')
 REVERT_WORD = re.compile(r"^revert\b", re.IGNORECASE)
@@ -96,7 +100,7 @@ def _offset(iso_date: str) -> int:
 @dataclass
 class Landing:
     number: int
-    style: str  # merge | squash | rebase | trailer
+    style: str  # merge | two-parent | squash | rebase | trailer
     commit: Commit  # the landing commit on the mainline
     index: int  # position on the mainline (0 = oldest)
     members: list[Commit] = field(default_factory=list)
@@ -190,7 +194,7 @@ def read_landings(path: Path, branch: str
                 stack.extend(sub.parents)
             branch_commits += members
         seen.add(c.sha)
-        m = MERGE_RE.match(c.subject)
+        m = MERGE_RE.match(c.subject) or BORS_RE.match(c.subject)
         if m and len(c.parents) > 1:
             pending = None
             landings.append(Landing(int(m.group(1)), "merge", c, i, members, m.group(2),
@@ -201,6 +205,12 @@ def read_landings(path: Path, branch: str
         number = int(t.group(1)) if t else (int(s.group(1)) if s else None)
         if number is None:
             pending = None
+            continue
+        if len(c.parents) > 1 and members:
+            # a merge whose subject names its PR (merge queues, hand merges): the PR's own
+            # commits are M^1..M^2, as for a merge-button merge
+            pending = None
+            landings.append(Landing(number, "two-parent", c, i, members))
             continue
         if pending is not None and pending.number == number and pending.style in ("squash",
                                                                                   "rebase"):
@@ -343,8 +353,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             continue
         # the PR's own commits; merges of the base into the PR branch are not its work
         members = [m for m in ld.members if m.sha != c.sha and len(m.parents) <= 1] \
-            if ld.style == "merge" else ld.members
-        if ld.style in ("merge", "rebase"):
+            if ld.style in ("merge", "two-parent") else ld.members
+        if ld.style in ("merge", "two-parent", "rebase"):
             first_commit = min((m.authored for m in members), default=None)
         elif ld.style == "trailer" and GHSTACK.search(c.body):
             first_commit = c.authored  # ghstack keeps the author's date
@@ -358,7 +368,7 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             author=author_c.author,
             author_is_bot=is_bot(author_c.author, author_c.email), first_commit_at=first_commit,
             merged_at=c.committed, closed_at=c.committed, deployed_at=deployed_by.at(ld.index),
-            merged_by=c.author if ld.style == "merge" else "",
+            merged_by=c.author if ld.style in ("merge", "two-parent") else "",
             base_ref=branch, head_ref=ld.head_ref, merge_commit_sha=c.sha,
             is_revert=is_revert, reverted_number=reverted, author_utc_offset=author_c.offset,
             additions=sum(x.additions for x in (ld.members if ld.style == "rebase" else [c])),
