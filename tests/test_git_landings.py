@@ -56,3 +56,38 @@ def test_two_parent_merges_naming_their_pr_are_read_like_merge_button_merges(tmp
     # bors: the PR's title from the merge body, its branch, its author
     assert prs[13].author == "Dan" and prs[13].head_ref == "fix"
     assert prs[13].first_commit_at == T0 + 4 * DAY and prs[13].title == "Fix the parser"
+
+
+def test_gitlab_gerrit_and_phabricator_landings_are_recognised_and_counted(tmp_path):
+    r = new_repo(tmp_path, "forges")
+    _branch(r, "feat", [("WIP parser", T0 + DAY, "Erin <e@x.org>"),
+                        ("Parser done", T0 + DAY + 5 * H, "Erin <e@x.org>")])
+    _merge(r, "feat", "Merge branch 'feat' into 'main'", T0 + 2 * DAY, "Mona <m@x.org>",
+           body="Add a parser\n\nSee merge request group/forges!42")
+    (r / "g.txt").write_text("g\n")
+    git(r, "add", "g.txt")
+    # Gerrit: the author's date is kept when the change is submitted two days later
+    git(r, "commit", "-q", "-m", "Fix the lexer\n\n"
+        "Change-Id: I0123456789abcdef0123456789abcdef01234567\n"
+        "Reviewed-on: https://review.example.org/c/forges/+/1234\nReviewed-by: Mona <m@x.org>",
+        when=T0 + 3 * DAY, author="Finn <f@x.org>")
+    (r / "p.txt").write_text("p\n")
+    git(r, "add", "p.txt")
+    git(r, "commit", "-q", "-m", "Speed up the cache\n\nDifferential Revision: "
+        "https://reviews.example.org/D777", when=T0 + 4 * DAY, author="Gus <g@x.org>")
+    s = Store(tmp_path / "s.sqlite")
+    sync_git(s, r)
+    prs = {p.number: p for p in s.pull_requests("octo/forges")}
+    assert set(prs) == {42, 1234, 777}
+    mr = prs[42]
+    assert (mr.title, mr.author, mr.merged_by, mr.head_ref) == ("Add a parser", "Erin",
+                                                                  "Mona", "feat")
+    assert mr.first_commit_at == T0 + DAY and mr.merged_at == T0 + 2 * DAY
+    assert "github.com" not in mr.url
+    assert prs[1234].author == "Finn" and prs[1234].first_commit_at == T0 + 3 * DAY
+    assert prs[1234].url == "https://review.example.org/c/forges/+/1234"
+    assert prs[777].url == "https://reviews.example.org/D777"
+    assert prs[777].first_commit_at is None  # arc land squashes: no first-commit time
+    note = next(x for x in s.summary() if x.repo == "octo/forges").landings
+    assert note == ("landings on main: 1 GitLab merge requests, 1 Gerrit changes, "
+                    "1 Phabricator revisions")

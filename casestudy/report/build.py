@@ -312,6 +312,8 @@ def _source(s, visible: set[str], reasons: dict[str, str]) -> SourceInfo:
         notes.append(f"No deployments: {reasons.get('deployments', 'none in the data')}; lead "
                      "time is measured to the merge; deploy time, deployment frequency, change "
                      "failure rate and time to restore are unavailable.")
+    if s.landings:
+        notes.append(s.landings[0].upper() + s.landings[1:] + ".")
     if s.releases:
         notes.append(f"Releases: {s.releases}")
     if s.synthetic:

@@ -58,6 +58,19 @@ from .releases import Releases, TagRead, choose_releases
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")
 SQUASH_RE = re.compile(r"\(#(\d+)\)\s*$")
+# other forges, in a plain clone: a GitLab merge commit's body, a Gerrit change's trailers (it
+# keeps the author's date), a Phabricator revision's trailer (``arc land`` squashes)
+GITLAB_RE = re.compile(r"^See merge request (\S+)!(\d+)\s*$", re.M)
+GITLAB_BRANCH = re.compile(r"^Merge branch '([^']+)' into ")
+GERRIT_RE = re.compile(r"^Reviewed-on:\s*(https?://\S*?(\d+))/?\s*$", re.M)
+CHANGE_ID = re.compile(r"^Change-Id:\s*I[0-9a-f]{8,}\s*$", re.M)
+PHAB_RE = re.compile(r"^Differential Revision:\s*(https?://\S*?/D(\d+))/?\s*$", re.M)
+STYLES = {  # landing style -> words for the data-completeness appendix
+    "merge": "merge-button or bors merges", "two-parent": "two-parent merges naming their PR",
+    "squash": "squash merges", "rebase": "rebase merges", "trailer": "bot-landed PRs",
+    "gitlab": "GitLab merge requests", "gerrit": "Gerrit changes",
+    "phabricator": "Phabricator revisions"}
+STYLES_ELSEWHERE = ("gitlab", "gerrit", "phabricator")  # not GitHub pull requests
 BORS_RE = re.compile(r"^Auto merge of #(\d+) - ([^:\s]+):([^\s,]+)")  # bors / homu merge queues
 TRAILER_RE = re.compile(r"Pull Request resolved:\s*https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+)")
 REVERT_SUBJ = re.compile(r'^Revert "(.*)"\s*(?:\(#\d+\))?\s*$')
@@ -100,12 +113,13 @@ def _offset(iso_date: str) -> int:
 @dataclass
 class Landing:
     number: int
-    style: str  # merge | two-parent | squash | rebase | trailer
+    style: str  # a key of STYLES
     commit: Commit  # the landing commit on the mainline
     index: int  # position on the mainline (0 = oldest)
     members: list[Commit] = field(default_factory=list)
     head_owner: str = ""
     head_ref: str = ""
+    url: str = ""  # where the change was reviewed, when the forge is not GitHub
 
 
 def _git(path: Path, *args: str) -> str:
@@ -200,6 +214,11 @@ def read_landings(path: Path, branch: str
             landings.append(Landing(int(m.group(1)), "merge", c, i, members, m.group(2),
                                     m.group(3)))
             continue
+        other = _other_forge(c, i, members)
+        if other is not None:
+            pending = None
+            landings.append(other)
+            continue
         t = TRAILER_RE.search(c.body)
         s = SQUASH_RE.search(c.subject)
         number = int(t.group(1)) if t else (int(s.group(1)) if s else None)
@@ -221,6 +240,32 @@ def read_landings(path: Path, branch: str
         pending = Landing(number, "trailer" if t else "squash", c, i, [c])
         landings.append(pending)
     return landings, mainline, everything, branch_commits
+
+
+def _other_forge(c: Commit, i: int, members: list[Commit]) -> Landing | None:
+    """A GitLab, Gerrit or Phabricator landing, recognised from its message."""
+    g = GITLAB_RE.search(c.body)
+    if g and len(c.parents) > 1:
+        br = GITLAB_BRANCH.match(c.subject)
+        return Landing(int(g.group(2)), "gitlab", c, i, members, "", br.group(1) if br else "")
+    ger = GERRIT_RE.search(c.body)
+    if ger and CHANGE_ID.search(c.body) and len(c.parents) <= 1:
+        return Landing(int(ger.group(2)), "gerrit", c, i, [c], url=ger.group(1))
+    ph = PHAB_RE.search(c.body)
+    if ph and len(c.parents) <= 1:
+        return Landing(int(ph.group(2)), "phabricator", c, i, [c], url=ph.group(1))
+    return None
+
+
+def landing_sentence(landings: list[Landing], branch: str) -> str:
+    """How the PRs landed on ``branch``, counted by style, for the data-completeness appendix."""
+    counts: dict[str, int] = {}
+    for ld in landings:
+        counts[ld.style] = counts.get(ld.style, 0) + 1
+    if not counts:
+        return f"no PR landings recognised on {branch}"
+    return f"landings on {branch}: " + ", ".join(
+        f"{n:,} {STYLES[k]}" for k, n in sorted(counts.items(), key=lambda x: -x[1]))
 
 
 def fork_points(mainline: list[Commit], everything: dict[str, Commit]) -> dict[str, int]:
@@ -257,7 +302,7 @@ def read_tags(path: Path, fork: dict[str, int], pattern: str | None = None
 
 def _title(landing: Landing) -> str:
     c = landing.commit
-    if landing.style == "merge":
+    if landing.style in ("merge", "gitlab"):
         first = next((ln.strip() for ln in c.body.splitlines() if ln.strip()), "")
         return first or c.subject
     return c.subject
@@ -352,12 +397,13 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
                                     reverted, c.sha[:12]))
             continue
         # the PR's own commits; merges of the base into the PR branch are not its work
+        merge = ld.style in ("merge", "two-parent", "gitlab")
         members = [m for m in ld.members if m.sha != c.sha and len(m.parents) <= 1] \
-            if ld.style in ("merge", "two-parent") else ld.members
-        if ld.style in ("merge", "two-parent", "rebase"):
+            if merge else ld.members
+        if merge or ld.style == "rebase":
             first_commit = min((m.authored for m in members), default=None)
-        elif ld.style == "trailer" and GHSTACK.search(c.body):
-            first_commit = c.authored  # ghstack keeps the author's date
+        elif ld.style == "trailer" and GHSTACK.search(c.body) or ld.style == "gerrit":
+            first_commit = c.authored  # ghstack and Gerrit keep the author's date
         else:
             first_commit = None  # a squash (by GitHub or a bot) carries a fresh author date
         title = _title(ld)
@@ -368,14 +414,15 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             author=author_c.author,
             author_is_bot=is_bot(author_c.author, author_c.email), first_commit_at=first_commit,
             merged_at=c.committed, closed_at=c.committed, deployed_at=deployed_by.at(ld.index),
-            merged_by=c.author if ld.style in ("merge", "two-parent") else "",
+            merged_by=c.author if merge else "",
             base_ref=branch, head_ref=ld.head_ref, merge_commit_sha=c.sha,
             is_revert=is_revert, reverted_number=reverted, author_utc_offset=author_c.offset,
             additions=sum(x.additions for x in (ld.members if ld.style == "rebase" else [c])),
             deletions=sum(x.deletions for x in (ld.members if ld.style == "rebase" else [c])),
             changed_files=sum(x.files for x in (ld.members if ld.style == "rebase" else [c])),
-            url=f"https://github.com/{repo}/pull/{ld.number}" if not repo.startswith("local/")
-            else "",
+            url=ld.url or (f"https://github.com/{repo}/pull/{ld.number}"
+                           if not repo.startswith("local/") and ld.style not in STYLES_ELSEWHERE
+                           else ""),
         ))
         by_title[title] = by_title[SQUASH_RE.sub("", title).rstrip()] = ld.number
     deps = [Deployment(repo, name, when, sha="", environment="", source="tags")
@@ -386,6 +433,7 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     run = store.start_sync(repo, GIT.key)
     write_records(store, repo, prs, commits)
     store.set_cursor(repo, "releases", releases.sentence())
+    store.set_cursor(repo, "landings", landing_sentence(landings, branch))
     # the whole list each time: a change of deployment source replaces the old deployments
     done = finish(store, repo, deps, "tags", extra)
     audit, changes = read_practices(path, branch, by_sha)  # mainline commits → their PR

@@ -76,6 +76,7 @@ class RepoSummary:
     last_sync_requests: int
     last_sync_points: int
     releases: str = ""  # what counted as a release and what was left out (git tags)
+    landings: str = ""  # how PRs landed, by style (git)
 
 
 def _pr_row(pr: PullRequest) -> tuple:
@@ -389,7 +390,8 @@ class Store:
             ).fetchone() or (None, 0, 0)
             out.append(RepoSummary(repo, info.source, info.synthetic, prs, merged, first, last,
                                    deps, info.deploy_source, *last_run,
-                                   releases=self.get_cursor(repo, "releases") or ""))
+                                   releases=self.get_cursor(repo, "releases") or "",
+                                   landings=self.get_cursor(repo, "landings") or ""))
         return out
 
     def count_prs(self, repo: str | None = None) -> int:
