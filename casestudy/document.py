@@ -265,6 +265,20 @@ class ReviewTiming:
 
 
 @dataclass
+class WaitingForRelease:
+    """Merged PRs of the subject no release carries yet (``analysis.waiting``)."""
+
+    repo: str
+    waiting: int  # at the end of the data
+    in_window: int  # of them, merged in the latest window
+    oldest_wait: float | None  # seconds, to the end of the data
+    oldest_number: int | None
+    per_period: dict[str, int]  # merged in the period and still waiting
+    last_release: str  # YYYY-MM-DD, "" when none
+    text: str
+
+
+@dataclass
 class RhythmSection:
     """Work rhythm and velocity of the subject (``analysis.rhythm``)."""
 
@@ -490,6 +504,7 @@ class CaseStudy:
     waits: WaitsSection | None = None
     drivers: Drivers | None = None
     people: PeopleSection | None = None
+    waiting: WaitingForRelease | None = None  # merged PRs no release carries yet
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------

@@ -24,6 +24,7 @@ from ..analysis.recommendations import recommend
 from ..analysis.rhythm import facts as rhythm_facts
 from ..analysis.rhythm import section as rhythm_section
 from ..analysis.summary import executive
+from ..analysis.waiting import waiting as waiting_for_release
 from ..analysis.waits import section as waits_section
 from ..analysis.window import finite
 from ..analysis.work_patterns import work_pattern
@@ -222,6 +223,7 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         drivers=sections.drivers, people=sections.people, waits=sections.waits,
         definitions_hash=definitions_hash(opts),
         practices_unavailable="" if sections.practices else kind_of(info.source).missing.tree,
+        waiting=waiting_for_release(frame, info.deploy_source),
     )
 
 
