@@ -18,11 +18,12 @@ class NameError_(ValueError):
 
 def check_repo_name(repo: str) -> str:
     """``repo`` if it is a GitHub-like ``owner/name``; raises ``NameError_`` (which quotes at
-    most a short, printable part of it)."""
+    most 60 characters of it, anything not allowed shown as ``?``)."""
     owner, sep, name = (repo or "").partition("/")
     if sep and OWNER_RE.fullmatch(owner) and NAME_RE.fullmatch(name) and name not in (".", ".."):
         return repo
-    shown = "".join(c if c.isascii() and c.isprintable() else "?" for c in (repo or "")[:60])
+    shown = "".join(c if c.isascii() and (c.isalnum() or c in "/._-") else "?"
+                    for c in (repo or "")[:60])
     raise NameError_(f"{shown!r} is not a repository name: use owner/name with letters, digits "
                      "and - (owner, at most 39) and letters, digits, '.', '_' and - (name, at "
                      "most 100)")
