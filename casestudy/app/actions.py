@@ -48,9 +48,10 @@ def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deploy
                 owner: str = "", visitor: Visitor = ANONYMOUS) -> Outcome:
     """Sync ``repo`` with the typed token (this session only), else the server's. The server's
     token only goes to a configured API URL, and a hosted instance calls no other host (raises
-    ``SettingError`` before any request). A private repository belongs to the account of the
-    token that synced it — or, when someone signed in, to the account key they chose
-    (``owner``: theirs or one of their groups'). Raises ``GitHubError``, ``SettingError`` or
+    ``SettingError`` before any request). Who a private repository belongs to, and whether the
+    server's token may read it for this ``visitor`` at all, is the sync entry's rule
+    (``sources.sync``): the account key they chose (``owner``: theirs or one of their
+    groups'), else their typed token's. Raises ``GitHubError``, ``SettingError`` or
     ``StoreError``."""
     token = typed_token or server_token()
     base_url = check_api_url(base_url, server_token=not typed_token and bool(token))

@@ -13,8 +13,7 @@ import os
 import streamlit as st
 
 from ..sources.sync import Visitor
-from ..store import Store
-from ..store import keys as k
+from ..store import Store, keys
 
 GROUPS_CLAIM = "groups"  # the ID-token claim listing the person's groups (Okta, Keycloak, Entra)
 
@@ -55,7 +54,7 @@ def person() -> str:
 
 def person_key() -> str:
     """The signed-in person's key: their provider's issuer and subject ('' when signed out)."""
-    return k.person_key(_claim("iss"), _claim("sub")) if signed_in() else ""
+    return keys.person_key(_claim("iss"), _claim("sub")) if signed_in() else ""
 
 
 def groups() -> list[str]:
@@ -75,8 +74,8 @@ def viewer() -> tuple[str, ...]:
     me = person_key()
     if me:
         email = verified_email()
-        return (me, *([k.email_key(email)] if email else []),
-                *(k.group_key(g) for g in groups()))
+        return (me, *([keys.email_key(email)] if email else []),
+                *(keys.group_key(g) for g in groups()))
     token_key = st.session_state.get("account_key", "")
     return (token_key,) if token_key else ()
 
@@ -92,7 +91,7 @@ def owners() -> dict[str, str]:
     me = person_key()
     if not me:
         return {}
-    return {f"me ({person()})": me, **{f"group {g}": k.group_key(g) for g in groups()}}
+    return {f"me ({person()})": me, **{f"group {g}": keys.group_key(g) for g in groups()}}
 
 
 def adopt_legacy_keys(store: Store) -> None:
@@ -104,6 +103,6 @@ def adopt_legacy_keys(store: Store) -> None:
         return
     st.session_state["legacy_adopted"] = me
     has_email = bool(_claim("email"))
-    store.adopt_keys(k.legacy_person_keys(verified_email(), _claim("sub"), has_email), me)
+    store.adopt_keys(keys.legacy_person_keys(verified_email(), _claim("sub"), has_email), me)
     for g in groups():
-        store.adopt_keys(k.legacy_group_keys(g), k.group_key(g))
+        store.adopt_keys(keys.legacy_group_keys(g), keys.group_key(g))

@@ -190,7 +190,8 @@ def cmd_sync_all(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from ..sources.repo_list import RepoListError, read_repo_list, sync_entry
+    from ..sources.repo_list import RepoListError, read_repo_list
+    from ..sources.sync import sync_entry
 
     try:
         entries = read_repo_list(Path(args.file))

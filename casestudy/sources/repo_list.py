@@ -32,12 +32,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import api_urls, check_api_url
-from ..source_kinds import AUTO, DEPLOY_CHOICES, GIT, GITHUB
-from ..store import Store
+from ..source_kinds import AUTO, DEPLOY_CHOICES
 from ..store.keys import OwnerError, parse_owner
 from .github import GitHubError, parse_repo
-from .sync import SyncRequest, sync
 
 
 class RepoListError(ValueError):
@@ -103,17 +100,6 @@ def read_repo_list(path: Path) -> list[Entry]:
     return out
 
 
-def request(e: Entry, token: str | None) -> SyncRequest:
-    """What syncing an entry asks for: its clone, else GitHub with the server's token (which
-    only goes to a configured API URL: raises ``SettingError``)."""
-    if e.path:
-        return SyncRequest(GIT.key, e.path, repo=e.name, account_key=e.owner_key)
-    url = check_api_url(e.base_url or api_urls()[0], server_token=True)
-    return SyncRequest(GITHUB.key, e.name, token=token, base_url=url, deployments=e.deployments,
-                       environment=e.environment, workflow=e.workflow,
-                       account_key=e.owner_key)
-
-
 LIST_ENV = "CASESTUDY_REPOS"  # the operator's list, which the app reads as its allow-list
 
 
@@ -128,8 +114,3 @@ def listed_owner(repo: str) -> str:
     except RepoListError:
         return ""  # a broken list allows nothing
     return next((e.owner_key for e in entries if e.name.lower() == repo.lower()), "")
-
-
-def sync_entry(store: Store, e: Entry, token: str | None) -> str:
-    """Sync one entry; returns a one-line summary (raises on failure)."""
-    return sync(store, request(e, token)).summary()

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config import DEFAULT_API
+from ..config import DEFAULT_API, api_urls, check_api_url
 from ..source_kinds import AUTO, DEMO, GIT, GIT_CSV, GITHUB, IMPORT, kind_of
 from ..store import Store, StoreError
 from ..store.access import Visitor, acting_as
@@ -36,6 +36,7 @@ from .demo import DEFAULT_SEED, build_demo
 from .files import ImportError_, import_git_prs_csv, import_tables
 from .git import GitSourceError, clone_name, sync_git
 from .github import GitHubClient, GitHubError, Progress, parse_repo
+from .repo_list import Entry, listed_owner
 
 # what a source raises for a problem described for a person
 SOURCE_ERRORS: tuple[type[Exception], ...] = (GitHubError, GitSourceError, ImportError_)
@@ -113,8 +114,6 @@ def _private_owner(req: SyncRequest) -> Callable[[str], str]:
     visitor may not have it)."""
     if req.visitor is None or not req.server_token:
         return lambda _full: req.account_key
-    from .repo_list import listed_owner  # the list module calls this one
-
     def owner(full: str) -> str:
         key = listed_owner(full)
         if key and req.visitor is not None and key in req.visitor.keys:
@@ -203,3 +202,20 @@ def sync(store: Store, req: SyncRequest) -> SyncResult:
     typed = token_key(req.token) if req.token and not req.server_token else ""
     with acting_as(req.visitor.with_token(typed) if req.visitor is not None else None):
         return reader(store, req)
+
+
+def entry_request(e: Entry, token: str | None) -> SyncRequest:
+    """What syncing an entry of the operator's list asks for: its clone, else GitHub with the
+    server's token (which only goes to a configured API URL: raises ``SettingError``); a
+    private repository belongs to the entry's owner, else to the token's key."""
+    if e.path:
+        return SyncRequest(GIT.key, e.path, repo=e.name, account_key=e.owner_key)
+    url = check_api_url(e.base_url or api_urls()[0], server_token=True)
+    return SyncRequest(GITHUB.key, e.name, token=token, base_url=url, deployments=e.deployments,
+                       environment=e.environment, workflow=e.workflow,
+                       account_key=e.owner_key)
+
+
+def sync_entry(store: Store, e: Entry, token: str | None) -> str:
+    """Sync one entry of the operator's list; returns a one-line summary (raises on failure)."""
+    return sync(store, entry_request(e, token)).summary()
