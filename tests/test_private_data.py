@@ -276,6 +276,51 @@ def test_token_keys_and_identity_keys_never_collide(fake, tmp_path, monkeypatch)
     assert "acme/mine" in s.repos(visible_to=token_key(B))
 
 
+# -- finding 5 ------------------------------------------------------------------------------
+
+def _signed_in_options(user: dict) -> list[str]:
+    """The repositories the app's sidebar offers a session signed in with these claims."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1/oauth2callback",
+                          "cookie_secret": "x" * 32, "client_id": "casestudy",
+                          "client_secret": "y" * 16,
+                          "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration"}
+    at.user = dict(user, is_logged_in=True)
+    at.run()
+    assert not at.exception
+    return list(at.sidebar.selectbox(key="w_repo").options)
+
+
+def test_a_person_is_their_issuer_and_subject_and_an_unverified_email_is_nothing(
+        demo_db_copy, monkeypatch):
+    """The claims as the provider hands them to the app (AppTest's ``st.user``); the same
+    through a real sign-in in Chromium: ``test_oidc.test_an_unverified_email_is_nobodys_...``."""
+    from dataclasses import replace
+
+    monkeypatch.setenv("CASESTUDY_DB", str(demo_db_copy))
+    s = Store(demo_db_copy)
+    prs = s.pull_requests("demo/atlas")[:300]
+    for name, key in (("acme/by-email", email_key("alice@example.com")),
+                      ("acme/by-person", person_key(ISSUER, "alice-sub"))):
+        s.upsert_repo(RepoInfo(name, "import", account_key=key))
+        s.write_batch(name, [replace(p, repo=name) for p in prs])
+    mine = {"acme/by-email", "acme/by-person"}
+    alice = {"iss": ISSUER, "sub": "alice-sub", "email": "alice@example.com",
+             "email_verified": True}
+    assert mine <= set(_signed_in_options(alice))
+    # her address, unverified, with another subject; her subject at another issuer
+    for other in ({**alice, "sub": "mallory", "email_verified": False},
+                  {**alice, "sub": "mallory", "email_verified": "false"},
+                  {**alice, "sub": "mallory", "email_verified": None},
+                  {**alice, "iss": "https://evil.example", "email_verified": False}):
+        assert not mine & set(_signed_in_options(other)), other
+    # a verified address is hers wherever she signs in from; the person key is not
+    elsewhere = {**alice, "iss": "https://other-idp.example", "sub": "a2"}
+    assert set(_signed_in_options(elsewhere)) & mine == {"acme/by-email"}
+
+
 # -- finding 16 -----------------------------------------------------------------------------
 
 def test_an_upload_does_not_tell_whether_a_private_repository_exists(hosted, store_location,
