@@ -10,6 +10,7 @@ killed process loses nothing already committed.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -57,8 +58,6 @@ _COMPLETE = ("(NOT EXISTS (SELECT 1 FROM sync_runs s WHERE s.repo=repos.repo) OR
 def sync_lease() -> int:
     """Seconds without a heartbeat after which a running sync is taken as dead
     (``$CASESTUDY_SYNC_LEASE``, default 900)."""
-    import os
-
     try:
         return max(1, int(os.environ.get("CASESTUDY_SYNC_LEASE") or 900))
     except ValueError:
