@@ -323,7 +323,7 @@ def test_a_person_is_their_issuer_and_subject_and_an_unverified_email_is_nothing
 
 # -- finding 16 -----------------------------------------------------------------------------
 
-def test_an_upload_does_not_tell_whether_a_private_repository_exists(hosted, store_location,
+def test_a_taken_name_gets_the_same_answer_whoever_holds_it(hosted, store_location,
                                                                      tmp_path, monkeypatch):
     monkeypatch.setenv("CASESTUDY_GIT_ROOT", str(tmp_path))
     s = Store(store_location)
