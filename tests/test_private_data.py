@@ -324,7 +324,7 @@ def test_a_person_is_their_issuer_and_subject_and_an_unverified_email_is_nothing
 # -- finding 16 -----------------------------------------------------------------------------
 
 def test_a_taken_name_gets_the_same_answer_whoever_holds_it(hosted, store_location,
-                                                                     tmp_path, monkeypatch):
+                                                            tmp_path, monkeypatch):
     monkeypatch.setenv("CASESTUDY_GIT_ROOT", str(tmp_path))
     s = Store(store_location)
     sync_github(s, "acme/secret", A, hosted.base_url, "auto", None, _quiet)  # A's, private
