@@ -167,6 +167,8 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
         for recs in loaded.values():
             for r in recs:
                 r.repo = repo
+    for r in sorted(repos):  # every name passes the store's write rules before any is written
+        store.check_write(RepoInfo(r, source=source, account_key=account_key))
     for r in sorted(repos):
         prs = [p for p in loaded["pull_requests"] if p.repo == r]
         deps = [d for d in loaded.get("deployments", []) if d.repo == r]
@@ -196,6 +198,8 @@ def import_git_prs_csv(store: Store, path: Path, account_key: str = "") -> dict[
     if missing:
         raise ImportError_(f"{path.name}: missing columns {', '.join(sorted(missing))}")
     counts = {}
+    for repo in sorted(set(df["repo"].astype(str))):  # every name passes the write rules first
+        store.check_write(RepoInfo(repo, source=GIT_CSV.key, account_key=account_key))
     for repo, part in df.groupby("repo", sort=True):
         merged = _epoch(part["merged_at"])
         first = _epoch(part["first_commit_authored_at"])
