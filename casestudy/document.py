@@ -265,6 +265,19 @@ class ReviewTiming:
 
 
 @dataclass
+class Delivery:
+    """What kind of delivery the subject has (``analysis.delivery``)."""
+
+    kind: str  # "release train", "frequent deployments" or "merges"
+    source: str  # the deployment source
+    deployments: int  # in the report period
+    per_week: float | None
+    gap_days: float | None  # median days between deployments
+    prs_per_deployment: float | None  # median merged PRs each carries
+    text: str
+
+
+@dataclass
 class WaitingForRelease:
     """Merged PRs of the subject no release carries yet (``analysis.waiting``)."""
 
@@ -505,6 +518,7 @@ class CaseStudy:
     drivers: Drivers | None = None
     people: PeopleSection | None = None
     waiting: WaitingForRelease | None = None  # merged PRs no release carries yet
+    delivery: Delivery | None = None  # versioned releases or frequent deployments
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------

@@ -66,6 +66,9 @@ def _key_figures(cs: CaseStudy, w: Write, h: Heading) -> None:
         trend = f.trend_text or f.trend
         w(f"| {d.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
     w("")
+    if cs.delivery is not None:
+        w(f"**Delivery:** {prose(cs.delivery.text)}")
+        w("")
     if cs.waiting is not None and cs.waiting.waiting:
         w(f"**Waiting for release:** {prose(cs.waiting.text)}")
         w("")

@@ -13,6 +13,7 @@ from .. import core, metrics
 from ..analysis.ci import CIReport
 from ..analysis.ci import analyse as analyse_ci
 from ..analysis.ci import section as ci_section
+from ..analysis.delivery import delivery as delivery_kind
 from ..analysis.drivers import drivers
 from ..analysis.facts import Facts, compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
@@ -224,6 +225,7 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         definitions_hash=definitions_hash(opts),
         practices_unavailable="" if sections.practices else kind_of(info.source).missing.tree,
         waiting=waiting_for_release(frame, info.deploy_source),
+        delivery=delivery_kind(frame, info.deploy_source),
     )
 
 
