@@ -121,6 +121,7 @@ class Definition:
     n_of: str = "PRs"  # what its n counts, e.g. "too few incidents"
     stage: bool = False  # one of the PR stages that add up to the cycle and lead time
     working_hours: bool = False  # counted in working hours when the report's business hours are on
+    factor: str = ""  # DORA's factor: "throughput" | "instability" ("" = not a DORA metric)
 
     @property
     def key(self) -> str:

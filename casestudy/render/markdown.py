@@ -9,7 +9,14 @@ from collections.abc import Callable
 from ..document import CaseStudy, PRRef
 from ..metrics import format_duration
 from .escape import code, esc, prose, safe_url
-from .outline import Heading, cannot_show, first_appendix, get_more, headings
+from .outline import (
+    Heading,
+    cannot_show,
+    first_appendix,
+    get_more,
+    headings,
+    key_figure_order,
+)
 
 Write = Callable[[str], None]
 
@@ -55,7 +62,10 @@ def _verdict(cs: CaseStudy, w: Write, h: Heading) -> None:
 def _key_figures(cs: CaseStudy, w: Write, h: Heading) -> None:
     w("| Metric | Level | n | Trend | DORA band | Rank |")
     w("| --- | --- | ---: | --- | --- | --- |")
-    for d in cs.definitions:
+    for d in key_figure_order(cs):
+        if d is next(x for x in key_figure_order(cs) if x.factor == d.factor):
+            w(f"| *{'DORA ' + d.factor if d.factor else 'Flow, stages and people'}* "
+              "| | | | | |")
         f = cs.finding(d.key)
         if f is None:
             continue

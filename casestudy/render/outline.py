@@ -195,6 +195,13 @@ def cannot_show(cs: CaseStudy) -> list[tuple[str, str]]:
     return out
 
 
+def key_figure_order(cs: CaseStudy) -> list[Definition]:
+    """The metrics in the key-figures table: DORA's throughput, then its instability, then the
+    rest in registry order."""
+    rank = {"throughput": 0, "instability": 1}
+    return sorted(cs.definitions, key=lambda d: rank.get(d.factor, 2))
+
+
 def get_more(cs: CaseStudy) -> str:
     """How to get what the subject's source cannot show (one sentence, or "")."""
     return next((s.get_more for s in cs.sources if s.repo == cs.subject), "")

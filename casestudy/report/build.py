@@ -331,7 +331,8 @@ def _definition(m: metrics.Metric) -> Definition:
     return Definition(m.key, m.name, m.unit, m.formula, m.explanation, m.direction,
                       [f"{b.name}: {b.text}" for b in m.bands], m.band_note, kind=m.kind,
                       n_of=m.n_of, stage=m.key in metrics.STAGES,
-                      working_hours=m.kind == "duration" and m.end is not None)
+                      working_hours=m.kind == "duration" and m.end is not None,
+                      factor=m.factor)
 
 
 def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p: int):
