@@ -520,6 +520,8 @@ class CaseStudy:
     people: PeopleSection | None = None
     waiting: WaitingForRelease | None = None  # merged PRs no release carries yet
     delivery: Delivery | None = None  # versioned releases or frequent deployments
+    benchmark_note: str = ""  # what the DORA levels are (``metrics.BENCHMARK_NOTE``)
+    peer_caveat: str = ""  # how to read a comparison with peers (``metrics.PEER_CAVEAT``)
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------

@@ -24,6 +24,22 @@ from .metric_kinds import (
     ReworkDeployments,
 )
 
+# What the DORA levels are and how to read them: said in the definitions appendix and beside any
+# comparison of peers. Bands come only from the DORA 2024 report's cluster table (the 2025
+# research publishes per-metric benchmarks in its Quick Check, which this report does not use
+# until they can be verified); none is invented where DORA publishes none.
+BENCHMARK_NOTE = (
+    "The DORA bands are from the 2024 Accelerate State of DevOps report (Google Cloud / DORA): "
+    "they describe the clusters its survey found (Elite, High, Medium, Low), as averages and "
+    "ranges of the teams in each cluster, not targets. DORA groups its five metrics into "
+    "throughput (change lead time, deployment frequency, failed deployment recovery time) and "
+    "instability (change fail rate, deployment rework rate). Here they are proxied from "
+    "repository history, as each definition says.")
+PEER_CAVEAT = (
+    "DORA's own guidance: its metrics describe one application or service at a time; "
+    "comparing applications of different kinds says little, and the metrics are meant for "
+    "improving a team against itself, not as targets. Read peers as context for this "
+    "repository's own trend.")
 HOUR = 3600.0
 DAY = 86400.0
 

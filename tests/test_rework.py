@@ -51,6 +51,9 @@ def test_every_merge_deploying_makes_the_revert_merge_the_rework(tmp_path):
                         "Failed deployment recovery time", "Deployment frequency",
                         "*DORA instability*", "Change failure rate", "Deployment rework rate"]
     assert "called time to restore service before 2023" in md
+    appendix = md.split("## Definitions")[1]
+    assert "2024 Accelerate State of DevOps report" in appendix and "not targets" in appendix
+    assert "DORA's own guidance" not in md  # no peers compared: no caveat
 
 
 def test_the_dora_factors_are_declared_once():

@@ -132,6 +132,9 @@ def _peers(cs: CaseStudy, w: Write, h: Heading) -> None:
                 cells.append(f"{f.level_text}{rank}")
         w(f"| {d.name} | " + " | ".join(cells) + " |")
     w("")
+    if cs.peer_caveat:
+        w(f"*{prose(cs.peer_caveat)}*")
+        w("")
 
 
 def _drivers(cs: CaseStudy, w: Write, h: Heading) -> None:
@@ -314,6 +317,9 @@ def _notable(cs: CaseStudy, w: Write, h: Heading) -> None:
 
 
 def _definitions(cs: CaseStudy, w: Write, h: Heading) -> None:
+    if cs.benchmark_note:
+        w(prose(cs.benchmark_note))
+        w("")
     for d in cs.definitions:
         bands = f" DORA 2024 bands: {'; '.join(d.bands)}." if d.bands else ""
         note = f" {d.band_note}" if d.band_note else ""

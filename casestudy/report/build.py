@@ -226,6 +226,8 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         practices_unavailable="" if sections.practices else kind_of(info.source).missing.tree,
         waiting=waiting_for_release(frame, info.deploy_source),
         delivery=delivery_kind(frame, info.deploy_source),
+        benchmark_note=metrics.BENCHMARK_NOTE,
+        peer_caveat=metrics.PEER_CAVEAT if len(repos) > 1 else "",
     )
 
 
