@@ -62,6 +62,10 @@ def test_overview_opens_on_demo_data(app_env):
             moving = f.trend in ("improving", "worsening")
             grey = tile.proto.color == MetricProto.MetricColor.GRAY
             assert grey != moving, m.key
+    # the tiles are grouped as DORA groups its metrics, throughput first
+    groups = [x.value for x in at.markdown if x.value.startswith("##### ")][-3:]
+    assert groups == ["##### DORA throughput", "##### DORA instability",
+                      "##### Flow, stages and people"]
 
 
 @pytest.mark.parametrize("page", PAGES)
