@@ -24,6 +24,9 @@ class ReportError(ValueError):
     """Bad report options (period, peers) described for a person."""
 
 
+MAX_SPAN_YEARS = 50  # the longest report: a calendar is built day by day and hour by hour
+
+
 @dataclass
 class Frame:
     """The report's coordinates. Period indexes (``lo_p``…``hi_p``, ``window.periods``) index
@@ -149,7 +152,22 @@ def _bounds(opts: Options, last: int, starts: np.ndarray) -> tuple[int, int]:
         t_from = max(t_from, earliest)
     if t_from > end:
         raise ReportError("the period starts after it ends")
+    if end - t_from > MAX_SPAN_YEARS * 366 * DAY:
+        raise ReportError(f"the period from {_month_of(t_from)} to {_month_of(end)} is longer "
+                          f"than {MAX_SPAN_YEARS} years: choose a later first period or an "
+                          "earlier last one")
     return t_from, end
+
+
+def _check_data_inside(subject: str, span: tuple[np.ndarray, np.ndarray], t_from: int,
+                       end: int) -> None:
+    """A report of a period the subject's data does not reach would be empty: say so."""
+    first, last = int(span[0][0]), int(span[1][0])
+    if first < 0 or last < t_from or first > end:
+        where = f"its data runs from {_month_of(first)} to {_month_of(last)}" if first >= 0 \
+            else "it has no dated data"
+        raise ReportError(f"{subject} has no data from {_month_of(t_from)} to "
+                          f"{_month_of(end)}: {where}")
 
 
 def partial_periods(last: np.ndarray, cal: Calendar, repos: list[str], lo_p: int, hi_p: int
@@ -171,6 +189,7 @@ def frame_for(a: PRArrays, opts: Options, visible: dict[str, set[str]],
     pop = core.population_mask(a, opts.bots)
     span = core.data_span(a)  # one pass, shared by the table, the findings and the periods
     t_from, end = _bounds(opts, _report_end(a, pop), span[0])
+    _check_data_inside(a.repos[0], span, t_from, end)
     cal = make_calendar(t_from, end, opts.freq, opts.tz)
     # keep only whole periods inside [t_from, end]
     inside = [i for i in range(cal.n) if cal.starts[i] * DAY >= t_from - DAY
