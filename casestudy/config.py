@@ -120,3 +120,25 @@ def max_upload_bytes() -> int:
     500 MB otherwise)."""
     mb = os.environ.get("CASESTUDY_MAX_UPLOAD_MB")
     return int(float(mb) * 2**20) if mb else (50 if hosted() else 500) * 2**20
+
+
+def _env_number(name: str, default: float) -> float:
+    """A positive number from the environment, else ``default`` (a bad value is ignored)."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def max_import_rows() -> int:
+    """The most rows one imported file may hold (``$CASESTUDY_MAX_IMPORT_ROWS``; 500,000 hosted,
+    5,000,000 otherwise), checked before any record is built: a Parquet file's footer says how
+    many rows it holds, a CSV is read one row past the cap."""
+    return int(_env_number("CASESTUDY_MAX_IMPORT_ROWS", 500_000 if hosted() else 5_000_000))
+
+
+def max_import_bytes() -> int:
+    """The most bytes one imported file may decode to (``$CASESTUDY_MAX_IMPORT_MB``; 256 MB
+    hosted, 2 GB otherwise): a small compressed file can expand a thousandfold."""
+    return int(_env_number("CASESTUDY_MAX_IMPORT_MB", 256 if hosted() else 2048) * 2**20)

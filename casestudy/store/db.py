@@ -53,6 +53,7 @@ class SQLiteDatabase:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         self.lock = threading.RLock()  # one connection, many app threads: one at a time
+        self._depth = 0  # open transactions of the thread holding the lock (nested: savepoints)
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -71,8 +72,29 @@ class SQLiteDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.lock, self.conn:
-            yield
+        """One transaction; a transaction opened inside another is a savepoint of it, so
+        nothing is committed before the outermost one ends (and an error inside undoes only
+        what the inner one did, if the outer one goes on)."""
+        with self.lock:
+            depth, self._depth = self._depth, self._depth + 1
+            try:
+                if depth == 0:
+                    with self.conn:  # commit, or roll back on an exception
+                        if not self.conn.in_transaction:
+                            self.conn.execute("BEGIN")
+                        yield
+                    return
+                name = f"casestudy_{depth}"
+                self.conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield
+                except BaseException:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                    raise
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth = depth
 
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -173,8 +195,11 @@ class PostgresDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        if getattr(self._local, "conn", None) is not None:  # nested: part of the outer one
-            yield
+        """One transaction on one pooled connection; nested: a savepoint of the outer one."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:  # nested: part of the outer one (psycopg makes a savepoint)
+            with conn.transaction():
+                yield
             return
         with self.pool.connection() as conn, conn.transaction():
             self._local.conn = conn
