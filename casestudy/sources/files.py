@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..csv_cells import inert_frame, restored_frame
 from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..source_kinds import GIT_CSV, IMPORT
 from ..store import RepoInfo, Store
@@ -147,9 +148,10 @@ def _parse_bool(v) -> bool:
 def _read(path: Path) -> pd.DataFrame:
     """The file within this instance's bounds (``file_bounds``), or ``ImportError_``."""
     try:
-        return read_table(path)
+        df = read_table(path)
     except FileBoundsError as exc:
         raise ImportError_(str(exc)) from None
+    return df if path.suffix == ".parquet" else restored_frame(df)  # as ``export`` wrote it
 
 
 def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") -> list[Path]:
@@ -172,8 +174,8 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
         path = out_dir / f"{name}.{fmt}"
         if fmt == "parquet":
             df.to_parquet(path, index=False)
-        else:
-            df.to_csv(path, index=False)
+        else:  # a title like =HYPERLINK(…) must stay text in a spreadsheet
+            inert_frame(df).to_csv(path, index=False)
         paths.append(path)
     return paths
 
