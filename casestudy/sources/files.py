@@ -174,8 +174,9 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
         path = out_dir / f"{name}.{fmt}"
         if fmt == "parquet":
             df.to_parquet(path, index=False)
-        else:  # a title like =HYPERLINK(…) must stay text in a spreadsheet
-            inert_frame(df).to_csv(path, index=False)
+        else:  # a title like =HYPERLINK(…) stays text in a spreadsheet; CRLF line ends make
+            # the writer quote a cell holding a carriage return, so it stays one cell
+            inert_frame(df).to_csv(path, index=False, lineterminator="\r\n")
         paths.append(path)
     return paths
 
