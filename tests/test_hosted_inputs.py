@@ -310,3 +310,40 @@ def test_a_busy_postgres_pool_is_one_sentence(pg_server, monkeypatch):
     assert str(err.value) == ("the database is busy (no connection came free within 1 s): try "
                               "again in a moment")
     assert store.repos() == []  # free again
+
+
+def test_the_app_shows_a_busy_pool_as_one_sentence(pg_server, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from casestudy.app.data import get_store
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("CASESTUDY_PG_POOL", "1")
+    monkeypatch.setenv("CASESTUDY_PG_TIMEOUT", "1")
+    url = pg_server.url(pg_server.new_database())
+    d = _tables(tmp_path / "in", [f"o/busy,{i},t,2024-01-0{i}T00:00:00Z,2024-01-0{i}T05:00:00Z"
+                                  for i in range(1, 8)])
+    import_tables(Store(url), d)
+    monkeypatch.setenv("CASESTUDY_DB", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    assert not at.exception and at.title[0].value == "o/busy"
+    store = get_store()  # the app's own store (cached per process), whose one connection…
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.transaction():  # …another visitor's long write holds
+            held.set()
+            release.wait(60)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        held.wait(10)
+        at.run()
+    finally:
+        release.set()
+        t.join()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The database is busy \\(no connection came free within 1 s\\): try again in a "
+        "moment."]
