@@ -159,15 +159,20 @@ def _bounds(opts: Options, last: int, starts: np.ndarray) -> tuple[int, int]:
     return t_from, end
 
 
-def _check_data_inside(subject: str, span: tuple[np.ndarray, np.ndarray], t_from: int,
-                       end: int) -> None:
-    """A report of a period the subject's data does not reach would be empty: say so."""
-    first, last = int(span[0][0]), int(span[1][0])
-    if first < 0 or last < t_from or first > end:
-        where = f"its data runs from {_month_of(first)} to {_month_of(last)}" if first >= 0 \
-            else "it has no dated data"
-        raise ReportError(f"{subject} has no data from {_month_of(t_from)} to "
-                          f"{_month_of(end)}: {where}")
+def require_data_in_period(subject: str, first: int | None, last: int | None,
+                           opts: Options) -> None:
+    """Refuse (``ReportError``) a report whose --from/--to the subject's data does not reach
+    (``first``/``last``: the first and last time of its data): it would be empty. Without
+    --from or --to the report follows the data, so it always holds some."""
+    if first is None or last is None or not (opts.period_from or opts.period_to):
+        return
+    lo = span_of(opts.period_from)[0] if opts.period_from else first
+    hi = span_of(opts.period_to)[1] if opts.period_to else last
+    if last < lo or first > hi:
+        told = " ".join(w for w in (f"from {opts.period_from}" if opts.period_from else "",
+                                    f"to {opts.period_to}" if opts.period_to else "") if w)
+        raise ReportError(f"{subject} has no data {told}: its data runs from "
+                          f"{_month_of(first)} to {_month_of(last)}")
 
 
 def partial_periods(last: np.ndarray, cal: Calendar, repos: list[str], lo_p: int, hi_p: int
@@ -189,7 +194,6 @@ def frame_for(a: PRArrays, opts: Options, visible: dict[str, set[str]],
     pop = core.population_mask(a, opts.bots)
     span = core.data_span(a)  # one pass, shared by the table, the findings and the periods
     t_from, end = _bounds(opts, _report_end(a, pop), span[0])
-    _check_data_inside(a.repos[0], span, t_from, end)
     cal = make_calendar(t_from, end, opts.freq, opts.tz)
     # keep only whole periods inside [t_from, end]
     inside = [i for i in range(cal.n) if cal.starts[i] * DAY >= t_from - DAY
