@@ -51,9 +51,9 @@ def test_times_outside_1970_to_2100_are_refused_naming_file_row_and_column(store
     pq.write_table(pa.table({"repo": ["o/late", "o/late"], "number": [1, 2],
                              "merged_at": [1_700_000_000, 4_000_000_000_000]}),
                    tmp_path / "in" / "pull_requests.parquet")
-    with pytest.raises(ImportError_, match=r"pull_requests\.parquet: column 'merged_at': not a "
-                                           r"time in seconds since 1970 outside 1970–2100 on "
-                                           r"rows \[2\]"):
+    with pytest.raises(ImportError_, match=r"pull_requests\.parquet: column 'merged_at': "
+                                           r"seconds since 1970 outside 1970–2100 on rows \[2\] "
+                                           r"\(e\.g\. 4000000000000\)"):
         import_tables(store, d)
     assert store.repos() == [] and store.count_prs() == 0
     # the edges: 1970-01-01 is taken, 2100-01-01 is not

@@ -42,7 +42,7 @@ def _epoch(series: pd.Series, first_row: int = 2) -> pd.Series:
     NaN); a value that is not a time, or one outside 1970–2100, raises naming its rows."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         secs = series.astype("float64")
-        where = "not a time in seconds since 1970"
+        where = "seconds since 1970"
     else:
         parsed = pd.to_datetime(series, utc=True, errors="coerce", format="ISO8601")
         bad = parsed.isna() & series.notna() & (series.astype(str).str.strip() != "")
@@ -61,7 +61,12 @@ def _epoch(series: pd.Series, first_row: int = 2) -> pd.Series:
 
 def _shown(values: pd.Series) -> str:
     """The first bad value, quoted and short."""
-    text = repr(values.iloc[0].item() if hasattr(values.iloc[0], "item") else values.iloc[0])
+    value = values.iloc[0]
+    if isinstance(value, pd.Timestamp):
+        value = value.isoformat()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    text = repr(value)
     return text if len(text) <= 60 else text[:59] + "…"
 
 
