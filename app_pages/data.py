@@ -6,7 +6,7 @@ import streamlit as st
 
 from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_github
 from casestudy.app.data import get_store, store_summary
-from casestudy.app.identity import owners, viewer
+from casestudy.app.identity import owners, viewer, visitor
 from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
 from casestudy.render.escape import esc
 from casestudy.source_kinds import DEPLOY_CHOICES, DEPLOYMENT_SOURCES
@@ -81,7 +81,7 @@ with tab_gh:
         try:
             with st.status(f"Syncing {esc(repo, 120)}…", expanded=True) as status:
                 outcome = sync_github(store, repo, typed, base_url, deploy, workflow, show,
-                                      owner=chosen)
+                                      owner=chosen, visitor=visitor())
                 status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
         except (GitHubError, SettingError, StoreError) as exc:
@@ -101,7 +101,8 @@ with tab_git:
     if go_git:
         try:
             with st.spinner("Reading the history…"):
-                outcome = read_clone(store, path, name, branch, owner=owner)
+                outcome = read_clone(store, path, name, branch, owner=owner,
+                                     visitor=visitor())
             _done(outcome)
         except (GitSourceError, SettingError, StoreError) as exc:
             st.error(esc(str(exc), 400))
@@ -115,7 +116,7 @@ with tab_files:
     if files and st.button("Import", type="primary"):
         try:
             outcome = import_uploads(store, [(f.name, f.getvalue()) for f in files], kind,
-                                     owner=owner)
+                                     owner=owner, visitor=visitor())
         except (ImportError_, StoreError) as exc:
             st.error(esc(f"Nothing was imported: {exc}", 400))
         else:

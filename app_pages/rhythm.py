@@ -19,6 +19,8 @@ if cs is not None:
             st.info(esc(r.unavailable, 2000))
         if r.decay:
             st.warning(esc(r.decay, 5000))
+        if r.composition:
+            st.write(esc(r.composition, 5000))
         st.subheader("Velocity")
         if any(p.per_author is not None for p in r.velocity):
             st.altair_chart(charts.velocity_chart(cs, width=640), width="content")

@@ -155,6 +155,7 @@ class SourceInfo:
     can_see: list[str]  # e.g. ["reviews", "deployments"]
     cannot_see: list[str]
     notes: list[str] = field(default_factory=list)
+    get_more: str = ""  # how to get what this source cannot show
 
 
 @dataclass
@@ -264,6 +265,33 @@ class ReviewTiming:
 
 
 @dataclass
+class Delivery:
+    """What kind of delivery the subject has (``analysis.delivery``)."""
+
+    kind: str  # "release train", "frequent deployments" or "merges"
+    source: str  # the deployment source
+    deployments: int  # in the report period
+    per_week: float | None
+    gap_days: float | None  # median days between deployments
+    prs_per_deployment: float | None  # median merged PRs each carries
+    text: str
+
+
+@dataclass
+class WaitingForRelease:
+    """Merged PRs of the subject no release carries yet (``analysis.waiting``)."""
+
+    repo: str
+    waiting: int  # at the end of the data
+    in_window: int  # of them, merged in the latest window
+    oldest_wait: float | None  # seconds, to the end of the data
+    oldest_number: int | None
+    per_period: dict[str, int]  # merged in the period and still waiting
+    last_release: str  # YYYY-MM-DD, "" when none
+    text: str
+
+
+@dataclass
 class RhythmSection:
     """Work rhythm and velocity of the subject (``analysis.rhythm``)."""
 
@@ -284,6 +312,9 @@ class RhythmSection:
     decay: str  # the velocity-decay finding, "" when there is none
     text: str
     unavailable: str = ""  # why there are no commits, when there are none
+    # what a change in output per author is made of (same people vs who was active), when the
+    # trend test finds one; "" otherwise (``analysis.composition``)
+    composition: str = ""
 
     def session(self, period: str) -> SessionPeriod | None:
         """The sessions row of a period (a look-up for renderers)."""
@@ -486,6 +517,8 @@ class CaseStudy:
     waits: WaitsSection | None = None
     drivers: Drivers | None = None
     people: PeopleSection | None = None
+    waiting: WaitingForRelease | None = None  # merged PRs no release carries yet
+    delivery: Delivery | None = None  # versioned releases or frequent deployments
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
 
     # -- look-ups renderers use (no computation) ----------------------------------------------

@@ -113,6 +113,7 @@ class SourceKind:
     sync_note: str = ""  # said after a sync, about what this kind cannot show
     # one line on what a sync read (``sources.sync.SyncResult`` fields)
     summary: str = "{prs:,} PRs"
+    get_more: str = ""  # how to get what this kind cannot show (one sentence)
 
 
 GITHUB = SourceKind(
@@ -134,7 +135,10 @@ GITHUB = SourceKind(
                 "appeared and which PRs changed tests need a local clone (`casestudy "
                 "sync-git`)."),
     summary="{prs:,} PRs with {requests} requests and {points} points; deployments from "
-            "{deploy_source}")
+            "{deploy_source}",
+    get_more="Sync with `casestudy sync OWNER/NAME --checks` for CI check runs, choose a "
+             "deployment source with `--deployments`, and add a local clone (`casestudy "
+             "sync-git`) for the history of practices.")
 GIT = SourceKind(
     "git", "git clone", logins=False, reviews=False, labels=False, first_commit_times=True,
     opening_times=False, checks=False, commits=True, tree=True, history=True,
@@ -142,17 +146,24 @@ GIT = SourceKind(
     missing=_generic("git", commits=_RESYNC_COMMITS, **_CLONE),
     sync_note="Git has no PR creation, review or comment times: first response, review and "
               "merge stages are shown as unavailable for this repository.",
-    summary="{prs:,} PRs and {tags:,} release tags from the clone")
+    summary="{prs:,} PRs and {tags:,} release tags from the clone",
+    get_more="A GitHub sync (`casestudy sync OWNER/NAME --checks`) adds what git does not "
+             "record: when PRs were opened, reviews and comments, PRs never merged, labels and "
+             "CI check runs.")
 GIT_CSV = SourceKind(
     "git-csv", "git-prs CSV (PRs recovered from git)", logins=False, reviews=False,
     labels=False, first_commit_times=True, opening_times=False, checks=False, commits=False,
     tree=False, history=False, deployment_sources=("tags", MERGES),
-    missing=_generic("git-csv", **_CLONE))
+    missing=_generic("git-csv", **_CLONE),
+    get_more="A local clone (`casestudy sync-git`) adds commits and the practice audit; a "
+             "GitHub sync adds PR opening, review and comment times and CI check runs.")
 IMPORT = SourceKind(
     "import", "imported tables", logins=True, reviews=True, labels=True,
     first_commit_times=True, opening_times=True, checks=True, commits=True, tree=False,
     history=False, deployment_sources=tuple(d.key for d in DEPLOYMENT_SOURCES),
-    missing=_generic("import"), summary="{rows:,} rows imported")
+    missing=_generic("import"), summary="{rows:,} rows imported",
+    get_more="Import the missing tables (reviews, check_runs, deployments, commits; see "
+             "README) or sync the repository from GitHub or a clone.")
 DEMO = SourceKind(
     "synthetic", "synthetic demo", logins=True, reviews=True, labels=True,
     first_commit_times=True, opening_times=True, checks=True, commits=True, tree=False,

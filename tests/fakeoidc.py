@@ -1,7 +1,10 @@
 """A small OpenID Connect provider on 127.0.0.1 for the sign-in tests: discovery document,
 an authorization page where the person types who they are (as a real provider's sign-in page),
 the code grant with client authentication and PKCE (S256), RS256-signed ID tokens and their
-JWKS. It records each token exchange so a test can check what the app sent."""
+JWKS. It records each token exchange so a test can check what the app sent. Like a lax real
+provider it can issue e-mails it did not verify (``unverified``: ``email_verified`` false) and
+the subject a test chooses (``subjects``), so a test can play someone who claims another
+person's address."""
 
 from __future__ import annotations
 
@@ -52,12 +55,16 @@ class Exchange:
 @dataclass
 class FakeOIDC:
     """``with FakeOIDC(client_id, client_secret, redirect_uri) as idp: idp.metadata_url``;
-    ``groups`` maps an e-mail to the ``groups`` claim of its ID tokens."""
+    ``groups`` maps an e-mail to the ``groups`` claim of its ID tokens; ``subjects`` maps the
+    name typed on the sign-in page to the ``sub`` it gets (default: a hash of the name); names
+    in ``unverified`` get ``email_verified: false``."""
 
     client_id: str
     client_secret: str
     redirect_uri: str
     groups: dict[str, list[str]] = field(default_factory=dict)  # e-mail -> "groups" claim
+    subjects: dict[str, str] = field(default_factory=dict)  # typed name -> "sub" claim
+    unverified: set[str] = field(default_factory=set)  # typed names whose e-mail is unverified
     exchanges: list[Exchange] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -101,8 +108,8 @@ class FakeOIDC:
     def id_token(self, grant: Grant) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": grant.client_id, "iat": now, "exp": now + 600,
-                  "sub": "user-" + hashlib.sha256(grant.email.encode()).hexdigest()[:12],
-                  "email": grant.email, "email_verified": True,
+                  "sub": self.subject(grant.email), "email": self.email_of(grant.email),
+                  "email_verified": grant.email not in self.unverified,
                   "name": grant.email.split("@")[0].title()}
         if grant.nonce:
             claims["nonce"] = grant.nonce
@@ -113,6 +120,17 @@ class FakeOIDC:
                          + _b64(json.dumps(claims).encode()))
         sig = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return signing_input + "." + _b64(sig)
+
+    def subject(self, typed: str) -> str:
+        """The ``sub`` claim of whoever typed ``typed`` on the sign-in page."""
+        return self.subjects.get(typed) or "user-" + hashlib.sha256(typed.encode()).hexdigest()[
+            :12]
+
+    @staticmethod
+    def email_of(typed: str) -> str:
+        """The ``email`` claim: what was typed, up to a ``#`` (``alice@x#mallory`` is Mallory
+        claiming Alice's address)."""
+        return typed.split("#", 1)[0]
 
     def sign_in_page(self, query: dict[str, str]) -> str:
         hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" '

@@ -21,8 +21,11 @@ from casestudy.cli import main
 from casestudy.config import SettingError, cache_dir, check_clone_path
 from casestudy.render import render
 from casestudy.report.build import Options, build_case_study
+from casestudy.source_kinds import GIT, GITHUB
 from casestudy.sources.git import GitSourceError, sync_git
+from casestudy.sources.sync import SyncRequest, Visitor, sync
 from casestudy.store import Store, StoreError
+from casestudy.store.keys import person_key
 from tests.conftest import ROOT
 from tests.fakegithub.server import FakeGitHub, generate_repo
 from tests.test_git_dora import T0, new_repo
@@ -104,19 +107,21 @@ def test_b_cannot_see_or_overwrite_a_private_repository(fake, tmp_path, monkeypa
     s = Store(db)
     out = sync_github(s, "acme/secret", A, fake.base_url, "auto", None, _quiet)
     assert out.account == account_key(A)
-    sync_github(s, "acme/one", B, fake.base_url, "auto", None, _quiet)
+    sync(s, SyncRequest(GITHUB.key, "acme/one", token=B, base_url=fake.base_url))  # operator
     assert "acme/secret" in s.repos(visible_to=account_key(A))
     assert "acme/secret" not in s.repos(visible_to=account_key(B))
     assert "acme/secret" not in s.repos(visible_to="")
     before = s.count_prs("acme/secret")
     # B (or anyone without A's account) imports or reads a clone under the same name: refused
+    b = Visitor((account_key(B),))  # a session that synced with B's token
     csv = "repo,number,title,merged_at\nacme/secret,1,taken over,2024-01-01T00:00:00Z\n"
-    with pytest.raises(StoreError, match="another account's private repository"):
+    with pytest.raises(StoreError, match="not yours"):
         import_uploads(s, [("pull_requests.csv", csv.encode())], "canonical tables",
-                       owner=account_key(B))
+                       owner=account_key(B), visitor=b)
     clone = new_repo(tmp_path, "clone")
-    with pytest.raises(StoreError, match="another account's private repository"):
-        sync_git(s, clone, repo="acme/secret", account_key=account_key(B))
+    with pytest.raises(StoreError, match="not yours"):
+        sync(s, SyncRequest(GIT.key, str(clone), repo="acme/secret", account_key=account_key(B),
+                            visitor=b))
     assert s.count_prs("acme/secret") == before
     assert s.repo_info("acme/secret").account_key == account_key(A)  # still private, still A's
     # the error for an unknown name lists public repositories only
@@ -142,19 +147,22 @@ def test_b_cannot_see_or_overwrite_a_private_repository(fake, tmp_path, monkeypa
 
 
 def test_hostile_names_and_labels_render_inert(tmp_path, monkeypatch):
-    evil = "x/<img src=x onerror=alert(1)>"
+    db = tmp_path / "s.sqlite"
+    s = Store(db)
+    hostile = "x/<img src=x onerror=alert(1)>"  # a name GitHub would not allow: refused
+    with pytest.raises(StoreError, match="not a repository name"):
+        import_uploads(s, [("pull_requests.csv", f'repo,number\n"{hostile}",1\n'.encode())],
+                       "canonical tables")
+    evil = "x/evil"
     csv = ("repo,number,title,labels,merged_at,first_commit_at,author\n" + "\n".join(
         f'"{evil}",{k},"<script>alert({k})</script> [a](javascript:alert(1)) **b**",'
         f'"[""<b>bug</b>"", ""](file:///etc/passwd)""]",2024-01-{k:02d}T10:00:00Z,'
         f'2024-01-{k:02d}T08:00:00Z,"<i>mallory</i>"' for k in range(1, 28)))
-    db = tmp_path / "s.sqlite"
-    s = Store(db)
     import_uploads(s, [("pull_requests.csv", csv.encode())], "canonical tables")
     assert s.repos() == [evil]
     cs = build_case_study(s, Options(evil))
     html = render(cs, "html")
-    assert "<img src=x" not in html and "<script>alert" not in html and "<b>bug" not in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>alert" not in html and "<b>bug" not in html
     assert "javascript:" not in html.replace("[a](javascript:alert(1))", "")
     md = render(cs, "md")
     assert "<img" not in md and "<script>" not in md
@@ -162,14 +170,14 @@ def test_hostile_names_and_labels_render_inert(tmp_path, monkeypatch):
         (tmp_path / "r.pdf").write_bytes(render(cs, "pdf"))
         text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
                               text=True, check=True).stdout
-        assert "x/<img src=x onerror=alert(1)>" in text  # shown literally, as text
+        assert "x/evil" in text
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("CASESTUDY_DB", str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
     assert not at.exception
-    assert "<img" not in at.title[0].value  # escaped for Markdown, shown literally
+    assert at.title[0].value == evil
     for page in ("metrics", "recommendations", "pull_requests", "compare"):
         at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception, page
@@ -199,7 +207,8 @@ def test_git_arguments_never_become_options(tmp_path, monkeypatch):
     with pytest.raises(SettingError, match="only clones inside"):
         check_clone_path(str(tmp_path / "allowed" / "link"))
     inside = new_repo(tmp_path / "allowed", "ok", T0)
-    assert read_clone(s, str(inside)).messages[0][0] == "success"
+    signed_in = Visitor((person_key("https://login.example.org", "someone"),), True)
+    assert read_clone(s, str(inside), visitor=signed_in).messages[0][0] == "success"
 
 
 def test_uploads_are_capped_and_caches_private(tmp_path, monkeypatch):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from casestudy.app.identity import group_key, person_key
-from casestudy.store import Store
+from casestudy.store import RepoInfo, Store
+from casestudy.store.keys import group_key, legacy_person_keys, person_key
 from tests.conftest import CHROMIUM
 from tests.fakegithub.server import FakeGitHub, generate_repo
 from tests.fakeoidc import FakeOIDC
@@ -30,6 +30,7 @@ pytestmark = [
 A, B = "token-of-alice", "token-of-bob"
 SIDEBAR = '[data-testid="stSidebar"]'
 SYNCED = re.compile(r"acme/secret: \d+ PRs with")
+MALLORY = "alice@example.com#mallory"  # claims Alice's address, unverified, her own subject
 TEAM_SYNCED = re.compile(r"acme/team: \d+ PRs with")
 
 
@@ -42,7 +43,7 @@ def hosted_app(tmp_path, demo_db_copy):
     (home / ".streamlit").mkdir(parents=True)
     groups = {"alice@example.com": ["acme-eng"], "carol@example.com": ["acme-eng", "ops"]}
     with FakeOIDC("casestudy", secrets.token_urlsafe(16), f"{app_url}/oauth2callback",
-                  groups) as idp, \
+                  groups, unverified={MALLORY}) as idp, \
             FakeGitHub(tokens={A: {"acme/secret", "acme/team"}, B: {"acme/secret"}}) as gh:
         gh.add(generate_repo("acme", "secret", 12, seed=5)).private = True
         gh.add(generate_repo("acme", "team", 8, seed=6)).private = True
@@ -67,7 +68,7 @@ def _open(browser, url: str):
     return page
 
 
-def _sign_in(browser, app_url: str, idp: FakeOIDC, email: str):
+def _sign_in(browser, app_url: str, idp: FakeOIDC, email: str, shown: str = ""):
     """A fresh browser (no cookies) signs in through the provider's page."""
     from playwright.sync_api import expect
 
@@ -78,7 +79,8 @@ def _sign_in(browser, app_url: str, idp: FakeOIDC, email: str):
     page.click("#continue")
     page.wait_for_url(f"{app_url}/**", timeout=60_000)
     wait_ready(page)
-    expect(page.locator(SIDEBAR)).to_contain_text(f"Signed in as {email}", timeout=60_000)
+    expect(page.locator(SIDEBAR)).to_contain_text(f"Signed in as {shown or email}",
+                                                  timeout=60_000)
     return page
 
 
@@ -119,7 +121,8 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
     expect(_success(alice, SYNCED)).to_be_visible(timeout=120_000)
     assert f"acme/secret: {Store(db).count_prs('acme/secret')} PRs" in _success(
         alice, SYNCED).inner_text()
-    assert Store(db).repo_info("acme/secret").account_key == person_key("alice@example.com")
+    alice_key = person_key(idp.issuer, idp.subject("alice@example.com"))
+    assert Store(db).repo_info("acme/secret").account_key == alice_key
     assert _title_for(alice, app_url, "acme/secret") == "acme/secret"
     # ... and one for her group, which the provider says Carol is in too
     _sync(alice, app_url, "acme/team", A, owner="group acme-eng")
@@ -139,11 +142,11 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
     assert "acme/secret" not in bob.locator(SIDEBAR).inner_text()
     before = Store(db).count_prs("acme/secret")
     _sync(bob, app_url, "acme/secret", B)
-    expect(bob.get_by_text("another account's private repository")).to_be_visible(
+    expect(bob.get_by_text("is already here and is not yours")).to_be_visible(
         timeout=60_000)
     assert not bob.get_by_text(SYNCED).count()
     assert Store(db).count_prs("acme/secret") == before
-    assert Store(db).repo_info("acme/secret").account_key == person_key("alice@example.com")
+    assert Store(db).repo_info("acme/secret").account_key == alice_key
 
     assert _title_for(bob, app_url, "acme/team") != "acme/team"
 
@@ -170,3 +173,31 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
                                                 "bob@example.com", "carol@example.com"]
     assert all(e.client_ok and e.pkce_ok for e in idp.exchanges)
     assert gh.requests > 0
+
+
+def test_an_unverified_email_is_nobodys_identity(hosted_app, browser):
+    """Finding 5: a person is their provider's issuer and subject. Mallory's provider lets her
+    set Alice's address without verifying it: she gets nothing of Alice's — not a repository
+    kept under Alice's pre-namespace e-mail key — while Alice, whose address is verified,
+    takes that repository over under her new key on first sign-in."""
+    from dataclasses import replace
+
+    app_url, idp, _gh, db = hosted_app
+    s = Store(db)
+    old_key = legacy_person_keys("alice@example.com", "", True)[0]  # hash of "oidc:<e-mail>"
+    s.upsert_repo(RepoInfo("acme/legacy", "import", account_key=old_key))
+    s.write_batch("acme/legacy", [replace(p, repo="acme/legacy")
+                                  for p in s.pull_requests("demo/atlas")[:400]])
+    assert "acme/legacy" not in s.repos(visible_to="")
+
+    mallory = _sign_in(browser, app_url, idp, MALLORY, shown="Alice")
+    assert _title_for(mallory, app_url, "acme/legacy") != "acme/legacy"
+    assert "acme/legacy" not in mallory.locator(SIDEBAR).inner_text()
+    assert Store(db).repo_info("acme/legacy").account_key == old_key  # not adopted by her
+
+    alice = _sign_in(browser, app_url, idp, "alice@example.com")
+    assert _title_for(alice, app_url, "acme/legacy") == "acme/legacy"
+    alice_key = person_key(idp.issuer, idp.subject("alice@example.com"))
+    assert Store(db).repo_info("acme/legacy").account_key == alice_key
+    assert _title_for(mallory, app_url, "acme/legacy") != "acme/legacy"
+    assert [e.email for e in idp.exchanges] == [MALLORY, "alice@example.com"]

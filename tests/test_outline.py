@@ -76,9 +76,10 @@ def test_every_section_has_its_writers_and_a_page_that_exists():
     keys = [s.key for s in outline.SECTIONS]
     assert len(set(keys)) == len(keys)
     generic = {s.key for s in outline.SECTIONS if s.content is not None}
-    assert set(WRITERS) | generic == set(keys)
+    boxed = {outline.CANNOT_SHOW.key}  # what the data cannot show, in one box
+    assert set(WRITERS) | generic == set(keys) | boxed
     templates = {p.name.removesuffix(".html.j2") for p in (TEMPLATES / "sections").iterdir()}
-    assert templates - {"generic"} | generic == set(keys)
+    assert templates - {"generic"} | generic == set(keys) | boxed
     pages = {p.key for p in outline.PAGES}
     assert {p.stem for p in (ROOT / "app_pages").glob("*.py")} == pages
     assert {s.page for s in outline.SECTIONS} - {""} <= pages
@@ -91,8 +92,13 @@ def test_headings_anchors_and_contents_follow_the_outline(atlas, live):
     md, html = live
     heads = outline.headings(atlas)
     titles = [h.title for h in heads]
-    assert titles[:4] == ["Executive summary", "Verdict", "Key figures", "Cycle time"]
+    assert titles[:3] == ["Executive summary", "Verdict", "Key figures"]
     assert re.findall(r"^## (.+)$", md, re.M)[1:] == titles  # after the headline
+    # the metrics in detail, the definitions and the data completeness are appendices
+    body, appendix = md.split("\n# Appendices\n")
+    assert "## Cycle time" in appendix and "## Definitions" in appendix
+    assert "## Cycle time" not in body and "## Key figures" in body
+    assert html.count('<h1 class="appendices"') == 1
     ids = re.findall(r'<h2 id="([^"]+)">', html)
     assert ids == [h.key for h in heads] and len(set(ids)) == len(ids)
     assert "metric-cycle_time" in ids and "ci" in ids  # derived from keys, not counted
@@ -104,14 +110,19 @@ def test_a_missing_section_shows_its_stand_in_everywhere(atlas):
     cs = dataclasses.replace(atlas, ci=None, ci_unavailable="No <b>CI</b> here.", people=None,
                              drivers=None)
     md = render_markdown(cs)
-    assert "## CI insight\n\nNo &lt;b&gt;CI&lt;/b&gt; here.\n" in md
-    assert "## People\n\nNot computed for this report.\n" in md
-    assert "## What drove the change\n\nNo window before the latest" in md
+    # sections the data cannot fill collapse into one box at the end of the body
+    assert "## CI insight" not in md and "## People" not in md
+    box = md.split("## What this data cannot show, and how to get it\n\n")[1]
+    box = box.split("# Appendices")[0]
+    assert "- **CI insight**: No &lt;b&gt;CI&lt;/b&gt; here.\n" in box
+    assert "- **People**: Not computed for this report.\n" in box
+    assert "- **What drove the change**: No window before the latest" in box
     svgs = chart_svgs(cs)
     assert "ci/heatmap" not in svgs and "drivers/waterfall" not in svgs
     assert "verdict/stages" in svgs and "metric-cycle_time/trend" in svgs
     html = render_html(cs, svgs=svgs)
-    assert '<h2 id="ci">CI insight</h2>\n<p>No &lt;b&gt;CI&lt;/b&gt; here.</p>' in html
+    assert '<h2 id="ci">' not in html
+    assert "<li><strong>CI insight</strong>: No &lt;b&gt;CI&lt;/b&gt; here.</li>" in html
 
 
 def test_the_escaper_keeps_hostile_text_inert():

@@ -148,7 +148,9 @@ def test_lfs_patterns_prove_data_versioning_in_an_ml_project(tmp_path):
 def test_an_import_has_no_audit_and_says_why(tmp_path, demo_store):
     cs = build_case_study(demo_store, Options("demo/atlas"))
     assert cs.practices is None and "no repository tree" in cs.practices_unavailable
-    assert "## Engineering practices" in render(cs, "md")
+    md = render(cs, "md")  # said once, in the box of what the data cannot show
+    assert "## Engineering practices" not in md
+    assert "- **Engineering practices**: Its data (synthetic) has no repository tree" in md
 
 
 def test_github_tree_audit_against_the_fake_server(tmp_path):

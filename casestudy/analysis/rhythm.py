@@ -4,12 +4,14 @@ one ``RhythmSection`` with the sentences that say what they show."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..core import MetricTable
 from ..document import RhythmSection
 from ..metrics import format_duration
 from ..model import CommitArrays
 from ..source_kinds import kind_of
-from . import peak_hours, sessions, velocity
+from . import composition, peak_hours, sessions, velocity
 from .frame import Frame
 from .peak_hours import span_text
 
@@ -30,7 +32,16 @@ def section(frame: Frame, table: MetricTable, c: CommitArrays,
     for t in trends:
         t.text = velocity.trend_sentence(t, cal.freq, measured[t.measure])
     decay = velocity.decay_finding(trends, points, cal.freq) or ""
+    comp_text = ""
+    if decay:  # composition before behaviour: only the same people slowing down is a decay
+        comp = _composition(frame, points, people)
+        if comp is not None:
+            comp_text = composition.sentence(comp, list(cal.labels), cal.freq)
+            if comp.reading not in ("behaviour", "both"):
+                decay = ""
     res = sessions.analyse(c, cal, lo_p, hi_p, gap_minutes, allowance_minutes) if c.n else None
+    if res is not None and not res.granular:
+        res = _without_hours(res)
     lo = int(cal.starts[lo_p]) * 86400
     hi = int(cal.starts[hi_p] + cal.days[hi_p]) * 86400
     kind = kind_of(source)
@@ -55,7 +66,42 @@ def section(frame: Frame, table: MetricTable, c: CommitArrays,
         peaks={e: f"{span_text(s)} ({share:.0%} of {n:,})"
                for e, (s, n, share) in peaks.peaks.items()},
         review=peaks.review, velocity=points, trends=trends, decay=decay, text=text,
-        unavailable=unavailable)
+        unavailable=unavailable, composition=comp_text)
+
+
+def _composition(frame: Frame, points: list, people: dict[int, tuple[str, ...]]
+                 ) -> composition.Composition | None:
+    """The split of the change in output per author between the windows the decay finding
+    compares (the first and last up-to-three periods used in the trend test)."""
+    a, cal = frame.arrays, frame.cal
+    used = [p for p in points if p.used and p.per_author is not None]
+    k = min(3, len(used) // 2)
+    if k == 0:
+        return None
+    early = tuple(cal.index(p.period) for p in used[:k])
+    late = tuple(cal.index(p.period) for p in used[-k:])
+    mine = a.repo_idx == 0
+    logins = [people.get(int(n), ("",))[0] for n in a.number[mine]]
+    names = sorted({x for x in logins if x})
+    ids = {x: i for i, x in enumerate(names)}
+    author = np.array([ids.get(x, -1) for x in logins], dtype=np.int64)
+    merged = np.where(frame.pop[mine], cal.period_of(a.times["merged_at"][mine]), -1)
+    merged[a.times["merged_at"][mine] < 0] = -1
+    created = cal.period_of(np.where(a.times["created_at"][mine] >= 0,
+                                     a.times["created_at"][mine], a.times["merged_at"][mine]))
+    first = np.full(len(names), np.iinfo(np.int64).max, dtype=np.int64)
+    known = author >= 0
+    np.minimum.at(first, author[known], created[known])
+    return composition.decompose(author, merged, first, early, late, names)
+
+
+def _without_hours(res: sessions.SessionResult) -> sessions.SessionResult:
+    """The sessions with every hours figure dropped: commits too coarse to measure coding time
+    (the text says why)."""
+    for p in res.periods:
+        p.hours_gap = p.hours_hmm = None
+    res.hours_gap = res.hours_hmm = None
+    return res
 
 
 def _gap(seconds: float | None) -> str:
@@ -69,6 +115,14 @@ def _text(res: sessions.SessionResult | None, peaks: peak_hours.PeakHours, gap_m
     parts = []
     if res is None:
         parts.append("No human commits in the report period.")
+    elif not res.granular:
+        parts.append(
+            f"{res.n_commits:,} human commits by {res.n_authors:,} authors, but only "
+            f"{res.shown_share:.0%} of the time of their {res.n_sessions:,} sessions lies between "
+            f"commits; the rest is the {allowance_minutes:.0f} minutes assumed before each "
+            "session's first commit (squash merges, one commit or one push per change), so "
+            "coding hours are not measurable from these commits. A source with the branch "
+            "commits (a merge-commit history or the GitHub API) can show them.")
     else:
         rule = (f"Gap rule (a session ends after {gap_minutes:.0f} min without a commit; "
                 f"{allowance_minutes:.0f} min are added for the work before a session's first "

@@ -34,6 +34,9 @@ ALLOWANCE_MINUTES = SESSION_ALLOWANCE.default
 GAP_FLOOR = 60.0  # seconds added before the log: same-second commits (rebases) stay finite
 MIN_GAPS = 50  # fewer gaps than this: no model is fitted
 LONG_GAP = 12 * 3600.0  # a longer gap always ends a session
+# below this share of gap-rule session time between commits, coding hours are mostly the
+# allowance (an assumption): commits are not granular enough (squash merges, one push per change)
+MIN_SHOWN_SHARE = 0.5
 
 
 @dataclass
@@ -48,6 +51,14 @@ class SessionResult:
     break_gap_median: float | None
     hours_gap: float | None  # over the whole range: hours per active author per week
     hours_hmm: float | None
+    # share of gap-rule session time between commits (the rest is the allowance)
+    shown_share: float = 1.0
+    n_sessions: int = 0  # gap-rule sessions
+
+    @property
+    def granular(self) -> bool:
+        """Whether commits are fine-grained enough for session lengths to mean coding time."""
+        return self.shown_share >= MIN_SHOWN_SHARE
 
 
 def author_bounds(author: np.ndarray) -> np.ndarray:
@@ -124,8 +135,16 @@ def analyse(c: CommitArrays, cal: Calendar, lo_p: int, hi_p: int,
     if states is not None:
         estimates["hmm"] = states == 1
     per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    shown_share, n_sessions = 1.0, 0
     for name, breaks in estimates.items():
         first = session_starts(times.size, bounds, ends, breaks)
+        if name == "gap":
+            # the share of session time the commits show (first to last commit) rather than
+            # the allowance assumes
+            _, span = session_spans(times, first, 0.0)
+            n_sessions = int(span.size)
+            shown = float(span.sum())
+            shown_share = shown / (shown + allowance * span.size) if span.size else 0.0
         start_t, length = session_spans(times, first, allowance)
         p = period[first]
         per[name] = (np.bincount(p - lo_p, weights=length, minlength=hi_p - lo_p + 1),
@@ -158,5 +177,6 @@ def analyse(c: CommitArrays, cal: Calendar, lo_p: int, hi_p: int,
         agreement=float(((states == 1) == rule_breaks).mean()) if states is not None else None,
         coding_gap_median=float(np.median(coding)) if coding.size else None,
         break_gap_median=float(np.median(breaks_)) if breaks_.size else None,
-        hours_gap=overall("gap"), hours_hmm=overall("hmm"))
+        hours_gap=overall("gap"), hours_hmm=overall("hmm"), shown_share=shown_share,
+        n_sessions=n_sessions)
 

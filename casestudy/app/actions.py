@@ -1,7 +1,8 @@
 """What the Data page does, apart from laying it out: pick the token for a GitHub sync and the
-account it belongs to, check what this instance may call or read, and hand the request to the one
-sync entry (``sources.sync``); uploaded files go through a private temporary folder. The page
-calls these and shows the messages they return."""
+account it belongs to, check what this instance may call or read, and hand the request — with
+the ``Visitor`` who asks — to the one sync entry (``sources.sync``), which holds the
+private-data rules; uploaded files go through a private temporary folder. The page calls these
+and shows the messages they return."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from ..config import check_api_url, check_clone_path, max_upload_bytes
 from ..source_kinds import GIT, GIT_CSV, GITHUB, IMPORT, kind_of
 from ..sources.files import ImportError_
 from ..sources.github import Progress
-from ..sources.sync import SyncRequest, sync
+from ..sources.sync import SyncRequest, Visitor, sync
 from ..store import Store
 from .state import account_key
+
+ANONYMOUS = Visitor()  # a signed-out visitor who synced with no token yet
 
 
 @dataclass
@@ -42,18 +45,20 @@ def server_token() -> str | None:
 
 def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deployments: str,
                 workflow: str | None, progress: Callable[[Progress], None],
-                owner: str = "") -> Outcome:
+                owner: str = "", visitor: Visitor = ANONYMOUS) -> Outcome:
     """Sync ``repo`` with the typed token (this session only), else the server's. The server's
     token only goes to a configured API URL, and a hosted instance calls no other host (raises
-    ``SettingError`` before any request). A private repository belongs to the account of the
-    token that synced it — or, when someone signed in, to the account key they chose
-    (``owner``: theirs or one of their groups'). Raises ``GitHubError``, ``SettingError`` or
+    ``SettingError`` before any request). Who a private repository belongs to, and whether the
+    server's token may read it for this ``visitor`` at all, is the sync entry's rule
+    (``sources.sync``): the account key they chose (``owner``: theirs or one of their
+    groups'), else their typed token's. Raises ``GitHubError``, ``SettingError`` or
     ``StoreError``."""
     token = typed_token or server_token()
     base_url = check_api_url(base_url, server_token=not typed_token and bool(token))
     r = sync(store, SyncRequest(GITHUB.key, repo, token=token, base_url=base_url,
                                 deployments=deployments, workflow=workflow or None,
-                                account_key=owner or account_key(token), progress=progress))
+                                account_key=owner, progress=progress, visitor=visitor,
+                                server_token=not typed_token))
     out = Outcome(account=account_key(typed_token) if typed_token and not owner else None)
     out.messages.append(("success", f"{r.repo}: {r.prs:,} PRs with {r.requests} requests and "
                                     f"{r.points} points ({r.points_per_pr:.3f} per PR); "
@@ -63,18 +68,18 @@ def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deploy
 
 
 def read_clone(store: Store, path: str, name: str = "", branch: str = "",
-               owner: str = "") -> Outcome:
+               owner: str = "", visitor: Visitor = ANONYMOUS) -> Outcome:
     """Read a local clone's history (hosted: only inside the configured folder). Raises
     ``GitSourceError`` or ``SettingError``."""
     r = sync(store, SyncRequest(GIT.key, str(check_clone_path(path)), repo=name or None,
-                                branch=branch or None, account_key=owner))
+                                branch=branch or None, account_key=owner, visitor=visitor))
     return Outcome([
         ("success", f"{r.prs:,} PRs and {r.tags:,} release tags from {r.commits:,} commits."),
         ("info", kind_of(r.kind).sync_note)])
 
 
 def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str,
-                   owner: str = "") -> Outcome:
+                   owner: str = "", visitor: Visitor = ANONYMOUS) -> Outcome:
     """Import uploaded files (name, content) laid out as canonical tables or git-prs CSVs, all
     in one transaction: a bad file loads nothing. Only the base name of each upload is used;
     the total is capped (``max_upload_bytes``; the server refuses larger uploads before they
@@ -92,13 +97,15 @@ def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str,
             paths.append(path)
         with store.transaction():
             if layout == "canonical tables":
-                counts = sync(store, SyncRequest(IMPORT.key, tmp, account_key=owner)).tables
+                counts = sync(store, SyncRequest(IMPORT.key, tmp, account_key=owner,
+                                                 visitor=visitor)).tables
             else:
                 counts = {}
                 for path in paths:
                     if path.name.endswith(".tags.csv"):  # read with the CSV it belongs to
                         continue
                     counts.update(sync(store, SyncRequest(GIT_CSV.key, str(path),
-                                                          account_key=owner)).repos)
+                                                          account_key=owner,
+                                                          visitor=visitor)).repos)
     return Outcome([("success", "Imported: " + ", ".join(f"{k} {v:,}"
                                                          for k, v in counts.items()))])

@@ -19,7 +19,7 @@ from ..options import (
 )
 from ..render.escape import esc
 from .data import get_store, months
-from .identity import oidc_configured, person, viewer
+from .identity import adopt_legacy_keys, oidc_configured, person, viewer
 from .state import View
 
 
@@ -32,6 +32,7 @@ def view_from_sidebar() -> View:
     """Read the view from the URL (first load) and the sidebar widgets; write it back to the
     URL. Page-specific fields (metric, month, stage) pass through untouched."""
     store = get_store()
+    adopt_legacy_keys(store)  # a store from before key namespaces: this person's data
     acct = viewer()
     version = store.data_version()
     repos = store.repos(visible_to=acct)

@@ -4,11 +4,11 @@ sidebar widgets write it back on every run so it survives page switches."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, fields
 
 from .. import metrics
 from ..options import BOTS, BUSINESS_HOURS, FREQ, SESSION_GAP, TZ, Option, OptionError, Options
+from ..store.keys import token_key
 
 CHECKED = (FREQ, BOTS, SESSION_GAP, TZ)  # options read from the URL by their declaration
 
@@ -93,8 +93,6 @@ def _default_subject(repos: list[str]) -> str:
 
 
 def account_key(token: str | None) -> str:
-    """A short hash that identifies the account behind a token, for cache keys and ownership.
-    The token itself is never stored, logged or used as a key."""
-    if not token:
-        return ""
-    return hashlib.sha256(("casestudy:" + token).encode()).hexdigest()[:16]
+    """The key of the account behind a token (``store.keys.token_key``: a prefixed hash), for
+    cache keys and ownership. The token itself is never stored, logged or used as a key."""
+    return token_key(token)

@@ -20,6 +20,16 @@ def _fmt_ts(ts: int | None) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
 
 
+def _owner(args: argparse.Namespace) -> str:
+    """The account key ``--owner`` names ('' when not given)."""
+    from ..store.keys import OwnerError, parse_owner
+
+    try:
+        return parse_owner(args.owner) if getattr(args, "owner", None) else ""
+    except OwnerError as exc:
+        raise CLIError(str(exc), 2) from exc
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..source_kinds import DEMO
     from ..sources.sync import SyncRequest, sync
@@ -70,7 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         raise CLIError(f"{path}: give a folder of canonical tables or a git-prs .csv file")
     try:
-        r = sync(store, SyncRequest(kind, str(path), repo=args.repo))
+        r = sync(store, SyncRequest(kind, str(path), repo=args.repo, account_key=_owner(args)))
     except ImportError_ as exc:
         raise CLIError(f"import failed, nothing was loaded: {exc}") from exc
     for k, v in (r.tables or r.repos).items():
@@ -149,7 +159,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             deployments=args.deployments, environment=args.environment,
             workflow=args.workflow, checks=args.checks,
             incident_labels=tuple(args.incident_label or ()), actions_jobs=args.actions_jobs,
-            progress=show))
+            progress=show, account_key=_owner(args)))
     except GitHubError as exc:
         print(file=sys.stderr)
         raise CLIError(str(exc)) from exc
@@ -170,7 +180,9 @@ def cmd_sync_git(args: argparse.Namespace) -> int:
     store = Store(args.db)
     t0 = time.perf_counter()
     try:
-        r = sync(store, SyncRequest(GIT.key, args.path, repo=args.repo, branch=args.branch))
+        r = sync(store, SyncRequest(GIT.key, args.path, repo=args.repo, branch=args.branch,
+                                    release_tags=args.release_tags,
+                                    account_key=_owner(args)))
     except GitSourceError as exc:
         raise CLIError(str(exc)) from exc
     print(f"{r.prs:,} PRs, {r.tags:,} release tags and {r.incidents:,} reverts/hotfixes "
@@ -184,7 +196,8 @@ def cmd_sync_all(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from ..sources.repo_list import RepoListError, read_repo_list, sync_entry
+    from ..sources.repo_list import RepoListError, read_repo_list
+    from ..sources.sync import sync_entry
 
     try:
         entries = read_repo_list(Path(args.file))
@@ -232,6 +245,9 @@ def cmd_warm(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+OWNER_HELP = ("who the data is private to: group:NAME, email:ADDRESS or person:ISSUER SUBJECT "
+              "(a private GitHub repository is otherwise private to the token's own key; "
+              "imports and clones are otherwise shared)")
 
 
 def register(sub, common) -> None:
@@ -245,6 +261,7 @@ def register(sub, common) -> None:
                        help="load canonical tables (folder of CSV/Parquet) or a git-prs CSV")
     p.add_argument("path")
     p.add_argument("--repo", help="owner/name to file the rows under (canonical tables only)")
+    p.add_argument("--owner", metavar="OWNER", help=OWNER_HELP)
     p = sub.add_parser("export", parents=[common], help="write a repo's tables as files")
     p.add_argument("repo")
     p.add_argument("--out", required=True, metavar="DIR")
@@ -265,6 +282,7 @@ def register(sub, common) -> None:
                    help="also read the GitHub Actions jobs of PR runs over REST (every attempt)")
     p.add_argument("--incident-label", action="append", metavar="LABEL",
                    help="issues with this label are incidents (repeatable)")
+    p.add_argument("--owner", metavar="OWNER", help=OWNER_HELP)
     p = sub.add_parser("sync-all", parents=[common],
                        help="sync every repository of a list file (TOML), each on its own")
     p.add_argument("file", help="the repository list, e.g. repos.toml")
@@ -273,6 +291,10 @@ def register(sub, common) -> None:
     p.add_argument("path", help="path of the clone")
     p.add_argument("--repo", help="owner/name to file it under (default: from origin)")
     p.add_argument("--branch", help="branch to read (default: the default branch)")
+    p.add_argument("--release-tags", metavar="PATTERN",
+                   help="regular expression naming the product's release tags, e.g. '^v\\d' "
+                        "(default: the tag family with the most final-version releases)")
+    p.add_argument("--owner", metavar="OWNER", help=OWNER_HELP)
     p = sub.add_parser("report", parents=[common], help="build a case study report")
     p.add_argument("repo", help="the subject repository, owner/name")
     add_report_arguments(p)

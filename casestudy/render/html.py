@@ -17,7 +17,7 @@ from ..document import CaseStudy
 from ..metrics import format_duration
 from . import charts
 from .escape import clip, safe_url
-from .outline import contents, report_charts
+from .outline import cannot_show, contents, first_appendix, get_more, report_charts
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAPER = {"A4": "A4", "Letter": "letter"}
@@ -59,7 +59,9 @@ def render_html(cs: CaseStudy, paper: str = "A4", svgs: dict | None = None) -> s
     parts = contents(cs)
     return template.render(cs=cs, svgs=svgs or chart_svgs(cs), paper=PAPER[paper],
                            contents=parts, headings=[h for _, hs in parts for h in hs],
-                           table_periods=TABLE_PERIODS, key=charts.colour_key(cs))
+                           table_periods=TABLE_PERIODS, key=charts.colour_key(cs),
+                           appendix=first_appendix(cs), cannot=cannot_show(cs),
+                           more=get_more(cs))
 
 
 class LockedFetcher(URLFetcher):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from ..document import CaseStudy, PRRef
 from ..metrics import format_duration
 from .escape import code, esc, prose, safe_url
-from .outline import Heading, headings
+from .outline import Heading, cannot_show, first_appendix, get_more, headings
 
 Write = Callable[[str], None]
 
@@ -66,6 +66,12 @@ def _key_figures(cs: CaseStudy, w: Write, h: Heading) -> None:
         trend = f.trend_text or f.trend
         w(f"| {d.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
     w("")
+    if cs.delivery is not None:
+        w(f"**Delivery:** {prose(cs.delivery.text)}")
+        w("")
+    if cs.waiting is not None and cs.waiting.waiting:
+        w(f"**Waiting for release:** {prose(cs.waiting.text)}")
+        w("")
 
 
 def _metric(cs: CaseStudy, w: Write, h: Heading) -> None:
@@ -149,6 +155,9 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     if r.decay:
         w(f"**{prose(r.decay)}**")
         w("")
+    if r.composition:
+        w(prose(r.composition))
+        w("")
     w(prose(r.text))
     w("")
     if r.review is not None:
@@ -172,7 +181,7 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     for t in r.trends:
         w(f"- {prose(t.text)}")
     w("")
-    if r.sessions:
+    if any(s.hours_gap is not None for s in r.sessions):
         w(f"Coding hours per active author per week (gap rule: a session ends after "
           f"{r.gap_minutes:.0f} min; hidden Markov model; {r.allowance_minutes:.0f} min added "
           "per session):")
@@ -354,13 +363,23 @@ def _generic(cs: CaseStudy, w: Write, h: Heading) -> None:
         w("")
 
 
+def _cannot_show(cs: CaseStudy, w: Write, h: Heading) -> None:
+    for title, why in cannot_show(cs):
+        w(f"- **{esc(title)}**: {prose(why)}")
+    w("")
+    more = get_more(cs)
+    if more:
+        w(prose(more))
+        w("")
+
+
 WRITERS: dict[str, Callable[[CaseStudy, Write, Heading], None]] = {
     "executive": _executive, "verdict": _verdict, "key_figures": _key_figures,
     "metric": _metric, "peers": _peers, "drivers": _drivers, "waits": _waits,
     "work_pattern": _work_pattern, "rhythm": _rhythm, "people": _people, "ci": _ci,
     "practices": _practices, "strengths": _statements, "weaknesses": _statements,
     "recommendations": _recommendations, "notable": _notable, "definitions": _definitions,
-    "completeness": _completeness,
+    "completeness": _completeness, "cannot_show": _cannot_show,
 }
 
 
@@ -377,7 +396,11 @@ def render_markdown(cs: CaseStudy) -> str:
     w(f"*{prose(cs.summary)}* Period {cs.period_from} to {cs.period_to}; latest window "
       f"{cs.window[0]} to {cs.window[-1]}. Generated {cs.generated_at}.")
     w("")
+    appendix = first_appendix(cs)
     for h in headings(cs):
+        if h.key == appendix:
+            w("# Appendices")
+            w("")
         w(f"## {h.title}")
         w("")
         if h.present:

@@ -94,6 +94,7 @@ class Section:
     # the document part a section without its own Markdown writer and HTML template shows:
     # its ``text`` as paragraphs, and its ``table`` (``headers`` and ``rows``) when it has one
     content: Callable[[CaseStudy], object] | None = None
+    appendix: bool = False  # after the body, under "Appendices"
 
     def headings(self, cs: CaseStudy) -> list[Heading]:
         present = self.present(cs)
@@ -115,14 +116,12 @@ SECTIONS: tuple[Section, ...] = (
     Section("verdict", "Verdict", page="overview",
             charts=(Chart("stages", lambda cs, h: _charts().stages_chart(cs)),)),
     Section("key_figures", "Key figures", page="overview"),
-    Section("metric", "Metrics", page="metrics", per_metric=True, charts=(
-        Chart("trend", lambda cs, h: _charts().metric_chart(cs, h.item.key, print_mode=True),
-              _visible),)),
     Section("peers", "Peers side by side", page="compare"),
     Section("drivers", "What drove the change", lambda cs: cs.drivers is not None,
             lambda cs: "No window before the latest in the report period to compare with.",
             charts=(Chart("waterfall", lambda cs, h: _charts().waterfall_chart(cs)),)),
-    Section("waits", "Waits over every PR", lambda cs: cs.waits is not None, page="overview"),
+    Section("waits", "Waits over every PR", lambda cs: bool(cs.waits and cs.waits.window),
+            lambda cs: cs.waits.text if cs.waits else NOT_COMPUTED, page="overview"),
     Section("work_pattern", "When work happens", lambda cs: cs.work_pattern is not None,
             page="overview", charts=(
                 Chart("heatmap", lambda cs, h: _charts().work_pattern_chart(cs, width=420,
@@ -149,9 +148,14 @@ SECTIONS: tuple[Section, ...] = (
     Section("weaknesses", "Where it falls behind", page="recommendations"),
     Section("recommendations", "Recommendations", page="recommendations"),
     Section("notable", "Notable pull requests"),
-    Section("definitions", "Definitions"),
-    Section("completeness", "Data completeness"),
+    Section("metric", "Metrics", page="metrics", per_metric=True, appendix=True, charts=(
+        Chart("trend", lambda cs, h: _charts().metric_chart(cs, h.item.key, print_mode=True),
+              _visible),)),
+    Section("definitions", "Definitions", appendix=True),
+    Section("completeness", "Data completeness", appendix=True),
 )
+# where the sections a source cannot fill are listed, in one box at the end of the body
+CANNOT_SHOW = Section("cannot_show", "What this data cannot show, and how to get it")
 BY_KEY = {s.key: s for s in SECTIONS}
 
 
@@ -159,9 +163,46 @@ def section(key: str) -> Section:
     return BY_KEY[key]
 
 
+def _shown(cs: CaseStudy, h: Heading) -> bool:
+    return h.present and (h.item is None or _visible(cs, h))
+
+
 def contents(cs: CaseStudy) -> list[tuple[Section, list[Heading]]]:
-    """Every section of the report of ``cs`` with its headings, in order."""
-    return [(s, s.headings(cs)) for s in SECTIONS]
+    """Every section of the report of ``cs`` that has something to show, with its headings, in
+    order; what the data cannot show is one ``CANNOT_SHOW`` section at the end of the body."""
+    out: list[tuple[Section, list[Heading]]] = []
+    boxed = False
+    for s in SECTIONS:
+        if s.appendix and not boxed:
+            boxed = True
+            if cannot_show(cs):
+                out.append((CANNOT_SHOW, CANNOT_SHOW.headings(cs)))
+        shown = [h for h in s.headings(cs) if _shown(cs, h)]
+        if shown:
+            out.append((s, shown))
+    return out
+
+
+def cannot_show(cs: CaseStudy) -> list[tuple[str, str]]:
+    """(title, why) of every section and metric the report's data cannot show, in order."""
+    out = []
+    for s in SECTIONS:
+        for h in s.headings(cs):
+            if _shown(cs, h):
+                continue
+            f = cs.finding(h.item.key) if h.item is not None else None
+            out.append((h.title, f.sentence if f is not None else h.missing))
+    return out
+
+
+def get_more(cs: CaseStudy) -> str:
+    """How to get what the subject's source cannot show (one sentence, or "")."""
+    return next((s.get_more for s in cs.sources if s.repo == cs.subject), "")
+
+
+def first_appendix(cs: CaseStudy) -> str:
+    """The key of the first appendix heading of the report ("" when none)."""
+    return next((hs[0].key for s, hs in contents(cs) if s.appendix), "")
 
 
 def headings(cs: CaseStudy) -> list[Heading]:

@@ -13,6 +13,7 @@ from .. import core, metrics
 from ..analysis.ci import CIReport
 from ..analysis.ci import analyse as analyse_ci
 from ..analysis.ci import section as ci_section
+from ..analysis.delivery import delivery as delivery_kind
 from ..analysis.drivers import drivers
 from ..analysis.facts import Facts, compute_facts
 from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
@@ -24,6 +25,7 @@ from ..analysis.recommendations import recommend
 from ..analysis.rhythm import facts as rhythm_facts
 from ..analysis.rhythm import section as rhythm_section
 from ..analysis.summary import executive
+from ..analysis.waiting import waiting as waiting_for_release
 from ..analysis.waits import section as waits_section
 from ..analysis.window import finite
 from ..analysis.work_patterns import work_pattern
@@ -222,6 +224,8 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         drivers=sections.drivers, people=sections.people, waits=sections.waits,
         definitions_hash=definitions_hash(opts),
         practices_unavailable="" if sections.practices else kind_of(info.source).missing.tree,
+        waiting=waiting_for_release(frame, info.deploy_source),
+        delivery=delivery_kind(frame, info.deploy_source),
     )
 
 
@@ -312,11 +316,15 @@ def _source(s, visible: set[str], reasons: dict[str, str]) -> SourceInfo:
         notes.append(f"No deployments: {reasons.get('deployments', 'none in the data')}; lead "
                      "time is measured to the merge; deploy time, deployment frequency, change "
                      "failure rate and time to restore are unavailable.")
+    if s.landings:
+        notes.append(s.landings[0].upper() + s.landings[1:] + ".")
+    if s.releases:
+        notes.append(f"Releases: {s.releases}")
     if s.synthetic:
         notes.append("Synthetic demo data: generated, not a real repository.")
     return SourceInfo(s.repo, s.source, s.synthetic, s.deploy_source or "merges", s.prs,
                       s.merged, [k for k in kinds if k in visible],
-                      [k for k in kinds if k not in visible], notes)
+                      [k for k in kinds if k not in visible], notes, kind_of(s.source).get_more)
 
 
 def _definition(m: metrics.Metric) -> Definition:

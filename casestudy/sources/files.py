@@ -212,6 +212,8 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
         for recs in loaded.values():
             for r in recs:
                 r.repo = repo
+    for r in sorted(repos):  # every name passes the store's write rules before any is written
+        store.check_write(RepoInfo(r, source=source, account_key=account_key))
     with store.transaction():
         for r in sorted(repos):
             prs = [p for p in loaded["pull_requests"] if p.repo == r]
@@ -254,6 +256,8 @@ def import_git_prs_csv(store: Store, path: Path, account_key: str = "") -> dict[
         raise ImportError_(_in_file(path.name, exc)) from None
     except (TypeError, ValueError, OverflowError, KeyError) as exc:
         raise ImportError_(f"{path.name}: {_first_line(exc)}") from None
+    for repo in parsed:  # every name passes the store's write rules before any is written
+        store.check_write(RepoInfo(repo, source=GIT_CSV.key, account_key=account_key))
     with store.transaction():
         for repo, (prs, deps) in parsed.items():
             store.upsert_repo(RepoInfo(repo, source=GIT_CSV.key, account_key=account_key))

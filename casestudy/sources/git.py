@@ -6,13 +6,19 @@ else is linear passes in Python (never a git process per PR or per tag):
 
 * ``Merge pull request #N from owner/branch`` merges: the PR's commits are ``M^1..M^2``, found
   by walking the second parent until commits already reachable from the mainline.
+* two-parent merges whose subject names the PR — ``… (#N)`` (hand merges, merge queues) or bors'
+  ``Auto merge of #N - owner:branch`` — are read the same way: first-commit time, author and
+  bots from the PR's own commits, the merge's author as the merger.
 * squash subjects ending in ``(#N)``; consecutive first-parent commits ending in the same
   ``(#N)`` are one rebase-merged PR.
 * bot trailers ``Pull Request resolved: https://github.com/<o>/<r>/pull/N`` (PyTorch): such a
   landing is squashed by the bot with a fresh author date, so it has no first-commit time —
   except ghstack landings (``ghstack-source-id:``), which keep the author's date.
-* every release tag anywhere in the repository becomes a deployment (pre-releases skipped; tag
-  time = tagger date of an annotated tag, committer date of a lightweight one). A tag on a
+* every release tag anywhere in the repository becomes a deployment: a tag whose name is a final
+  version of the product's tag family (``sources.releases.choose_releases``: pre-releases,
+  branch-style names, other families and backfills are left out; one deployment per released
+  commit at its earliest tag; tag time = tagger date of an annotated tag, committer date of a
+  lightweight one). A tag on a
   release branch contains the default-branch commits up to the branch's fork point (the newest
   default-branch commit among its ancestors), found in one pass over the commit graph; each
   landing is deployed by the earliest tag that contains it.
@@ -47,11 +53,25 @@ from .bots import is_bot
 from .finish import finish, write_records
 from .incidents import Revert
 from .practices import read_git as read_practices
-from .releases import is_prerelease
+from .releases import Releases, TagRead, choose_releases
 
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")
 SQUASH_RE = re.compile(r"\(#(\d+)\)\s*$")
+# other forges, in a plain clone: a GitLab merge commit's body, a Gerrit change's trailers (it
+# keeps the author's date), a Phabricator revision's trailer (``arc land`` squashes)
+GITLAB_RE = re.compile(r"^See merge request (\S+)!(\d+)\s*$", re.M)
+GITLAB_BRANCH = re.compile(r"^Merge branch '([^']+)' into ")
+GERRIT_RE = re.compile(r"^Reviewed-on:\s*(https?://\S*?(\d+))/?\s*$", re.M)
+CHANGE_ID = re.compile(r"^Change-Id:\s*I[0-9a-f]{8,}\s*$", re.M)
+PHAB_RE = re.compile(r"^Differential Revision:\s*(https?://\S*?/D(\d+))/?\s*$", re.M)
+STYLES = {  # landing style -> words for the data-completeness appendix
+    "merge": "merge-button or bors merges", "two-parent": "two-parent merges naming their PR",
+    "squash": "squash merges", "rebase": "rebase merges", "trailer": "bot-landed PRs",
+    "gitlab": "GitLab merge requests", "gerrit": "Gerrit changes",
+    "phabricator": "Phabricator revisions"}
+STYLES_ELSEWHERE = ("gitlab", "gerrit", "phabricator")  # not GitHub pull requests
+BORS_RE = re.compile(r"^Auto merge of #(\d+) - ([^:\s]+):([^\s,]+)")  # bors / homu merge queues
 TRAILER_RE = re.compile(r"Pull Request resolved:\s*https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+)")
 REVERT_SUBJ = re.compile(r'^Revert "(.*)"\s*(?:\(#\d+\))?\s*$')
 REVERT_WORD = re.compile(r"^revert\b", re.IGNORECASE)
@@ -93,12 +113,13 @@ def _offset(iso_date: str) -> int:
 @dataclass
 class Landing:
     number: int
-    style: str  # merge | squash | rebase | trailer
+    style: str  # a key of STYLES
     commit: Commit  # the landing commit on the mainline
     index: int  # position on the mainline (0 = oldest)
     members: list[Commit] = field(default_factory=list)
     head_owner: str = ""
     head_ref: str = ""
+    url: str = ""  # where the change was reviewed, when the forge is not GitHub
 
 
 def _git(path: Path, *args: str) -> str:
@@ -187,17 +208,28 @@ def read_landings(path: Path, branch: str
                 stack.extend(sub.parents)
             branch_commits += members
         seen.add(c.sha)
-        m = MERGE_RE.match(c.subject)
+        m = MERGE_RE.match(c.subject) or BORS_RE.match(c.subject)
         if m and len(c.parents) > 1:
             pending = None
             landings.append(Landing(int(m.group(1)), "merge", c, i, members, m.group(2),
                                     m.group(3)))
+            continue
+        other = _other_forge(c, i, members)
+        if other is not None:
+            pending = None
+            landings.append(other)
             continue
         t = TRAILER_RE.search(c.body)
         s = SQUASH_RE.search(c.subject)
         number = int(t.group(1)) if t else (int(s.group(1)) if s else None)
         if number is None:
             pending = None
+            continue
+        if len(c.parents) > 1 and members:
+            # a merge whose subject names its PR (merge queues, hand merges): the PR's own
+            # commits are M^1..M^2, as for a merge-button merge
+            pending = None
+            landings.append(Landing(number, "two-parent", c, i, members))
             continue
         if pending is not None and pending.number == number and pending.style in ("squash",
                                                                                   "rebase"):
@@ -208,6 +240,32 @@ def read_landings(path: Path, branch: str
         pending = Landing(number, "trailer" if t else "squash", c, i, [c])
         landings.append(pending)
     return landings, mainline, everything, branch_commits
+
+
+def _other_forge(c: Commit, i: int, members: list[Commit]) -> Landing | None:
+    """A GitLab, Gerrit or Phabricator landing, recognised from its message."""
+    g = GITLAB_RE.search(c.body)
+    if g and len(c.parents) > 1:
+        br = GITLAB_BRANCH.match(c.subject)
+        return Landing(int(g.group(2)), "gitlab", c, i, members, "", br.group(1) if br else "")
+    ger = GERRIT_RE.search(c.body)
+    if ger and CHANGE_ID.search(c.body) and len(c.parents) <= 1:
+        return Landing(int(ger.group(2)), "gerrit", c, i, [c], url=ger.group(1))
+    ph = PHAB_RE.search(c.body)
+    if ph and len(c.parents) <= 1:
+        return Landing(int(ph.group(2)), "phabricator", c, i, [c], url=ph.group(1))
+    return None
+
+
+def landing_sentence(landings: list[Landing], branch: str) -> str:
+    """How the PRs landed on ``branch``, counted by style, for the data-completeness appendix."""
+    counts: dict[str, int] = {}
+    for ld in landings:
+        counts[ld.style] = counts.get(ld.style, 0) + 1
+    if not counts:
+        return f"no PR landings recognised on {branch}"
+    return f"landings on {branch}: " + ", ".join(
+        f"{n:,} {STYLES[k]}" for k, n in sorted(counts.items(), key=lambda x: -x[1]))
 
 
 def fork_points(mainline: list[Commit], everything: dict[str, Commit]) -> dict[str, int]:
@@ -223,24 +281,28 @@ def fork_points(mainline: list[Commit], everything: dict[str, Commit]) -> dict[s
     return fork
 
 
-def read_tags(path: Path, fork: dict[str, int]) -> list[tuple[str, int, int]]:
-    """(tag, fork point on the mainline, time) of every release tag in the repository
-    (pre-releases skipped): a tag contains the mainline commits up to its fork point."""
+def read_tags(path: Path, fork: dict[str, int], pattern: str | None = None
+              ) -> tuple[list[tuple[str, int, int]], Releases]:
+    """(tag, fork point on the mainline, time) of every release of the repository — its
+    product's family of final-version tags, one per commit (``choose_releases``) — and what was
+    left out: a tag contains the mainline commits up to its fork point."""
     out = _git(path, "for-each-ref", "--format=%(refname:short)" + US + "%(objectname)" + US +
-               "%(*objectname)" + US + "%(creatordate:unix)", "refs/tags")
-    tags = []
+               "%(*objectname)" + US + "%(creatordate:unix)" + US +
+               "%(*committerdate:unix)" + US + "%(committerdate:unix)", "refs/tags")
+    read = []
     for line in out.splitlines():
-        name, obj, peeled, when = line.split(US)
+        name, obj, peeled, when, peeled_at, own_at = line.split(US)
         sha = peeled or obj
-        if is_prerelease(name) or not when or fork.get(sha, -1) < 0:
+        if not when or fork.get(sha, -1) < 0:
             continue
-        tags.append((name, fork[sha], int(when)))
-    return tags
+        read.append(TagRead(name, sha, int(when), int(peeled_at or own_at or when)))
+    releases = choose_releases(read, pattern)
+    return [(t.name, fork[t.sha], t.tagged_at) for t in releases.kept], releases
 
 
 def _title(landing: Landing) -> str:
     c = landing.commit
-    if landing.style == "merge":
+    if landing.style in ("merge", "gitlab"):
         first = next((ln.strip() for ln in c.body.splitlines() if ln.strip()), "")
         return first or c.subject
     return c.subject
@@ -287,9 +349,12 @@ def _reverted(c: Commit, title: str, head_ref: str, by_sha: dict[str, int],
 
 
 def sync_git(store: Store, path: str | Path, repo: str | None = None,
-             branch: str | None = None, account_key: str = "") -> dict[str, int]:
+             branch: str | None = None, account_key: str = "",
+             release_tags: str | None = None) -> dict[str, int]:
     """Read the clone at ``path`` into the store as ``repo`` (default: from the origin URL);
-    with ``account_key`` it is private to that account."""
+    with ``account_key`` it is private to that account; ``release_tags`` (a regular expression)
+    picks the tag family that marks the product's releases (default: the family with the most
+    releases)."""
     path = Path(path).expanduser()
     if not path.exists():
         raise GitSourceError(f"{path} does not exist")
@@ -302,12 +367,20 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     if not _git(path, "for-each-ref", "--count=1", "--format=%(refname)").strip() and \
             not _has_commit(path, "HEAD"):
         raise GitSourceError(f"{path} is an empty repository: it has no commits to read")
+    if release_tags is not None:
+        try:
+            if len(release_tags) > 200:
+                raise re.error("longer than 200 characters")
+            re.compile(release_tags)
+        except re.error as exc:
+            raise GitSourceError(f"--release-tags is not a usable regular expression: {exc}"
+                                 ) from None
     branch = branch or _default_branch(path)
     if not _has_commit(path, branch):
         raise GitSourceError(f"{path} has no branch {branch!r}")
     repo = clone_name(path, repo)
     landings, mainline, everything, branch_commits = read_landings(path, branch)
-    tags = read_tags(path, fork_points(mainline, everything))
+    tags, releases = read_tags(path, fork_points(mainline, everything), release_tags)
     deployed_by = _Deployed(tags)
     by_sha = {}
     for ld in landings:
@@ -328,12 +401,13 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
                                     reverted, c.sha[:12]))
             continue
         # the PR's own commits; merges of the base into the PR branch are not its work
+        merge = ld.style in ("merge", "two-parent", "gitlab")
         members = [m for m in ld.members if m.sha != c.sha and len(m.parents) <= 1] \
-            if ld.style == "merge" else ld.members
-        if ld.style in ("merge", "rebase"):
+            if merge else ld.members
+        if merge or ld.style == "rebase":
             first_commit = min((m.authored for m in members), default=None)
-        elif ld.style == "trailer" and GHSTACK.search(c.body):
-            first_commit = c.authored  # ghstack keeps the author's date
+        elif ld.style == "trailer" and GHSTACK.search(c.body) or ld.style == "gerrit":
+            first_commit = c.authored  # ghstack and Gerrit keep the author's date
         else:
             first_commit = None  # a squash (by GitHub or a bot) carries a fresh author date
         title = _title(ld)
@@ -344,14 +418,15 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             author=author_c.author,
             author_is_bot=is_bot(author_c.author, author_c.email), first_commit_at=first_commit,
             merged_at=c.committed, closed_at=c.committed, deployed_at=deployed_by.at(ld.index),
-            merged_by=c.author if ld.style == "merge" else "",
+            merged_by=c.author if merge else "",
             base_ref=branch, head_ref=ld.head_ref, merge_commit_sha=c.sha,
             is_revert=is_revert, reverted_number=reverted, author_utc_offset=author_c.offset,
             additions=sum(x.additions for x in (ld.members if ld.style == "rebase" else [c])),
             deletions=sum(x.deletions for x in (ld.members if ld.style == "rebase" else [c])),
             changed_files=sum(x.files for x in (ld.members if ld.style == "rebase" else [c])),
-            url=f"https://github.com/{repo}/pull/{ld.number}" if not repo.startswith("local/")
-            else "",
+            url=ld.url or (f"https://github.com/{repo}/pull/{ld.number}"
+                           if not repo.startswith("local/") and ld.style not in STYLES_ELSEWHERE
+                           else ""),
         ))
         by_title[title] = by_title[SQUASH_RE.sub("", title).rstrip()] = ld.number
     deps = [Deployment(repo, name, when, sha="", environment="", source="tags")
@@ -361,6 +436,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
                                account_key=account_key))
     run = store.start_sync(repo, GIT.key)
     write_records(store, repo, prs, commits)
+    store.set_cursor(repo, "releases", releases.sentence())
+    store.set_cursor(repo, "landings", landing_sentence(landings, branch))
     # the whole list each time: a change of deployment source replaces the old deployments
     done = finish(store, repo, deps, "tags", extra)
     audit, changes = read_practices(path, branch, by_sha)  # mainline commits → their PR

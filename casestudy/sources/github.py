@@ -301,6 +301,8 @@ class GitHubClient:
         self.warnings: list[str] = []
         self.head = ""  # the default branch's head commit, from the PR query
         self._state = Progress(repo="", stage="")
+        self._beat: Callable[[], None] | None = None  # renews the running sync's lease
+        self._beat_at = 0.0
 
     # -- transport ----------------------------------------------------------------------------
     def _report(self, **kw) -> None:
@@ -309,6 +311,9 @@ class GitHubClient:
         self._state.requests, self._state.points = self.requests, self.points
         if self.progress_cb:
             self.progress_cb(Progress(**vars(self._state)))
+        if self._beat and time.monotonic() - self._beat_at > 30:  # waits renew it too
+            self._beat_at = time.monotonic()
+            self._beat()
 
     def _wait(self, seconds: float, why: str) -> None:
         if seconds > self.max_wait:
@@ -414,8 +419,11 @@ class GitHubClient:
     def sync(self, store: Store, repo: str, since: str | None = None,
              deployments: str = "auto", environment: str | None = None,
              workflow: str | None = None, account_key: str = "", checks: bool = False,
-             incident_labels: tuple[str, ...] = (), actions_jobs: bool = False) -> SyncResult:
-        """Sync PRs, deployments and incidents of ``repo`` into ``store``.
+             incident_labels: tuple[str, ...] = (), actions_jobs: bool = False,
+             private_owner: Callable[[str], str] | None = None) -> SyncResult:
+        """Sync PRs, deployments and incidents of ``repo`` into ``store``. A private
+        repository belongs to ``private_owner(full name)`` (which may refuse it by raising
+        ``GitHubError``), by default to ``account_key``.
 
         ``checks`` also fetches the check runs of each PR's head commit (≈2× the points);
         ``incident_labels`` adds issues with those labels as incidents.
@@ -430,10 +438,13 @@ class GitHubClient:
         base = meta.get("default_branch") or "main"
         host = urlparse(self.base_url).netloc
         prev = store.repo_info(full) if full in store.repos() else None
+        owner_key = ""
+        if meta.get("private"):
+            owner_key = private_owner(full) if private_owner else account_key
         store.upsert_repo(RepoInfo(full, GITHUB.key, False, base,
-                                   prev.deploy_source if prev else "", host,
-                                   account_key if meta.get("private") else ""))
+                                   prev.deploy_source if prev else "", host, owner_key))
         run = store.start_sync(full, GITHUB.key)
+        self._beat = lambda: store.heartbeat(full)
         try:
             n = self._sync_prs(store, full, owner, name, base, since, checks)
             if actions_jobs:

@@ -10,21 +10,31 @@ from where, with which deployment source, and the peers each is compared with.
     base_url = "https://api.github.com"  # optional (must be a configured API URL)
 
     [[repo]]
+    name = "acme/private-service"    # a private repository ...
+    owner = "group:acme-eng"         # ... belongs to this owner: group:NAME, email:ADDRESS,
+                                     # person:ISSUER SUBJECT; default: the token's own key
+
+    [[repo]]
     name = "numpy/numpy"
     path = "/srv/clones/numpy"       # a local clone instead of the API
+
+A private repository is never public: it belongs to the entry's ``owner``, else to the key of
+the token that synced it (which no visitor holds). The app reads the same file
+(``$CASESTUDY_REPOS``) as its allow-list: a visitor may sync a private repository with the
+server's token only when an entry names it with an owner they hold, and it then belongs to that
+owner.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import api_urls, check_api_url
-from ..source_kinds import AUTO, DEPLOY_CHOICES, GIT, GITHUB
-from ..store import Store
+from ..source_kinds import AUTO, DEPLOY_CHOICES
+from ..store.keys import OwnerError, parse_owner
 from .github import GitHubError, parse_repo
-from .sync import SyncRequest, sync
 
 
 class RepoListError(ValueError):
@@ -40,6 +50,11 @@ class Entry:
     workflow: str | None = None
     base_url: str | None = None
     path: str | None = None
+    owner: str | None = None  # who a private repository belongs to (``keys.parse_owner``)
+
+    @property
+    def owner_key(self) -> str:
+        return parse_owner(self.owner) if self.owner else ""
 
 
 def read_repo_list(path: Path) -> list[Entry]:
@@ -66,6 +81,10 @@ def read_repo_list(path: Path) -> list[Entry]:
                 parse_repo(e.name)
             except GitHubError as exc:
                 raise RepoListError(f"{path}: entry {k}: {exc}") from exc
+        try:
+            e.owner_key  # noqa: B018 - checked before anything is synced
+        except OwnerError as exc:
+            raise RepoListError(f"{path}: entry {k} ({e.name}): {exc}") from exc
         if e.deployments not in DEPLOY_CHOICES:
             raise RepoListError(f"{path}: entry {k} ({e.name}): deployments must be one of "
                                 f"{', '.join(DEPLOY_CHOICES)}")
@@ -81,16 +100,17 @@ def read_repo_list(path: Path) -> list[Entry]:
     return out
 
 
-def request(e: Entry, token: str | None) -> SyncRequest:
-    """What syncing an entry asks for: its clone, else GitHub with the server's token (which
-    only goes to a configured API URL: raises ``SettingError``)."""
-    if e.path:
-        return SyncRequest(GIT.key, e.path, repo=e.name)
-    url = check_api_url(e.base_url or api_urls()[0], server_token=True)
-    return SyncRequest(GITHUB.key, e.name, token=token, base_url=url, deployments=e.deployments,
-                       environment=e.environment, workflow=e.workflow)
+LIST_ENV = "CASESTUDY_REPOS"  # the operator's list, which the app reads as its allow-list
 
 
-def sync_entry(store: Store, e: Entry, token: str | None) -> str:
-    """Sync one entry; returns a one-line summary (raises on failure)."""
-    return sync(store, request(e, token)).summary()
+def listed_owner(repo: str) -> str:
+    """The owner key the operator's list (``$CASESTUDY_REPOS``) gives ``repo`` ('' when the
+    list does not name it with an owner, or there is no list)."""
+    path = os.environ.get(LIST_ENV, "").strip()
+    if not path:
+        return ""
+    try:
+        entries = read_repo_list(Path(path))
+    except RepoListError:
+        return ""  # a broken list allows nothing
+    return next((e.owner_key for e in entries if e.name.lower() == repo.lower()), "")

@@ -3,21 +3,40 @@
 ``SyncResult``. The command line (``sync``, ``sync-git``, ``import``, ``demo``), the app's Data
 page and ``sync-all`` all call it; each keeps its own rules for where a token may go and which
 paths may be read (``config``), and words the result its own way.
+
+The private-data rules live here and in the store (``store.access``), once for every front end:
+
+- the request names who asks: a ``Visitor`` of the app (their account keys, signed in or not)
+  or, with none, the operator (command line, ``sync-all``);
+- names are GitHub's (``store.names``), checked before anything is read;
+- a private repository belongs to the owner the request names — one of the visitor's own keys
+  or their typed token's, never someone else's — else to the key of the token that read it;
+  never to nobody;
+- a private repository read with the *server's* token is refused to a visitor unless the
+  operator's list (``$CASESTUDY_REPOS``, the ``sync-all`` file) names it with an owner the
+  visitor holds (their group, their verified e-mail, them); the refusal reads like GitHub's
+  "not found", so it does not tell a private repository from a missing one;
+- what a write may change (demo read-only, owners only, no shared data from signed-out
+  visitors when hosted) is the store's half, enforced for the visitor set here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config import DEFAULT_API
+from ..config import DEFAULT_API, api_urls, check_api_url
 from ..source_kinds import AUTO, DEMO, GIT, GIT_CSV, GITHUB, IMPORT, kind_of
-from ..store import Store
+from ..store import Store, StoreError
+from ..store.access import Visitor, acting_as
+from ..store.keys import legacy_token_keys, token_key
+from ..store.names import NameError_, check_repo_name
 from .demo import DEFAULT_SEED, build_demo
 from .files import ImportError_, import_git_prs_csv, import_tables
 from .git import GitSourceError, clone_name, sync_git
-from .github import GitHubClient, GitHubError, Progress
+from .github import GitHubClient, GitHubError, Progress, parse_repo
+from .repo_list import Entry, listed_owner
 
 # what a source raises for a problem described for a person
 SOURCE_ERRORS: tuple[type[Exception], ...] = (GitHubError, GitSourceError, ImportError_)
@@ -33,6 +52,7 @@ class SyncRequest:
     target: str = ""
     repo: str | None = None  # the name to file it under (a clone, canonical tables)
     branch: str | None = None  # a clone's branch (default: its default branch)
+    release_tags: str | None = None  # a clone's release-tag pattern (default: the largest family)
     account_key: str = ""  # a private repository belongs to this account ('' = public)
     # GitHub
     token: str | None = field(default=None, repr=False)  # never printed
@@ -47,6 +67,8 @@ class SyncRequest:
     progress: Callable[[Progress], None] | None = field(default=None, repr=False,
                                                          compare=False)
     seed: int = DEFAULT_SEED  # the demo
+    visitor: Visitor | None = None  # who asks: an app visitor, or None for the operator
+    server_token: bool = False  # the token is the server's, not one the visitor typed
 
 
 @dataclass
@@ -84,12 +106,31 @@ class SyncResult:
                                                  rows=sum(self.tables.values()))
 
 
+NOT_READABLE = ("not found (404): the repository does not exist or this token cannot see it "
+                "(private repositories need a token with access)")
+
+
+def _private_owner(req: SyncRequest) -> Callable[[str], str]:
+    """Who a private repository read for ``req`` belongs to (raises ``GitHubError`` when the
+    visitor may not have it)."""
+    if req.visitor is None or not req.server_token:
+        return lambda _full: req.account_key
+    def owner(full: str) -> str:
+        key = listed_owner(full)
+        if key and req.visitor is not None and key in req.visitor.keys:
+            return key
+        raise GitHubError(NOT_READABLE)  # the same words as a repository that is not there
+
+    return owner
+
+
 def _github(store: Store, req: SyncRequest) -> SyncResult:
     client = GitHubClient(req.token, base_url=req.base_url, progress=req.progress)
     r = client.sync(store, req.target, since=req.since, deployments=req.deployments,
                     environment=req.environment, workflow=req.workflow,
                     account_key=req.account_key, checks=req.checks,
-                    incident_labels=req.incident_labels, actions_jobs=req.actions_jobs)
+                    incident_labels=req.incident_labels, actions_jobs=req.actions_jobs,
+                    private_owner=_private_owner(req))
     return SyncResult(GITHUB.key, {r.repo: r.prs}, deploy_source=r.deploy_source,
                       deployments=r.deployments, requests=r.requests, points=r.points,
                       warnings=list(r.warnings))
@@ -97,7 +138,7 @@ def _github(store: Store, req: SyncRequest) -> SyncResult:
 
 def _git(store: Store, req: SyncRequest) -> SyncResult:
     c = sync_git(store, req.target, repo=req.repo, branch=req.branch,
-                 account_key=req.account_key)
+                 account_key=req.account_key, release_tags=req.release_tags)
     repo = clone_name(Path(req.target).expanduser(), req.repo)
     return SyncResult(GIT.key, {repo: c["prs"]}, commits=c["commits"], tags=c["tags"],
                       incidents=c["incidents"], reverts_without_pr=c["reverts_without_pr"],
@@ -124,7 +165,58 @@ READERS: dict[str, Callable[[Store, SyncRequest], SyncResult]] = {
     DEMO.key: _demo}
 
 
+def _name(text: str) -> str:
+    try:
+        return check_repo_name(text)
+    except NameError_ as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _checked(store: Store, req: SyncRequest) -> SyncRequest:
+    """``req`` after the rules that do not need the source: names, and whom private data may
+    belong to. Raises ``StoreError`` (or ``GitHubError`` for a malformed GitHub name)."""
+    kind = kind_of(req.kind).key
+    if kind == GITHUB.key:
+        _name("/".join(parse_repo(req.target)))
+    if req.repo is not None and kind in (GIT.key, IMPORT.key):
+        _name(req.repo)
+    typed = token_key(req.token) if req.token and not req.server_token else ""
+    owner = req.account_key
+    if req.visitor is not None:
+        allowed = req.visitor.with_token(typed).keys
+        if owner and owner not in allowed:
+            raise StoreError("private data can only belong to you or a group you are in")
+        owner = owner or typed
+    elif kind == GITHUB.key and not owner:
+        owner = token_key(req.token)  # the operator's private repository: its token's
+    if req.token:  # a store written before key namespaces: the token's repositories
+        store.adopt_keys(legacy_token_keys(req.token), token_key(req.token))
+    return replace(req, account_key=owner)
+
+
 def sync(store: Store, req: SyncRequest) -> SyncResult:
-    """Read ``req`` into ``store``. Raises a source's error (``SOURCE_ERRORS``), a
-    ``StoreError``, or ``ValueError`` for an unknown kind."""
-    return READERS[kind_of(req.kind).key](store, req)
+    """Read ``req`` into ``store`` under the private-data rules (module docstring). Raises a
+    source's error (``SOURCE_ERRORS``), a ``StoreError``, or ``ValueError`` for an unknown
+    kind."""
+    reader = READERS[kind_of(req.kind).key]
+    req = _checked(store, req)
+    typed = token_key(req.token) if req.token and not req.server_token else ""
+    with acting_as(req.visitor.with_token(typed) if req.visitor is not None else None):
+        return reader(store, req)
+
+
+def entry_request(e: Entry, token: str | None) -> SyncRequest:
+    """What syncing an entry of the operator's list asks for: its clone, else GitHub with the
+    server's token (which only goes to a configured API URL: raises ``SettingError``); a
+    private repository belongs to the entry's owner, else to the token's key."""
+    if e.path:
+        return SyncRequest(GIT.key, e.path, repo=e.name, account_key=e.owner_key)
+    url = check_api_url(e.base_url or api_urls()[0], server_token=True)
+    return SyncRequest(GITHUB.key, e.name, token=token, base_url=url, deployments=e.deployments,
+                       environment=e.environment, workflow=e.workflow,
+                       account_key=e.owner_key)
+
+
+def sync_entry(store: Store, e: Entry, token: str | None) -> str:
+    """Sync one entry of the operator's list; returns a one-line summary (raises on failure)."""
+    return sync(store, entry_request(e, token)).summary()

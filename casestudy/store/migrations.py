@@ -129,5 +129,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE pull_requests ADD COLUMN author_association TEXT;
     """,
+    # 15: who added a repository (its writer: a shared one is written only by them), and each
+    # sync run's heartbeat (a run whose process died is recognised by its lapsed lease)
+    """
+    ALTER TABLE repos ADD COLUMN writer TEXT NOT NULL DEFAULT '';
+    UPDATE repos SET writer=account_key;
+    ALTER TABLE sync_runs ADD COLUMN heartbeat_at INTEGER;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

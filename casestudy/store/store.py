@@ -10,6 +10,7 @@ killed process loses nothing already committed.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -36,14 +37,31 @@ from ..model import (
     PullRequest,
     Review,
 )
+from .access import acting, not_yours, refusal
 from .db import DatabaseError, open_database
 from .migrations import MIGRATIONS, SCHEMA_VERSION
+from .names import NameError_, check_repo_name
 
 PR_COLUMNS = [f.name for f in fields(PullRequest)]
 _RULE_INDEX = {r: i for i, r in enumerate(INCIDENT_RULES)}
 _JSON_COLUMNS = {"labels", "linked_issue_labels"}
 _BOOL_COLUMNS = {"author_is_bot", "is_draft", "is_revert"}
 
+
+
+# a repository is complete once a sync of it finished, or when no sync run ever wrote it
+# (imports and the demo are written whole)
+_COMPLETE = ("(NOT EXISTS (SELECT 1 FROM sync_runs s WHERE s.repo=repos.repo) OR EXISTS "
+             "(SELECT 1 FROM sync_runs s WHERE s.repo=repos.repo AND s.status='ok'))")
+
+
+def sync_lease() -> int:
+    """Seconds without a heartbeat after which a running sync is taken as dead
+    (``$CASESTUDY_SYNC_LEASE``, default 900)."""
+    try:
+        return max(1, int(os.environ.get("CASESTUDY_SYNC_LEASE") or 900))
+    except ValueError:
+        return 900
 
 
 class StoreError(Exception):
@@ -75,6 +93,8 @@ class RepoSummary:
     last_sync_at: int | None
     last_sync_requests: int
     last_sync_points: int
+    releases: str = ""  # what counted as a release and what was left out (git tags)
+    landings: str = ""  # how PRs landed, by style (git)
 
 
 def _pr_row(pr: PullRequest) -> tuple:
@@ -160,33 +180,72 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
     def upsert_repo(self, info: RepoInfo) -> None:
-        """Add or update a repository. A repository's identity is its name, host and owner: a
-        write under the same name never takes over another account's private repository, nor
-        (private, or on a hosted instance) one from another host — it is refused with
-        ``StoreError`` and nothing changes."""
+        """Add or update a repository, under the write rules (``access``): its name must be
+        GitHub-like (``names``); demo data is read-only; an existing repository is written only
+        by its owner; a hosted instance takes no shared data from signed-out visitors; and a
+        repository's identity is its name and host — a write never replaces one from another
+        host when it is private or the instance hosted. A refusal raises ``StoreError`` and
+        changes nothing."""
         with self.db.transaction():
-            row = self.db.execute("SELECT host, account_key, source FROM repos WHERE repo=?",
-                                  (info.repo,)).fetchone()
-            if row is not None:
-                host, owner, source = row
-                if owner and owner != info.account_key:
-                    raise StoreError(f"{info.repo} is already here as another account's private "
-                                     "repository: choose another name")
-                if host != info.host and (owner or hosted()):
-                    where = host or f"a {source} import"
-                    raise StoreError(f"{info.repo} is already here from {where}: a repository "
-                                     f"from {info.host or 'an import'} cannot replace it; "
-                                     "choose another name")
+            writer = self._check_write(info)
             self.db.execute(
                 "INSERT INTO repos (repo, source, synthetic, default_branch, deploy_source, host, "
-                "account_key, added_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(repo) DO UPDATE SET "
-                "source=excluded.source, synthetic=excluded.synthetic, "
+                "account_key, writer, added_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(repo) DO "
+                "UPDATE SET source=excluded.source, synthetic=excluded.synthetic, "
                 "default_branch=excluded.default_branch, deploy_source=excluded.deploy_source, "
                 "host=excluded.host, account_key=excluded.account_key",
                 (info.repo, info.source, int(info.synthetic), info.default_branch,
-                 info.deploy_source, info.host, info.account_key, int(time.time())),
+                 info.deploy_source, info.host, info.account_key, writer, int(time.time())),
             )
             self._bump()
+
+    def check_write(self, info: RepoInfo) -> None:
+        """Raise ``StoreError`` when ``upsert_repo(info)`` would be refused (to check every
+        repository of an import before writing any)."""
+        self._check_write(info)
+
+    def _check_write(self, info: RepoInfo) -> str:
+        """The writer to record for a new repository, after the write rules; raises."""
+        try:
+            check_repo_name(info.repo)
+        except NameError_ as exc:
+            raise StoreError(str(exc)) from None
+        visitor = acting()
+        row = self.db.execute("SELECT host, account_key, source, synthetic, writer FROM repos "
+                              "WHERE repo=?", (info.repo,)).fetchone()
+        existing = None if row is None else dict(zip(
+            ("host", "account_key", "source", "synthetic", "writer"), row, strict=True))
+        if existing is None and self.db.execute(
+                "SELECT 1 FROM repos WHERE lower(repo)=?", (info.repo.lower(),)).fetchone():
+            raise StoreError(not_yours(info.repo))  # a look-alike of a name already here
+        why = refusal(info.repo, existing, info.source, info.account_key, visitor, hosted())
+        if why:
+            raise StoreError(why)
+        if existing is not None:
+            host, owner = existing["host"], existing["account_key"]
+            if host != info.host and (owner or hosted()):
+                raise StoreError(f"{info.repo} is already here from another source: a "
+                                 f"repository from {info.host or 'an import'} cannot replace "
+                                 "it; choose another name")
+        return visitor.own_key if visitor else ""
+
+    def adopt_keys(self, old_keys: Sequence[str], new_key: str) -> int:
+        """Give the repositories of ``old_keys`` (an account's keys before key namespaces) to
+        ``new_key``; returns how many moved."""
+        old = [k for k in old_keys if k and k != new_key]
+        if not old or not new_key:
+            return 0
+        marks = ",".join("?" * len(old))
+        with self.db.transaction():
+            n = self.db.execute(f"SELECT count(*) FROM repos WHERE account_key IN ({marks}) OR "
+                                f"writer IN ({marks})", (*old, *old)).fetchone()[0]
+            if n:
+                self.db.execute(f"UPDATE repos SET account_key=? WHERE account_key IN ({marks})",
+                                (new_key, *old))
+                self.db.execute(f"UPDATE repos SET writer=? WHERE writer IN ({marks})",
+                                (new_key, *old))
+                self._bump()
+        return int(n)
 
     def write_batch(
         self,
@@ -229,6 +288,7 @@ class Store:
                 [(r.repo, r.pr, r.reviewer, r.submitted_at, r.state) for r in reviews])
             if rows or deployments or incidents or check_runs or commits or reviews:
                 self._bump()
+            self._beat(repo)
         return len(rows)
 
     def _write_commits(self, commits: list[Commit]) -> None:
@@ -310,12 +370,38 @@ class Store:
         return row[0] if row else None
 
     def start_sync(self, repo: str, source: str) -> int:
+        """Record a sync run of ``repo`` as running, with a heartbeat (a run before it whose
+        lease lapsed is closed as abandoned first)."""
+        now = int(time.time())
         with self.db.transaction():
+            self._close_abandoned(repo, now)
             run_id = self.db.execute(
-                "INSERT INTO sync_runs (repo, source, started_at, status) VALUES (?,?,?,?) "
-                "RETURNING id", (repo, source, int(time.time()), "running"),
+                "INSERT INTO sync_runs (repo, source, started_at, status, heartbeat_at) "
+                "VALUES (?,?,?,?,?) RETURNING id", (repo, source, now, "running", now),
             ).fetchone()[0]
         return int(run_id)
+
+    def heartbeat(self, repo: str) -> None:
+        """The running sync of ``repo`` is alive (every batch written renews its lease)."""
+        with self.db.transaction():
+            self._beat(repo)
+
+    def _beat(self, repo: str) -> None:
+        self.db.execute("UPDATE sync_runs SET heartbeat_at=? WHERE repo=? AND status='running'",
+                        (int(time.time()), repo))
+
+    def _close_abandoned(self, repo: str | None, now: int) -> None:
+        """Close running runs whose heartbeat is older than the lease: their process died."""
+        lapsed = now - sync_lease()
+        where = "status='running' AND coalesce(heartbeat_at, started_at) < ?"
+        args: tuple = (lapsed,)
+        if repo is not None:
+            where += " AND repo=?"
+            args += (repo,)
+        self.db.execute(
+            "UPDATE sync_runs SET status='abandoned', finished_at=coalesce(heartbeat_at, "
+            "started_at), message='the sync stopped without finishing (its process ended; no "
+            f"heartbeat for over {sync_lease()} s)' WHERE {where}", args)
 
     def finish_sync(self, run_id: int, status: str, requests: int = 0, points: int = 0,
                     prs: int = 0, message: str = "") -> None:
@@ -327,6 +413,10 @@ class Store:
             )
 
     def sync_runs(self, repo: str) -> list[dict]:
+        """The sync runs of ``repo``, oldest first; a running one whose lease lapsed is closed
+        as ``abandoned`` first."""
+        with self.db.transaction():
+            self._close_abandoned(repo, int(time.time()))
         cur = self.db.execute(
             "SELECT id, source, started_at, finished_at, status, requests, points, prs, message "
             "FROM sync_runs WHERE repo=? ORDER BY id", (repo,)
@@ -351,14 +441,15 @@ class Store:
     # -- reads ------------------------------------------------------------------------------
     def repos(self, visible_to: str | Sequence[str] | None = None) -> list[str]:
         """All repos, or (with ``visible_to``: an account key, or several — a person and their
-        groups) the public ones plus those belonging to any of these keys."""
+        groups) the public ones plus those belonging to any of these keys, leaving out any whose
+        first sync has not finished (half-synced data is shown to nobody)."""
         if visible_to is None:
             return [r[0] for r in self.db.execute("SELECT repo FROM repos ORDER BY repo")]
         keys = [visible_to] if isinstance(visible_to, str) else list(visible_to)
         keys = [k for k in keys if k] or [""]
         return [r[0] for r in self.db.execute(
-            "SELECT repo FROM repos WHERE account_key='' OR account_key IN "
-            f"({','.join('?' * len(keys))}) ORDER BY repo", tuple(keys))]
+            "SELECT repo FROM repos WHERE (account_key='' OR account_key IN "
+            f"({','.join('?' * len(keys))})) AND {_COMPLETE} ORDER BY repo", tuple(keys))]
 
     def data_version(self) -> tuple[int, int, int]:
         """Changes whenever data or syncs change, or the database is a new one: (instance,
@@ -392,7 +483,9 @@ class Store:
                 "status='ok' ORDER BY id DESC LIMIT 1", (repo,)
             ).fetchone() or (None, 0, 0)
             out.append(RepoSummary(repo, info.source, info.synthetic, prs, merged, first, last,
-                                   deps, info.deploy_source, *last_run))
+                                   deps, info.deploy_source, *last_run,
+                                   releases=self.get_cursor(repo, "releases") or "",
+                                   landings=self.get_cursor(repo, "landings") or ""))
         return out
 
     def count_prs(self, repo: str | None = None) -> int:
