@@ -21,7 +21,10 @@ from casestudy.config import SettingError, check_clone_path
 from casestudy.model import PullRequest
 from casestudy.sources.files import ImportError_, import_git_prs_csv, import_tables
 from casestudy.sources.git import GitSourceError, sync_git
-from casestudy.store import RepoInfo, Store, StoreError
+from casestudy.sources.sync import Visitor
+from casestudy.store import RepoInfo, Store
+from casestudy.store.db import engine_errors
+from casestudy.store.keys import person_key
 from tests.test_cli import run
 from tests.test_git_dora import T0, new_repo
 
@@ -170,18 +173,32 @@ def test_latin1_csv_and_overflowing_numbers_are_one_sentence_and_load_nothing(st
 
 # -- finding 14: one transaction per import ---------------------------------------------------
 
+def _fail_writes_of(store: Store, repo: str) -> None:
+    """Make the database refuse any PR of ``repo`` (a full disk, a lost connection: a write
+    that fails half-way through an import), with a trigger on the real engine."""
+    if store.db.kind == "sqlite":
+        store.db.execute(f"CREATE TRIGGER boom BEFORE INSERT ON pull_requests WHEN "
+                         f"NEW.repo = '{repo}' BEGIN SELECT RAISE(ABORT, 'no space left'); END")
+        return
+    store.db.execute(f"CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.repo = "
+                     f"'{repo}' THEN RAISE EXCEPTION 'no space left'; END IF; RETURN NEW; "
+                     "END $$ LANGUAGE plpgsql")
+    store.db.execute("CREATE TRIGGER boom BEFORE INSERT ON pull_requests FOR EACH ROW "
+                     "EXECUTE FUNCTION boom()")
+
+
 def test_an_import_that_fails_while_writing_loads_nothing(store_location, tmp_path):
-    """The second repository of a file belongs to another account: the first one, written
-    before, is undone too, so "Nothing was imported" is true."""
+    """The second repository's write fails after the first one's was written: the first is
+    undone too, so "Nothing was imported" is true and no repository is left behind."""
     store = Store(store_location)
-    store.upsert_repo(RepoInfo("o/theirs", "import", account_key="someone-else"))
-    d = _tables(tmp_path / "in", ["o/mine,1,a,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z",
-                                  "o/theirs,1,b,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z"])
+    _fail_writes_of(store, "o/zz")
+    d = _tables(tmp_path / "in", ["o/aa,1,a,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z",
+                                  "o/zz,1,b,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z"])
     revision = store.revision
-    with pytest.raises(StoreError):
+    with pytest.raises(engine_errors(), match="no space left"):
         import_tables(store, d)
-    assert store.repos() == ["o/theirs"] and store.count_prs() == 0
-    assert store.deployments("o/mine") == [] and store.revision == revision
+    assert store.repos() == [] and store.count_prs() == 0
+    assert store.deployments("o/aa") == [] and store.revision == revision
 
 
 def test_a_multi_file_git_prs_upload_is_one_transaction(tmp_path):
@@ -242,9 +259,10 @@ def test_git_root_cannot_be_escaped_by_discovery_or_gitdir_files(tmp_path, monke
     linked = root / "linked"  # a .git file pointing outside
     linked.mkdir()
     (linked / ".git").write_text(f"gitdir: {elsewhere / '.git'}\n")
-    for folder in (plain, linked, root):
+    signed_in = Visitor((person_key("https://login.example.org", "someone"),), True)
+    for folder in (plain, linked, root):  # even for someone allowed to add repositories
         with pytest.raises(SettingError, match="only repositories inside .* can be read here"):
-            read_clone(store, str(folder))
+            read_clone(store, str(folder), name="octo/escape", visitor=signed_in)
     borrowed = new_repo(root, "borrowed")  # objects from a store outside
     (borrowed / ".git" / "objects" / "info" / "alternates").write_text(
         str(elsewhere / ".git" / "objects") + "\n")
@@ -257,7 +275,8 @@ def test_git_root_cannot_be_escaped_by_discovery_or_gitdir_files(tmp_path, monke
     bare = root / "mirror.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(inside), str(bare)], check=True)
     assert check_clone_path(str(bare)) == bare.resolve()
-    assert read_clone(store, str(inside), name="octo/inside").messages[0][0] == "success"
+    assert read_clone(store, str(inside), name="octo/inside",
+                      visitor=signed_in).messages[0][0] == "success"
     assert store.repos() == ["octo/inside"]
 
 
