@@ -109,7 +109,8 @@ def test_bad_input_shows_errors_not_tracebacks(app_env):
               "start": "1999-01"}).run()
     assert not at.exception
     assert at.title[0].value == "demo/atlas"  # unknown repo falls back to the default
-    assert any("time zone" in e.value for e in at.sidebar.error)
+    # a refused URL value falls back to the default and says so, as a warning
+    assert any("time zone" in w.value for w in at.sidebar.warning)
 
 
 def test_drilldown_lists_prs_with_links(app_env):

@@ -48,7 +48,11 @@ def get_store() -> Store:
 
 
 def _day(ts: int | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
+    """A stored time as a day; one no calendar holds (older data) shows as '?'."""
+    try:
+        return "" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
+    except (OverflowError, OSError, ValueError):
+        return "?"
 
 
 @st.cache_data(show_spinner=False, ttl=300)

@@ -362,9 +362,11 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
         _git(path, "rev-parse", "--git-dir")
     except GitSourceError as exc:
         raise GitSourceError(f"{path} is not a git repository") from exc
-    if branch is not None and (not branch or branch.startswith("-") or any(
-            ch in branch for ch in " \t\n~^:?*[\\")):
-        raise GitSourceError(f"not a branch name: {branch!r}")
+    if branch is not None:
+        _check_branch_name(path, branch)
+    if not _git(path, "for-each-ref", "--count=1", "--format=%(refname)").strip() and \
+            not _has_commit(path, "HEAD"):
+        raise GitSourceError(f"{path} is an empty repository: it has no commits to read")
     if release_tags is not None:
         try:
             if len(release_tags) > 200:
@@ -374,6 +376,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             raise GitSourceError(f"--release-tags is not a usable regular expression: {exc}"
                                  ) from None
     branch = branch or _default_branch(path)
+    if not _has_commit(path, branch):
+        raise GitSourceError(f"{path} has no branch {branch!r}")
     repo = clone_name(path, repo)
     landings, mainline, everything, branch_commits = read_landings(path, branch)
     tags, releases = read_tags(path, fork_points(mainline, everything), release_tags)
@@ -456,6 +460,28 @@ def commit_records(repo: str, mainline: list[Commit], branch_commits: list[Commi
             c.offset, c.committed, c.additions if c.measured else None,
             c.deletions if c.measured else None))
     return out
+
+
+def _check_branch_name(path: Path, branch: str) -> None:
+    """A branch name as git allows one (``git check-ref-format --branch``) and never an option
+    or a range (``main..main``): else ``GitSourceError``."""
+    shown = repr(branch if len(branch) <= 60 else branch[:59] + "…")
+    if not branch or branch.startswith("-") or any(ch in branch for ch in " \t\n~^:?*[\\") \
+            or ".." in branch or "@{" in branch:
+        raise GitSourceError(f"not a branch name: {shown}")
+    try:
+        _git(path, "check-ref-format", "--branch", branch)
+    except GitSourceError:
+        raise GitSourceError(f"not a branch name: {shown}") from None
+
+
+def _has_commit(path: Path, ref: str) -> bool:
+    """Whether ``ref`` (a checked name) names a commit in the clone."""
+    try:
+        _git(path, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except GitSourceError:
+        return False
+    return True
 
 
 def clone_name(path: Path, repo: str | None = None) -> str:
