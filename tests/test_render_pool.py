@@ -5,6 +5,7 @@ through AppTest."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -150,3 +151,8 @@ def test_repeated_peers_in_a_link_build_the_deduplicated_case_study(app_env):
     at.switch_page("app_pages/export.py").run()
     assert not at.exception
     assert any("against demo/borealis, as on screen" in m.value for m in at.markdown)
+
+
+def test_render_workers_run_at_a_lower_priority(atlas):
+    """A worker reports its own niceness: above the page process's, so pages keep the CPU."""
+    assert pool.run(os.nice, 0) >= min(19, os.nice(0) + pool.DEFAULT_NICE)

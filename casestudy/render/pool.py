@@ -7,6 +7,7 @@ was seen under concurrent exports from page threads)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -21,6 +22,7 @@ from ..document import CaseStudy
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 2
+DEFAULT_NICE = 10  # renders yield the CPU to page runs: an export must not slow other visitors
 DEFAULT_TIMEOUT = 600.0  # seconds one attempt may take before the visitor is told
 FAILED = {
     "pdf": "The PDF could not be made just now; please try again in a minute.",
@@ -49,6 +51,18 @@ def timeout() -> float:
         return DEFAULT_TIMEOUT
 
 
+def _lower_priority() -> None:
+    """Pool initializer: the worker runs at a lower CPU priority (``$CASESTUDY_RENDER_NICE``,
+    0 = as the page process) so pages stay quick while a PDF is laid out."""
+    try:
+        nice = int(os.environ.get("CASESTUDY_RENDER_NICE", DEFAULT_NICE))
+    except ValueError:
+        nice = DEFAULT_NICE
+    if nice > 0 and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(min(nice, 19))
+
+
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
@@ -59,7 +73,8 @@ def _executor() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=workers(),
-                                        mp_context=multiprocessing.get_context("spawn"))
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_lower_priority)
         return _pool
 
 
