@@ -1,15 +1,17 @@
 """A bounded load test of the app on 127.0.0.1: start N ``streamlit run app.py`` processes on the
-demo store, then drive S visitor sessions over Streamlit's own websocket protocol (the messages a
+demo store, then drive visitor sessions over Streamlit's own websocket protocol (the messages a
 browser sends: run this page, this button was clicked) for a fixed time, and time every page
 until its script has finished sending it. Pages must really render: a run that shows an
-exception or an error box, or draws fewer than a handful of elements, counts as failed. One
-session (``--exporters``) makes PDFs: it clicks "Make the PDF", waits for the download button,
-fetches the file over HTTP and checks it is a PDF; every other session browses the report pages.
+exception or an error box, or draws fewer than a handful of elements, counts as failed.
+Browsing sessions (``--browsers``) read a random report page every 1–3 s; exporting sessions
+click "Make the PDF", wait for the download button, fetch the file over HTTP and check it is a
+PDF, then do it again. Phases (``--phases 0,1``: no exporter, then one) run one after another on
+the same warm processes, so the cost of an exporter is measured against the same background.
 
 Sessions are spread over the processes as a sticky proxy would (each session keeps its
 process); the proxy itself (Caddy in ``compose.yaml``) is not in the loop here.
 
-    python bench/load.py [--processes 1] [--sessions 20] [--seconds 60] [--exporters 1]
+    python bench/load.py [--processes 1] [--browsers 19] [--phases 0,1] [--seconds 60]
                          [--db PATH] [--json FILE]
 """
 
@@ -260,20 +262,40 @@ def p(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def phase(urls: list[str], browsers: int, exporters: int, seconds: float) -> Results:
+    """``browsers`` sessions reading pages and ``exporters`` making PDFs, for ``seconds``."""
+    res = Results()
+    until = time.time() + seconds
+    threads = []
+    for i in range(browsers + exporters):
+        target = export if i < exporters else browse
+        t = threading.Thread(target=target, args=(urls[i % len(urls)], REPOS[i % len(REPOS)],
+                                                  i, until, res))
+        t.start()
+        threads.append(t)
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--processes", type=int, default=1)
-    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--browsers", type=int, default=19, help="sessions that read pages")
+    ap.add_argument("--phases", default="0,1",
+                    help="exporting sessions in each phase, e.g. 0,1,0,1: the phases run one "
+                         "after another on the same warm processes, each --seconds long")
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--exporters", type=int, default=1, help="sessions that make PDFs")
     ap.add_argument("--render-workers", type=int, default=None,
                     help="CASESTUDY_RENDER_WORKERS for each process (default: the app's)")
     ap.add_argument("--db", help="store to use (default: a fresh demo store)")
-    ap.add_argument("--json", help="append the results as one JSON line to this file")
+    ap.add_argument("--json", help="append the results, one JSON line per phase, to this file")
     a = ap.parse_args()
-    if not 1 <= a.sessions <= 50 or not 1 <= a.processes <= 8 or not 0 < a.seconds <= 600 \
-            or not 0 <= a.exporters <= a.sessions:
-        ap.error("bounded: 1-50 sessions, 1-8 processes, up to 600 s, exporters <= sessions")
+    phases = [int(x) for x in a.phases.split(",")]
+    if not 1 <= a.browsers + max(phases) <= 50 or not 1 <= a.processes <= 8 \
+            or not 0 < a.seconds <= 600 or min(phases) < 0 or len(phases) > 8:
+        ap.error("bounded: 1-50 sessions, 1-8 processes, up to 600 s, up to 8 phases")
     tmp = Path(tempfile.mkdtemp(prefix="casestudy-load-"))
     db = a.db
     if not db:
@@ -286,32 +308,27 @@ def main() -> None:
                PYTHONPATH=str(ROOT))
     if a.render_workers:
         env["CASESTUDY_RENDER_WORKERS"] = str(a.render_workers)
-    res = Results()
     with servers(a.processes, env, tmp) as urls:
         warm_s = warm(urls)
-        until = time.time() + a.seconds
-        threads = []
-        for i in range(a.sessions):
-            target = export if i < a.exporters else browse
-            t = threading.Thread(target=target, args=(urls[i % len(urls)],
-                                                      REPOS[i % len(REPOS)], i, until, res))
-            t.start()
-            threads.append(t)
-            time.sleep(0.05)
-        for t in threads:
-            t.join()
-    out = {"processes": a.processes, "sessions": a.sessions, "exporters": a.exporters,
-           "seconds": a.seconds, "render_workers": a.render_workers or "default",
-           "warmup_s": round(warm_s, 1), "pages": len(res.pages),
-           "page_p50": p(res.pages, 50), "page_p95": p(res.pages, 95),
-           "pdfs": len(res.pdfs), "pdf_p50": p(res.pdfs, 50), "pdf_p95": p(res.pdfs, 95),
-           "failed_pages": len(res.failed_pages), "failed_pdfs": len(res.failed_pdfs),
-           "failures": (res.failed_pages + res.failed_pdfs)[:5], "cpus": os.cpu_count(),
-           "load_1min_after": os.getloadavg()[0]}
-    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}))
-    if a.json:
-        with open(a.json, "a") as f:
-            f.write(json.dumps(out) + "\n")
+        for n, exporters in enumerate(phases):
+            load = os.getloadavg()[0]
+            res = phase(urls, a.browsers, exporters, a.seconds)
+            out = {"processes": a.processes, "phase": n, "browsers": a.browsers,
+                   "exporters": exporters, "seconds": a.seconds,
+                   "render_workers": a.render_workers or "default",
+                   "warmup_s": round(warm_s, 1), "pages": len(res.pages),
+                   "page_p50": p(res.pages, 50), "page_p95": p(res.pages, 95),
+                   "pdfs": len(res.pdfs), "pdf_p50": p(res.pdfs, 50),
+                   "pdf_p95": p(res.pdfs, 95), "pdf_max": max(res.pdfs, default=None),
+                   "failed_pages": len(res.failed_pages), "failed_pdfs": len(res.failed_pdfs),
+                   "failures": (res.failed_pages + res.failed_pdfs)[:5],
+                   "cpus": os.cpu_count(), "load_1min_before": load,
+                   "load_1min_after": os.getloadavg()[0]}
+            print(json.dumps({k: round(v, 2) if isinstance(v, float) else v
+                              for k, v in out.items()}), flush=True)
+            if a.json:
+                with open(a.json, "a") as f:
+                    f.write(json.dumps(out) + "\n")
 
 
 if __name__ == "__main__":
