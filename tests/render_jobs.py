@@ -25,3 +25,12 @@ def always_fail(counter: str, cs_json: str, paper: str) -> bytes:
     with open(counter, "a") as f:
         f.write(f"{os.getpid()}\n")
     raise ZeroDivisionError("float division by zero")
+
+
+def main_module() -> tuple[str | None, bool]:
+    """What a worker was started with: its ``__main__`` file, and whether the marker script (a
+    stand-in for the page script Streamlit makes ``__main__``) ran in it."""
+    import sys
+
+    main = sys.modules["__main__"]
+    return getattr(main, "__file__", None), "casestudy_marker_ran" in os.environ

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -156,3 +157,24 @@ def test_repeated_peers_in_a_link_build_the_deduplicated_case_study(app_env):
 def test_render_workers_run_at_a_lower_priority(atlas):
     """A worker reports its own niceness: above the page process's, so pages keep the CPU."""
     assert pool.run(os.nice, 0) >= min(19, os.nice(0) + pool.DEFAULT_NICE)
+
+
+def test_workers_do_not_run_the_page_script_that_streamlit_made_main(tmp_path, monkeypatch):
+    """Inside Streamlit ``__main__`` is the page script; a spawned worker would run it again
+    (the whole app, in bare mode) before its first job. The pool starts workers without it."""
+    import types
+
+    script = tmp_path / "page.py"
+    marker = tmp_path / "ran"
+    script.write_text(f"import os\nopen({str(marker)!r}, 'w').write('ran')\n"
+                      "os.environ['casestudy_marker_ran'] = '1'\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    pool.shutdown()
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    try:
+        main_file, ran = pool.run(render_jobs.main_module)
+    finally:
+        pool.shutdown()
+    assert sys.modules["__main__"] is page  # given back to the caller
+    assert (main_file, ran) == (None, False) and not marker.exists()

@@ -11,7 +11,9 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 import threading
+import types
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -64,6 +66,7 @@ def _lower_priority() -> None:
 
 
 _lock = threading.Lock()
+_submit_lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
 
@@ -100,6 +103,27 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def _plain_main():
+    """While workers may start: an empty ``__main__``. A spawned worker runs the parent's
+    ``__main__`` again, and inside Streamlit that is the page script (Streamlit sets it for every
+    run): each worker would run the whole app (store, case study) in bare mode before its first
+    job. Held under the lock, so this module's own submits do not interleave."""
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
+def _submit(pool: ProcessPoolExecutor, job: Callable[..., Any], *args: Any) -> Future:
+    """``pool.submit`` (which starts a worker when one is needed) with an empty ``__main__``."""
+    with _submit_lock, _plain_main():
+        return pool.submit(job, *args)
+
+
 def run(job: Callable[..., Any], *args: Any, message: str = FAILED["pdf"]) -> Any:
     """``job(*args)`` in a pool worker, retried once; ``RenderFailed(message)`` if both attempts
     fail (an exception in the job, a worker that died, or a timeout). ``job`` must be a
@@ -107,7 +131,7 @@ def run(job: Callable[..., Any], *args: Any, message: str = FAILED["pdf"]) -> An
     for attempt in (1, 2):
         pool = _executor()
         try:
-            fut: Future = pool.submit(job, *args)
+            fut = _submit(pool, job, *args)
             return fut.result(timeout=timeout())
         except Exception as exc:  # noqa: BLE001 - any failure of a worker is retried once
             log.warning("render attempt %d failed: %s", attempt, type(exc).__name__)
