@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from casestudy.options import Options
 from tests.conftest import ROOT
 
 PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "ci", "rhythm",
@@ -185,3 +186,28 @@ def test_rhythm_page_changes_with_the_session_gap(app_env):
     assert not at.exception and at.query_params["gap"] == "30"
     assert [t.value for t in at.markdown] != before or any("30 min" in c.value
                                                           for c in at.caption)
+
+
+
+def test_url_values_reach_a_bounded_set_of_cached_case_studies():
+    """Every gap a URL may carry (10–720) lands on one of 72 steps, and repeated peers count
+    once: a visitor cannot mint unbounded distinct case studies from one repository."""
+    from casestudy.app.data import CASE_STUDIES, bounded_options
+
+    keys = {bounded_options(Options("demo/atlas", ("demo/borealis",), session_gap=g))
+            .session_gap for g in range(10, 721)}
+    assert len(keys) == 72 and min(keys) == 10 and max(keys) == 720
+    many = ("demo/borealis", "demo/cirrus", "demo/borealis", "demo/atlas") * 50
+    assert bounded_options(Options("demo/atlas", many)).peers == ("demo/borealis", "demo/cirrus")
+    assert 1 <= CASE_STUDIES <= 64
+
+
+def test_repeated_peers_in_a_link_build_the_deduplicated_case_study(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["peers"] = ",".join(["demo/borealis"] * 30)
+    at.query_params["gap"] = "125"
+    at.run()
+    at.switch_page("app_pages/export.py").run()
+    assert not at.exception
+    assert any("against demo/borealis, as on screen" in m.value for m in at.markdown)
+
