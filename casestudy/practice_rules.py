@@ -77,6 +77,24 @@ PRACTICES: tuple[Practice, ...] = (
 )
 BY_KEY = {p.key: p for p in PRACTICES}
 
+# Project signals at HEAD that are not scored as practices (the scorecard's figures stay as they
+# are) but that a recommendation must check before advising to adopt them: key -> (name, paths).
+SIGNALS: dict[str, tuple[str, re.Pattern]] = {
+    "issue_template": ("issue templates", _p(r"(^|\.github/|docs/)ISSUE_TEMPLATE(\.md|/.+)$",
+                                             r"(^|\.github/)issue_template\.md$")),
+    "pr_template": ("a pull-request template",
+                    _p(r"(^|\.github/|docs/)(PULL_REQUEST_TEMPLATE|pull_request_template)"
+                       r"(\.md|/.+)$")),
+    "contributing": ("a contributing guide",
+                     _p(r"(^|\.github/|docs/)CONTRIBUTING(\.(md|rst|txt))?$")),
+}
+
+
+def signals_of(paths: list[str]) -> dict[str, list[str]]:
+    """Per project signal, the paths at HEAD that show it (an empty list: looked, not found)."""
+    return {key: sorted(x for x in paths if pat.search(x))[:5]
+            for key, (_, pat) in SIGNALS.items()}
+
 # files whose text is read (small, at the repository root or one folder down)
 DEPENDENCY_FILES = re.compile(
     r"^([^/]+/)?(requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.py|setup\.cfg|"

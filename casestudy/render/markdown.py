@@ -114,7 +114,7 @@ def _metric(cs: CaseStudy, w: Write, h: Heading) -> None:
           "trends. ‡ partial period: the data stops inside it.")
         w("")
     if f and f.examples:
-        w("Examples: " + "; ".join(pr_line(p) for p in f.examples))
+        w("Examples: " + "; ".join(f"{pr_line(p)} ({prose(p.why)})" for p in f.examples))
         w("")
 
 
@@ -292,7 +292,7 @@ def _statements(cs: CaseStudy, w: Write, h: Heading) -> None:
     for s in items:
         w(f"- **{prose(s.title)}.** {prose(s.text)}")
         for p in s.examples:
-            w(f"  - {pr_line(p)}")
+            w(f"  - {pr_line(p)} ({prose(p.why)})")
     w("")
 
 
@@ -302,6 +302,11 @@ def _recommendations(cs: CaseStudy, w: Write, h: Heading) -> None:
     for i, r in enumerate(cs.recommendations, 1):
         w(f"{i}. **{prose(r.title)}** — {prose(r.action)}")
         w(f"   - Evidence: {prose(r.evidence)}")
+        if r.triggers:
+            w("   - Triggered by: " + "; ".join(
+                f"{prose(e.metric)} = {prose(e.value_text)}" for e in r.triggers))
+        if r.checked:
+            w("   - Checked: " + "; ".join(prose(x) for x in r.checked))
         w(f"   - Expected effect: {prose(r.effect)}")
         w(f"   - Reference: {prose(r.reference)}")
     w("")

@@ -105,6 +105,27 @@ class Section:
                 for d in cs.definitions]
 
 
+@dataclass(frozen=True)
+class _Table:
+    """Text and a table for the generic section writers."""
+
+    text: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+def _refused(cs: CaseStudy) -> _Table:
+    """The claims and recommendations the gate refused, with its reasons (from the document)."""
+    rows = [(c.kind, c.title, c.refused) for c in cs.refused()]
+    rows += [("recommendation", r.title, r.refused) for r in cs.refused_recommendations]
+    if not rows:
+        return _Table("The evidence gate refused no claim and no recommendation.", (), [])
+    return _Table("Claims the analysis put forward that the evidence gate refused, because the "
+                  "figures they would rest on do not carry them (or the rest of the report "
+                  "contradicts them). They are not findings of this report.",
+                  ("Kind", "Claim", "Why it is not made"), rows)
+
+
 def _visible(cs: CaseStudy, h: Heading) -> bool:
     f = cs.finding(h.item.key)
     return f is None or f.visible
@@ -151,6 +172,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("metric", "Metrics", page="metrics", per_metric=True, appendix=True, charts=(
         Chart("trend", lambda cs, h: _charts().metric_chart(cs, h.item.key, print_mode=True),
               _visible),)),
+    Section("refused", "Claims not made", content=lambda cs: _refused(cs), appendix=True),
     Section("definitions", "Definitions", appendix=True),
     Section("completeness", "Data completeness", appendix=True),
 )

@@ -49,7 +49,7 @@ def audit_paths(paths: list[str], texts: dict[str, str]) -> dict:
     return {"files": len(paths), "notebooks": sum(1 for x in paths if rules.NOTEBOOK.search(x)),
             "code_files": sum(1 for x in paths if rules.is_code_path(x)),
             "matches": matches, "match_counts": counts, "content": content,
-            "ml_frameworks": frameworks}
+            "ml_frameworks": frameworks, "signals": rules.signals_of(paths)}
 
 
 def _proves(p: rules.Practice, path: str, text: str) -> str:
