@@ -608,6 +608,11 @@ class CaseStudy:
                 return d
         raise KeyError(metric)
 
+    def label(self, key: str) -> str:
+        """A metric's name, or a fact's key in words ("velocity_decay" → "velocity decay")."""
+        d = next((d for d in self.definitions if d.metric == key), None)
+        return d.name if d is not None else key.replace("_", " ")
+
     def stages(self) -> list[Definition]:
         """The PR stages, in the report's order (coding → … → deploy)."""
         return [d for d in self.definitions if d.stage]

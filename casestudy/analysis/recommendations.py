@@ -400,7 +400,8 @@ def _fact_evidence(c: Context, name: str) -> Evidence | None:
     if isinstance(v, int | float):
         text = f"{v:.0%}" if name.endswith("_share") else f"{v:,.2f}".rstrip("0").rstrip(".")
         return Evidence(name, c.facts.repo, list(window), float(v), text)
-    text = ", ".join(v) if isinstance(v, list) else str(v)
+    # a list is quoted; a finding in words is stated in the evidence sentence, not twice
+    text = ", ".join(v) if isinstance(v, list) else "found (see the evidence)"
     return Evidence(name, c.facts.repo, list(window), None, text)
 
 

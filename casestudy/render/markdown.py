@@ -304,7 +304,7 @@ def _recommendations(cs: CaseStudy, w: Write, h: Heading) -> None:
         w(f"   - Evidence: {prose(r.evidence)}")
         if r.triggers:
             w("   - Triggered by: " + "; ".join(
-                f"{prose(e.metric)} = {prose(e.value_text)}" for e in r.triggers))
+                f"{prose(cs.label(e.metric))}: {prose(e.value_text)}" for e in r.triggers))
         if r.checked:
             w("   - Checked: " + "; ".join(prose(x) for x in r.checked))
         w(f"   - Expected effect: {prose(r.effect)}")
