@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from casestudy.analysis import gate
-from casestudy.analysis.claims import words_in
 from casestudy.document import CaseStudy, Claim, Evidence
 from casestudy.model import PullRequest
 from casestudy.render import render
@@ -77,7 +76,8 @@ def test_comparative_words_need_their_evidence():
     low = ev(band="Low")
     head = claim("headline", "neutral", low, "Frequent deployments")
     assert "'frequent'" in gate.refusal(head)
-    assert words_in("Frequent deployments, infrequent deployments") == ["frequent", "infrequent"]
+    assert gate.words_in("Frequent deployments, infrequent deployments") == [
+        "frequent", "infrequent"]
     flat = ev("velocity", trend="flat", p_value=0.4, min_n=0)
     assert "rising trend" in gate.refusal(claim("summary", "neutral", flat,
                                                 "Output per active author is rising."))

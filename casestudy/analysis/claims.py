@@ -7,26 +7,10 @@ recommendations are framed for. The gate (``analysis.gate``) decides which claim
 
 from __future__ import annotations
 
-import re
-
 from .. import metrics
 from ..document import Claim, Evidence, Finding, PracticeSection, RhythmSection
 from . import gate
-
-# the report's vocabulary of comparative words, found in a claim's title and text
-_WORD = re.compile(r"\b(excels?|needs? improvement|faster|slower|sluggish|(?<!in)frequent|"
-                   r"infrequent|rising|decay|falling|holds steady)\b", re.IGNORECASE)
-
-
-def words_in(text: str) -> list[str]:
-    """The comparative words ``text`` uses, lower case, each once, in order."""
-    out: list[str] = []
-    for m in _WORD.finditer(text):
-        w = m.group(1).lower()
-        w = {"excel": "excels", "need improvement": "needs improvement"}.get(w, w)
-        if w not in out:
-            out.append(w)
-    return out
+from .gate import words_in
 
 
 def evidence_of(f: Finding, findings: list[Finding], min_n: int) -> Evidence:

@@ -27,6 +27,22 @@ from dataclasses import dataclass, field
 from ..document import CaseStudy, Claim, Evidence, Recommendation
 from ..source_kinds import kind_of
 
+# the report's vocabulary of comparative words, found in a claim's title and text
+_WORD = re.compile(r"\b(excels?|needs? improvement|faster|slower|sluggish|(?<!in)frequent|"
+                   r"infrequent|rising|decay|falling|holds steady)\b", re.IGNORECASE)
+
+
+def words_in(text: str) -> list[str]:
+    """The comparative words ``text`` uses, lower case, each once, in order."""
+    out: list[str] = []
+    for m in _WORD.finditer(text):
+        w = m.group(1).lower()
+        w = {"excel": "excels", "need improvement": "needs improvement"}.get(w, w)
+        if w not in out:
+            out.append(w)
+    return out
+
+
 ALPHA = 0.05
 STRONG = ("Elite", "High")
 WEAK = ("Medium", "Low")
@@ -127,8 +143,6 @@ def refusal(c: Claim) -> str:
         why = weakness_support(c.evidence[0])
         if why:
             return why
-    from .claims import words_in
-
     for w in dict.fromkeys([*c.words, *words_in(c.title), *words_in(_own_words(c))]):
         why = _word_need(w, c)
         if why:

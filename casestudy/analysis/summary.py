@@ -24,7 +24,8 @@ from ..document import (
     RhythmSection,
     Statement,
 )
-from .claims import evidence_of, words_in
+from .claims import evidence_of
+from .gate import words_in
 
 
 def _usable(f: Finding | None) -> bool:
