@@ -237,7 +237,7 @@ RULES: tuple[Rule, ...] = (
          "Bugs arrive reproducible, fixes are traceable, and triage is faster.", REF_CASE,
          uses=("bugfix_share", "bugfix_title_only_share"), needs_missing=("issue_template",),
          needs_source=("labels",)),
-    Rule("release-cadence", _release_title, "deploy",
+    Rule("release-cadence", _release_title, "deploy_frequency",
          lambda c: bool((c.f("deploy") and c.f("deploy").level > 3 * 86400) or (
              c.f("deploy_frequency") and c.f("deploy_frequency").band in ("Medium", "Low"))),
          lambda c: " ".join(x.sentence for x in (c.f("deploy"), c.f("deploy_frequency")) if x),
