@@ -298,9 +298,14 @@ def contradictions(cs: CaseStudy) -> list[str]:
             out.append(f"{c.kind} '{c.title}': {why}")
     ctx = Context.of(cs)
     for r in cs.recommendations:
-        why = recommendation_refusal(r, ctx)
+        why = recommendation_refusal(r, ctx) or conflict(
+            Claim(r.metric, r.title, r.evidence, evidence=r.triggers), said)
         if why:
             out.append(f"recommendation '{r.title}': {why}")
+    for c in said:  # an example is labelled: typical (near the median), fastest or slowest
+        for p in c.examples:
+            if c.kind in ("strength", "weakness") and not p.why:
+                out.append(f"{c.kind} '{c.title}': example #{p.number} has no label")
     # what is rendered is what passed
     titles = [c.title for c in cs.passed("strength")]
     if [s.title for s in cs.strengths] != titles:
