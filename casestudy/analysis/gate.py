@@ -230,19 +230,20 @@ def recommendation_refusal(r: Recommendation, ctx: Context) -> str:
     if r.metric and r.metric in ctx.strengths:
         return f"it targets {r.metric}, which the report lists as a strength"
     for key in r.needs_missing:
+        name = _name(key)
         if ctx.practices is None:
-            return f"it advises adopting {key}, and no practice audit confirms it is missing"
+            return f"it advises adopting {name}, and no practice audit confirms it is missing"
         if key in ctx.practices:
-            return f"it advises adopting {key}, which the practice audit finds at HEAD"
+            return f"it advises adopting {name}, which the practice audit finds at HEAD"
         if ctx.signals is not None and key in _signal_keys():
             found = ctx.signals.get(key)
             if found is None:
-                return f"it advises adopting {key}, and the audit did not look for it"
+                return f"it advises adopting {name}, and the audit did not look for it"
             if found:
-                return (f"it advises adopting {key}, which exists at HEAD "
+                return (f"it advises adopting {name}, which exists at HEAD "
                         f"({', '.join(found[:2])})")
         elif key in _signal_keys():
-            return f"it advises adopting {key}, and the audit did not look for it"
+            return f"it advises adopting {name}, and the audit did not look for it"
     for need in r.needs_source:
         if need not in ctx.sees:
             return f"it rests on {need}, which the source cannot show"
@@ -260,6 +261,15 @@ def recommendation_refusal(r: Recommendation, ctx: Context) -> str:
     if _PATH.search(r.reference):
         return f"its reference is a file path ({r.reference})"
     return ""
+
+
+def _name(key: str) -> str:
+    """A practice's or project signal's name for people ("automated tests", "issue templates")."""
+    from ..practice_rules import BY_KEY, SIGNALS
+
+    if key in BY_KEY:
+        return BY_KEY[key].name.lower()
+    return SIGNALS[key][0] if key in SIGNALS else key
 
 
 def _signal_keys() -> set[str]:
