@@ -71,10 +71,12 @@ def headline_and_verdict(subject: str, strengths: list[Claim], weaknesses: list[
     """The headline and the verdict's sentences, written only from claims that passed the gate:
     the strongest strength and the most serious weakness among the metrics that may head a
     report (volumes are context)."""
-    score = {f.metric: f.score for f in findings if f.repo == subject}
+    score = {f.metric: f.score for f in findings if f.repo == subject
+             if metrics.get(f.metric).how.in_verdict}
+    score["velocity"] = -0.15  # heads a report only when no metric weakness does
 
     def top(cs: list[Claim], best: bool) -> Claim | None:
-        ok = [c for c in cs if c.metric in score and metrics.get(c.metric).how.in_verdict]
+        ok = [c for c in cs if c.metric in score]
         return (max if best else min)(ok, key=lambda c: score[c.metric], default=None)
 
     best, worst = top(strengths, True), top(weaknesses, False)
@@ -91,13 +93,13 @@ def headline_and_verdict(subject: str, strengths: list[Claim], weaknesses: list[
         out.append(Claim(metric="", title="Too little data for a verdict",
                          text="Too little data for a verdict", kind="headline", key="headline"))
     if best is not None:
-        name = metrics.get(best.metric).name.lower()
+        name = _name(best.metric)
         out.append(Claim(metric=best.metric, title=f"Excels in {name}",
                          text=f"{subject} excels in {name}: {best.text}", kind="verdict",
                          polarity="positive", words=["excels"], evidence=list(best.evidence),
                          key="verdict:best"))
     if worst is not None:
-        name = metrics.get(worst.metric).name.lower()
+        name = _name(worst.metric)
         lead = "It needs" if best is not None else f"{subject} needs"
         out.append(Claim(metric=worst.metric, title=f"Needs improvement in {name}",
                          text=f"{lead} improvement in {name}: {worst.text}", kind="verdict",
@@ -108,6 +110,11 @@ def headline_and_verdict(subject: str, strengths: list[Claim], weaknesses: list[
                          text=f"{subject} has too few PRs in the window, or nothing beyond the "
                               "noise, for a verdict.", kind="verdict", key="verdict:none"))
     return out
+
+
+def _name(metric: str) -> str:
+    return "output per active author" if metric == "velocity" else \
+        metrics.get(metric).name.lower()
 
 
 def velocity_decay(rhythm: RhythmSection | None) -> list[Claim]:

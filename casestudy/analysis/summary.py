@@ -12,6 +12,8 @@ from the sentences that passed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import metrics
 from ..document import (
     Claim,
@@ -73,9 +75,11 @@ def _flow(say: _Sentences, mine: dict[str, Finding], span: str,
     thr, who, cyc = mine.get("throughput"), mine.get("contributors"), mine.get("cycle_time")
     if thr is not None and thr.level is not None:
         authors = f" by {who.level_text}" if who is not None and who.level is not None else ""
+        # counts stated, not judged: a small count is still the count
+        counts = [replace(evidence_of(f, say.findings, say.min_n), too_few=False, min_n=0)
+                  for f in (thr, who) if f is not None and f.level is not None]
         say.add("flow", f"In {span}, {subject} merged {thr.n:,} pull request"
-                        f"{'' if thr.n == 1 else 's'}{authors}.",
-                *[f for f in (thr, who) if f is not None and f.level is not None])
+                        f"{'' if thr.n == 1 else 's'}{authors}.", *counts)
     if _usable(cyc):
         say.add("flow", f"A change took a median {cyc.level_text} from first commit to merge "
                         f"(n = {cyc.n:,}){_trend(cyc)}.", cyc)
