@@ -8,7 +8,7 @@ recommendations are framed for. The gate (``analysis.gate``) decides which claim
 from __future__ import annotations
 
 from .. import metrics
-from ..document import Claim, Evidence, Finding, PracticeSection, RhythmSection
+from ..document import Claim, Delivery, Evidence, Finding, PracticeSection, RhythmSection
 from . import gate
 from .gate import words_in
 
@@ -136,20 +136,28 @@ def velocity_decay(rhythm: RhythmSection | None) -> list[Claim]:
 LIBRARY, SERVICE, UNKNOWN = "library", "service", "unknown"
 
 
-def project_kind(deploy_source: str, practices: PracticeSection | None) -> dict:
-    """What the data shows the project to be: a library with versioned releases (its
-    deployments are release tags or releases), a service that deploys (Deployments API or a
-    deploy workflow), or unknown (no deployments); and whether it is an ML project (its
-    dependency files name an ML framework; None without a tree audit). With the reason, in
-    words, for the recommendations' checks."""
-    if deploy_source in ("tags", "releases"):
-        kind, why = LIBRARY, ("a library with versioned releases: what ships is a release "
-                              f"({deploy_source}), not a deployment of every merge")
-    elif deploy_source in ("deployments-api", "deployments", "workflow"):
-        kind, why = SERVICE, f"a service that deploys (deployments from {deploy_source})"
+def project_kind(deploy_source: str, practices: PracticeSection | None,
+                 delivery: Delivery | None = None) -> dict:
+    """What the data shows the project to be, for the recommendations' checks: a library with
+    versioned releases (the delivery analysis finds a release train), a service that deploys
+    (frequent deployments), or unknown (no deployments, or too few to tell); and whether it is
+    an ML project (its dependency files name an ML framework; None without a tree audit). Read
+    from ``analysis.delivery`` when it has a verdict (one fact, computed once there), else from
+    the deployment source."""
+    kind = {"release train": LIBRARY, "frequent deployments": SERVICE}.get(
+        delivery.kind if delivery is not None else "", "")
+    if not kind:
+        kind = (LIBRARY if deploy_source in ("tags", "releases") else
+                SERVICE if deploy_source in ("deployments-api", "deployments", "workflow")
+                else UNKNOWN)
+    if kind == LIBRARY:
+        why = ("a library with versioned releases: what ships is a release "
+               f"({deploy_source}), not a deployment of every merge")
+    elif kind == SERVICE:
+        why = f"a service that deploys often (deployments from {deploy_source})"
     else:
-        kind, why = UNKNOWN, ("no deployments in the data, so whether it ships as a library "
-                              "or deploys as a service is not known")
+        why = ("no deployments in the data, so whether it ships as a library or deploys as a "
+               "service is not known")
     ml = practices.ml if practices is not None else None
     ml_text = ("not audited (no repository tree), so ML or not is unknown" if ml is None else
                "an ML project (its dependency files name an ML framework)" if ml else

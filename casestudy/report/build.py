@@ -42,6 +42,7 @@ from ..document import (
     Claim,
     Completeness,
     Definition,
+    Delivery,
     Drivers,
     Executive,
     Finding,
@@ -101,8 +102,9 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
     sections = _sections(store, frame, table, infos[opts.subject])
     judged = _Judgement.of(opts.subject, findings, sections.rhythm, opts.min_n)
     facts = _facts(store, frame, sections)
+    delivery = delivery_kind(frame, infos[opts.subject].deploy_source)
     project = claim_rules.project_kind(infos[opts.subject].deploy_source or "merges",
-                                       sections.practices)
+                                       sections.practices, delivery)
     sees = set(frame.visible[opts.subject]) | (
         {"labels"} if kind_of(infos[opts.subject].source).labels else set())
     recs, refused_recs = gate.judge_recommendations(
@@ -123,7 +125,7 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
     summary_page = executive(judged.headline, sentences, people, judged.strengths,
                              judged.weaknesses, recs)
     return _document(frame, table, infos, findings, judged, sections, facts, recs, notable,
-                     summary_page, refused_recs, project)
+                     summary_page, refused_recs, project, delivery)
 
 
 def _load(store: Store, opts: Options) -> PRArrays:
@@ -229,7 +231,7 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
               judged: _Judgement, sections: _Sections, facts: Facts,
               recs: list[Recommendation], notable: dict[str, list[PRRef]],
               summary_page: Executive, refused_recs: list[Recommendation],
-              project: dict) -> CaseStudy:
+              project: dict, delivery: Delivery | None) -> CaseStudy:
     """Everything in one ``CaseStudy`` for the renderers."""
     opts, cal, repos = frame.opts, frame.cal, frame.repos
     info = infos[opts.subject]
@@ -259,7 +261,7 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         definitions_hash=definitions_hash(opts),
         practices_unavailable="" if sections.practices else kind_of(info.source).missing.tree,
         waiting=waiting_for_release(frame, info.deploy_source),
-        delivery=delivery_kind(frame, info.deploy_source),
+        delivery=delivery,
         benchmark_note=metrics.BENCHMARK_NOTE,
         peer_caveat=metrics.PEER_CAVEAT if len(repos) > 1 else "",
         claims=judged.claims, refused_recommendations=refused_recs, project=project,
