@@ -34,7 +34,7 @@ if cs is not None:
         st.subheader(section("weaknesses").title)
         for s in cs.weaknesses:
             st.markdown(f"**{esc(s.title)}.** {esc(s.text, 5000)}")
-    refused = [(c.kind, c.title, c.refused) for c in cs.refused()] + [
+    refused = [(c.kind, c.title, c.refused) for c in cs.refused] + [
         ("recommendation", r.title, r.refused) for r in cs.refused_recommendations]
     if refused:
         with st.expander(f"{section('refused').title} ({len(refused)})"):

@@ -581,9 +581,10 @@ class CaseStudy:
     benchmark_note: str = ""  # what the DORA levels are (``metrics.BENCHMARK_NOTE``)
     peer_caveat: str = ""  # how to read a comparison with peers (``metrics.PEER_CAVEAT``)
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
-    # every claim the analysis made (headline, verdict, strengths, weaknesses, summary
-    # sentences), those the gate refused with their reason; and the refused recommendations
+    # the claims the report makes (headline, verdict, strengths, weaknesses, summary sentences),
+    # each with its evidence; those the gate refused, with the reason; refused recommendations
     claims: list[Claim] = field(default_factory=list)
+    refused_claims: list[Claim] = field(default_factory=list)
     refused_recommendations: list[Recommendation] = field(default_factory=list)
     project: dict = field(default_factory=dict)  # what kind of project the data shows
 
@@ -592,9 +593,10 @@ class CaseStudy:
         story page or a validate script)."""
         return [c for c in self.claims if c.kind == kind and not c.refused]
 
+    @property
     def refused(self) -> list[Claim]:
         """The claims the gate refused."""
-        return [c for c in self.claims if c.refused]
+        return self.refused_claims
 
     # -- look-ups renderers use (no computation) ----------------------------------------------
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:

@@ -173,7 +173,7 @@ def test_the_demo_report_has_no_contradictions(demo_report):
     assert [s.title for s in cs.strengths] == [c.title for c in cs.passed("strength")]
     md = render(cs, "md")
     assert "## Claims not made" in md
-    for c in cs.refused():
+    for c in cs.refused:
         assert f"**{c.title}.**" not in md
     for r in cs.recommendations:
         assert r.triggers and r.checked and not r.needs_missing  # no audit: nothing to adopt
@@ -184,6 +184,9 @@ def test_the_demo_report_has_no_contradictions(demo_report):
 def test_claims_and_refusals_survive_json(demo_report):
     back = CaseStudy.from_json(demo_report.to_json())
     assert back.to_dict()["claims"] == demo_report.to_dict()["claims"]
+    assert back.to_dict()["refused_claims"] == demo_report.to_dict()["refused_claims"]
+    assert back.refused and all(c.refused for c in back.refused)
+    assert not any(c.refused for c in back.claims)
     assert back.to_dict()["recommendations"] == demo_report.to_dict()["recommendations"]
     assert back.refused_recommendations[0].refused == \
         demo_report.refused_recommendations[0].refused

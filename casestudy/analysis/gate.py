@@ -302,6 +302,8 @@ def contradictions(cs: CaseStudy) -> list[str]:
     (empty: the report says nothing its evidence does not carry)."""
     out: list[str] = []
     said = [c for c in cs.claims if not c.refused]
+    out += [f"{c.kind} '{c.title}' is said although refused: {c.refused}"
+            for c in cs.claims if c.refused]
     for i, c in enumerate(said):
         why = refusal(c) or conflict(c, said[:i])
         if why:

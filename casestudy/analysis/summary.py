@@ -178,9 +178,10 @@ def _people(say: _Sentences, mine: dict[str, Finding], responders: dict[str, int
         per = next((t for t in rhythm.trends if t.measure == "per_author"), None)
         ev = _velocity_evidence(rhythm)
         if rhythm.decay and per is not None:
-            say.add("people", f"Output per active author fell from {per.start:.2f} to "
-                              f"{per.end:.2f} merged PRs per {_freq(rhythm)} over {per.n} "
-                              f"{_freq(rhythm)}s, beyond the noise (velocity decay).", ev)
+            say.add("people", f"Output per active author is falling beyond the noise: its "
+                              f"fitted trend line runs from {per.start:.2f} to {per.end:.2f} "
+                              f"merged PRs per {_freq(rhythm)} over {per.n} {_freq(rhythm)}s "
+                              "(velocity decay).", ev)
         elif per is not None and per.direction in ("flat", "rising"):
             say.add("people", "Output per active author holds steady." if per.direction == "flat"
                     else "Output per active author is rising.", ev)

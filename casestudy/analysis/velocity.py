@@ -96,8 +96,9 @@ def trend_sentence(tr: Trend, freq: str = "month", measured: bool = True) -> str
     slope = _fmt(tr.measure, abs(tr.slope))
     low, high = (("−" if v < 0 else "+") + _fmt(tr.measure, abs(v))
                  for v in (tr.slope_low, tr.slope_high))
-    return (f"{tr.label[0].upper() + tr.label[1:]} {tr.direction} from "
-            f"{_fmt(tr.measure, tr.start)} to {_fmt(tr.measure, tr.end)} over {tr.n} {freq}s "
+    return (f"{tr.label[0].upper() + tr.label[1:]} {tr.direction}: the fitted trend line "
+            f"runs from {_fmt(tr.measure, tr.start)} to {_fmt(tr.measure, tr.end)} over "
+            f"{tr.n} {freq}s "
             f"(Theil–Sen {'−' if tr.slope < 0 else '+'}{slope} per {freq}, 95% interval "
             f"{low} to {high}; Mann–Kendall τ = {tr.tau:+.2f}, "
             f"{p}).")

@@ -116,7 +116,7 @@ class _Table:
 
 def _refused(cs: CaseStudy) -> _Table:
     """The claims and recommendations the gate refused, with its reasons (from the document)."""
-    rows = [(c.kind, c.title, c.refused) for c in cs.refused()]
+    rows = [(c.kind, c.title, c.refused) for c in cs.refused]
     rows += [("recommendation", r.title, r.refused) for r in cs.refused_recommendations]
     if not rows:
         return _Table("The evidence gate refused no claim and no recommendation.", (), [])

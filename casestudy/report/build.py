@@ -264,7 +264,8 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         delivery=delivery,
         benchmark_note=metrics.BENCHMARK_NOTE,
         peer_caveat=metrics.PEER_CAVEAT if len(repos) > 1 else "",
-        claims=judged.claims, refused_recommendations=refused_recs, project=project,
+        claims=judged.said, refused_claims=[c for c in judged.claims if c.refused],
+        refused_recommendations=refused_recs, project=project,
     )
 
 
