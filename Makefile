@@ -62,6 +62,7 @@ bench-load: deps
 validate: deps
 	$(BIN)/python -m pytest -v -k "homebrew or psf_requests" tests/test_files.py tests/test_git.py
 	$(BIN)/python -m pytest -v -m real tests/test_real_clones.py
+	$(BIN)/python -m pytest -v -rP -m real tests/test_real_claims.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
