@@ -39,6 +39,18 @@ def _claim(f: Finding, findings: list[Finding], positive: bool, min_n: int) -> C
                  key=f"{kind}:{f.metric}")
 
 
+def frame_for_delivery(claims: list[Claim], delivery: Delivery | None) -> None:
+    """A project shipping versioned releases is judged on its release cadence: its
+    deployment-frequency claims speak of releases, not deployments (DORA's bands are written for
+    services that deploy on demand)."""
+    if delivery is None or delivery.kind != "release train":
+        return
+    for c in claims:
+        if c.metric == "deploy_frequency":
+            c.title = c.title.replace("deployments", "releases").replace(
+                "Deployments", "Releases")
+
+
 def strengths_weaknesses(subject: str, findings: list[Finding], min_n: int, limit: int = 4,
                          extra_weaknesses: list[Claim] | None = None
                          ) -> tuple[list[Claim], list[Claim], list[Claim]]:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from .. import metrics
 from ..document import (
     Claim,
+    Delivery,
     Evidence,
     Executive,
     Finding,
@@ -97,18 +98,24 @@ def _flow(say: _Sentences, mine: dict[str, Finding], span: str,
                 cyc, prs=slowest)
 
 
-def _delivery(say: _Sentences, mine: dict[str, Finding], notable: dict[str, list[PRRef]]
-              ) -> None:
+def _delivery(say: _Sentences, mine: dict[str, Finding], notable: dict[str, list[PRRef]],
+              delivery: Delivery | None = None) -> None:
     freq, deploy = mine.get("deploy_frequency"), mine.get("deploy")
     cfr, ttr = mine.get("change_failure_rate"), mine.get("time_to_restore")
     if freq is None or not freq.visible:
         why = freq.context if freq is not None and freq.context else ""
         say.add("delivery", "Deployments are not visible from this source, so deployment "
-                            "frequency, change failure rate and time to restore are "
-                            "unavailable, not zero" + (f": {why}" if why else "."))
+                            "frequency, change failure rate and failed deployment recovery time "
+                            "are unavailable, not zero" + (f": {why}" if why else "."))
         return
     before = len(say.out)
-    if _usable(freq):
+    if _usable(freq) and delivery is not None and delivery.kind == "release train":
+        band = (f"; DORA's band {freq.band} is written for services that deploy on demand"
+                if freq.band else "")
+        say.add("delivery", f"It ships versioned releases: {freq.level_text} in the latest "
+                            f"window, a median {delivery.gap_days:.1f} days apart over the "
+                            f"report period{band}.", freq)
+    elif _usable(freq):
         band = f" (DORA {freq.band})" if freq.band else ""
         say.add("delivery", f"It shipped {freq.level_text}{band}.", freq)
     if _usable(deploy):
@@ -118,10 +125,10 @@ def _delivery(say: _Sentences, mine: dict[str, Finding], notable: dict[str, list
         say.add("delivery", f"{cfr.level_text} of {cfr.n:,} deployments failed"
                 + (f" (DORA {cfr.band})." if cfr.band else "."), cfr)
     if _usable(ttr):
-        say.add("delivery", f"Service was restored in a median {ttr.level_text} "
-                            f"(n = {ttr.n:,}).", ttr)
+        say.add("delivery", f"Failed deployments were recovered in a median "
+                            f"{ttr.level_text} (n = {ttr.n:,}).", ttr)
     elif ttr is not None and ttr.visible:
-        say.add("delivery", "Too few failures to measure time to restore.")
+        say.add("delivery", "Too few failures to measure failed deployment recovery time.")
     reverted = notable.get("Reverted", [])[:2]
     if reverted:
         say.add("delivery", "Reverted: " + "; ".join(_ref(p) for p in reverted) + ".",
@@ -206,14 +213,14 @@ def _people(say: _Sentences, mine: dict[str, Finding], responders: dict[str, int
 def summary_claims(subject: str, span: str, findings: list[Finding],
                    notable: dict[str, list[PRRef]], responders: dict[str, int],
                    authors: dict[str, int], rhythm: RhythmSection | None,
-                   practices: PracticeSection | None, logins: bool, min_n: int = 10
-                   ) -> tuple[list[Claim], list[str]]:
+                   practices: PracticeSection | None, logins: bool, min_n: int = 10,
+                   delivery: Delivery | None = None) -> tuple[list[Claim], list[str]]:
     """The summary's sentences as claims (flow; delivery and stability; people and practice)
     and the people they name."""
     mine = {f.metric: f for f in findings if f.repo == subject}
     say = _Sentences(findings, min_n)
     _flow(say, mine, span, notable, subject)
-    _delivery(say, mine, notable)
+    _delivery(say, mine, notable, delivery)
     people = _people(say, mine, responders, authors, rhythm, practices, logins)
     return say.out, people
 

@@ -176,6 +176,15 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     if r.review is not None:
         w(prose(r.review.text))
         w("")
+    for t in r.trends:
+        w(f"- {prose(t.text)}")
+    w("")
+
+
+
+def _rhythm_detail(cs: CaseStudy, w: Write, h: Heading) -> None:
+    """The work rhythm's per-period tables (an appendix: the section says what they show)."""
+    r = cs.rhythm
     sized = any(p.size_median is not None for p in r.velocity)
     timed = any(p.cycle_median is not None for p in r.velocity)
     w("| Period | Merged PRs | Active authors | Per author |" + (" Median size |" if sized else "")
@@ -191,9 +200,6 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     w("")
     w("\\* left out of the trend tests (partial period or fewer than 5 merged PRs).")
     w("")
-    for t in r.trends:
-        w(f"- {prose(t.text)}")
-    w("")
     if any(s.hours_gap is not None for s in r.sessions):
         w(f"Coding hours per active author per week (gap rule: a session ends after "
           f"{r.gap_minutes:.0f} min; hidden Markov model; {r.allowance_minutes:.0f} min added "
@@ -206,7 +212,6 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
             w(f"| {s.period} | {s.active_authors:,} | {s.commits:,} | {s.sessions_gap:,} | "
               f"{_hours(s.hours_gap)} | {s.sessions_hmm:,} | {_hours(s.hours_hmm)} |")
         w("")
-
 
 def _people(cs: CaseStudy, w: Write, h: Heading) -> None:
     p = cs.people
@@ -397,7 +402,8 @@ def _cannot_show(cs: CaseStudy, w: Write, h: Heading) -> None:
 WRITERS: dict[str, Callable[[CaseStudy, Write, Heading], None]] = {
     "executive": _executive, "verdict": _verdict, "key_figures": _key_figures,
     "metric": _metric, "peers": _peers, "drivers": _drivers, "waits": _waits,
-    "work_pattern": _work_pattern, "rhythm": _rhythm, "people": _people, "ci": _ci,
+    "work_pattern": _work_pattern, "rhythm": _rhythm,
+    "rhythm_detail": _rhythm_detail, "people": _people, "ci": _ci,
     "practices": _practices, "strengths": _statements, "weaknesses": _statements,
     "recommendations": _recommendations, "notable": _notable, "definitions": _definitions,
     "completeness": _completeness, "cannot_show": _cannot_show,

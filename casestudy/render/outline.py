@@ -22,6 +22,25 @@ NOT_COMPUTED = "Not computed for this report."
 
 
 @dataclass(frozen=True)
+class _Terms:
+    text: str
+    headers: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+# the statistical terms the body uses, each in one line (the appendix defines the metrics)
+TERMS = _Terms(
+    "Mann–Kendall test: whether a series rises or falls over time beyond what chance gives. "
+    "Theil–Sen slope: the median of the slopes between every pair of points, a trend line "
+    "that outliers do not move.\n\n"
+    "Mann–Whitney test: whether two windows' values differ beyond chance, without assuming a "
+    "bell curve. Wilcoxon signed-rank test: the same for the same people measured twice.\n\n"
+    "Kaplan–Meier estimate: a median wait that counts PRs still waiting (censored) instead of "
+    "leaving them out. Hidden Markov model (HMM): a two-state model (coding, not coding) that "
+    "reads each gap between a person's commits as a pause or a break.")
+
+
+@dataclass(frozen=True)
 class Page:
     """A page of the app's navigation: ``app_pages/<key>.py``, its title and icon."""
 
@@ -168,7 +187,11 @@ SECTIONS: tuple[Section, ...] = (
     Section("strengths", "Strengths", page="recommendations"),
     Section("weaknesses", "Where it falls behind", page="recommendations"),
     Section("recommendations", "Recommendations", page="recommendations"),
-    Section("notable", "Notable pull requests"),
+    Section("terms", "Terms used", content=lambda cs: TERMS),
+    Section("notable", "Notable pull requests", appendix=True),
+    Section("rhythm_detail", "Work rhythm per period",
+            lambda cs: cs.rhythm is not None and bool(cs.rhythm.velocity),
+            lambda cs: "No work-rhythm periods.", appendix=True),
     Section("metric", "Metrics", page="metrics", per_metric=True, appendix=True, charts=(
         Chart("trend", lambda cs, h: _charts().metric_chart(cs, h.item.key, print_mode=True),
               _visible),)),

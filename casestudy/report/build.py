@@ -100,9 +100,9 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
     table = _table(frame)
     findings = _findings(store, frame, table)
     sections = _sections(store, frame, table, infos[opts.subject])
-    judged = _Judgement.of(opts.subject, findings, sections.rhythm, opts.min_n)
-    facts = _facts(store, frame, sections)
     delivery = delivery_kind(frame, infos[opts.subject].deploy_source)
+    judged = _Judgement.of(opts.subject, findings, sections.rhythm, opts.min_n, delivery)
+    facts = _facts(store, frame, sections)
     project = claim_rules.project_kind(infos[opts.subject].deploy_source or "merges",
                                        sections.practices, delivery)
     sees = set(frame.visible[opts.subject]) | (
@@ -120,7 +120,7 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
         opts.subject, frame.window_text, findings, notable,
         store.responder_counts(opts.subject, frame.lo, frame.hi),
         store.author_counts(opts.subject, frame.lo, frame.hi), sections.rhythm,
-        sections.practices, has_logins(store, opts.subject), opts.min_n)
+        sections.practices, has_logins(store, opts.subject), opts.min_n, delivery)
     judged.claims += gate.judge([*judged.said, *sentences])[len(judged.said):]
     summary_page = executive(judged.headline, sentences, people, judged.strengths,
                              judged.weaknesses, recs)
@@ -175,9 +175,10 @@ class _Judgement:
 
     @classmethod
     def of(cls, subject: str, findings: list[Finding], rhythm: RhythmSection | None,
-           min_n: int) -> _Judgement:
+           min_n: int, delivery: Delivery | None = None) -> _Judgement:
         good, bad, refused = claim_rules.strengths_weaknesses(
             subject, findings, min_n, extra_weaknesses=claim_rules.velocity_decay(rhythm))
+        claim_rules.frame_for_delivery([*good, *bad, *refused], delivery)
         top = gate.judge(claim_rules.headline_and_verdict(subject, good, bad, findings))
         head = next((c.text for c in top if c.kind == "headline" and not c.refused),
                     "Too little data for a verdict")
