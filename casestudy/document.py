@@ -131,6 +131,24 @@ class Claim:
     section: str = ""  # where a summary sentence goes: flow | delivery | people
     refused: str = ""  # why the gate refused it ("" = passed)
 
+    @property
+    def brief(self) -> str:
+        """The evidence in one short line (the verdict and the appendix carry the full
+        sentence): value and n, the change when it beats the noise, band, rank."""
+        if not self.evidence or not self.evidence[0].value_text:
+            return self.text
+        e = self.evidence[0]
+        parts = [e.value_text + (f" (n = {e.n:,})" if e.n else "")]
+        if e.change is not None and e.favourable is not None:
+            p = "" if e.p_value is None else f", p = {e.p_value:.2g}"
+            parts.append(f"{abs(e.change):.0%} {'better' if e.favourable else 'worse'} than "
+                         f"the window before{p}")
+        if e.band:
+            parts.append(f"DORA {e.band}")
+        if e.rank and e.of > 1:
+            parts.append(f"rank {e.rank} of {e.of}")
+        return "; ".join(parts) + "."
+
 
 Statement = Claim  # a strength or weakness is a claim of that kind
 

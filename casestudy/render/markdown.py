@@ -295,7 +295,7 @@ def _statements(cs: CaseStudy, w: Write, h: Heading) -> None:
     if not items:
         w("Nothing stands out beyond the noise.")
     for s in items:
-        w(f"- **{prose(s.title)}.** {prose(s.text)}")
+        w(f"- **{prose(s.title)}.** {prose(s.brief)}")
         for p in s.examples:
             w(f"  - {pr_line(p)} ({prose(p.why)})")
     w("")
