@@ -229,7 +229,16 @@ def _rank(m: metrics.Metric, fs: list[Finding]) -> None:
         f.score = score
         f.sentence = finding_sentence(m, f)
         f.trend_text = "no data in the window" if f.stale else (
+            _no_times(m) if f.too_few and f.n == 0 and m.start else
             f"too few {m.n_of}" if f.too_few else f.trend)
+
+
+def _no_times(m: metrics.Metric) -> str:
+    """Why a PR duration has no value at all: no PR has its start time (e.g. squash merges
+    carry no first-commit time), not too few PRs."""
+    start = (m.start or "").removesuffix("_at").replace("_", "-")
+    why = " (a squash merge carries none)" if m.start == "first_commit_at" else ""
+    return f"no {start} times{why}"
 
 
 def _periods_text(labels: list[str]) -> str:

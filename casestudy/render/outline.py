@@ -156,7 +156,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("verdict", "Verdict", page="overview",
             charts=(Chart("stages", lambda cs, h: _charts().stages_chart(cs)),)),
     Section("key_figures", "Key figures", page="overview"),
-    Section("peers", "Peers side by side", page="compare"),
+    Section("peers", "Peers side by side", lambda cs: len(cs.repos) > 1,
+            lambda cs: "No peers were compared: name some with --peer owner/name (or in the "
+                       "sidebar) to see this repository beside them.", page="compare"),
     Section("drivers", "What drove the change", lambda cs: cs.drivers is not None,
             lambda cs: "No window before the latest in the report period to compare with.",
             charts=(Chart("waterfall", lambda cs, h: _charts().waterfall_chart(cs)),)),
