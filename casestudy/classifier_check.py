@@ -82,5 +82,6 @@ def misses(rows: list[dict[str, str]], kind: str, split: str = "tuning") -> list
             want = r["label"] == "revert"
             got = is_revert(r["title"], r["head_ref"], r["body_first_line"])
         if want != got:
-            out.append(f"{'FN' if want else 'FP'} {r['repo']}: {r['title']} [{r.get('head_ref', '')}]")
+            where = f" [{r['head_ref']}]" if r.get("head_ref") else ""
+            out.append(f"{'FN' if want else 'FP'} {r['repo']}: {r['title']}{where}")
     return out

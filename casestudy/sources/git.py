@@ -87,8 +87,9 @@ REVERT_REF = re.compile(
     r"[0-9a-f]{7,40}\b)|\(revert\)\s*$|\bRevert\.\s*$|\bI reverted\b|\breverted (?:back|the|my)\b",
     re.IGNORECASE)
 # re-applying a reverted change is no revert: Revert "Revert …", Reapply, Reland, re-revert
-RELAND = re.compile(r'^(?:revert\s+"(?:revert|reapply|reland)|re-?apply|re-?land|re-?revert|unrevert)',
-                    re.IGNORECASE)
+RELAND = re.compile(
+    r'^(?:revert\s+"(?:revert|reapply|reland)|re-?apply|re-?land|re-?revert|unrevert)',
+    re.IGNORECASE)
 REVERTS_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
 REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
 RELAND_BRANCH = re.compile(r"^revert-\d+-revert-")
