@@ -23,7 +23,7 @@ BUG_LABELS = frozenset(
 NOT_FIX_TYPES = ("docs?|chore|tests?|ci|build|refactor|perf|style|feat|feature|release|revert|"
                  "lint|typo|deps|bump|types?|typing|example|examples|cleanup|wip|ux|i18n|"
                  "infra|dev|tool|tools|bench|benchmark")
-CONVENTIONAL_FIX = re.compile(r"^\s*(fix|bugfix|hotfix|bug)(\([^)]*\))?!?:", re.IGNORECASE)
+CONVENTIONAL_FIX = re.compile(r"^\s*(fix|bugfix|hotfix)(\([^)]*\))?!?:", re.IGNORECASE)
 CONVENTIONAL_OTHER = re.compile(rf"^\s*({NOT_FIX_TYPES})(\([^)]*\))?!?:", re.IGNORECASE)
 # a fix scoped to something users do not run: fix(docs): …, fix(playground): …
 NON_PRODUCT_SCOPE = re.compile(
