@@ -131,6 +131,7 @@ def test_lfs_patterns_prove_data_versioning_in_an_ml_project(tmp_path):
     land(r, "Weights in LFS (#2)", T0 + 2 * DAY,
          {".gitattributes": "*.ckpt filter=lfs diff=lfs merge=lfs -text\n",
           "MODEL_CARD.md": "# Model card\n", "requirements-train.txt": "mlflow>=2.9\n",
+          "train.py": "import mlflow\n\nmlflow.autolog()\n",
           ".circleci/config.yml": "version: 2.1\n"})
     s = Store(tmp_path / "s.sqlite")
     sync_git(s, r)
@@ -140,7 +141,8 @@ def test_lfs_patterns_prove_data_versioning_in_an_ml_project(tmp_path):
     assert rows["data_versioning"].evidence == [".gitattributes (filter=lfs)"]
     assert rows["lint"].evidence == ["pyproject.toml ([tool.ruff])"]
     assert rows["cards"].evidence == ["MODEL_CARD.md"]
-    assert rows["experiment_tracking"].evidence == ["requirements-train.txt (mlflow)"]
+    # evidence of use, not the dependency list (issue 29)
+    assert rows["experiment_tracking"].evidence == ["train.py (imports mlflow)"]
     assert rows["ci"].evidence == [".circleci/config.yml"]
     assert rows["ci"].first_seen.startswith("2023-11-03")
 
