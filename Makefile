@@ -61,7 +61,7 @@ bench-load: deps
 # then sync-git + report over real clones: $$CASESTUDY_CLONES ("owner/name=PATH ...") or the
 # snapshots in /work/.mirror.
 validate: deps
-	$(BIN)/python bench/classifiers.py
+	$(BIN)/python bench/classifiers.py --ml
 	$(BIN)/python -m pytest -v -k "homebrew or psf_requests" tests/test_files.py tests/test_git.py
 	$(BIN)/python -m pytest -v -m real tests/test_real_clones.py
 	$(BIN)/python -m pytest -v -rP -m real tests/test_real_claims.py

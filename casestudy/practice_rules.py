@@ -116,6 +116,10 @@ ML_REQUIREMENT = re.compile(
     r"scikit-learn|sklearn|xgboost|lightgbm|catboost|transformers|pytorch-lightning|lightning|"
     r"mxnet|onnxruntime|paddlepaddle|fastai|diffusers)(?=\s*(?:[<>=!~;\[\"',]|$))",
     re.MULTILINE | re.IGNORECASE)
+# a module-level import of an ML framework in the project's own code (not tests or examples)
+ML_IMPORT = re.compile(r"^(?:import|from)\s+(torch|tensorflow|jax|flax|keras|sklearn|xgboost|"
+                       r"lightgbm|catboost|transformers|lightning|pytorch_lightning|mxnet|"
+                       r"onnxruntime|paddle|fastai|diffusers)\b", re.MULTILINE)
 # extras, requirement files and folders for developing the project, not for running it
 DEV_EXTRA = re.compile(r"^(test|tests|testing|dev|develop|docs?|doc|lint|quality|style|typing|"
                        r"types|mypy|ci|bench|benchmarks?|check|format|examples?|tutorials?)"

@@ -64,6 +64,9 @@ def test_reported_figures_are_the_measured_ones(bugfix_rows, revert_rows):
     assert "bug-fix classifier: precision 0.90, recall 0.71 on 228 held-out titles" in text
     assert "(labelled set of 912 titles from 12 repositories)" in text
     assert "revert detection: precision 0.95" in text
+    ml = load(LABELS / "ml_projects.csv")
+    assert len(ml) >= 24 and classifier_accuracy.ML_PROJECT["repos"] == len(ml)
+    assert "ML-project detection (practice audit): 23 of 24 labelled repositories right" in text
 
 
 def test_bench_script_prints_every_split():

@@ -50,6 +50,13 @@ def audit_paths(paths: list[str], texts: dict[str, str],
             continue
         for m in rules.ML_REQUIREMENT.finditer(rules.runtime_requirements(f, text)):
             frameworks.setdefault(m.group(1).lower(), f)
+    importers: dict[str, list[str]] = {}
+    for f, text in sorted((code_texts or {}).items()):
+        for name in {m.group(1).lower() for m in rules.ML_IMPORT.finditer(text)}:
+            importers.setdefault(name, []).append(f)
+    for name, files in importers.items():  # imported in the code, beyond a stray script
+        if len(files) >= 2:
+            frameworks.setdefault(name, f"imported by {len(files)} files")
     return {"files": len(paths), "notebooks": sum(1 for x in paths if rules.NOTEBOOK.search(x)),
             "code_files": sum(1 for x in paths if rules.is_code_path(x)),
             "matches": matches, "match_counts": counts, "content": content,
