@@ -1,7 +1,8 @@
 """Bug-fix classifier: an ordered table of rules, first match wins, each rule's hits countable.
 
 Rule ids are stored with each PR (``bugfix_rule``; 0 = no rule matched) so the report can say how
-many PRs each rule classified. Labels and linked issues decide first (rules 1–2); then the title's
+many PRs each rule classified. Labels and linked issues decide first (rules 1–2; a docs, test,
+dependency or feature label without a bug label means no bug fix); then the title's
 own convention: a conventional-commit type (``fix:`` is a bug fix, ``docs:``/``chore:``/``test:``
 … are not, whatever words follow), a numpy-style prefix (``BUG:`` is, ``DOC:``/``MAINT:``/``TYP:``
 … are not), and only for titles without a type prefix the words (fix, crash, leak, …) — never for
@@ -18,6 +19,14 @@ BUG_LABELS = frozenset(
     {"bug", "type: bug", "kind/bug", "type/bug", "bugfix", "bug fix", "fix", "regression",
      "defect", "crash", "hotfix", "type: regression", "module: regression", "bug: confirmed",
      "type:bug", "t-bug", "c-bug", "a-bug", "🐛 bug", "confirmed bug", "type: fix"}
+)
+# labels that say the PR is something else: they decide before the title (no bug label beside)
+NOT_BUG_LABELS = frozenset(
+    {"documentation", "docs", "type: docs", "type: documentation", "kind/documentation",
+     "area/docs", "dependencies", "type: dependencies", "test", "tests", "testing", "type: test",
+     "kind/test", "ci", "type: ci", "area/ci", "chore", "type: chore", "refactor",
+     "type: refactor", "kind/cleanup", "cleanup", "enhancement", "type: enhancement", "feature",
+     "type: feature", "kind/feature", "new feature", "performance", "type: performance"}
 )
 # conventional-commit types that are not bug fixes, whatever words follow
 NOT_FIX_TYPES = ("docs?|chore|tests?|ci|build|refactor|perf|style|feat|feature|release|revert|"
@@ -121,4 +130,14 @@ def classify(title: str, labels=(), linked_issue_labels=()) -> int:
         return 1
     if _has_bug_label(linked_issue_labels):
         return 2
+    if any(lbl.strip().lower() in NOT_BUG_LABELS for lbl in labels):
+        return 0  # the maintainers said what it is
     return _title_rule(title or "")
+
+
+def definition() -> list:
+    """Everything that decides a classification, for the report's definitions hash."""
+    return [sorted(BUG_LABELS), sorted(NOT_BUG_LABELS), NOT_FIX_TYPES] + [
+        rx.pattern for rx in (CONVENTIONAL_FIX, CONVENTIONAL_OTHER, NON_PRODUCT_SCOPE,
+                              NUMPY_PREFIX, REVERT, NON_PRODUCT, NON_PRODUCT_AREA, KEYWORD,
+                              BEHAVIOUR)] + [sorted(NUMPY_BUG), sorted(NUMPY_OTHER)]

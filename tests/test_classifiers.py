@@ -101,6 +101,9 @@ def test_title_rules(title, rule):
 def test_labels_decide_before_the_title():
     assert bugfix_rules.classify("docs: tidy", labels=["bug"]) == 1
     assert bugfix_rules.classify("Add a thing", linked_issue_labels=["Type: Bug"]) == 2
+    # a label that says it is something else decides too, before a title that says "fix"
+    assert bugfix_rules.classify("Fix crash in the parser", labels=["documentation"]) == 0
+    assert bugfix_rules.classify("Fix crash in the parser", labels=["enhancement", "bug"]) == 1
 
 
 @pytest.mark.parametrize(("title", "head_ref", "body", "want"), [

@@ -283,8 +283,7 @@ def definitions_hash(opts: Options) -> str:
     spec = {
         "metrics": [asdict(m) for m in metrics.METRICS],
         "bugfix": [(r.id, r.name, r.description) for r in BUG_RULES]
-        + [sorted(bugfix_rules.BUG_LABELS), bugfix_rules.CONVENTIONAL_FIX.pattern,
-           bugfix_rules.KEYWORD.pattern],
+        + bugfix_rules.definition(),
         "incidents": [INCIDENT_RULES, REVERT_HORIZON],
         "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
                       for p in practice_rules.PRACTICES],
