@@ -48,12 +48,12 @@ REVERT = re.compile(r"^\s*(revert(ed|ing)?|rev|back(ed)?[ -]?out|reland|reapply)
 # what the title is about when it is not the shipped software's behaviour
 NON_PRODUCT = re.compile(
     r"\b(typos?|spelling|docs?|documentation|docstrings?|readme|changelog|release notes?|"
-    r"links?|urls? in|examples?|notebooks?|tutorials?|markup|rst|markdown|notes?|"
+    r"links?|urls? in|examples?|tutorials?|markup|rst|markdown|notes?|"
     r"tests?|test_\w+|testing|testsuite|doctests?|ci|workflows?|github actions|gha|"
     r"lint(s|er|ing)?(?![\w-])|clippy|flake8|ruff|pylint|pyre|mypy|pyright|typing|type hints?|"
     r"typecheck(ing)?|whitespace|formatting|badge|(the|failing|broken) build|setup\.py|"
     r"compil(e|er|ation) warnings?|building|autotools|signedness|bench(mark)?s?|"
-    r"bugfix release|attest)\b|(?<!\w)-W\w",
+    r"bugfix release|attest)\b|(?<![\w-])(?-i:-W)\w",
     re.IGNORECASE)
 # an area prefix (``area: text``) that names docs, tests, CI or the build rather than code
 NON_PRODUCT_AREA = re.compile(
