@@ -44,6 +44,7 @@ bench: deps
 	$(BIN)/python bench/app_pages.py
 	$(BIN)/python bench/ci.py
 	$(BIN)/python bench/rhythm.py
+	$(BIN)/python bench/classifiers.py
 
 # The load test (BENCHMARKS.md, "Load"): 20 sessions against 1 and then 2 app processes on
 # 127.0.0.1, 60 s phases without and with one exporter, then four exporters; pages and PDFs
@@ -60,6 +61,7 @@ bench-load: deps
 # then sync-git + report over real clones: $$CASESTUDY_CLONES ("owner/name=PATH ...") or the
 # snapshots in /work/.mirror.
 validate: deps
+	$(BIN)/python bench/classifiers.py --ml
 	$(BIN)/python -m pytest -v -k "homebrew or psf_requests" tests/test_files.py tests/test_git.py
 	$(BIN)/python -m pytest -v -m real tests/test_real_clones.py
 	$(BIN)/python -m pytest -v -rP -m real tests/test_real_claims.py

@@ -242,6 +242,7 @@ class Completeness:
     bots_excluded: int
     drafts_open: int
     rule_hits: dict[str, int]  # bug-fix classifier rule -> PRs
+    classifier_accuracy: str = ""  # how the bug-fix and revert classifiers were measured
 
 
 @dataclass

@@ -366,6 +366,8 @@ def _completeness(cs: CaseStudy, w: Write, h: Heading) -> None:
         hits = ", ".join(f"{k} {v:,}" for k, v in c.rule_hits.items())
         w(f"- **{esc(c.repo)}**: bots excluded {c.bots_excluded:,}; open drafts "
           f"{c.drafts_open:,}; negative durations dropped: {exc}; bug-fix rule hits: {hits}.")
+    if cs.completeness and cs.completeness[0].classifier_accuracy:
+        w(f"- Measured against hand-labelled titles: {cs.completeness[0].classifier_accuracy}.")
     w("")
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from .. import core, metrics
+from .. import classifier_accuracy, core, metrics
 from ..analysis import claims as claim_rules
 from ..analysis import gate
 from ..analysis.ci import CIReport
@@ -284,8 +284,7 @@ def definitions_hash(opts: Options) -> str:
     spec = {
         "metrics": [asdict(m) for m in metrics.METRICS],
         "bugfix": [(r.id, r.name, r.description) for r in BUG_RULES]
-        + [sorted(bugfix_rules.BUG_LABELS), bugfix_rules.CONVENTIONAL_FIX.pattern,
-           bugfix_rules.KEYWORD.pattern],
+        + bugfix_rules.definition(),
         "incidents": [INCIDENT_RULES, REVERT_HORIZON],
         "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
                       for p in practice_rules.PRACTICES],
@@ -378,7 +377,7 @@ def _definition(m: metrics.Metric) -> Definition:
 
 def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p: int):
     sel = a.repo_idx == i
-    hits = table.rule_hits.get(a.repos[i], np.zeros(5))
+    hits = table.rule_hits.get(a.repos[i], np.zeros(len(BUG_RULES) + 1))
     return Completeness(
         repo=a.repos[i],
         n_per_period={table.periods[j]: int(table.stats["throughput"]["n"][i, j])
@@ -387,6 +386,7 @@ def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p:
         bots_excluded=int((a.is_bot & sel).sum()) if table.options["bots"] == "exclude" else 0,
         drafts_open=int((a.is_draft & sel).sum()),
         rule_hits={r.name: int(hits[r.id]) for r in BUG_RULES},
+        classifier_accuracy=classifier_accuracy.summary(),  # measured, never at report time
     )
 
 
