@@ -107,14 +107,14 @@ def headline_and_verdict(subject: str, strengths: list[Claim], weaknesses: list[
     if best is not None:
         name = _name(best.metric)
         out.append(Claim(metric=best.metric, title=f"Excels in {name}",
-                         text=f"{subject} excels in {name}: {best.text}", kind="verdict",
+                         text=f"{subject} excels in {name}: {best.brief}", kind="verdict",
                          polarity="positive", words=["excels"], evidence=list(best.evidence),
                          key="verdict:best"))
     if worst is not None:
         name = _name(worst.metric)
         lead = "It needs" if best is not None else f"{subject} needs"
         out.append(Claim(metric=worst.metric, title=f"Needs improvement in {name}",
-                         text=f"{lead} improvement in {name}: {worst.text}", kind="verdict",
+                         text=f"{lead} improvement in {name}: {worst.brief}", kind="verdict",
                          polarity="negative", words=["needs improvement"],
                          evidence=list(worst.evidence), key="verdict:worst"))
     if best is None and worst is None:

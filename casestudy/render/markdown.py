@@ -313,7 +313,10 @@ def _recommendations(cs: CaseStudy, w: Write, h: Heading) -> None:
         if r.checked:
             w("   - Checked: " + "; ".join(prose(x) for x in r.checked))
         w(f"   - Expected effect: {prose(r.effect)}")
-        w(f"   - Reference: {prose(r.reference)}")
+        first = next(k for k, x in enumerate(cs.recommendations, 1)
+                     if x.reference == r.reference)
+        w(f"   - Reference: {prose(r.reference)}" if first == i
+          else f"   - Reference: as for {first} above.")
     w("")
 
 
