@@ -247,7 +247,8 @@ def branch_landings(refs: dict[str, tuple[str, str]], everything: dict[str, Comm
                     on_mainline: set[str], merged_in: dict[str, int], numbers: set[int]
                     ) -> tuple[list[Landing], list[str]]:
     """PR landings on the long-lived branches that are merged back into the default branch
-    (some commit of their first-parent line off the mainline is reached by it), read from
+    (it reaches at least half the commits of their first-parent line off the mainline: a
+    maintenance branch merged back once, long ago, is not one), read from
     their first-parent line down to the mainline; a PR number already landed (``numbers``, or
     on a branch read before) is counted once. Returns the landings and the branches read."""
     landings: list[Landing] = []
@@ -259,8 +260,8 @@ def branch_landings(refs: dict[str, tuple[str, str]], everything: dict[str, Comm
         while sha is not None and sha not in on_mainline and sha in everything:
             line.append(everything[sha])
             sha = everything[sha].parents[0] if everything[sha].parents else None
-        if not any(c.sha in merged_in for c in line):
-            continue  # never merged back: a release or maintenance branch (backports)
+        if 2 * sum(c.sha in merged_in for c in line) < len(line) or not line:
+            continue  # not merged back (at most once, long ago): a maintenance branch
         line.reverse()
         on_line = {c.sha for c in line}
         done: set[str] = set()
@@ -571,7 +572,7 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             continue
         prs.append(_pull_request(repo, ld, branch, deployed(ld), by_sha, by_title, theirs))
     for ld in elsewhere:
-        prs.append(_pull_request(repo, ld, ld.base, deployed(ld), by_sha, by_title, theirs))
+        prs.append(_pull_request(repo, ld, ld.base, deployed(ld), by_sha, by_title, set()))
     deps = [Deployment(repo, name, when, sha="", environment="", source="tags")
             for name, _, when in tags]
     commits = commit_records(repo, mainline, branch_commits, by_sha)
