@@ -43,6 +43,7 @@ CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{40})\)")
 NAMED = re.compile(r"\(#(\d+)\)|\bbackport(?:s|ed)?(?: of)?(?: (?:PR|pull request))? #(\d+)",
                    re.IGNORECASE)
 BACKPORT_BRANCH = re.compile(r"^Merge pull request #\d+ from \S+?/\S*backport\S*?[-_/](\d+)\b")
+FLATTENED = re.compile(r"^(?:Merge pull request|Auto merge of) #(\d+)")
 BACKFILL_DAYS = 30
 
 
@@ -238,8 +239,7 @@ def truth(path: str, since: str, branch: str | None, family: str | None) -> dict
         by_number[ld["number"]] = ld
         for c in [ld["commit"], *ld["brought"]]:
             landing_of[c["sha"]] = ld
-    copies = [graph[s] for s in first if s not in reached and s in graph
-              and graph[s]["committed"] >= start]
+    copies = [graph[s] for s in first if s not in reached and s in graph and first[s] >= start]
     copy_release: dict[int, int] = {}
 
     def credit(ld: dict, when: int) -> None:
@@ -253,6 +253,8 @@ def truth(path: str, since: str, branch: str | None, family: str | None) -> dict
             nums = [int(a or b) for a, b in NAMED.findall(c["subject"])]
             bp = BACKPORT_BRANCH.match(c["subject"])
             nums += [int(bp.group(1))] if bp else []
+            flat = FLATTENED.match(c["subject"])  # a landing's merge flattened onto the branch
+            nums += [int(flat.group(1))] if flat and len(c["parents"]) <= 1 else []
             hits = [by_number[n] for n in nums if n in by_number][:1]
         for ld in hits:
             credit(ld, first[c["sha"]])
@@ -267,8 +269,7 @@ def truth(path: str, since: str, branch: str | None, family: str | None) -> dict
             by_id.setdefault(ids[s], []).append(landing_of[s])
     for s in rest:
         for ld in by_id.get(ids.get(s, ""), []):
-            if ld["commit"]["committed"] <= graph[s]["committed"]:
-                credit(ld, first[s])
+            credit(ld, first[s])
     rows = []
     for ld in [*main, *other]:
         c = ld["commit"]
@@ -292,7 +293,12 @@ def truth(path: str, since: str, branch: str | None, family: str | None) -> dict
                      else None})
     df = pd.DataFrame(rows)
     rel = pd.Series([month(t["tagged"]) for t in kept if t["tagged"] >= start], dtype=object)
-    out: dict = {"branch": branch, "family": chosen, "since": since, "months": {}}
+    out: dict = {"branch": branch, "family": chosen, "since": since, "months": {},
+                 "prs": {} if df.empty else {
+                     f"{r.base}#{r.number}": [None if pd.isna(r.deploy) else int(r.deploy),
+                                              None if pd.isna(r.deploy_with_copies)
+                                              else int(r.deploy_with_copies)]
+                     for r in df.itertuples()}}
     months = sorted(set(df.month) | set(rel)) if not df.empty else sorted(set(rel))
     for mo in months:
         d = df[df.month == mo] if not df.empty else df

@@ -6,10 +6,11 @@ most one ``git diff-tree | git patch-id --stable`` pipe (never a git process per
   release whose tag contains it (children before parents, one pass).
 * ``copies``: the released commits no default-branch commit reaches (release and maintenance
   branches) that copy a default-branch change — a ``(cherry picked from commit X)`` trailer, a
-  subject naming the PR (``… (#N)``, ``Backport #N``, ``[3.1] … (#N)``, a ``backport-N`` branch
-  merged on the release branch), or the same ``git patch-id`` as a default-branch commit with
-  the same subject (the pipe reads only those pairs, so a copy whose subject was rewritten and
-  that names nothing is not found).
+  subject naming the PR (``… (#N)``, ``Backport #N``, ``[3.1] … (#N)``, a ``backport-N``
+  branch merged on the release branch, a landing's ``Auto merge of #N`` flattened to one
+  parent), or the same ``git patch-id`` as a default-branch commit with the same subject (the
+  pipe reads only those pairs, so a copy whose subject was rewritten and that names nothing is
+  not found).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{40})\)")
 NAMES_PR = re.compile(r"\(#(\d+)\)|\bbackport(?:s|ed)?(?: of)?(?: (?:PR|pull request))? #(\d+)",
                       re.IGNORECASE)
 BACKPORT_BRANCH = re.compile(r"^Merge pull request #\d+ from \S+?/\S*backport\S*?[-_/](\d+)\b")
+FLATTENED = re.compile(r"^(?:Merge pull request|Auto merge of) #(\d+)")
 _PREFIX = re.compile(r"^(?:\[[^\]]{1,60}\]\s*|backport:?\s+)+", re.IGNORECASE)
 _SUFFIX = re.compile(r"(?:\s*\((?:#|GH-)\d+\))+\s*$")
 
@@ -113,6 +115,8 @@ def copies(path: Path, everything: dict[str, _Commit], reachable: set[str],
         numbers = [int(a or b) for a, b in NAMES_PR.findall(c.subject)]
         bp = BACKPORT_BRANCH.match(c.subject)
         numbers += [int(bp.group(1))] if bp else []
+        flat = FLATTENED.match(c.subject)  # a landing's merge flattened onto the branch
+        numbers += [int(flat.group(1))] if flat and len(c.parents) <= 1 else []
         for n in numbers:
             if n in landing_index:
                 out.add(landing_index[n], when, "number")

@@ -1,8 +1,10 @@
 """Local git source: PR landings recovered from a clone, offline, with no token.
 
 Two ``git log`` processes (the default branch's first-parent line with messages, and the commit
-graph of the branch and every tag) and one ``git for-each-ref`` read the whole history; everything
-else is linear passes in Python (never a git process per PR or per tag):
+graph with messages of the branch, every tag and the long-lived branches) and two ``git
+for-each-ref`` read the whole history, with at most two ``git diff-tree --stdin`` pipes (sizes of
+landings off the mainline, patch-ids of backport candidates); everything else is linear passes in
+Python (never a git process per PR or per tag):
 
 * ``Merge pull request #N from owner/branch`` merges: the PR's commits are ``M^1..M^2``, found
   by walking the second parent until commits already reachable from the mainline.
@@ -21,7 +23,13 @@ else is linear passes in Python (never a git process per PR or per tag):
   lightweight one). A tag on a
   release branch contains the default-branch commits up to the branch's fork point (the newest
   default-branch commit among its ancestors), found in one pass over the commit graph; each
-  landing is deployed by the earliest tag that contains it.
+  landing is deployed by the earliest tag that contains it — or by the earliest release carrying
+  its copy on a release branch (a backport: ``sources.backports``), whichever comes first.
+* long-lived branches where changes land (``stable``, ``maint…``, ``release-*``, ``X.Y.x``)
+  and that are merged back into the default branch are read too: their first-parent line's
+  landings are PRs with that branch as their base, each PR counted once; a landing there is
+  deployed by the earliest release whose tag contains it. The data-completeness appendix says
+  which branches were read.
 * ``Revert "…"`` / ``This reverts commit X`` / ``revert-N-`` branches, and PyTorch's bot reverts
   (``Reverted https://github.com/<o>/<r>/pull/N on behalf of …``, which are not PRs), become
   reverts linked to the reverted PR where it can be found; ``sources.incidents`` turns them
@@ -321,34 +329,22 @@ def _measure(path: Path, landings: list[Landing]) -> None:
 
 
 def _copies(path: Path, everything: dict[str, Commit], merged_in: dict[str, int],
-            landings: list[Landing], first: dict[str, int]) -> Copies:
+            landings: list[Landing], first: dict[str, int], fork: dict[str, int]) -> Copies:
     """Release-branch copies of default-branch changes (``sources.backports``); a pair to
     compare by patch-id is a default-branch commit with the copy's subject, merged after the
-    copy's branch forked and made before the copy."""
+    copy's branch forked from the mainline (``fork``: ``fork_points``; a fix prepared on both
+    branches at once may be copied before its original is merged: the release still counts
+    only from the merge on)."""
     subjects: dict[str, list[str]] = {}
     for sha in merged_in:
         c = everything.get(sha)
         if c is not None and len(c.parents) <= 1:
             subjects.setdefault(normal_subject(c.subject), []).append(sha)
-    fork = fork_of(everything, merged_in)
-
     def pairs_for(c: Commit, same: list[str]) -> list[str]:
-        return [s for s in same if merged_in[s] > fork.get(c.sha, -1)
-                and everything[s].committed <= c.committed]
+        return [s for s in same if merged_in[s] > fork.get(c.sha, -1)]
 
     return copies(path, everything, set(merged_in), merged_in,
                   {ld.number: ld.index for ld in landings}, first, subjects, pairs_for)
-
-
-def fork_of(everything: dict[str, Commit], merged_in: dict[str, int]) -> dict[str, int]:
-    """For every commit the default branch does not reach, the newest mainline index among
-    its ancestors' (the ``merged_in`` of the reached ones): one pass, parents first."""
-    fork: dict[str, int] = {}
-    for sha, c in everything.items():
-        if sha in merged_in:
-            continue
-        fork[sha] = max((merged_in.get(p, fork.get(p, -1)) for p in c.parents), default=-1)
-    return fork
 
 
 def _recognise(line: list[Commit], members_of: list[list[Commit]], base: str = ""
@@ -531,7 +527,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     long_lived = long_lived_refs(path, branch)
     landings, mainline, everything, branch_commits, merged_in = read_landings(
         path, branch, [ref for ref, _ in long_lived.values()])
-    tags, releases = read_tags(path, fork_points(mainline, everything), release_tags)
+    fork = fork_points(mainline, everything)
+    tags, releases = read_tags(path, fork, release_tags)
     deployed_by = _Deployed(tags)
     on_mainline = {c.sha for c in mainline}
     first = first_releases(everything, on_mainline, {t.sha: t.tagged_at for t in releases.kept})
@@ -542,7 +539,7 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     for ld in [*landings, *elsewhere]:
         for c in [ld.commit, *ld.members]:
             by_sha[c.sha] = ld.number
-    found = _copies(path, everything, merged_in, landings, first)
+    found = _copies(path, everything, merged_in, landings, first, fork)
 
     def deployed(ld: Landing) -> int | None:
         """The first release carrying the landing, or a copy of it on a release branch."""
