@@ -47,9 +47,9 @@ FLATTENED = re.compile(r"^(?:Merge pull request|Auto merge of) #(\d+)")
 BACKFILL_DAYS = 30
 
 
-def git(path: str, *args: str, stdin: str | None = None) -> str:
+def git(path: str, *args: str, stdin: str | None = None, check: bool = True) -> str:
     return subprocess.run(["git", "-C", path, *args], input=stdin, capture_output=True,
-                          text=True, errors="replace", check=True).stdout
+                          text=True, errors="replace", check=check).stdout
 
 
 def commits(path: str, *refs: str, first_parent: bool = False) -> list[dict]:
@@ -180,11 +180,25 @@ def first_release(path: str, kept: list[dict]) -> dict[str, int]:
 
 
 def patch_ids(path: str, shas: list[str]) -> dict[str, str]:
-    if not shas:
-        return {}
-    diff = git(path, "diff-tree", "--stdin", "-p", stdin="\n".join(shas) + "\n")
-    out = git(path, "patch-id", "--stable", stdin=diff)
-    return {b: a for a, b in (ln.split() for ln in out.splitlines() if len(ln.split()) == 2)}
+    """Patch-ids of ``shas``; where the snapshot lacks a file's contents diff-tree stops in
+    that commit: it is skipped and the ones after it are read by a new diff-tree."""
+    out: dict[str, str] = {}
+    wanted = set(shas)
+    while shas:
+        r = subprocess.run(["git", "-C", path, "diff-tree", "--stdin", "-p", "--always"],
+                           input="\n".join(shas) + "\n", capture_output=True, text=True,
+                           errors="replace")
+        diff, left = r.stdout, []
+        if r.returncode:
+            printed = [x for x in diff.split("\n") if x in wanted]
+            last = printed[-1] if printed else shas[0]
+            diff = diff[:diff.rfind(last)] if printed else ""
+            left = shas[shas.index(last) + 1:]
+        for line in git(path, "patch-id", "--stable", stdin=diff).splitlines():
+            a, b = line.split()
+            out[b] = a
+        shas = left
+    return out
 
 
 def month(ts: int) -> str:

@@ -138,15 +138,27 @@ def copies(path: Path, everything: dict[str, _Commit], reachable: set[str],
 
 
 def _patch_ids(path: Path, shas: Iterable[str]) -> dict[str, str]:
-    """``git patch-id --stable`` of each commit against its first parent, in one pipe."""
-    diff = subprocess.run(["git", "-C", str(path), "diff-tree", "--stdin", "-p",
-                           "--no-color"], input="\n".join(sorted(shas)) + "\n",
-                          capture_output=True, text=True, errors="replace", check=False)
-    pid = subprocess.run(["git", "-C", str(path), "patch-id", "--stable"], input=diff.stdout,
-                         capture_output=True, text=True, errors="replace", check=False)
-    out = {}
-    for line in pid.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2:
-            out[parts[1]] = parts[0]
+    """``git patch-id --stable`` of each commit against its first parent, in one pipe. A
+    partial clone or snapshot may lack a file's contents: ``diff-tree`` stops at that commit,
+    which gets no patch-id, and a new pipe reads the commits after it."""
+    todo = sorted(shas)
+    wanted = set(todo)
+    out: dict[str, str] = {}
+    while todo:
+        diff = subprocess.run(["git", "-C", str(path), "diff-tree", "--stdin", "-p", "--always",
+                               "--no-color"], input="\n".join(todo) + "\n",
+                              capture_output=True, text=True, errors="replace", check=False)
+        text, rest = diff.stdout, []
+        if diff.returncode != 0:  # drop the commit it stopped in; read the rest again
+            heads = [ln for ln in text.splitlines() if len(ln) == 40 and ln in wanted]
+            cut = todo.index(heads[-1]) if heads else 0
+            text = text[:text.rfind(heads[-1])] if heads else ""
+            rest = todo[cut + 1:]
+        pid = subprocess.run(["git", "-C", str(path), "patch-id", "--stable"], input=text,
+                             capture_output=True, text=True, errors="replace", check=False)
+        for line in pid.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                out[parts[1]] = parts[0]
+        todo = rest
     return out
