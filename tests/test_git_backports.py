@@ -134,3 +134,24 @@ def test_prs_landed_on_a_stable_branch_merged_back_are_read_once(tmp_path):
     cs = build_case_study(s, Options("octo/stable"))
     notes = " ".join(n for src in cs.sources for n in src.notes)
     assert "Branches read: main (the default branch), stable (4 PRs landed there" in notes
+
+
+def test_patch_ids_skip_a_commit_whose_contents_the_clone_lacks(tmp_path):
+    """A snapshot or partial clone may lack a file's contents: that commit gets no patch-id,
+    the commits after it still do (one pipe each time diff-tree stops)."""
+    from casestudy.sources.backports import _patch_ids
+
+    r = new_repo(tmp_path, "partial")
+    shas = [change(r, f"f{k}.txt", f"Change {k}", T0 + k * DAY, text=f"content {k}")
+            for k in range(1, 5)]
+    blob = git(r, "rev-parse", f"{shas[1]}:f2.txt")
+    (r / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    (r / "f2.txt").unlink()  # else git reads the missing contents from the work tree
+    ids = _patch_ids(r, shas)
+    assert set(ids) == set(shas) - {shas[1]}
+    # the same patch under another commit has the same id; a different patch does not
+    git(r, "checkout", "-q", "-b", "other", shas[0])
+    git(r, "cherry-pick", shas[2], when=T0 + 9 * DAY)
+    copy = git(r, "rev-parse", "HEAD")
+    again = _patch_ids(r, [copy, *shas])
+    assert again[copy] == ids[shas[2]] and len(set(ids.values())) == 3
