@@ -74,6 +74,10 @@ def test_a_fix_copied_to_a_maintenance_branch_ships_with_the_patch_release(tmp_p
     # deploy times 1, 5, 4, 3, 4 and 1 days: median 3.5 days (without the copies: 1, 7, 6, 5,
     # 4, 1 -> 4.5 days)
     assert st["deploy"]["n"] == 6 and st["deploy"]["median"] == 3.5 * DAY
+    # lead time: the merges have first commits, #4 on day 4.5 (shipped in 1.0.1 on day 8:
+    # 3.5 days) and #5 on day 5.5 (1.1.0 on day 10: 4.5 days); median 4 days (without the
+    # copy: 5.5 and 4.5 -> 5 days)
+    assert st["lead_time"]["n"] == 2 and st["lead_time"]["median"] == 4 * DAY
     # #2 shipped in 1.0.1 (day 8) and its revert in 1.1.0 (day 10): one failed deployment of
     # three, restored in 2 days (without the copy the revert would ship with #2: caught)
     assert st["deploy_frequency"]["n"] == 3
