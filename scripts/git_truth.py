@@ -42,7 +42,8 @@ PR_TRAILER = re.compile(r"Pull Request resolved:\s*https?://[^/\s]+/[^/\s]+/[^/\
 CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{40})\)")
 NAMED = re.compile(r"\(#(\d+)\)|\bbackport(?:s|ed)?(?: of)?(?: (?:PR|pull request))? #(\d+)",
                    re.IGNORECASE)
-BACKPORT_BRANCH = re.compile(r"^Merge pull request #\d+ from \S+?/\S*backport\S*?[-_/](\d+)\b")
+BACKPORT_BRANCH = re.compile(r"^Merge pull request #\d+ from \S+?/\S*backport\S*?[-_/]"
+                             r"(\d+(?:[-_]\d+)*)\b")
 FLATTENED = re.compile(r"^(?:Merge pull request|Auto merge of) #(\d+)")
 BACKFILL_DAYS = 30
 
@@ -265,11 +266,12 @@ def truth(path: str, since: str, branch: str | None, family: str | None) -> dict
         hits = [landing_of[m] for m in CHERRY.findall(c["body"]) if m in landing_of]
         if not hits:  # the first number the subject names that landed on the default branch
             nums = [int(a or b) for a, b in NAMED.findall(c["subject"])]
-            bp = BACKPORT_BRANCH.match(c["subject"])
-            nums += [int(bp.group(1))] if bp else []
             flat = FLATTENED.match(c["subject"])  # a landing's merge flattened onto the branch
             nums += [int(flat.group(1))] if flat and len(c["parents"]) <= 1 else []
             hits = [by_number[n] for n in nums if n in by_number][:1]
+            bp = BACKPORT_BRANCH.match(c["subject"])  # every PR the branch name carries
+            hits += [by_number[int(n)] for n in re.split(r"[-_]", bp.group(1))
+                     if int(n) in by_number] if bp else []
         for ld in hits:
             credit(ld, first[c["sha"]])
         if not hits and len(c["parents"]) <= 1:

@@ -90,6 +90,34 @@ def test_a_fix_copied_to_a_maintenance_branch_ships_with_the_patch_release(tmp_p
                     "release carrying it or a copy")
 
 
+def test_a_backport_pr_whose_branch_names_the_prs_ships_them(tmp_path):
+    """numpy's shape: a backport PR on the maintenance branch, ``charris/backport-1-2``, whose
+    commits were rewritten (neither subject nor patch matches) ships both PRs it names."""
+    r = new_repo(tmp_path, "named")
+    git(r, "checkout", "-q", "-b", "maintenance/2.0.x")
+    tag(r, "v2.0.0", T0 + DAY)
+    git(r, "checkout", "-q", "main")
+    change(r, "a.txt", "Fix a (#1)", T0 + 2 * DAY)
+    change(r, "b.txt", "Fix b (#2)", T0 + 3 * DAY)
+    change(r, "c.txt", "Fix c (#3)", T0 + 4 * DAY)
+    git(r, "checkout", "-q", "maintenance/2.0.x")
+    git(r, "checkout", "-q", "-b", "backport-1-2")
+    change(r, "ab.txt", "BUG: fix a and b for 2.0", T0 + 5 * DAY, text="a and b, 2.0 style")
+    git(r, "checkout", "-q", "maintenance/2.0.x")
+    git(r, "merge", "-q", "--no-ff", "backport-1-2", "-m",
+        "Merge pull request #9 from charris/backport-1-2", when=T0 + 6 * DAY)
+    tag(r, "v2.0.1", T0 + 7 * DAY)
+    git(r, "checkout", "-q", "main")
+    s = Store(tmp_path / "s.sqlite")
+    sync_git(s, r)
+    prs = prs_by_number(s, "octo/named")
+    assert set(prs) == {1, 2, 3}  # the backport PR itself is not a default-branch change
+    assert {n: p.deployed_at for n, p in prs.items()} == {1: T0 + 7 * DAY, 2: T0 + 7 * DAY,
+                                                          3: None}
+    note = next(x for x in s.summary() if x.repo == "octo/named").branches
+    assert "1 release-branch commit copies a default-branch change (1 by PR numbers" in note
+
+
 def test_prs_landed_on_a_stable_branch_merged_back_are_read_once(tmp_path):
     r = new_repo(tmp_path, "stable")
     change(r, "a.txt", "Add a (#1)", T0 + 1 * DAY)

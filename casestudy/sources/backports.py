@@ -25,7 +25,9 @@ from typing import Protocol
 CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{40})\)")
 NAMES_PR = re.compile(r"\(#(\d+)\)|\bbackport(?:s|ed)?(?: of)?(?: (?:PR|pull request))? #(\d+)",
                       re.IGNORECASE)
-BACKPORT_BRANCH = re.compile(r"^Merge pull request #\d+ from \S+?/\S*backport\S*?[-_/](\d+)\b")
+# a backport PR's branch naming the PRs it carries (numpy's ``charris/backport-26377-26426``)
+BACKPORT_BRANCH = re.compile(r"^Merge pull request #\d+ from \S+?/\S*backport\S*?[-_/]"
+                             r"(\d+(?:[-_]\d+)*)\b")
 FLATTENED = re.compile(r"^(?:Merge pull request|Auto merge of) #(\d+)")
 _PREFIX = re.compile(r"^(?:\[[^\]]{1,60}\]\s*|backport:?\s+)+", re.IGNORECASE)
 _SUFFIX = re.compile(r"(?:\s*\((?:#|GH-)\d+\))+\s*$")
@@ -73,20 +75,22 @@ class Copies:
     and how many copies each rule found."""
 
     release_at: dict[int, int] = field(default_factory=dict)
-    by_rule: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, set[str]] = field(default_factory=dict)  # rule -> the copies
 
-    def add(self, index: int, when: int, rule: str) -> None:
+    def add(self, index: int, when: int, rule: str, copy: str) -> None:
         if self.release_at.get(index) is None or when < self.release_at[index]:
             self.release_at[index] = when
-        self.by_rule[rule] = self.by_rule.get(rule, 0) + 1
+        self.by_rule.setdefault(rule, set()).add(copy)
 
     def sentence(self) -> str:
         words = {"trailer": "cherry-pick trailers", "number": "PR numbers in the subject",
                  "patch-id": "same patch and subject"}
         if not self.by_rule:
             return ""
-        return (f"{sum(self.by_rule.values()):,} release-branch commits copy a default-branch "
-                "change (" + ", ".join(f"{n:,} by {words[k]}" for k, n in self.by_rule.items())
+        n = sum(len(v) for v in self.by_rule.values())
+        return (f"{n:,} release-branch commit{'s copy' if n != 1 else ' copies'} "
+                "a default-branch change (" + ", ".join(
+                    f"{len(v):,} by {words[k]}" for k, v in self.by_rule.items())
                 + "); the change ships with the first release carrying it or a copy")
 
 
@@ -108,20 +112,20 @@ def copies(path: Path, everything: dict[str, _Commit], reachable: set[str],
         hit = False
         for m in CHERRY.finditer(c.body):
             if m.group(1) in merged_in:
-                out.add(merged_in[m.group(1)], when, "trailer")
+                out.add(merged_in[m.group(1)], when, "trailer", sha)
                 hit = True
         if hit:
             continue
         numbers = [int(a or b) for a, b in NAMES_PR.findall(c.subject)]
-        bp = BACKPORT_BRANCH.match(c.subject)
-        numbers += [int(bp.group(1))] if bp else []
         flat = FLATTENED.match(c.subject)  # a landing's merge flattened onto the branch
         numbers += [int(flat.group(1))] if flat and len(c.parents) <= 1 else []
-        for n in numbers:
+        # the first number the subject names that landed, and every one the branch names
+        bp = BACKPORT_BRANCH.match(c.subject)
+        named = [int(x) for x in re.split(r"[-_]", bp.group(1))] if bp else []
+        for n in [*[x for x in numbers if x in landing_index][:1], *named]:
             if n in landing_index:
-                out.add(landing_index[n], when, "number")
+                out.add(landing_index[n], when, "number", sha)
                 hit = True
-                break
         if hit or len(c.parents) > 1:
             continue
         same = pairs_for(c, subjects.get(normal_subject(c.subject), []))
@@ -133,7 +137,7 @@ def copies(path: Path, everything: dict[str, _Commit], reachable: set[str],
             pid = ids.get(sha)
             match = [s for s in same if pid and ids.get(s) == pid]
             if match:
-                out.add(min(merged_in[s] for s in match), first[sha], "patch-id")
+                out.add(min(merged_in[s] for s in match), first[sha], "patch-id", sha)
     return out
 
 
