@@ -86,7 +86,8 @@ def test_a_fix_copied_to_a_maintenance_branch_ships_with_the_patch_release(tmp_p
     note = next(x for x in s.summary() if x.repo == "octo/backports").branches
     assert note == ("branches read: main (the default branch); 3 release-branch commits copy a "
                     "default-branch change (1 by cherry-pick trailers, 1 by PR numbers in the "
-                    "subject, 1 by same patch and subject); the change ships with the first "
+                    "subject, 1 by same patch and subject, read where the copy ships first); the "
+                    "change ships with the first "
                     "release carrying it or a copy")
 
 

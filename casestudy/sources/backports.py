@@ -84,7 +84,7 @@ class Copies:
 
     def sentence(self) -> str:
         words = {"trailer": "cherry-pick trailers", "number": "PR numbers in the subject",
-                 "patch-id": "same patch and subject"}
+                 "patch-id": "same patch and subject, read where the copy ships first"}
         if not self.by_rule:
             return ""
         n = sum(len(v) for v in self.by_rule.values())
@@ -97,12 +97,15 @@ class Copies:
 def copies(path: Path, everything: dict[str, _Commit], reachable: set[str],
            merged_in: dict[str, int], landing_index: dict[int, int],
            first: dict[str, int], subjects: dict[str, list[str]],
-           pairs_for: Callable[[_Commit, list[str]], list[str]]) -> Copies:
+           pairs_for: Callable[[_Commit, list[str]], list[str]],
+           shipped: Callable[[int], int | None]) -> Copies:
     """The released commits off the default branch (``reachable``: every commit the default
     branch reaches) that copy a default-branch change, with the mainline index of the change
     (``merged_in``: commit → the mainline index that brought it in; ``landing_index``: PR
     number → its landing's index; ``subjects``: normalised subject → default-branch commits
-    with it; ``pairs_for`` keeps those a copy can be of, for the patch-id pipe)."""
+    with it; ``pairs_for`` keeps those a copy can be of, for the patch-id pipe; ``shipped``:
+    the release of a mainline index without copies). A pair is read by patch-id only where the
+    copy's release would ship the change earlier than anything found so far."""
     out = Copies()
     pairs: list[tuple[str, list[str]]] = []
     for sha, c in everything.items():
@@ -131,6 +134,14 @@ def copies(path: Path, everything: dict[str, _Commit], reachable: set[str],
         same = pairs_for(c, subjects.get(normal_subject(c.subject), []))
         if same:
             pairs.append((sha, same))
+
+    def earlier(s: str, when: int) -> bool:
+        i = merged_in[s]
+        known = [t for t in (out.release_at.get(i), shipped(i)) if t is not None]
+        return not known or when < min(known)
+
+    pairs = [(sha, kept) for sha, same in pairs
+             if (kept := [s for s in same if earlier(s, first[sha])])]
     if pairs:
         ids = _patch_ids(path, {s for sha, same in pairs for s in [sha, *same]})
         for sha, same in pairs:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -329,7 +330,8 @@ def _measure(path: Path, landings: list[Landing]) -> None:
 
 
 def _copies(path: Path, everything: dict[str, Commit], merged_in: dict[str, int],
-            landings: list[Landing], first: dict[str, int], fork: dict[str, int]) -> Copies:
+            landings: list[Landing], first: dict[str, int], fork: dict[str, int],
+            shipped: Callable[[int], int | None]) -> Copies:
     """Release-branch copies of default-branch changes (``sources.backports``); a pair to
     compare by patch-id is a default-branch commit with the copy's subject, merged after the
     copy's branch forked from the mainline (``fork``: ``fork_points``; a fix prepared on both
@@ -344,7 +346,8 @@ def _copies(path: Path, everything: dict[str, Commit], merged_in: dict[str, int]
         return [s for s in same if merged_in[s] > fork.get(c.sha, -1)]
 
     return copies(path, everything, set(merged_in), merged_in,
-                  {ld.number: ld.index for ld in landings}, first, subjects, pairs_for)
+                  {ld.number: ld.index for ld in landings}, first, subjects, pairs_for,
+                  shipped)
 
 
 def _recognise(line: list[Commit], members_of: list[list[Commit]], base: str = ""
@@ -539,7 +542,7 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     for ld in [*landings, *elsewhere]:
         for c in [ld.commit, *ld.members]:
             by_sha[c.sha] = ld.number
-    found = _copies(path, everything, merged_in, landings, first, fork)
+    found = _copies(path, everything, merged_in, landings, first, fork, deployed_by.at)
 
     def deployed(ld: Landing) -> int | None:
         """The first release carrying the landing, or a copy of it on a release branch."""
