@@ -9,7 +9,7 @@ APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu
 	fonts-noto-cjk fonts-noto-color-emoji git
 APT_TEST := poppler-utils chromium postgresql
 
-.PHONY: run test deps test-deps demo bench validate lint clean
+.PHONY: run test deps test-deps demo bench bench-load validate lint clean
 
 deps: $(VENV)/.stamp-deps
 	@scripts/ensure-apt.sh $(APT_RUNTIME)
@@ -40,9 +40,21 @@ lint: deps
 bench: deps
 	$(BIN)/python bench/core.py --big
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/app_pages.py
 	$(BIN)/python bench/ci.py
 	$(BIN)/python bench/rhythm.py
+	$(BIN)/python bench/classifiers.py
+
+# The load test (BENCHMARKS.md, "Load"): 20 sessions against 1 and then 2 app processes on
+# 127.0.0.1, 60 s phases without and with one exporter, then four exporters; pages and PDFs
+# timed; about 20 minutes. Not part of `make test` or `make bench`.
+LOAD_PROCESSES ?= 2
+bench-load: deps
+	$(BIN)/python bench/load.py --processes 1 --phases 0,1,0,1
+	$(BIN)/python bench/load.py --processes $(LOAD_PROCESSES) --phases 0,1,0,1
+	$(BIN)/python bench/load.py --processes 1 --browsers 16 --phases 4
+	$(BIN)/python bench/load.py --processes $(LOAD_PROCESSES) --browsers 16 --phases 4
 
 # Real-data checks (each skipped when its data is absent): ../shared/data (for psf/requests,
 # point CASESTUDY_REQUESTS_GIT at a clone that has commit 1f6589ec3a1ee910f9a65cc3ceac60b26677bc0e),
@@ -50,8 +62,10 @@ bench: deps
 # snapshots in /work/.mirror; then the git source's releases, landings per branch, deploy medians
 # (backports) and two-parent attribution against scripts/git_truth.py (plain git) on five repos.
 validate: deps
+	$(BIN)/python bench/classifiers.py --ml
 	$(BIN)/python -m pytest -v -k "homebrew or psf_requests" tests/test_files.py tests/test_git.py
 	$(BIN)/python -m pytest -v -m real tests/test_real_clones.py
+	$(BIN)/python -m pytest -v -rP -m real tests/test_real_claims.py
 	$(BIN)/python -m pytest -v -s -m real tests/test_real_git_truth.py
 
 clean:

@@ -15,6 +15,7 @@ try:  # hosted mode may be switched on in Streamlit secrets as well as in the en
 except Exception:  # noqa: BLE001 - no secrets.toml: nothing to read
     pass
 
+from casestudy.app.guard import database_trouble_told  # noqa: E402
 from casestudy.app.sidebar import view_from_sidebar  # noqa: E402
 from casestudy.render.outline import PAGES  # noqa: E402
 
@@ -23,5 +24,6 @@ st.set_page_config(page_title="casestudy", page_icon="📊", layout="wide")
 # the navigation is the outline's: each report section names the page that shows it
 nav = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=p.default)
                      for p in PAGES])
-st.session_state["view"] = view_from_sidebar()
-nav.run()
+with database_trouble_told():  # a busy or vanished database: one sentence, no traceback
+    st.session_state["view"] = view_from_sidebar()
+    nav.run()

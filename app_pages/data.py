@@ -85,7 +85,7 @@ with tab_gh:
                 status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
         except (GitHubError, SettingError, StoreError) as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc), 400))
 
 with tab_git:
     if hosted() and git_root() is None:
@@ -105,7 +105,7 @@ with tab_git:
                                      visitor=visitor())
             _done(outcome)
         except (GitSourceError, SettingError, StoreError) as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc), 400))
 
 with tab_files:
     st.write("Canonical tables (`pull_requests`, optional `deployments`, `incidents`; CSV or "
@@ -118,7 +118,7 @@ with tab_files:
             outcome = import_uploads(store, [(f.name, f.getvalue()) for f in files], kind,
                                      owner=owner, visitor=visitor())
         except (ImportError_, StoreError) as exc:
-            st.error(f"Nothing was imported: {exc}")
+            st.error(esc(f"Nothing was imported: {exc}", 400))
         else:
             for level, text in outcome.messages:
                 getattr(st, level)(esc(text, 2000))

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from casestudy.app.exports import export_button
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import render
 from casestudy.render.escape import esc
@@ -16,14 +17,11 @@ if cs is not None:
     paper = st.radio("Paper", ["A4", "Letter"], horizontal=True)
     stem = f"casestudy-{cs.subject.replace('/', '-')}-{cs.period_to}"
     cols = st.columns(4)
-    cols[0].download_button("⬇️ PDF", data=lambda: render(cs, "pdf", paper=paper),
-                            file_name=f"{stem}.pdf", mime="application/pdf",
-                            on_click="ignore", key="dl_pdf")
-    cols[1].download_button("⬇️ HTML", data=lambda: render(cs, "html", paper=paper),
-                            file_name=f"{stem}.html", mime="text/html", on_click="ignore",
-                            key="dl_html")
+    export_button(cols[0], cs, "pdf", paper, f"{stem}.pdf", "application/pdf")
+    export_button(cols[1], cs, "html", paper, f"{stem}.html", "text/html")
     cols[2].download_button("⬇️ Markdown", data=render(cs, "md"), file_name=f"{stem}.md",
                             mime="text/markdown", on_click="ignore", key="dl_md")
     cols[3].download_button("⬇️ JSON", data=cs.to_json(), file_name=f"{stem}.json",
                             mime="application/json", on_click="ignore", key="dl_json")
-    st.caption("PDF and HTML are rendered when you click (a few seconds for the PDF).")
+    st.caption("PDF and HTML are made when you ask (a few seconds for the PDF), then offered "
+               "as a download.")

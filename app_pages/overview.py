@@ -6,35 +6,11 @@ import streamlit as st
 from casestudy.app.ui import banner, current_case_study, hours
 from casestudy.render import charts
 from casestudy.render.escape import code, esc
-from casestudy.render.outline import section
+from casestudy.render.outline import key_figure_order, section
 
-view = st.session_state["view"]
-cs = current_case_study(view)
-if cs is not None:
-    banner(cs)
-    st.title(esc(cs.subject))
-    st.subheader(esc(cs.headline))
-    st.caption(f"{cs.period_from} to {cs.period_to} · latest window {cs.window[0]} to "
-               f"{cs.window[-1]} · peers: {esc(', '.join(cs.peers) or 'none')}")
-    e = cs.executive
-    if e is not None:
-        with st.container(border=True):
-            st.markdown(f"##### {section('executive').title}")
-            for p in e.paragraphs:
-                st.write(esc(p, 3000))
-            c1, c2 = st.columns(2)
-            c1.markdown("**Strengths**\n" + "".join(f"\n- {esc(s, 300)}" for s in e.strengths)
-                        if e.strengths else "**Strengths**: none beyond the noise")
-            c2.markdown("**Weaknesses**\n" + "".join(f"\n- {esc(s, 300)}" for s in e.weaknesses)
-                        if e.weaknesses else "**Weaknesses**: none beyond the noise")
-            if e.recommendations:
-                st.markdown("**Top recommendations**\n" + "".join(
-                    f"\n{i}. {esc(r, 600)}" for i, r in enumerate(e.recommendations, 1)))
-            st.caption(f"Definitions hash {cs.definitions_hash}: reports with the same hash "
-                       "measure the same way (it is in the URL).")
-    st.write(esc(cs.verdict, 5000))
+
+def _figures(cs, shown) -> None:
     cols = st.columns(4)
-    shown = [m for m in cs.definitions if (f := cs.finding(m.key)) and f.visible]
     for i, m in enumerate(shown):
         f = cs.finding(m.key)
         delta = None if f.change is None else f"{f.change * 100:+.0f}% vs the window before"
@@ -43,6 +19,9 @@ if cs is not None:
         label = m.name + (f" · {f.band}" if f.band else "")
         cols[i % 4].metric(label, f.level_text, delta, delta_color=colour,
                            help=f"{m.formula}. n = {f.n:,}. {f.trend_text or f.trend}.")
+
+
+def _rest(cs) -> None:
     if cs.waits is not None:
         with st.expander(f"{section('waits').title} (censoring-aware)"):
             st.write(esc(cs.waits.text, 5000))
@@ -75,3 +54,42 @@ if cs is not None:
             st.markdown(f"**{esc(src.repo)}** — source {code(src.source)}, deployments from "
                         f"{code(src.deploy_source)}. " + " ".join(esc(n, 2000)
                                                                  for n in src.notes))
+
+
+view = st.session_state["view"]
+cs = current_case_study(view)
+if cs is not None:
+    banner(cs)
+    st.title(esc(cs.subject))
+    st.subheader(esc(cs.headline))
+    st.caption(f"{cs.period_from} to {cs.period_to} · latest window {cs.window[0]} to "
+               f"{cs.window[-1]} · peers: {esc(', '.join(cs.peers) or 'none')}")
+    e = cs.executive
+    if e is not None:
+        with st.container(border=True):
+            st.markdown(f"##### {section('executive').title}")
+            for p in e.paragraphs:
+                st.write(esc(p, 3000))
+            c1, c2 = st.columns(2)
+            c1.markdown("**Strengths**\n" + "".join(f"\n- {esc(s, 300)}" for s in e.strengths)
+                        if e.strengths else "**Strengths**: none beyond the noise")
+            c2.markdown("**Weaknesses**\n" + "".join(f"\n- {esc(s, 300)}" for s in e.weaknesses)
+                        if e.weaknesses else "**Weaknesses**: none beyond the noise")
+            if e.recommendations:
+                st.markdown("**Top recommendations**\n" + "".join(
+                    f"\n{i}. {esc(r, 600)}" for i, r in enumerate(e.recommendations, 1)))
+            st.caption(f"Definitions hash {cs.definitions_hash}: reports with the same hash "
+                       "measure the same way (it is in the URL).")
+    st.write(esc(cs.verdict, 5000))
+    shown = [m for m in key_figure_order(cs) if (f := cs.finding(m.key)) and f.visible]
+    groups = [(factor, [m for m in shown if m.factor == factor])
+              for factor in ("throughput", "instability", "")]
+    for factor, ms in groups:
+        if ms:
+            st.markdown(f"##### {'DORA ' + factor if factor else 'Flow, stages and people'}")
+            _figures(cs, ms)
+    if cs.delivery is not None:
+        st.caption(esc(cs.delivery.text, 2000))
+    if cs.waiting is not None and cs.waiting.waiting:
+        st.info("Waiting for release: " + esc(cs.waiting.text, 2000))
+    _rest(cs)

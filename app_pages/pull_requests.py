@@ -7,6 +7,7 @@ from casestudy.app.data import arrays, get_store
 from casestudy.app.identity import viewer
 from casestudy.app.sidebar import sync_url
 from casestudy.app.ui import banner, current_case_study, link_column
+from casestudy.csv_cells import inert_frame
 from casestudy.render.escape import esc, safe_url
 from casestudy.report.drilldown import STAGE_KEYS, pr_rows
 
@@ -41,6 +42,8 @@ if cs is not None:
         st.caption(f"{len(df):,} PRs whose {metrics.get(view.stage).name.lower()} ended in "
                    f"{esc(view.month, 20)}, slowest first. Click a column header to sort.{hours}")
         df["link"] = df["link"].map(safe_url)  # only plain https links stay links
+        # the table's "Download as CSV" writes cells as shown: a formula stays text
+        df = inert_frame(df)
         st.dataframe(df, hide_index=True, width="stretch",
                      column_config={"link": link_column(), "title": st.column_config.TextColumn(
                          "title", width="large")})

@@ -18,6 +18,11 @@ if cs is not None:
         with st.expander(f"{icon} {r.title}", expanded=r.priority == 1):
             st.markdown(f"**Evidence.** {esc(r.evidence, 5000)}")
             st.markdown(f"**Action.** {r.action}")
+            if r.triggers:
+                st.markdown("**Triggered by.** " + "; ".join(
+                    f"{esc(cs.label(e.metric))}: {esc(e.value_text, 300)}" for e in r.triggers))
+            if r.checked:
+                st.markdown("**Checked.** " + "; ".join(esc(x, 500) for x in r.checked))
             st.markdown(f"**Expected effect.** {r.effect}")
             st.caption(f"Reference: {r.reference}")
     cols = st.columns(2)
@@ -29,3 +34,9 @@ if cs is not None:
         st.subheader(section("weaknesses").title)
         for s in cs.weaknesses:
             st.markdown(f"**{esc(s.title)}.** {esc(s.text, 5000)}")
+    refused = [(c.kind, c.title, c.refused) for c in cs.refused] + [
+        ("recommendation", r.title, r.refused) for r in cs.refused_recommendations]
+    if refused:
+        with st.expander(f"{section('refused').title} ({len(refused)})"):
+            for kind, title, why in refused:
+                st.markdown(f"- *{esc(kind)}* **{esc(title, 300)}**: {esc(why, 600)}")

@@ -102,7 +102,7 @@ def git_root() -> Path | None:
 
 def check_clone_path(path: str) -> Path:
     """A clone path this instance may read (inside ``git_root()`` when hosted, symlinks
-    resolved). Raises ``SettingError``."""
+    resolved, and the repository git finds there inside it too). Raises ``SettingError``."""
     p = Path(path).expanduser()
     if not hosted():
         return p
@@ -110,9 +110,53 @@ def check_clone_path(path: str) -> Path:
     if root is None:
         raise SettingError("reading local clones is off on this hosted instance")
     real = p.resolve()
-    if real != root and root not in real.parents:
+    if not _inside(real, root):
         raise SettingError(f"only clones inside {root} can be read here")
+    _check_git_inside(real, root)
     return real
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _check_git_inside(path: Path, root: Path) -> None:
+    """The repository git would read at ``path`` lies inside ``root``: git looks upwards for a
+    repository (a plain folder inside the root would read one around it), and a ``.git`` file
+    (``gitdir: …``), a worktree's common folder or an object store's ``alternates`` may point
+    anywhere. Its work tree, git folder, common folder and alternate object stores are
+    compared with the root. A path that is no repository at all passes (the git source says
+    so in its own words)."""
+    import subprocess
+
+    env = dict(os.environ)  # no ceiling: the check must see what the git source will read
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+                 "GIT_ALTERNATE_OBJECT_DIRECTORIES"):
+        env.pop(name, None)
+    try:
+        r = subprocess.run(["git", "-C", str(path), "rev-parse", "--path-format=absolute",
+                            "--absolute-git-dir", "--git-common-dir", "--is-bare-repository",
+                            "--show-toplevel"],
+                           capture_output=True, text=True, errors="replace", env=env,
+                           check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return  # no git: the git source refuses the path itself
+    lines = r.stdout.splitlines()
+    if len(lines) < 3:  # not a repository (or git refused it): nothing to read outside
+        return
+    places = [Path(lines[0]), Path(lines[1])]
+    if len(lines) > 3 and lines[2] == "false":
+        places.append(Path(lines[3]))
+    alternates = Path(lines[1]) / "objects" / "info" / "alternates"
+    try:
+        for line in alternates.read_text(errors="replace").splitlines():
+            if line.strip() and not line.startswith("#"):
+                places.append(alternates.parent.parent / line.strip())
+    except OSError:
+        pass
+    if not all(_inside(p.resolve(), root) for p in places):
+        raise SettingError(f"only repositories inside {root} can be read here: the one at "
+                           f"{path} is stored outside it")
 
 
 def max_upload_bytes() -> int:
@@ -120,3 +164,25 @@ def max_upload_bytes() -> int:
     500 MB otherwise)."""
     mb = os.environ.get("CASESTUDY_MAX_UPLOAD_MB")
     return int(float(mb) * 2**20) if mb else (50 if hosted() else 500) * 2**20
+
+
+def _env_number(name: str, default: float) -> float:
+    """A positive number from the environment, else ``default`` (a bad value is ignored)."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def max_import_rows() -> int:
+    """The most rows one imported file may hold (``$CASESTUDY_MAX_IMPORT_ROWS``; 500,000 hosted,
+    5,000,000 otherwise), checked before any record is built: a Parquet file's footer says how
+    many rows it holds, a CSV is read one row past the cap."""
+    return int(_env_number("CASESTUDY_MAX_IMPORT_ROWS", 500_000 if hosted() else 5_000_000))
+
+
+def max_import_bytes() -> int:
+    """The most bytes one imported file may decode to (``$CASESTUDY_MAX_IMPORT_MB``; 256 MB
+    hosted, 2 GB otherwise): a small compressed file can expand a thousandfold."""
+    return int(_env_number("CASESTUDY_MAX_IMPORT_MB", 256 if hosted() else 2048) * 2**20)

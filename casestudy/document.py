@@ -83,17 +83,84 @@ class Finding:
 
 
 @dataclass
-class Statement:
-    """A strength or weakness: a title, the sentence with numbers, and evidence."""
+class Evidence:
+    """One fact a claim rests on, as measured (``analysis.claims`` copies it from a finding, a
+    velocity trend or a fact; the gate reads nothing else): the metric (or fact) and repository,
+    the window, the value in numbers and words, its n, the comparison with the window before
+    (change, test, p, trend), the DORA band, the rank and which peers had data."""
 
-    metric: str
+    metric: str  # a metric key, or a fact's name ("velocity", "off_hours_share", …)
+    repo: str = ""
+    window: list[str] = field(default_factory=list)
+    value: float | None = None
+    value_text: str = ""
+    n: int = 0
+    min_n: int = 0  # the fewest the figure needs (0: not a sample)
+    previous: float | None = None
+    change: float | None = None
+    test: str = ""  # the test of the change ("Mann–Whitney", "Mann–Kendall", …)
+    p_value: float | None = None
+    trend: str = ""  # improving | worsening | steady | insufficient (findings);
+    #                  rising | falling | flat (velocity trends)
+    favourable: bool | None = None  # whether the trend is good news (None: no trend)
+    band: str | None = None
+    rank: int | None = None  # 1 = best
+    of: int = 0  # how many repositories were ranked
+    peers_with_data: list[str] = field(default_factory=list)
+    threshold: float | None = None  # a level that is a concern in itself, when the metric has one
+    visible: bool = True  # False: the source cannot show it
+    too_few: bool = False
+
+
+@dataclass
+class Claim:
+    """A sentence the report asserts, as data: what it says (``title``, ``text``), what kind
+    of claim it is, which way it points, the comparative words it uses and the evidence it rests
+    on. ``refused`` is the gate's reason when the evidence does not carry it (kept for the
+    appendix and the JSON, never rendered as a finding)."""
+
+    metric: str  # the metric (or topic) the claim is about
     title: str
     text: str
     examples: list[PRRef] = field(default_factory=list)
+    kind: str = ""  # headline | verdict | strength | weakness | summary
+    polarity: str = "neutral"  # positive | negative | neutral
+    words: list[str] = field(default_factory=list)  # comparative words it uses
+    evidence: list[Evidence] = field(default_factory=list)
+    key: str = ""  # unique in the report, e.g. "strength:deploy_frequency"
+    section: str = ""  # where a summary sentence goes: flow | delivery | people
+    refused: str = ""  # why the gate refused it ("" = passed)
+
+    @property
+    def brief(self) -> str:
+        """The evidence in one short line (the verdict and the appendix carry the full
+        sentence): value and n, the change when it beats the noise, band, rank."""
+        if not self.evidence or not self.evidence[0].value_text:
+            return self.text
+        e = self.evidence[0]
+        parts = [e.value_text + (f" (n = {e.n:,})" if e.n else "")]
+        if e.change is not None and e.favourable is not None:
+            p = "" if e.p_value is None else f", p = {e.p_value:.2g}"
+            parts.append(f"{abs(e.change):.0%} {'better' if e.favourable else 'worse'} than "
+                         f"the window before{p}")
+        if e.band:
+            parts.append(f"DORA {e.band}")
+        if e.rank and e.of > 1:
+            parts.append(f"rank {e.rank} of {e.of}")
+        return "; ".join(parts) + "."
+
+
+Statement = Claim  # a strength or weakness is a claim of that kind
 
 
 @dataclass
 class Recommendation:
+    """A recommendation, as a claim: the facts that triggered it (``triggers``) and the
+    counter-evidence checked before it was made (``checked``: the practice audit at HEAD, what
+    the source can see, the project's kind, ML or not), in words. ``needs_missing`` names the
+    practices or project signals it advises adopting (it is refused when the audit finds them);
+    ``refused`` is the gate's reason when it was refused."""
+
     rule: str
     title: str
     evidence: str
@@ -102,6 +169,12 @@ class Recommendation:
     reference: str
     metric: str = ""
     priority: int = 2  # 1 high, 2 medium, 3 low
+    triggers: list[Evidence] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    needs_missing: list[str] = field(default_factory=list)
+    needs_source: list[str] = field(default_factory=list)  # what the source must see
+    ml_only: bool = False
+    refused: str = ""
 
 
 @dataclass
@@ -121,6 +194,7 @@ class Definition:
     n_of: str = "PRs"  # what its n counts, e.g. "too few incidents"
     stage: bool = False  # one of the PR stages that add up to the cycle and lead time
     working_hours: bool = False  # counted in working hours when the report's business hours are on
+    factor: str = ""  # DORA's factor: "throughput" | "instability" ("" = not a DORA metric)
 
     @property
     def key(self) -> str:
@@ -168,6 +242,7 @@ class Completeness:
     bots_excluded: int
     drafts_open: int
     rule_hits: dict[str, int]  # bug-fix classifier rule -> PRs
+    classifier_accuracy: str = ""  # how the bug-fix and revert classifiers were measured
 
 
 @dataclass
@@ -265,6 +340,19 @@ class ReviewTiming:
 
 
 @dataclass
+class Delivery:
+    """What kind of delivery the subject has (``analysis.delivery``)."""
+
+    kind: str  # "release train", "frequent deployments" or "merges"
+    source: str  # the deployment source
+    deployments: int  # in the report period
+    per_week: float | None
+    gap_days: float | None  # median days between deployments
+    prs_per_deployment: float | None  # median merged PRs each carries
+    text: str
+
+
+@dataclass
 class WaitingForRelease:
     """Merged PRs of the subject no release carries yet (``analysis.waiting``)."""
 
@@ -350,6 +438,9 @@ class PracticeSection:
     window_n: int
     text: str
     history_note: str = ""
+    # project signals at HEAD that are not scored practices (issue templates, PR template,
+    # contributing guide): key -> the paths that prove it; a key absent = not audited
+    signals: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -505,7 +596,26 @@ class CaseStudy:
     drivers: Drivers | None = None
     people: PeopleSection | None = None
     waiting: WaitingForRelease | None = None  # merged PRs no release carries yet
+    delivery: Delivery | None = None  # versioned releases or frequent deployments
+    benchmark_note: str = ""  # what the DORA levels are (``metrics.BENCHMARK_NOTE``)
+    peer_caveat: str = ""  # how to read a comparison with peers (``metrics.PEER_CAVEAT``)
     definitions_hash: str = ""  # metric definitions + rules + options: equal hashes compare
+    # the claims the report makes (headline, verdict, strengths, weaknesses, summary sentences),
+    # each with its evidence; those the gate refused, with the reason; refused recommendations
+    claims: list[Claim] = field(default_factory=list)
+    refused_claims: list[Claim] = field(default_factory=list)
+    refused_recommendations: list[Recommendation] = field(default_factory=list)
+    project: dict = field(default_factory=dict)  # what kind of project the data shows
+
+    def passed(self, kind: str) -> list[Claim]:
+        """The claims of ``kind`` that passed the gate, in the report's order (a look-up for a
+        story page or a validate script)."""
+        return [c for c in self.claims if c.kind == kind and not c.refused]
+
+    @property
+    def refused(self) -> list[Claim]:
+        """The claims the gate refused."""
+        return self.refused_claims
 
     # -- look-ups renderers use (no computation) ----------------------------------------------
     def finding(self, metric: str, repo: str | None = None) -> Finding | None:
@@ -518,6 +628,11 @@ class CaseStudy:
             if d.metric == metric:
                 return d
         raise KeyError(metric)
+
+    def label(self, key: str) -> str:
+        """A metric's name, or a fact's key in words ("velocity_decay" → "velocity decay")."""
+        d = next((d for d in self.definitions if d.metric == key), None)
+        return d.name if d is not None else key.replace("_", " ")
 
     def stages(self) -> list[Definition]:
         """The PR stages, in the report's order (coding → … → deploy)."""

@@ -54,6 +54,7 @@ class Tallies(Protocol):
     def failed(self): ...  # deployments that failed
     def open_failures(self): ...  # failed deployments not restored yet
     def caught(self): ...  # reverts of changes never deployed
+    def rework(self): ...  # deployments that restored a failed deployment
 
 
 class PerPeriod(Tallies, Protocol):
@@ -318,6 +319,20 @@ class FailedDeployments(Share):
         n, failed = t.deployments(), t.failed()
         return {"n": n, "value": ratio(failed, n), "failed": failed, "open": t.open_failures(),
                 "caught": t.caught()}
+
+
+@dataclass(frozen=True)
+class ReworkDeployments(Share):
+    """Deployments that restored a failed deployment (shipped its revert or fix) ÷
+    deployments, in the period of the restoring deployment."""
+
+    n_of: ClassVar[str] = "deployments"
+    extra: ClassVar[str | None] = None
+    part: ClassVar[str] = "rework"
+
+    def stats(self, t: Tallies) -> dict:
+        n, rework = t.deployments(), t.rework()
+        return {"n": n, "value": ratio(rework, n), "rework": rework}
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,25 @@ from .metric_kinds import (
     MergedShare,
     PRDuration,
     RestoreDuration,
+    ReworkDeployments,
 )
 
+# What the DORA levels are and how to read them: said in the definitions appendix and beside any
+# comparison of peers. Bands come only from the DORA 2024 report's cluster table (the 2025
+# research publishes per-metric benchmarks in its Quick Check, which this report does not use
+# until they can be verified); none is invented where DORA publishes none.
+BENCHMARK_NOTE = (
+    "The DORA bands are from the 2024 Accelerate State of DevOps report (Google Cloud / DORA): "
+    "they describe the clusters its survey found (Elite, High, Medium, Low), as averages and "
+    "ranges of the teams in each cluster, not targets. DORA groups its five metrics into "
+    "throughput (change lead time, deployment frequency, failed deployment recovery time) and "
+    "instability (change fail rate, deployment rework rate). Here they are proxied from "
+    "repository history, as each definition says.")
+PEER_CAVEAT = (
+    "DORA's own guidance: its metrics describe one application or service at a time; "
+    "comparing applications of different kinds says little, and the metrics are meant for "
+    "improving a team against itself, not as targets. Read peers as context for this "
+    "repository's own trend.")
 HOUR = 3600.0
 DAY = 86400.0
 
@@ -62,6 +79,9 @@ class Metric:
     bands: tuple[Band, ...] = field(default_factory=tuple)
     band_note: str = ""
     dora: bool = False
+    # DORA's two factors (dora.dev, 2024–): "throughput" (lead time, deployment frequency,
+    # failed deployment recovery time) or "instability" (change fail rate, rework rate)
+    factor: str = ""
     how: InitVar[Kind | None] = None
 
     def __post_init__(self, how: Kind | None) -> None:
@@ -129,7 +149,7 @@ METRICS: tuple[Metric, ...] = (
            "merge). Without a deployment "
            "source it falls back to merge time, and the report says so.",
            start="first_commit_at", end="deployed_at", fallback_start="ready_at",
-           bands=LEAD_BANDS, dora=True,
+           bands=LEAD_BANDS, dora=True, factor="throughput",
            how=PRDuration(without=("deployments", "No deployment source: measured to the merge "
                                    "(every merge stands in for a deployment), so it equals the "
                                    "cycle time."))),
@@ -152,21 +172,23 @@ METRICS: tuple[Metric, ...] = (
            "merge → first deployment containing the merge",
            "How long merged work waits to be released. " + _STAGE_NOTE,
            start="merged_at", end="deployed_at", needs=("deployments",)),
-    Metric("time_to_restore", "Time to restore", "hours", "duration", "lower",
+    Metric("time_to_restore", "Failed deployment recovery time", "hours", "duration", "lower",
            "failing deployment → first deployment carrying the revert or fix (or the incident "
            "issue closed); failures not restored yet are counted, not measured",
-           "DORA's failed-deployment recovery time, proxied by reverts, hotfix PRs and incident "
+           "DORA's failed deployment recovery time (called time to restore service before "
+           "2023), proxied by reverts, hotfix PRs and incident "
            "issues (see change failure rate for which deployment failed); the month is the one "
            "in which service was restored. Open failures are left out of the median and counted "
            "beside it.",
-           needs=("deployments",), bands=RESTORE_BANDS, dora=True, how=RestoreDuration()),
+           needs=("deployments",), bands=RESTORE_BANDS, dora=True, factor="throughput",
+           how=RestoreDuration()),
     Metric("deploy_frequency", "Deployment frequency", "per week", "deploy", "higher",
            "deployments ÷ weeks of the period covered by the repository's data (also: days "
            "with a deployment per week)",
            "DORA's deployment frequency, counted from the deployment source shown in the "
            "appendix (Deployments API → workflow runs → releases/tags → merges). A period the "
            "data covers only in part is divided by the weeks it covers.",
-           needs=("deployments",), bands=FREQ_BANDS, dora=True,
+           needs=("deployments",), bands=FREQ_BANDS, dora=True, factor="throughput",
            how=DeploymentRate(praise="Frequent deployments", concern="infrequent deployments")),
     Metric("change_failure_rate", "Change failure rate", "share", "share", "lower",
            "failed deployments ÷ deployments, by the period of the deployment",
@@ -178,8 +200,19 @@ METRICS: tuple[Metric, ...] = (
            needs=("deployments",), bands=CFR_CLUSTERS,
            band_note="DORA 2024 publishes change failure rates as cluster averages (Elite ≈5%, "
            "High ≈20%, Medium ≈10%, Low ≈40%), not thresholds; the nearest average is shown.",
-           dora=True, how=FailedDeployments(praise="Fewer failed deployments",
-                                            concern="frequent failed deployments")),
+           dora=True, factor="instability",
+           how=FailedDeployments(praise="Fewer failed deployments",
+                                 concern="frequent failed deployments")),
+    Metric("rework_rate", "Deployment rework rate", "share", "share", "lower",
+           "deployments that restored a failed deployment ÷ deployments, by the period of the "
+           "restoring deployment",
+           "DORA's fifth metric (2024–): the share of deployments that were unplanned, made to "
+           "fix what an earlier deployment broke. Proxied from what the source shows: a "
+           "deployment that first shipped the revert or fix of a failed deployment (the change "
+           "failure rate's construction links them). DORA publishes no bands for it; none are "
+           "shown.",
+           needs=("deployments",), dora=True, factor="instability",
+           how=ReworkDeployments(praise="Little rework", concern="frequent rework deployments")),
     Metric("time_to_green", "Time to green", "hours", "duration", "lower",
            "first check run on the PR's head commit started → every check's latest attempt "
            "there passed",

@@ -44,10 +44,12 @@ PRACTICES: tuple[Practice, ...] = (
                 r"\.drone\.ya?ml$", r"bitbucket-pipelines\.ya?ml$"),
              "Every change is built and tested the same way before it lands."),
     Practice("locked_env", "Locked environment", APPLIES_ALL,
+             # pinned resolutions only: an environment.yml proves it by its content (every
+             # package pinned), not by being there
              _p(r"(^|.*/)(poetry\.lock|Pipfile\.lock|uv\.lock|pdm\.lock|conda-lock\.ya?ml|"
-                r"package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum|"
-                r"Gemfile\.lock|composer\.lock|requirements[^/]*\.lock|"
-                r"environment[^/]*\.ya?ml|flake\.lock)$"),
+                r"[^/]*\.conda-lock\.ya?ml|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|"
+                r"Cargo\.lock|go\.sum|Gemfile\.lock|composer\.lock|requirements[^/]*\.lock|"
+                r"flake\.lock)$"),
              "Anyone can rebuild the exact environment a result came from.",
              content=re.compile(r"^[A-Za-z0-9_.\-\[\]]+==\d", re.MULTILINE)),
     Practice("lint", "Linters, formatters, type checking", APPLIES_ALL,
@@ -67,8 +69,11 @@ PRACTICES: tuple[Practice, ...] = (
              _p(r"(^|.*/)MLproject$", r"(^|.*/)mlruns/.+", r"(^|.*/)wandb/settings$",
                 r"(^|.*/)\.neptune/.+", r"(^|.*/)clearml\.conf$"),
              "Runs, parameters and metrics are recorded and comparable.",
-             content=re.compile(r"^\s*[\"']?(mlflow|wandb|comet[_-]ml|neptune(-client)?|clearml|"
-                                r"aim|dvclive|sacred|tensorboard)\b", re.MULTILINE | re.I)),
+             # evidence of use: a module-level import in the code that runs (not a test, an
+             # example or a dependency list — a test extra naming wandb proves nothing; nor a
+             # lazy import inside a library's integration for its users)
+             content=re.compile(r"^(?:import|from)\s+(mlflow|wandb|comet_ml|neptune|clearml|"
+                                r"aim|dvclive|sacred)\b", re.MULTILINE)),
     Practice("cards", "Model or data cards", APPLIES_ML,
              _p(r"(^|.*/)(model[_-]?card|data[_-]?card|datasheet)[^/]*\.(md|rst|txt|ya?ml)$",
                 r"(^|.*/)MODEL_CARD[^/]*$", r"(^|.*/)DATA_CARD[^/]*$"),
@@ -76,6 +81,24 @@ PRACTICES: tuple[Practice, ...] = (
              "down."),
 )
 BY_KEY = {p.key: p for p in PRACTICES}
+
+# Project signals at HEAD that are not scored as practices (the scorecard's figures stay as they
+# are) but that a recommendation must check before advising to adopt them: key -> (name, paths).
+SIGNALS: dict[str, tuple[str, re.Pattern]] = {
+    "issue_template": ("issue templates", _p(r"(^|\.github/|docs/)ISSUE_TEMPLATE(\.md|/.+)$",
+                                             r"(^|\.github/)issue_template\.md$")),
+    "pr_template": ("a pull-request template",
+                    _p(r"(^|\.github/|docs/)(PULL_REQUEST_TEMPLATE|pull_request_template)"
+                       r"(\.md|/.+)$")),
+    "contributing": ("a contributing guide",
+                     _p(r"(^|\.github/|docs/)CONTRIBUTING(\.(md|rst|txt))?$")),
+}
+
+
+def signals_of(paths: list[str]) -> dict[str, list[str]]:
+    """Per project signal, the paths at HEAD that show it (an empty list: looked, not found)."""
+    return {key: sorted(x for x in paths if pat.search(x))[:5]
+            for key, (_, pat) in SIGNALS.items()}
 
 # files whose text is read (small, at the repository root or one folder down)
 DEPENDENCY_FILES = re.compile(
@@ -87,7 +110,126 @@ ML_FRAMEWORKS = re.compile(
     r"sklearn|xgboost|lightgbm|catboost|transformers|pytorch-lightning|lightning|mxnet|"
     r"onnx(runtime)?|paddlepaddle|fastai|diffusers|datasets)\b",
     re.MULTILINE | re.IGNORECASE)
+# a requirement named anywhere in a line of a dependency list (setup.py lists them inline)
+ML_REQUIREMENT = re.compile(
+    r"(?:^|[\s\"'\[,])(torch|pytorch|tensorflow(?:-gpu|-cpu)?|tf-nightly|jax|flax|keras|"
+    r"scikit-learn|sklearn|xgboost|lightgbm|catboost|transformers|pytorch-lightning|lightning|"
+    r"mxnet|onnxruntime|paddlepaddle|fastai|diffusers)(?=\s*(?:[<>=!~;\[\"',]|$))",
+    re.MULTILINE | re.IGNORECASE)
+# a module-level import of an ML framework in the project's own code (not tests or examples)
+ML_IMPORT = re.compile(r"^(?:import|from)\s+(torch|tensorflow|jax|flax|keras|sklearn|xgboost|"
+                       r"lightgbm|catboost|transformers|lightning|pytorch_lightning|mxnet|"
+                       r"onnxruntime|paddle|fastai|diffusers)\b", re.MULTILINE)
+# extras, requirement files and folders for developing the project, not for running it
+DEV_EXTRA = re.compile(r"^(test|tests|testing|dev|develop|docs?|doc|lint|quality|style|typing|"
+                       r"types|mypy|ci|bench|benchmarks?|check|format|examples?|tutorials?)"
+                       r"(?:[-_].*)?$", re.IGNORECASE)
+DEV_REQUIREMENTS = re.compile(
+    r"(^|/)(docs?|tests?|ci|examples?|benchmarks?|tutorials?|\.github)/|"
+    r"(^|/)requirements[-_.]?(dev|test|tests|testing|docs?|lint|ci|bench|benchmarks?|examples?|"
+    r"typing|style|quality)[^/]*$", re.IGNORECASE)
 NOTEBOOK = re.compile(r"\.ipynb$", re.IGNORECASE)
+
+
+def runtime_requirements(path: str, text: str) -> str:
+    """The part of a dependency file that the project needs to run: ``[project]`` and Poetry
+    dependencies and non-development extras of ``pyproject.toml``, ``install_requires`` and
+    non-development ``extras_require`` of ``setup.py``/``setup.cfg``, ``dependencies`` of
+    ``package.json``, whole runtime requirement and environment files; '' for files that only
+    set up development (``requirements-dev.txt``, ``docs/requirements.txt``, …)."""
+    name = path.rsplit("/", 1)[-1]
+    if DEV_REQUIREMENTS.search(path):
+        return ""
+    if name == "pyproject.toml":
+        return _pyproject_runtime(text)
+    if name == "setup.py":
+        return _setup_py_runtime(text)
+    if name == "setup.cfg":
+        return _setup_cfg_runtime(text)
+    if name == "package.json":
+        import json
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return ""
+        deps = data.get("dependencies") if isinstance(data, dict) else None
+        return "\n".join(deps) if isinstance(deps, dict) else ""
+    if name.startswith(("requirements", "environment")) or name == "Pipfile":
+        return text
+    return ""
+
+
+def _pyproject_runtime(text: str) -> str:
+    import tomllib
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return ""
+    project = data.get("project") or {}
+    out = [str(x) for x in project.get("dependencies") or []]
+    for extra, reqs in (project.get("optional-dependencies") or {}).items():
+        if not DEV_EXTRA.match(extra):
+            out += [str(x) for x in reqs]
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    out += [str(k) for k in (poetry.get("dependencies") or {})]
+    return "\n".join(out)
+
+
+_EXTRA_ENTRY = re.compile(
+    r"""(?:extras\w*\s*\[\s*["'](?P<a>[\w.-]+)["']\s*\]\s*=|["'](?P<b>[\w.-]+)["']\s*:)\s*"""
+    r"""(?P<body>\[[^\]]*\])""", re.DOTALL)
+
+
+_REQUIREMENT_LIST = re.compile(
+    r"\b(\w*(?:requires|requirements|deps|dependencies|pkgs)\w*)\s*=\s*(\[[^\]]*\])",
+    re.IGNORECASE)
+
+
+def _setup_py_runtime(text: str) -> str:
+    """setup.py cannot be run here: the lists given to ``install_requires`` (or to a variable
+    named like one) and to extras that are not for development — not keywords or text."""
+    lists = [m.group(2) for m in _REQUIREMENT_LIST.finditer(text)
+             if not re.match(r"(tests?|setup)_requires?$", m.group(1), re.IGNORECASE)]
+    lists += [m.group("body") for m in _EXTRA_ENTRY.finditer(text)
+              if not DEV_EXTRA.match(m.group("a") or m.group("b"))]
+    return "\n".join(lists)
+
+
+def _setup_cfg_runtime(text: str) -> str:
+    out, section, keep = [], "", False
+    for line in text.splitlines():
+        head = re.match(r"^\[(.+)\]\s*$", line)
+        if head:
+            section, keep = head.group(1).strip(), False
+            continue
+        key = re.match(r"^([\w.-]+)\s*=", line)
+        if key:
+            k = key.group(1)
+            keep = k == "install_requires" if section == "options" else \
+                section == "options.extras_require" and not DEV_EXTRA.match(k)
+        if keep:
+            out.append(line)
+    return "\n".join(out)
+
+
+_ENV_DEP = re.compile(r"^\s*-\s+([A-Za-z0-9_.\-\[\]]+)\s*(.*)$")
+
+
+def environment_pinned(text: str) -> bool:
+    """A conda environment file whose every package (and pip requirement) has an exact
+    version: ``name=1.2.3`` or ``name==1.2.3``."""
+    deps, in_deps = [], False
+    for line in text.splitlines():
+        if re.match(r"^dependencies\s*:", line):
+            in_deps = True
+            continue
+        if in_deps and re.match(r"^\S", line):
+            in_deps = False
+        m = _ENV_DEP.match(line) if in_deps else None
+        if m and not m.group(1).rstrip(":").lower() == "pip":
+            deps.append(m.group(1) + m.group(2))
+    return bool(deps) and all(re.search(r"[^=<>!~]==?\d[\w.]*(?:=\S+)?\s*(#.*)?$", d)
+                              for d in deps)
 
 # a test change and a code change, for "PRs that change code also change tests" (a test
 # runner's configuration proves the practice, but changing it adds no test)

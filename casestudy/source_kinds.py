@@ -114,6 +114,7 @@ class SourceKind:
     # one line on what a sync read (``sources.sync.SyncResult`` fields)
     summary: str = "{prs:,} PRs"
     get_more: str = ""  # how to get what this kind cannot show (one sentence)
+    synthetic: bool = False  # it generates data (the demo): the only writer of synthetic repos
 
 
 GITHUB = SourceKind(
@@ -168,7 +169,7 @@ DEMO = SourceKind(
     "synthetic", "synthetic demo", logins=True, reviews=True, labels=True,
     first_commit_times=True, opening_times=True, checks=True, commits=True, tree=False,
     history=False, deployment_sources=("deployments", "tags", MERGES),
-    missing=_generic("synthetic"))
+    missing=_generic("synthetic"), synthetic=True)
 
 KINDS: tuple[SourceKind, ...] = (GITHUB, GIT, GIT_CSV, IMPORT, DEMO)
 _BY_KEY = {k.key: k for k in KINDS}

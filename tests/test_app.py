@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from casestudy.options import Options
 from tests.conftest import ROOT
 
 PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "ci", "rhythm",
@@ -62,6 +63,10 @@ def test_overview_opens_on_demo_data(app_env):
             moving = f.trend in ("improving", "worsening")
             grey = tile.proto.color == MetricProto.MetricColor.GRAY
             assert grey != moving, m.key
+    # the tiles are grouped as DORA groups its metrics, throughput first
+    groups = [x.value for x in at.markdown if x.value.startswith("##### ")][-3:]
+    assert groups == ["##### DORA throughput", "##### DORA instability",
+                      "##### Flow, stages and people"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -105,7 +110,8 @@ def test_bad_input_shows_errors_not_tracebacks(app_env):
               "start": "1999-01"}).run()
     assert not at.exception
     assert at.title[0].value == "demo/atlas"  # unknown repo falls back to the default
-    assert any("time zone" in e.value for e in at.sidebar.error)
+    # a refused URL value falls back to the default and says so, as a warning
+    assert any("time zone" in w.value for w in at.sidebar.warning)
 
 
 def test_drilldown_lists_prs_with_links(app_env):
@@ -180,3 +186,28 @@ def test_rhythm_page_changes_with_the_session_gap(app_env):
     assert not at.exception and at.query_params["gap"] == "30"
     assert [t.value for t in at.markdown] != before or any("30 min" in c.value
                                                           for c in at.caption)
+
+
+
+def test_url_values_reach_a_bounded_set_of_cached_case_studies():
+    """Every gap a URL may carry (10–720) lands on one of 72 steps, and repeated peers count
+    once: a visitor cannot mint unbounded distinct case studies from one repository."""
+    from casestudy.app.data import CASE_STUDIES, bounded_options
+
+    keys = {bounded_options(Options("demo/atlas", ("demo/borealis",), session_gap=g))
+            .session_gap for g in range(10, 721)}
+    assert len(keys) == 72 and min(keys) == 10 and max(keys) == 720
+    many = ("demo/borealis", "demo/cirrus", "demo/borealis", "demo/atlas") * 50
+    assert bounded_options(Options("demo/atlas", many)).peers == ("demo/borealis", "demo/cirrus")
+    assert 1 <= CASE_STUDIES <= 64
+
+
+def test_repeated_peers_in_a_link_build_the_deduplicated_case_study(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["peers"] = ",".join(["demo/borealis"] * 30)
+    at.query_params["gap"] = "125"
+    at.run()
+    at.switch_page("app_pages/export.py").run()
+    assert not at.exception
+    assert any("against demo/borealis, as on screen" in m.value for m in at.markdown)
+

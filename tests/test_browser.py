@@ -83,8 +83,9 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
     # download the PDF of the current view
     page.get_by_role("link", name="Export").first.click()
     wait_ready(page)
+    page.get_by_role("button", name="Make the PDF").click()  # made in the render pool
     with page.expect_download(timeout=120_000) as dl:
-        page.get_by_role("button", name="PDF").click()
+        page.get_by_test_id("stDownloadButton").filter(has_text="PDF").click(timeout=120_000)
     target = tmp_path / "view.pdf"
     dl.value.save_as(target)
     assert target.read_bytes()[:5] == b"%PDF-"

@@ -4,6 +4,7 @@ and psf/requests against ../shared/data when both the CSV and a clone are availa
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -169,6 +170,7 @@ def test_psf_requests_matches_recorded_rows(tmp_path):
     off_branch = {int(pd.Timestamp(t).timestamp()) for t in
                   tags[~tags.on_default_branch & ~tags.is_prerelease].tagged_at}
     matched = earlier = 0
+    more_reverts: list[str] = []
     for row in want.itertuples():
         p = got.get(int(row.pr_number))
         if p is None:
@@ -178,7 +180,10 @@ def test_psf_requests_matches_recorded_rows(tmp_path):
         if isinstance(row.first_commit_authored_at, str):
             assert p.first_commit_at == int(pd.Timestamp(row.first_commit_authored_at)
                                             .timestamp()), row.pr_number
-        assert p.is_revert == bool(row.is_revert), row.pr_number
+        if row.is_revert:
+            assert p.is_revert, row.pr_number
+        elif p.is_revert:  # the recorded rule knew only `Revert "…"` subjects (issue 29)
+            more_reverts.append(p.title)
         tag_at = row.first_stable_tag_at
         recorded = int(pd.Timestamp(tag_at).timestamp()) if isinstance(tag_at, str) else None
         if p.deployed_at != recorded:
@@ -188,4 +193,8 @@ def test_psf_requests_matches_recorded_rows(tmp_path):
         else:
             assert p.deployed_at == recorded
     assert matched == len(want)
+    # reverts in other words ("Partially revert ab84f9b", "reverting 3362"); one more is found
+    # by its branch name alone (3557_revert_and_fix_encoding), wrongly: a measured false positive
+    worded = [t for t in more_reverts if re.search(r"revert|back.?out|undo|roll.?back", t, re.I)]
+    assert len(worded) >= 3 and len(more_reverts) - len(worded) <= 1, more_reverts
     assert earlier < len(want) / 10  # a few landings ship in a release-branch tag first

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from casestudy import practice_rules as rules
 from casestudy.render import render
 from casestudy.report.build import Options, build_case_study
 from casestudy.sources.git import sync_git
@@ -131,6 +132,7 @@ def test_lfs_patterns_prove_data_versioning_in_an_ml_project(tmp_path):
     land(r, "Weights in LFS (#2)", T0 + 2 * DAY,
          {".gitattributes": "*.ckpt filter=lfs diff=lfs merge=lfs -text\n",
           "MODEL_CARD.md": "# Model card\n", "requirements-train.txt": "mlflow>=2.9\n",
+          "train.py": "import mlflow\n\nmlflow.autolog()\n",
           ".circleci/config.yml": "version: 2.1\n"})
     s = Store(tmp_path / "s.sqlite")
     sync_git(s, r)
@@ -140,7 +142,8 @@ def test_lfs_patterns_prove_data_versioning_in_an_ml_project(tmp_path):
     assert rows["data_versioning"].evidence == [".gitattributes (filter=lfs)"]
     assert rows["lint"].evidence == ["pyproject.toml ([tool.ruff])"]
     assert rows["cards"].evidence == ["MODEL_CARD.md"]
-    assert rows["experiment_tracking"].evidence == ["requirements-train.txt (mlflow)"]
+    # evidence of use, not the dependency list (issue 29)
+    assert rows["experiment_tracking"].evidence == ["train.py (imports mlflow)"]
     assert rows["ci"].evidence == [".circleci/config.yml"]
     assert rows["ci"].first_seen.startswith("2023-11-03")
 
@@ -181,3 +184,59 @@ def test_github_tree_audit_against_the_fake_server(tmp_path):
         s.set_audit("acme/widgets", {**s.audit("acme/widgets"), "head": "old"})
         c.sync(s, "acme/widgets")
         assert s.audit("acme/widgets")["matches"]["cards"] == ["MODEL_CARD.md"]
+
+
+def _audit(files: dict[str, str]) -> dict:
+    from casestudy.sources.practices import audit_paths
+
+    deps = {f: t for f, t in files.items() if rules.DEPENDENCY_FILES.match(f)}
+    code = {f: t for f, t in files.items() if f.endswith(".py") and rules.is_code_path(f)}
+    return audit_paths(sorted(files), deps, code)
+
+
+SETUP_PY = '''from setuptools import setup
+extras = {}
+extras["test_trackers"] = ["wandb", "comet-ml", "torch"]
+setup(name="lib", description="Tools for PyTorch", keywords=["torch", "pytorch"],
+      install_requires=[%s], extras_require=extras)
+'''
+
+
+@pytest.mark.parametrize(("files", "ml"), [
+    ({"setup.py": SETUP_PY % '"numpy"'}, False),  # torch only in a test extra and keywords
+    ({"setup.py": SETUP_PY % '"numpy", "torch>=2.0"'}, True),
+    ({"pyproject.toml": '[project]\ndependencies = ["httpx"]\n'
+                        '[project.optional-dependencies]\ntest = ["torch", "jax"]\n'}, False),
+    ({"pyproject.toml": '[project]\ndependencies = ["httpx"]\n'
+                        '[project.optional-dependencies]\ngpu = ["torch"]\n'}, True),
+    ({"requirements-dev.txt": "torch==2.1\n", "docs/requirements.txt": "tensorflow\n"}, False),
+    ({"requirements.txt": "torch>=2.1\n"}, True),
+    ({"package.json": '{"dependencies": {"react": "18"}, "devDependencies": {"onnxruntime": "1"}}'},
+     False),
+])
+def test_ml_project_from_runtime_dependencies_only(files, ml):
+    assert bool(_audit(files)["ml_frameworks"]) is ml
+
+
+@pytest.mark.parametrize(("files", "locked"), [
+    ({"environment.yml": "name: x\ndependencies:\n  - python=3.11\n  - numpy\n"}, False),
+    ({"environment.yml": "name: x\ndependencies:\n  - python=3.11.5\n  - numpy=1.26.4\n"
+                         "  - pip:\n    - torch==2.1.0\n"}, True),
+    ({"requirements.txt": "numpy>=1.26\n"}, False),
+    ({"requirements.txt": "numpy==1.26.4 \\\n    --hash=sha256:abc\n"}, True),
+    ({"uv.lock": "version = 1\n"}, True),
+])
+def test_locked_environment_means_a_pinned_resolution(files, locked):
+    a = _audit(files)
+    assert bool(a["matches"]["locked_env"] or a["content"].get("locked_env")) is locked
+
+
+def test_experiment_tracking_needs_an_import_in_the_code_that_runs():
+    extra_only = _audit({"setup.py": SETUP_PY % '"torch"', "src/lib/train.py": "x = 1\n"})
+    assert "experiment_tracking" not in extra_only["content"]  # a test extra names wandb
+    lazy = _audit({"src/lib/tracking.py": "def init():\n    import wandb\n    wandb.init()\n"})
+    assert "experiment_tracking" not in lazy["content"]  # an integration offered to users
+    in_test = _audit({"tests/test_train.py": "import mlflow\n"})
+    assert "experiment_tracking" not in in_test["content"]
+    used = _audit({"train.py": "import wandb\nfrom x import y\n"})
+    assert used["content"]["experiment_tracking"] == ["train.py (imports wandb)"]

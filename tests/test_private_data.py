@@ -385,3 +385,13 @@ def test_a_killed_sync_is_recognised_and_its_half_synced_repository_hidden(
         assert [r["status"] for r in s.sync_runs("acme/widgets")] == ["abandoned", "ok"]
         assert s.count_prs("acme/widgets") == into_main
         assert "acme/widgets" in s.repos(visible_to="")
+
+
+def test_the_demo_builder_is_the_one_writer_that_may_rebuild_demo_data(tmp_path):
+    from casestudy.sources.demo import build_demo
+
+    s = Store(tmp_path / "s.sqlite")
+    first = build_demo(s)
+    assert build_demo(s) == first  # the operator's `casestudy demo` rebuilds it in place
+    with pytest.raises(StoreError, match="read-only"):
+        s.upsert_repo(RepoInfo("demo/atlas", GIT.key))

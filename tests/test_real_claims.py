@@ -17,6 +17,7 @@ from casestudy.render import render
 from casestudy.report.build import Options, build_case_study
 from casestudy.sources.git import sync_git
 from casestudy.store import Store
+from tests.test_story import parts, repeated_sentences
 
 pytestmark = pytest.mark.real
 
@@ -67,4 +68,8 @@ def test_no_claim_contradicts_its_evidence_on_real_history(name, tmp_path):
                      f"{len(cs.refused)} refused, {len(problems)} contradictions, "
                      f"{len(md.split()):,} words")
         assert problems == [], "\n".join(problems)
+        summary, body = parts(md)
+        lines[-1] += f" (summary {len(summary.split())}, body {len(body.split()):,})"
+        assert len(summary.split()) <= 600 and len(body.split()) <= 3000
+        assert repeated_sentences(body) == []
     print("\n".join(lines))

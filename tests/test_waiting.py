@@ -41,3 +41,25 @@ def test_merged_prs_after_the_last_release_are_counted_with_the_oldest_wait(tmp_
     s2 = Store(tmp_path / "s2.sqlite")
     sync_git(s2, r2)
     assert build_case_study(s2, Options("octo/app")).waiting is None
+
+
+def test_delivery_kind_is_said_from_the_source_and_cadence(tmp_path):
+    r = new_repo(tmp_path, "lib", JAN24)
+    for k in range(1, 41):
+        commit(r, f"Change {k} (#{k})", JAN24 + 2 * k * DAY)
+        if k in (10, 20, 30):
+            tag(r, f"v1.{k // 10}.0", JAN24 + 2 * k * DAY + 3600)
+    s = Store(tmp_path / "s.sqlite")
+    sync_git(s, r)
+    d = build_case_study(s, Options("octo/lib")).delivery
+    # three releases 20 days apart, each carrying the ten PRs merged since the one before
+    assert d.kind == "release train" and d.source == "tags" and d.deployments == 3
+    assert d.gap_days == 20.0 and d.prs_per_deployment == 10
+    assert "versioned releases" in d.text and "read them as release cadence" in d.text
+    r2 = new_repo(tmp_path, "app", JAN24)
+    for k in range(1, 6):
+        commit(r2, f"Change {k} (#{k})", JAN24 + k * DAY)
+    s2 = Store(tmp_path / "s2.sqlite")
+    sync_git(s2, r2)
+    d2 = build_case_study(s2, Options("octo/app")).delivery
+    assert d2.kind == "merges" and "every merge" in d2.text

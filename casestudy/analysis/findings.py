@@ -1,7 +1,7 @@
 """The findings engine: for each metric and repository, the level over the latest window, its
 trend against the window before (tested against the noise), the DORA band, the rank among peers,
 and the worst stretch (episode) in the report period. Headline, verdict, strengths and weaknesses
-are written from these findings.
+are claims written from these findings (``claims``) and judged by the gate (``gate``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .. import core, metrics
-from ..document import Finding, Statement
+from ..document import Finding
 from ..metric_kinds import (
     FAILURE_PLACEMENT,
     MANN_WHITNEY,
@@ -229,7 +229,16 @@ def _rank(m: metrics.Metric, fs: list[Finding]) -> None:
         f.score = score
         f.sentence = finding_sentence(m, f)
         f.trend_text = "no data in the window" if f.stale else (
+            _no_times(m) if f.too_few and f.n == 0 and m.start else
             f"too few {m.n_of}" if f.too_few else f.trend)
+
+
+def _no_times(m: metrics.Metric) -> str:
+    """Why a PR duration has no value at all: no PR has its start time (e.g. squash merges
+    carry no first-commit time), not too few PRs."""
+    start = (m.start or "").removesuffix("_at").replace("_", "-")
+    why = " (a squash merge carries none)" if m.start == "first_commit_at" else ""
+    return f"no {start} times{why}"
 
 
 def _periods_text(labels: list[str]) -> str:
@@ -276,48 +285,3 @@ def finding_sentence(m: metrics.Metric, f: Finding) -> str:
         s += ("since recovered" if e["recovered"] else "not yet recovered") + (
             f" ({metrics.format_value(m, e['latest'])} in {e['latest_period']})")
     return s + "." + (" " + f.context if f.context else "")
-
-
-def headline_and_verdict(subject: str, findings: list[Finding]) -> tuple[str, str, Finding | None,
-                                                                           Finding | None]:
-    """The strongest positive and the most serious negative, in a headline and a verdict."""
-    mine = [f for f in findings if f.repo == subject and f.visible and f.level is not None
-            and not f.too_few and metrics.get(f.metric).how.in_verdict]
-    best = max(mine, key=lambda f: f.score, default=None)
-    worst = min(mine, key=lambda f: f.score, default=None)
-    if best is not None and best.score <= 0:
-        best = None
-    if worst is not None and worst.score >= 0:
-        worst = None
-    parts = []
-    if best:
-        parts.append(metrics.get(best.metric).wording(True))
-    if worst:
-        a = metrics.get(worst.metric).wording(False)
-        parts.append(a if parts else a[0].upper() + a[1:])
-    headline = ", ".join(parts) if parts else "Too little data for a verdict"
-    verdict = []
-    if best:
-        verdict.append(f"{subject} excels in {metrics.get(best.metric).name.lower()}: "
-                       f"{best.sentence}")
-    if worst:
-        verdict.append(f"It needs improvement in {metrics.get(worst.metric).name.lower()}: "
-                       f"{worst.sentence}")
-    if not verdict:
-        verdict.append(f"{subject} has too few PRs in the window for a verdict.")
-    return headline, " ".join(verdict), best, worst
-
-
-def strengths_weaknesses(subject: str, findings: list[Finding], limit: int = 4
-                         ) -> tuple[list[Statement], list[Statement]]:
-    mine = [f for f in findings if f.repo == subject and f.visible and f.level is not None
-            and not f.too_few]
-    good = sorted((f for f in mine if f.score >= 0.15), key=lambda f: -f.score)[:limit]
-    bad = sorted((f for f in mine if f.score <= -0.15), key=lambda f: f.score)[:limit]
-
-    def stmt(f: Finding, positive: bool) -> Statement:
-        m = metrics.get(f.metric)
-        title = m.wording(positive)
-        return Statement(f.metric, title[0].upper() + title[1:], f.sentence, f.examples)
-
-    return [stmt(f, True) for f in good], [stmt(f, False) for f in bad]

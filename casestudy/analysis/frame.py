@@ -24,6 +24,9 @@ class ReportError(ValueError):
     """Bad report options (period, peers) described for a person."""
 
 
+MAX_SPAN_YEARS = 50  # the longest report: a calendar is built day by day and hour by hour
+
+
 @dataclass
 class Frame:
     """The report's coordinates. Period indexes (``lo_p``…``hi_p``, ``window.periods``) index
@@ -149,7 +152,27 @@ def _bounds(opts: Options, last: int, starts: np.ndarray) -> tuple[int, int]:
         t_from = max(t_from, earliest)
     if t_from > end:
         raise ReportError("the period starts after it ends")
+    if end - t_from > MAX_SPAN_YEARS * 366 * DAY:
+        raise ReportError(f"the period from {_month_of(t_from)} to {_month_of(end)} is longer "
+                          f"than {MAX_SPAN_YEARS} years: choose a later first period or an "
+                          "earlier last one")
     return t_from, end
+
+
+def require_data_in_period(subject: str, first: int | None, last: int | None,
+                           opts: Options) -> None:
+    """Refuse (``ReportError``) a report whose --from/--to the subject's data does not reach
+    (``first``/``last``: the first and last time of its data): it would be empty. Without
+    --from or --to the report follows the data, so it always holds some."""
+    if first is None or last is None or not (opts.period_from or opts.period_to):
+        return
+    lo = span_of(opts.period_from)[0] if opts.period_from else first
+    hi = span_of(opts.period_to)[1] if opts.period_to else last
+    if last < lo or first > hi:
+        told = " ".join(w for w in (f"from {opts.period_from}" if opts.period_from else "",
+                                    f"to {opts.period_to}" if opts.period_to else "") if w)
+        raise ReportError(f"{subject} has no data {told}: its data runs from "
+                          f"{_month_of(first)} to {_month_of(last)}")
 
 
 def partial_periods(last: np.ndarray, cal: Calendar, repos: list[str], lo_p: int, hi_p: int

@@ -121,7 +121,7 @@ def section(frame: Frame, audit: dict, changes: dict[int, tuple[bool, bool]]
         files=audit.get("files", 0), notebooks=nb,
         notebook_share=nb / (nb + code) if nb + code else None, tests_with_code=shares,
         window_share=share if n >= MIN_SHARE_N else None, window_n=n, text=" ".join(parts),
-        history_note=note)
+        history_note=note, signals=dict(audit.get("signals", {})))
 
 
 def facts(s: PracticeSection | None) -> dict:

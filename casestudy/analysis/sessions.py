@@ -130,21 +130,20 @@ def analyse(c: CommitArrays, cal: Calendar, lo_p: int, hi_p: int,
     gaps, gap_bounds, ends = gaps_of(times, bounds)
     allowance = allowance_minutes * 60.0
     rule_breaks = gaps > gap_minutes * 60.0
-    model, states = decode_breaks(gaps, gap_bounds)
+    # the share of gap-rule session time the commits show (first to last commit) rather than
+    # the allowance assumes; too little, and no model is fitted (its hours would not be shown)
+    _, span = session_spans(times, session_starts(times.size, bounds, ends, rule_breaks), 0.0)
+    n_sessions = int(span.size)
+    shown = float(span.sum())
+    shown_share = shown / (shown + allowance * span.size) if span.size else 0.0
+    model, states = decode_breaks(gaps, gap_bounds) if shown_share >= MIN_SHOWN_SHARE \
+        else (None, None)
     estimates = {"gap": rule_breaks}
     if states is not None:
         estimates["hmm"] = states == 1
     per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    shown_share, n_sessions = 1.0, 0
     for name, breaks in estimates.items():
         first = session_starts(times.size, bounds, ends, breaks)
-        if name == "gap":
-            # the share of session time the commits show (first to last commit) rather than
-            # the allowance assumes
-            _, span = session_spans(times, first, 0.0)
-            n_sessions = int(span.size)
-            shown = float(span.sum())
-            shown_share = shown / (shown + allowance * span.size) if span.size else 0.0
         start_t, length = session_spans(times, first, allowance)
         p = period[first]
         per[name] = (np.bincount(p - lo_p, weights=length, minlength=hi_p - lo_p + 1),

@@ -3,12 +3,22 @@ recommendations, notable PRs, work rhythm, practices): a headline, three short p
 plain words with the numbers — flow, delivery and stability, people and practice — the PRs and
 people behind them, strengths, weaknesses and the top three recommendations. Nothing in it is
 written per repository; a figure the data cannot show is said to be unavailable, never guessed.
+
+Every sentence is a ``Claim`` (kind ``summary``, its ``section`` the paragraph) carrying the
+evidence it quotes — the same finding, with the same value, as every other claim about that
+metric — so the gate can refuse a sentence its evidence does not carry; the page is written
+from the sentences that passed.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import metrics
 from ..document import (
+    Claim,
+    Delivery,
+    Evidence,
     Executive,
     Finding,
     PracticeSection,
@@ -17,6 +27,8 @@ from ..document import (
     RhythmSection,
     Statement,
 )
+from .claims import evidence_of
+from .gate import words_in
 
 
 def _usable(f: Finding | None) -> bool:
@@ -42,117 +54,186 @@ def _short(text: str, limit: int = 60) -> str:
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
-def _flow(mine: dict[str, Finding], span: str, notable: dict[str, list[PRRef]],
-          subject: str) -> tuple[str, list[PRRef]]:
+class _Sentences:
+    """The summary's sentences as claims, in order, each with the evidence it quotes."""
+
+    def __init__(self, findings: list[Finding], min_n: int):
+        self.findings, self.min_n, self.out = findings, min_n, []
+
+    def add(self, section: str, text: str, *fs: Finding | Evidence,
+            prs: list[PRRef] | None = None) -> None:
+        ev = [x if isinstance(x, Evidence) else evidence_of(x, self.findings, self.min_n)
+              for x in fs]
+        metric = ev[0].metric if ev else ""
+        self.out.append(Claim(metric=metric, title=text, text=text, examples=list(prs or []),
+                              kind="summary", polarity="neutral", words=words_in(text),
+                              evidence=ev, key=f"summary:{section}:{len(self.out)}",
+                              section=section))
+
+
+def _flow(say: _Sentences, mine: dict[str, Finding], span: str,
+          notable: dict[str, list[PRRef]], subject: str) -> None:
     thr, who, cyc = mine.get("throughput"), mine.get("contributors"), mine.get("cycle_time")
-    parts, prs = [], []
     if thr is not None and thr.level is not None:
         authors = f" by {who.level_text}" if who is not None and who.level is not None else ""
-        parts.append(f"In {span}, {subject} merged {thr.n:,} pull request"
-                     f"{'' if thr.n == 1 else 's'}{authors}.")
+        # counts stated, not judged: a small count is still the count
+        counts = [replace(evidence_of(f, say.findings, say.min_n), too_few=False, min_n=0)
+                  for f in (thr, who) if f is not None and f.level is not None]
+        say.add("flow", f"In {span}, {subject} merged {thr.n:,} pull request"
+                        f"{'' if thr.n == 1 else 's'}{authors}.", *counts)
     if _usable(cyc):
-        parts.append(f"A change took a median {cyc.level_text} from first commit to merge "
-                     f"(n = {cyc.n:,}){_trend(cyc)}.")
+        say.add("flow", f"A change took a median {cyc.level_text} from first commit to merge "
+                        f"(n = {cyc.n:,}){_trend(cyc)}.", cyc)
     else:
-        parts.append("How long changes take from first commit to merge cannot be measured "
-                     "from this data (no first-commit times).")
+        say.add("flow", "How long changes take from first commit to merge cannot be measured "
+                        "from this data (no first-commit times).")
     stages = [mine[s] for s in metrics.STAGES if _usable(mine.get(s))]
     if stages:
         slow = max(stages, key=lambda f: f.level)
-        parts.append(f"The longest stage is {metrics.get(slow.metric).name.lower()}, at a "
-                     f"median {slow.level_text} (n = {slow.n:,}).")
+        say.add("flow", f"The longest stage is {metrics.get(slow.metric).name.lower()}, at a "
+                        f"median {slow.level_text} (n = {slow.n:,}).", slow)
     slowest = notable.get("Slowest merged", [])[:2] if _usable(cyc) else []
     if slowest:
-        parts.append("The slowest merged: " + "; ".join(_ref(p) for p in slowest) + ".")
-        prs += slowest
-    return " ".join(parts), prs
+        say.add("flow", "The slowest merged: " + "; ".join(_ref(p) for p in slowest) + ".",
+                cyc, prs=slowest)
 
 
-def _delivery(mine: dict[str, Finding], notable: dict[str, list[PRRef]]
-              ) -> tuple[str, list[PRRef]]:
+def _delivery(say: _Sentences, mine: dict[str, Finding], notable: dict[str, list[PRRef]],
+              delivery: Delivery | None = None) -> None:
     freq, deploy = mine.get("deploy_frequency"), mine.get("deploy")
     cfr, ttr = mine.get("change_failure_rate"), mine.get("time_to_restore")
     if freq is None or not freq.visible:
         why = freq.context if freq is not None and freq.context else ""
-        return ("Deployments are not visible from this source, so deployment frequency, change "
-                "failure rate and time to restore are unavailable, not zero"
-                + (f": {why}" if why else ".")), []
-    parts = []
-    if _usable(freq):
+        say.add("delivery", "Deployments are not visible from this source, so deployment "
+                            "frequency, change failure rate and failed deployment recovery time "
+                            "are unavailable, not zero" + (f": {why}" if why else "."))
+        return
+    before = len(say.out)
+    if _usable(freq) and delivery is not None and delivery.kind == "release train":
+        band = (f"; DORA's band {freq.band} is written for services that deploy on demand"
+                if freq.band else "")
+        say.add("delivery", f"It ships versioned releases: {freq.level_text} in the latest "
+                            f"window, a median {delivery.gap_days:.1f} days apart over the "
+                            f"report period{band}.", freq)
+    elif _usable(freq):
         band = f" (DORA {freq.band})" if freq.band else ""
-        parts.append(f"It shipped {freq.level_text}{band}.")
+        say.add("delivery", f"It shipped {freq.level_text}{band}.", freq)
     if _usable(deploy):
-        parts.append(f"A merged change reached a release in a median {deploy.level_text} "
-                     f"(n = {deploy.n:,}){_trend(deploy)}.")
+        say.add("delivery", f"A merged change reached a release in a median "
+                            f"{deploy.level_text} (n = {deploy.n:,}){_trend(deploy)}.", deploy)
     if _usable(cfr):
-        parts.append(f"{cfr.level_text} of {cfr.n:,} deployments failed"
-                     + (f" (DORA {cfr.band})." if cfr.band else "."))
+        say.add("delivery", f"{cfr.level_text} of {cfr.n:,} deployments failed"
+                + (f" (DORA {cfr.band})." if cfr.band else "."), cfr)
     if _usable(ttr):
-        parts.append(f"Service was restored in a median {ttr.level_text} (n = {ttr.n:,}).")
+        say.add("delivery", f"Failed deployments were recovered in a median "
+                            f"{ttr.level_text} (n = {ttr.n:,}).", ttr)
     elif ttr is not None and ttr.visible:
-        parts.append("Too few failures to measure time to restore.")
+        say.add("delivery", "Too few failures to measure failed deployment recovery time.")
     reverted = notable.get("Reverted", [])[:2]
     if reverted:
-        parts.append("Reverted: " + "; ".join(_ref(p) for p in reverted) + ".")
-    return " ".join(parts) or "Too few deployments in the window to say more.", reverted
+        say.add("delivery", "Reverted: " + "; ".join(_ref(p) for p in reverted) + ".",
+                prs=reverted)
+    if len(say.out) == before:
+        say.add("delivery", "Too few deployments in the window to say more.")
 
 
-def _people(mine: dict[str, Finding], responders: dict[str, int], authors: dict[str, int],
-            rhythm: RhythmSection | None, practices: PracticeSection | None,
-            logins: bool) -> tuple[str, list[str]]:
-    parts, people = [], []
+def _velocity_evidence(rhythm: RhythmSection) -> Evidence | None:
+    per = next((t for t in rhythm.trends if t.measure == "per_author"), None)
+    if per is None:
+        return None
+    return Evidence(metric="velocity", repo=rhythm.repo,
+                    window=[p.period for p in rhythm.velocity if p.used],
+                    value=per.end, value_text="" if per.end is None else f"{per.end:.2f}",
+                    n=per.n, previous=per.start, test="Mann–Kendall", p_value=per.p_value,
+                    trend=per.direction,
+                    favourable={"falling": False, "rising": True}.get(per.direction))
+
+
+def _freq(rhythm: RhythmSection) -> str:
+    labels = [p.period for p in rhythm.velocity]
+    return "week" if labels and "W" in labels[0] else "month"
+
+
+def _people(say: _Sentences, mine: dict[str, Finding], responders: dict[str, int],
+            authors: dict[str, int], rhythm: RhythmSection | None,
+            practices: PracticeSection | None, logins: bool) -> list[str]:
+    people = []
+    before = len(say.out)
     at = "@" if logins else ""
     if authors:
         top = sorted(authors.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         total = sum(authors.values())
-        parts.append("The most merged PRs came from " + ", ".join(
+        say.add("people", "The most merged PRs came from " + ", ".join(
             f"{at}{who} ({n:,})" for who, n in top) + f", {sum(n for _, n in top) / total:.0%} "
             f"of {total:,}.")
         people += [who for who, _ in top]
     fr = mine.get("first_response")
     if _usable(fr):
-        parts.append(f"A PR waited a median {fr.level_text} for its first human response "
-                     f"(n = {fr.n:,}){_trend(fr)}.")
+        say.add("people", f"A PR waited a median {fr.level_text} for its first human response "
+                          f"(n = {fr.n:,}){_trend(fr)}.", fr)
     total = sum(responders.values())
     if total >= 10:
         top = sorted(responders.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         share = sum(n for _, n in top) / total
         names = ", ".join(f"{at}{who} ({n:,})" for who, n in top)
-        parts.append(f"{share:.0%} of the {total:,} first responses came from three people: "
-                     f"{names}.")
+        say.add("people", f"{share:.0%} of the {total:,} first responses came from three "
+                          f"people: {names}.")
         people += [who for who, _ in top if who not in people]
     elif fr is None or not fr.visible:
-        parts.append("Reviews are not visible from this source.")
+        say.add("people", "Reviews are not visible from this source.")
     if rhythm is not None:
         per = next((t for t in rhythm.trends if t.measure == "per_author"), None)
-        if rhythm.decay:
-            parts.append(rhythm.decay.split(". ")[0] + ".")
+        ev = _velocity_evidence(rhythm)
+        if rhythm.decay and per is not None:
+            say.add("people", f"Output per active author is falling beyond the noise: its "
+                              f"fitted trend line runs from {per.start:.2f} to {per.end:.2f} "
+                              f"merged PRs per {_freq(rhythm)} over {per.n} {_freq(rhythm)}s "
+                              "(velocity decay).", ev)
         elif per is not None and per.direction in ("flat", "rising"):
-            parts.append("Output per active author holds steady." if per.direction == "flat"
-                         else "Output per active author is rising.")
+            say.add("people", "Output per active author holds steady." if per.direction == "flat"
+                    else "Output per active author is rising.", ev)
         if rhythm.hours_gap is not None:
-            parts.append(f"Commits suggest about {rhythm.hours_gap:.1f} coding hours per active "
-                         "author per week (gap rule).")
+            say.add("people", f"Commits suggest about {rhythm.hours_gap:.1f} coding hours per "
+                              "active author per week (gap rule).",
+                    Evidence("coding_hours_gap", rhythm.repo, [], rhythm.hours_gap,
+                             f"{rhythm.hours_gap:.1f} h", rhythm.n_commits))
     if practices is not None:
         missing = [r.name.lower() for r in practices.rows if r.status == "missing"]
-        parts.append(f"{practices.present} of {practices.applicable} engineering practices are "
-                     "in place" + (f"; missing: {', '.join(missing)}." if missing else "."))
-    return " ".join(parts) or "Too little review data to say more.", people
+        say.add("people", f"{practices.present} of {practices.applicable} engineering practices "
+                          "are in place" + (f"; missing: {', '.join(missing)}." if missing
+                                            else "."),
+                Evidence("practices", practices.repo, [], float(practices.present),
+                         f"{practices.present} of {practices.applicable}",
+                         practices.applicable))
+    if len(say.out) == before:
+        say.add("people", "Too little review data to say more.")
+    return people
 
 
-def executive(subject: str, span: str, headline: str, findings: list[Finding],
-              strengths: list[Statement], weaknesses: list[Statement],
-              recs: list[Recommendation], notable: dict[str, list[PRRef]],
-              responders: dict[str, int], authors: dict[str, int],
-              rhythm: RhythmSection | None, practices: PracticeSection | None,
-              logins: bool) -> Executive:
+def summary_claims(subject: str, span: str, findings: list[Finding],
+                   notable: dict[str, list[PRRef]], responders: dict[str, int],
+                   authors: dict[str, int], rhythm: RhythmSection | None,
+                   practices: PracticeSection | None, logins: bool, min_n: int = 10,
+                   delivery: Delivery | None = None) -> tuple[list[Claim], list[str]]:
+    """The summary's sentences as claims (flow; delivery and stability; people and practice)
+    and the people they name."""
     mine = {f.metric: f for f in findings if f.repo == subject}
-    flow, prs1 = _flow(mine, span, notable, subject)
-    delivery, prs2 = _delivery(mine, notable)
-    people_text, people = _people(mine, responders, authors, rhythm, practices, logins)
+    say = _Sentences(findings, min_n)
+    _flow(say, mine, span, notable, subject)
+    _delivery(say, mine, notable, delivery)
+    people = _people(say, mine, responders, authors, rhythm, practices, logins)
+    return say.out, people
+
+
+def executive(headline: str, sentences: list[Claim], people: list[str],
+              strengths: list[Statement], weaknesses: list[Statement],
+              recs: list[Recommendation]) -> Executive:
+    """The page, from the claims that passed the gate only."""
+    said = [c for c in sentences if not c.refused]
+    paragraphs = [" ".join(c.text for c in said if c.section == sec)
+                  for sec in ("flow", "delivery", "people")]
     return Executive(
-        headline=headline, paragraphs=[flow, delivery, people_text], prs=prs1 + prs2,
-        people=people, strengths=[s.title for s in strengths],
-        weaknesses=[s.title for s in weaknesses] + (
-            ["Velocity decay"] if rhythm is not None and rhythm.decay else []),
+        headline=headline, paragraphs=[p for p in paragraphs if p],
+        prs=[p for c in said for p in c.examples], people=people,
+        strengths=[s.title for s in strengths], weaknesses=[s.title for s in weaknesses],
         recommendations=[f"{r.title}: {r.action.rstrip('.')}" for r in recs[:3]])

@@ -96,8 +96,9 @@ def trend_sentence(tr: Trend, freq: str = "month", measured: bool = True) -> str
     slope = _fmt(tr.measure, abs(tr.slope))
     low, high = (("−" if v < 0 else "+") + _fmt(tr.measure, abs(v))
                  for v in (tr.slope_low, tr.slope_high))
-    return (f"{tr.label[0].upper() + tr.label[1:]} {tr.direction} from "
-            f"{_fmt(tr.measure, tr.start)} to {_fmt(tr.measure, tr.end)} over {tr.n} {freq}s "
+    return (f"{tr.label[0].upper() + tr.label[1:]} {tr.direction}: the fitted trend line "
+            f"runs from {_fmt(tr.measure, tr.start)} to {_fmt(tr.measure, tr.end)} over "
+            f"{tr.n} {freq}s "
             f"(Theil–Sen {'−' if tr.slope < 0 else '+'}{slope} per {freq}, 95% interval "
             f"{low} to {high}; Mann–Kendall τ = {tr.tau:+.2f}, "
             f"{p}).")
@@ -106,17 +107,14 @@ def trend_sentence(tr: Trend, freq: str = "month", measured: bool = True) -> str
 def decay_finding(trs: list[Trend], points: list[VelocityPoint], freq: str = "month"
                   ) -> str | None:
     """The velocity-decay finding, with its evidence, or None when output per author does not
-    fall beyond the noise."""
+    fall beyond the noise. It quotes the tested trend's own figures (the Theil–Sen line's start
+    and end), the same ones the trend list prints: one fact, one pair of numbers."""
     per = next(t for t in trs if t.measure == "per_author")
     if per.direction != "falling":
         return None
     used = [p for p in points if p.used and p.per_author is not None]
-    k = min(3, len(used) // 2)
-    early = sum(p.merged for p in used[:k]) / max(1, sum(p.authors for p in used[:k]))
-    late = sum(p.merged for p in used[-k:]) / max(1, sum(p.authors for p in used[-k:]))
-    text = (f"Velocity decay: each active author merged {early:.2f} PRs per {freq} in "
-            f"{used[0].period}–{used[k - 1].period} and {late:.2f} in "
-            f"{used[-k].period}–{used[-1].period}. " + trend_sentence(per, freq))
+    text = (f"Velocity decay ({used[0].period} to {used[-1].period}): "
+            + trend_sentence(per, freq))
     others = [trend_sentence(t, freq) for t in trs if t.measure != "per_author"
               and t.direction in ("falling", "rising")]
     if others:

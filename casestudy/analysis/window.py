@@ -124,6 +124,9 @@ class WindowTallies:
     def caught(self):
         return self._sum("caught")
 
+    def rework(self):
+        return self._sum("rework")
+
     def duration_sample(self, m: Metric) -> np.ndarray:
         return duration_sample(self.a, m, self.repo_i, *self.bounds, self.window.cal,
                                self.pop, self.table.options.get("business_hours"))[0]

@@ -1,7 +1,10 @@
 """When work happens: PR openings, first responses and merges by weekday and hour, with the
 busiest slots and the share outside working hours put into words. Where the source knows each
 author's UTC offset (git author dates), hours are the authors' own; otherwise they are the
-report's time zone, and the text says so."""
+report's time zone, and the text says so. One fact is stated once: an event whose peak hours the
+work-rhythm section states (on each person's own clock) gets no second "busiest hour" here, and
+the off-hours share names the span it is measured over (the report period; the recommendations'
+share is the latest window's, and says so)."""
 
 from __future__ import annotations
 
@@ -46,15 +49,19 @@ def local_hours(a: PRArrays, rows: np.ndarray, ts: np.ndarray, cal: Calendar
     return hour, day, False
 
 
-def work_pattern(frame: Frame) -> WorkPattern:
+def work_pattern(frame: Frame, peaks_elsewhere: set[str] | frozenset[str] = frozenset()
+                 ) -> WorkPattern:
     """Counts per (weekday, hour) of each event of the subject's PRs over the report's periods
-    (local seconds of the report's zone)."""
+    (local seconds of the report's zone); ``peaks_elsewhere``: events whose peak hours the
+    work-rhythm section states (their busiest hour is not stated again)."""
     a, repo_i, cal, pop = frame.arrays, 0, frame.cal, frame.pop
     lo, hi = frame.report_bounds
     mine = np.flatnonzero(pop & (a.repo_idx == repo_i))
     grids: dict[str, list[list[int]]] = {}
     sentences = []
     own = False
+    labels = cal.labels
+    span = f"{labels[frame.lo_p]} to {labels[frame.hi_p]}"
     for field, label in EVENTS:
         ts = a.times[field][mine]
         local = cal.local_seconds(ts)
@@ -68,10 +75,13 @@ def work_pattern(frame: Frame) -> WorkPattern:
         busiest_day = WEEKDAYS[int(grid.sum(axis=1).argmax())]
         busiest_hour = int(grid.sum(axis=0).argmax())
         share = float(off_hours(hour, day).mean())
+        when = (f"busiest on {busiest_day}s (peak hours: see Work rhythm)"
+                if label in peaks_elsewhere else
+                f"busiest on {busiest_day}s and at {busiest_hour:02d}:00")
         sentences.append(
-            f"{label[0].upper() + label[1:]} (n = {ts.size:,}): busiest on {busiest_day}s and at "
-            f"{busiest_hour:02d}:00; {share:.0%} on weekends or outside "
-            f"{WORK_START:02d}:00–{WORK_END:02d}:00.")
+            f"{label[0].upper() + label[1:]} (n = {ts.size:,}): {when}; {share:.0%} on weekends "
+            f"or outside {WORK_START:02d}:00–{WORK_END:02d}:00 over the report period "
+            f"({span}).")
     if not sentences:
         text = f"Too few events (fewer than {MIN_EVENTS}) to show when work happens."
     elif own:

@@ -80,9 +80,11 @@ def read_clone(store: Store, path: str, name: str = "", branch: str = "",
 
 def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str,
                    owner: str = "", visitor: Visitor = ANONYMOUS) -> Outcome:
-    """Import uploaded files (name, content) laid out as canonical tables or git-prs CSVs.
-    Only the base name of each upload is used; the total is capped (``max_upload_bytes``).
-    Raises ``ImportError_``."""
+    """Import uploaded files (name, content) laid out as canonical tables or git-prs CSVs, all
+    in one transaction: a bad file loads nothing. Only the base name of each upload is used;
+    the total is capped (``max_upload_bytes``; the server refuses larger uploads before they
+    arrive, ``server.maxUploadSize``), and each file's rows and decoded size before it is read
+    (``sources.file_bounds``). Raises ``ImportError_`` (or ``StoreError``)."""
     total = sum(len(data) for _, data in files)
     if total > max_upload_bytes():
         raise ImportError_(f"the upload is {total / 2**20:.1f} MB; this instance takes at most "
@@ -93,14 +95,17 @@ def import_uploads(store: Store, files: list[tuple[str, bytes]], layout: str,
             path = Path(tmp) / Path(name).name
             path.write_bytes(data)
             paths.append(path)
-        if layout == "canonical tables":
-            counts = sync(store, SyncRequest(IMPORT.key, tmp, account_key=owner,
-                                             visitor=visitor)).tables
-        else:
-            counts = {}
-            for path in paths:
-                counts.update(sync(store, SyncRequest(GIT_CSV.key, str(path),
-                                                      account_key=owner,
-                                                      visitor=visitor)).repos)
+        with store.transaction():
+            if layout == "canonical tables":
+                counts = sync(store, SyncRequest(IMPORT.key, tmp, account_key=owner,
+                                                 visitor=visitor)).tables
+            else:
+                counts = {}
+                for path in paths:
+                    if path.name.endswith(".tags.csv"):  # read with the CSV it belongs to
+                        continue
+                    counts.update(sync(store, SyncRequest(GIT_CSV.key, str(path),
+                                                          account_key=owner,
+                                                          visitor=visitor)).repos)
     return Outcome([("success", "Imported: " + ", ".join(f"{k} {v:,}"
                                                          for k, v in counts.items()))])

@@ -6,6 +6,7 @@ served to another."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -13,7 +14,7 @@ import streamlit as st
 from ..config import default_db_location
 from ..document import CaseStudy
 from ..model import PRArrays
-from ..options import Options
+from ..options import SESSION_GAP, Options
 from ..report.build import build_case_study
 from ..sources.demo import build_demo
 from ..store import Store
@@ -48,7 +49,11 @@ def get_store() -> Store:
 
 
 def _day(ts: int | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
+    """A stored time as a day; one no calendar holds (older data) shows as '?'."""
+    try:
+        return "" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
+    except (OverflowError, OSError, ValueError):
+        return "?"
 
 
 @st.cache_data(show_spinner=False, ttl=300)
@@ -72,9 +77,31 @@ def months(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int]) -
     return store.merged_months(store.repos(visible_to=viewer))
 
 
-@st.cache_data(show_spinner="Computing the case study…", max_entries=32)
+CASE_STUDIES = 32  # case studies a server process keeps; the oldest unused ones go first
+
+
+def bounded_options(opts: Options) -> Options:
+    """The options a case study is built and cached with: peers once each (in the order
+    given), the coding-session gap on its step (10 min): a visitor typing new values into the
+    URL reaches a bounded set of case studies, and the cache itself is bounded too."""
+    peers = tuple(dict.fromkeys(p for p in opts.peers if p != opts.subject))
+    step = SESSION_GAP.step
+    lo, hi = SESSION_GAP.bounds
+    gap = min(hi, max(lo, int(round(opts.session_gap / step)) * step))
+    if peers == opts.peers and gap == opts.session_gap:
+        return opts
+    return replace(opts, peers=peers, session_gap=gap)
+
+
 def case_study(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int],
                opts: Options) -> CaseStudy:
+    """The case study for the view (cached per store, data version, viewer and options)."""
+    return _case_study(ident, viewer, version, bounded_options(opts))
+
+
+@st.cache_data(show_spinner="Computing the case study…", max_entries=CASE_STUDIES)
+def _case_study(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int],
+                opts: Options) -> CaseStudy:
     return build_case_study(get_store(), opts)
 
 

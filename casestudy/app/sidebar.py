@@ -55,8 +55,8 @@ def view_from_sidebar() -> View:
     with st.sidebar:
         st.markdown("### 📊 casestudy")
         _sign_in()
-        for problem in problems:
-            st.warning(problem)
+        for problem in problems:  # they quote the URL: inert text, never live Markdown
+            st.warning(esc(problem, 200))
         if not repos:
             st.warning("The store holds no repositories: add one on the Data page.")
             return view
@@ -83,7 +83,7 @@ def view_from_sidebar() -> View:
         try:
             view.tz = TZ.check(tz)
         except OptionError as exc:
-            st.error(f"{exc.sentence} — using {TZ.default}")
+            st.error(esc(f"{exc.sentence} — using {TZ.default}", 200))
             view.tz = TZ.default
         view.bots = st.radio(BOTS.label, list(BOTS.choices), key="w_bots", horizontal=True,
                              format_func=BOTS.choices.get, help=BOTS.help)

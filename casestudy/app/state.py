@@ -10,7 +10,7 @@ from .. import metrics
 from ..options import BOTS, BUSINESS_HOURS, FREQ, SESSION_GAP, TZ, Option, OptionError, Options
 from ..store.keys import token_key
 
-CHECKED = (FREQ, BOTS, SESSION_GAP)  # options read from the URL by their declaration
+CHECKED = (FREQ, BOTS, SESSION_GAP, TZ)  # options read from the URL by their declaration
 
 
 @dataclass
@@ -20,7 +20,7 @@ class View:
     start: str = ""  # YYYY-MM
     end: str = ""
     freq: str = FREQ.default
-    tz: str = TZ.default  # checked by the sidebar, which says when it is not a time zone
+    tz: str = TZ.default  # one of the known IANA names (``options.time_zones``)
     bots: str = BOTS.default
     bh: bool = False  # business hours: the declared preset (Mon–Fri 09–17) or all hours
     gap: int = SESSION_GAP.default  # minutes without a commit that end a coding session
@@ -48,7 +48,8 @@ class View:
              ) -> tuple[View, list[str]]:
         """A valid view from URL parameters, and a sentence for each option value given that
         its declaration refuses (it falls back to the default). Unknown repos, months and
-        metrics fall back silently: they depend on what the store holds."""
+        metrics fall back silently: they depend on what the store holds. The sentences quote
+        what the URL said: show them as plain text (``render.escape.esc``), never Markdown."""
         v, problems = cls(), []
         repo = params.get("repo", "")
         v.repo = repo if repo in repos else (_default_subject(repos))
@@ -62,7 +63,6 @@ class View:
             text = params.get(option.param, "")
             if text:
                 setattr(v, option.param, _value(option, text, problems))
-        v.tz = params.get(TZ.param, TZ.default) or TZ.default
         v.bh = params.get(BUSINESS_HOURS.param) == "1"
         v.metric = params.get("metric", "cycle_time") if params.get("metric") in metrics.BY_KEY \
             else "cycle_time"

@@ -25,7 +25,7 @@ def current_case_study(view: View) -> CaseStudy | None:
     try:
         cs = case_study(store.ident, viewer(), store.data_version(), view.options())
     except (ReportError, PeriodError, StoreError, ValueError) as exc:
-        st.error(f"Cannot build the case study: {exc}")
+        st.error(esc(f"Cannot build the case study: {exc}", 400))
         return None
     first_view = not st.session_state.get("defs_seen")
     st.session_state["defs_seen"] = True

@@ -101,12 +101,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import sys
 
+    from ..analysis.frame import require_data_in_period
     from ..core.periods import PeriodError
     from ..report.build import ReportError, build_case_study
 
     opts = report_options(args)
     store = Store(args.db)
     try:
+        # a --from/--to the subject's data does not reach: said, instead of an empty report
+        span = next(((r.first_at, r.last_at) for r in store.summary()
+                     if r.repo == opts.subject), (None, None))
+        require_data_in_period(opts.subject, *span, opts)
         cs = build_case_study(store, opts)
     except (ReportError, PeriodError) as exc:
         raise CLIError(str(exc), 2) from exc

@@ -81,8 +81,8 @@ def make_calendar(t_min: int, t_max: int, freq: str = "month", tz: str = "UTC") 
         raise PeriodError(f"unknown period {freq!r}: use 'month' or 'week'")
     try:
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PeriodError(f"unknown time zone {tz!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder's name
+        raise PeriodError(f"unknown time zone {tz[:60]!r}") from exc
     t_min, t_max = int(t_min), max(int(t_max), int(t_min))
     hour0 = t_min // HOUR - 48
     hours = np.arange(hour0, t_max // HOUR + 49, dtype=np.int64)

@@ -121,6 +121,15 @@ def failed_deployments(a: PRArrays, repo: str) -> np.ndarray:
     return np.unique(f[f >= 0])
 
 
+def rework_deployments(a: PRArrays, repo: str) -> np.ndarray:
+    """Times of the deployments that restored a failed deployment (each once): the unplanned
+    deployments that shipped a revert or fix of what an earlier one broke."""
+    inc = _incidents(a, repo)
+    r = inc["resolved_at"][(inc["failed_at"] >= 0) & (inc["resolved_at"] >= 0)]
+    deploys = a.deploy_times.get(repo, np.zeros(0, np.int64))
+    return np.unique(r[np.isin(r, deploys)])
+
+
 def restore_events(a: PRArrays, repo: str) -> tuple[np.ndarray, np.ndarray]:
     """(failing deployment, restored) times per incident; -1 where an incident failed no
     deployment (caught before release, none before it) or is not restored yet (open)."""
@@ -341,18 +350,22 @@ class TableTallies:
     def caught(self) -> np.ndarray:
         return self._deployments()[("caught",)]
 
+    def rework(self) -> np.ndarray:
+        return self._deployments()[("rework",)]
+
     def _deployments(self) -> dict[tuple[str, ...], np.ndarray]:
         """Every deployment tally in one pass over the repositories: the days of each period
         the data covers (the denominator of a per-week rate, so a period after the last
         deployment is 0, not missing), deployments, days with one, failed deployments (each
-        once, in its own period), failures still open and reverts caught before release."""
+        once, in its own period), failures still open, reverts caught before release and the
+        deployments that restored a failed one (rework)."""
         if ("deployments",) in self.kept:
             return self.kept
         a, cal = self.a, self.cal
         n_per = cal.n
         has = np.zeros(self.shape, dtype=bool)
-        covered, n_dep, days, failed, still_open, caught = (np.zeros(self.shape)
-                                                            for _ in range(6))
+        covered, n_dep, days, failed, still_open, caught, rework = (np.zeros(self.shape)
+                                                                    for _ in range(7))
         first, last = self.span
         caught_rule = INCIDENT_RULES.index(RULE_CAUGHT)
         for i, repo in enumerate(a.repos):
@@ -377,10 +390,12 @@ class TableTallies:
             still_open[i] = np.bincount(op[op >= 0], minlength=n_per)
             cp = cal.period_of(inc["opened_at"][inc["rule"] == caught_rule])
             caught[i] = np.bincount(cp[cp >= 0], minlength=n_per)
+            rp = cal.period_of(rework_deployments(a, repo))
+            rework[i] = np.bincount(rp[rp >= 0], minlength=n_per)
         self.kept.update({("has_deployments",): has, ("covered_days",): covered,
                           ("deployments",): n_dep, ("deployment_days",): days,
                           ("failed",): failed, ("open_failures",): still_open,
-                          ("caught",): caught})
+                          ("caught",): caught, ("rework",): rework})
         return self.kept
 
     def _stats(self, start: np.ndarray, end: np.ndarray, group: np.ndarray,

@@ -3,6 +3,9 @@ through vl-convert). Charts only draw the document's numbers: a unit change for 
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 
@@ -281,17 +284,34 @@ def to_svg_cached(chart: alt.TopLevelMixin) -> str:
     key = hashlib.sha256(spec.encode()).hexdigest()[:32]
     path = cache_dir("charts") / f"{key}.svg"
     try:
-        return path.read_text()
+        cached = path.read_text(encoding="utf-8")
+        if cached.rstrip().endswith("</svg>"):  # a torn file left by an older version: redo
+            return cached
     except OSError:
         pass
     svg = to_svg(chart)
-    try:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(svg)
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache is no reason to fail a report
+    _write_atomically(path, svg)
     return svg
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file of this writer's own in the same
+    folder, then ``os.replace``: a reader sees the old file, no file or the whole new one, never
+    a partial one, however many threads and processes write the same chart at once."""
+    import os
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    except OSError:
+        return  # a read-only cache is no reason to fail a report
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

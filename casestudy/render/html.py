@@ -17,7 +17,14 @@ from ..document import CaseStudy
 from ..metrics import format_duration
 from . import charts
 from .escape import clip, safe_url
-from .outline import cannot_show, contents, first_appendix, get_more, report_charts
+from .outline import (
+    cannot_show,
+    contents,
+    first_appendix,
+    get_more,
+    key_figure_order,
+    report_charts,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAPER = {"A4": "A4", "Letter": "letter"}
@@ -61,7 +68,7 @@ def render_html(cs: CaseStudy, paper: str = "A4", svgs: dict | None = None) -> s
                            contents=parts, headings=[h for _, hs in parts for h in hs],
                            table_periods=TABLE_PERIODS, key=charts.colour_key(cs),
                            appendix=first_appendix(cs), cannot=cannot_show(cs),
-                           more=get_more(cs))
+                           more=get_more(cs), figure_order=key_figure_order(cs))
 
 
 class LockedFetcher(URLFetcher):

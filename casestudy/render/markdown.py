@@ -9,7 +9,14 @@ from collections.abc import Callable
 from ..document import CaseStudy, PRRef
 from ..metrics import format_duration
 from .escape import code, esc, prose, safe_url
-from .outline import Heading, cannot_show, first_appendix, get_more, headings
+from .outline import (
+    Heading,
+    cannot_show,
+    first_appendix,
+    get_more,
+    headings,
+    key_figure_order,
+)
 
 Write = Callable[[str], None]
 
@@ -55,7 +62,10 @@ def _verdict(cs: CaseStudy, w: Write, h: Heading) -> None:
 def _key_figures(cs: CaseStudy, w: Write, h: Heading) -> None:
     w("| Metric | Level | n | Trend | DORA band | Rank |")
     w("| --- | --- | ---: | --- | --- | --- |")
-    for d in cs.definitions:
+    for d in key_figure_order(cs):
+        if d is next(x for x in key_figure_order(cs) if x.factor == d.factor):
+            w(f"| *{'DORA ' + d.factor if d.factor else 'Flow, stages and people'}* "
+              "| | | | | |")
         f = cs.finding(d.key)
         if f is None:
             continue
@@ -66,6 +76,9 @@ def _key_figures(cs: CaseStudy, w: Write, h: Heading) -> None:
         trend = f.trend_text or f.trend
         w(f"| {d.name} | {f.level_text} | {f.n:,} | {trend} | {f.band or ''} | {rank} |")
     w("")
+    if cs.delivery is not None:
+        w(f"**Delivery:** {prose(cs.delivery.text)}")
+        w("")
     if cs.waiting is not None and cs.waiting.waiting:
         w(f"**Waiting for release:** {prose(cs.waiting.text)}")
         w("")
@@ -101,7 +114,7 @@ def _metric(cs: CaseStudy, w: Write, h: Heading) -> None:
           "trends. ‡ partial period: the data stops inside it.")
         w("")
     if f and f.examples:
-        w("Examples: " + "; ".join(pr_line(p) for p in f.examples))
+        w("Examples: " + "; ".join(f"{pr_line(p)} ({prose(p.why)})" for p in f.examples))
         w("")
 
 
@@ -119,6 +132,9 @@ def _peers(cs: CaseStudy, w: Write, h: Heading) -> None:
                 cells.append(f"{f.level_text}{rank}")
         w(f"| {d.name} | " + " | ".join(cells) + " |")
     w("")
+    if cs.peer_caveat:
+        w(f"*{prose(cs.peer_caveat)}*")
+        w("")
 
 
 def _drivers(cs: CaseStudy, w: Write, h: Heading) -> None:
@@ -160,6 +176,15 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     if r.review is not None:
         w(prose(r.review.text))
         w("")
+    for t in r.trends:
+        w(f"- {prose(t.text)}")
+    w("")
+
+
+
+def _rhythm_detail(cs: CaseStudy, w: Write, h: Heading) -> None:
+    """The work rhythm's per-period tables (an appendix: the section says what they show)."""
+    r = cs.rhythm
     sized = any(p.size_median is not None for p in r.velocity)
     timed = any(p.cycle_median is not None for p in r.velocity)
     w("| Period | Merged PRs | Active authors | Per author |" + (" Median size |" if sized else "")
@@ -175,9 +200,6 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
     w("")
     w("\\* left out of the trend tests (partial period or fewer than 5 merged PRs).")
     w("")
-    for t in r.trends:
-        w(f"- {prose(t.text)}")
-    w("")
     if any(s.hours_gap is not None for s in r.sessions):
         w(f"Coding hours per active author per week (gap rule: a session ends after "
           f"{r.gap_minutes:.0f} min; hidden Markov model; {r.allowance_minutes:.0f} min added "
@@ -190,7 +212,6 @@ def _rhythm(cs: CaseStudy, w: Write, h: Heading) -> None:
             w(f"| {s.period} | {s.active_authors:,} | {s.commits:,} | {s.sessions_gap:,} | "
               f"{_hours(s.hours_gap)} | {s.sessions_hmm:,} | {_hours(s.hours_hmm)} |")
         w("")
-
 
 def _people(cs: CaseStudy, w: Write, h: Heading) -> None:
     p = cs.people
@@ -274,9 +295,9 @@ def _statements(cs: CaseStudy, w: Write, h: Heading) -> None:
     if not items:
         w("Nothing stands out beyond the noise.")
     for s in items:
-        w(f"- **{prose(s.title)}.** {prose(s.text)}")
+        w(f"- **{prose(s.title)}.** {prose(s.brief)}")
         for p in s.examples:
-            w(f"  - {pr_line(p)}")
+            w(f"  - {pr_line(p)} ({prose(p.why)})")
     w("")
 
 
@@ -286,6 +307,11 @@ def _recommendations(cs: CaseStudy, w: Write, h: Heading) -> None:
     for i, r in enumerate(cs.recommendations, 1):
         w(f"{i}. **{prose(r.title)}** — {prose(r.action)}")
         w(f"   - Evidence: {prose(r.evidence)}")
+        if r.triggers:
+            w("   - Triggered by: " + "; ".join(
+                f"{prose(cs.label(e.metric))}: {prose(e.value_text)}" for e in r.triggers))
+        if r.checked:
+            w("   - Checked: " + "; ".join(prose(x) for x in r.checked))
         w(f"   - Expected effect: {prose(r.effect)}")
         w(f"   - Reference: {prose(r.reference)}")
     w("")
@@ -301,6 +327,9 @@ def _notable(cs: CaseStudy, w: Write, h: Heading) -> None:
 
 
 def _definitions(cs: CaseStudy, w: Write, h: Heading) -> None:
+    if cs.benchmark_note:
+        w(prose(cs.benchmark_note))
+        w("")
     for d in cs.definitions:
         bands = f" DORA 2024 bands: {'; '.join(d.bands)}." if d.bands else ""
         note = f" {d.band_note}" if d.band_note else ""
@@ -337,6 +366,8 @@ def _completeness(cs: CaseStudy, w: Write, h: Heading) -> None:
         hits = ", ".join(f"{k} {v:,}" for k, v in c.rule_hits.items())
         w(f"- **{esc(c.repo)}**: bots excluded {c.bots_excluded:,}; open drafts "
           f"{c.drafts_open:,}; negative durations dropped: {exc}; bug-fix rule hits: {hits}.")
+    if cs.completeness and cs.completeness[0].classifier_accuracy:
+        w(f"- Measured against hand-labelled titles: {cs.completeness[0].classifier_accuracy}.")
     w("")
 
 
@@ -373,7 +404,8 @@ def _cannot_show(cs: CaseStudy, w: Write, h: Heading) -> None:
 WRITERS: dict[str, Callable[[CaseStudy, Write, Heading], None]] = {
     "executive": _executive, "verdict": _verdict, "key_figures": _key_figures,
     "metric": _metric, "peers": _peers, "drivers": _drivers, "waits": _waits,
-    "work_pattern": _work_pattern, "rhythm": _rhythm, "people": _people, "ci": _ci,
+    "work_pattern": _work_pattern, "rhythm": _rhythm,
+    "rhythm_detail": _rhythm_detail, "people": _people, "ci": _ci,
     "practices": _practices, "strengths": _statements, "weaknesses": _statements,
     "recommendations": _recommendations, "notable": _notable, "definitions": _definitions,
     "completeness": _completeness, "cannot_show": _cannot_show,

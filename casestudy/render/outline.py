@@ -22,6 +22,25 @@ NOT_COMPUTED = "Not computed for this report."
 
 
 @dataclass(frozen=True)
+class _Terms:
+    text: str
+    headers: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+# the statistical terms the body uses, each in one line (the appendix defines the metrics)
+TERMS = _Terms(
+    "Mann–Kendall test: whether a series rises or falls over time beyond what chance gives. "
+    "Theil–Sen slope: the median of the slopes between every pair of points, a trend line "
+    "that outliers do not move.\n\n"
+    "Mann–Whitney test: whether two windows' values differ beyond chance, without assuming a "
+    "bell curve. Wilcoxon signed-rank test: the same for the same people measured twice.\n\n"
+    "Kaplan–Meier estimate: a median wait that counts PRs still waiting (censored) instead of "
+    "leaving them out. Hidden Markov model (HMM): a two-state model (coding, not coding) that "
+    "reads each gap between a person's commits as a pause or a break.")
+
+
+@dataclass(frozen=True)
 class Page:
     """A page of the app's navigation: ``app_pages/<key>.py``, its title and icon."""
 
@@ -105,6 +124,27 @@ class Section:
                 for d in cs.definitions]
 
 
+@dataclass(frozen=True)
+class _Table:
+    """Text and a table for the generic section writers."""
+
+    text: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+def _refused(cs: CaseStudy) -> _Table:
+    """The claims and recommendations the gate refused, with its reasons (from the document)."""
+    rows = [(c.kind, c.title, c.refused) for c in cs.refused]
+    rows += [("recommendation", r.title, r.refused) for r in cs.refused_recommendations]
+    if not rows:
+        return _Table("The evidence gate refused no claim and no recommendation.", (), [])
+    return _Table("Claims the analysis put forward that the evidence gate refused, because the "
+                  "figures they would rest on do not carry them (or the rest of the report "
+                  "contradicts them). They are not findings of this report.",
+                  ("Kind", "Claim", "Why it is not made"), rows)
+
+
 def _visible(cs: CaseStudy, h: Heading) -> bool:
     f = cs.finding(h.item.key)
     return f is None or f.visible
@@ -116,7 +156,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("verdict", "Verdict", page="overview",
             charts=(Chart("stages", lambda cs, h: _charts().stages_chart(cs)),)),
     Section("key_figures", "Key figures", page="overview"),
-    Section("peers", "Peers side by side", page="compare"),
+    Section("peers", "Peers side by side", lambda cs: len(cs.repos) > 1,
+            lambda cs: "No peers were compared: name some with --peer owner/name (or in the "
+                       "sidebar) to see this repository beside them.", page="compare"),
     Section("drivers", "What drove the change", lambda cs: cs.drivers is not None,
             lambda cs: "No window before the latest in the report period to compare with.",
             charts=(Chart("waterfall", lambda cs, h: _charts().waterfall_chart(cs)),)),
@@ -147,10 +189,15 @@ SECTIONS: tuple[Section, ...] = (
     Section("strengths", "Strengths", page="recommendations"),
     Section("weaknesses", "Where it falls behind", page="recommendations"),
     Section("recommendations", "Recommendations", page="recommendations"),
-    Section("notable", "Notable pull requests"),
+    Section("terms", "Terms used", content=lambda cs: TERMS),
+    Section("notable", "Notable pull requests", appendix=True),
+    Section("rhythm_detail", "Work rhythm per period",
+            lambda cs: cs.rhythm is not None and bool(cs.rhythm.velocity),
+            lambda cs: "No work-rhythm periods.", appendix=True),
     Section("metric", "Metrics", page="metrics", per_metric=True, appendix=True, charts=(
         Chart("trend", lambda cs, h: _charts().metric_chart(cs, h.item.key, print_mode=True),
               _visible),)),
+    Section("refused", "Claims not made", content=lambda cs: _refused(cs), appendix=True),
     Section("definitions", "Definitions", appendix=True),
     Section("completeness", "Data completeness", appendix=True),
 )
@@ -193,6 +240,13 @@ def cannot_show(cs: CaseStudy) -> list[tuple[str, str]]:
             f = cs.finding(h.item.key) if h.item is not None else None
             out.append((h.title, f.sentence if f is not None else h.missing))
     return out
+
+
+def key_figure_order(cs: CaseStudy) -> list[Definition]:
+    """The metrics in the key-figures table: DORA's throughput, then its instability, then the
+    rest in registry order."""
+    rank = {"throughput": 0, "instability": 1}
+    return sorted(cs.definitions, key=lambda d: rank.get(d.factor, 2))
 
 
 def get_more(cs: CaseStudy) -> str:

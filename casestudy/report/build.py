@@ -1,5 +1,10 @@
 """Build one ``CaseStudy`` from the store: load arrays, compute the metric table, find, judge,
 recommend, and pick the notable PRs. This is the only place the pipeline is wired together.
+
+Between analysis and rendering stands the gate (``analysis.gate``): every claim (headline,
+verdict, strengths, weaknesses, summary sentences) and every recommendation is judged on its
+evidence and on the whole report; what it refuses is kept in the document (``claims`` with
+``refused``, ``refused_recommendations``), and only what passed is rendered.
 """
 
 from __future__ import annotations
@@ -9,13 +14,16 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from .. import core, metrics
+from .. import classifier_accuracy, core, metrics
+from ..analysis import claims as claim_rules
+from ..analysis import gate
 from ..analysis.ci import CIReport
 from ..analysis.ci import analyse as analyse_ci
 from ..analysis.ci import section as ci_section
+from ..analysis.delivery import delivery as delivery_kind
 from ..analysis.drivers import drivers
 from ..analysis.facts import Facts, compute_facts
-from ..analysis.findings import findings_for, headline_and_verdict, strengths_weaknesses
+from ..analysis.findings import findings_for
 from ..analysis.frame import Frame, ReportError, frame_for
 from ..analysis.people import section as people_section
 from ..analysis.practices import facts as practice_facts
@@ -23,7 +31,7 @@ from ..analysis.practices import section as practice_section
 from ..analysis.recommendations import recommend
 from ..analysis.rhythm import facts as rhythm_facts
 from ..analysis.rhythm import section as rhythm_section
-from ..analysis.summary import executive
+from ..analysis.summary import executive, summary_claims
 from ..analysis.waiting import waiting as waiting_for_release
 from ..analysis.waits import section as waits_section
 from ..analysis.window import finite
@@ -31,8 +39,10 @@ from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
 from ..document import (
     CaseStudy,
+    Claim,
     Completeness,
     Definition,
+    Delivery,
     Drivers,
     Executive,
     Finding,
@@ -89,19 +99,33 @@ def build_case_study(store: Store, opts: Options) -> CaseStudy:
     frame = frame_for(a, opts, *_capabilities(a, infos))
     table = _table(frame)
     findings = _findings(store, frame, table)
-    judged = _Judgement.of(opts.subject, findings)
     sections = _sections(store, frame, table, infos[opts.subject])
+    delivery = delivery_kind(frame, infos[opts.subject].deploy_source)
+    judged = _Judgement.of(opts.subject, findings, sections.rhythm, opts.min_n, delivery)
     facts = _facts(store, frame, sections)
-    recs = recommend(findings, opts.subject, facts)
+    project = claim_rules.project_kind(infos[opts.subject].deploy_source or "merges",
+                                       sections.practices, delivery)
+    sees = set(frame.visible[opts.subject]) | (
+        {"labels"} if kind_of(infos[opts.subject].source).labels else set())
+    recs, refused_recs = gate.judge_recommendations(
+        recommend(findings, opts.subject, facts, sections.practices, project, sees, opts.min_n),
+        gate.Context(
+            practices=None if sections.practices is None else {
+                r.key for r in sections.practices.rows if r.status == "present"},
+            signals=None if sections.practices is None else sections.practices.signals,
+            sees=sees, project=project["kind"], ml=project["ml"],
+            strengths={c.metric for c in judged.strengths}))
     notable = notable_prs(store, frame)
-    summary_page = executive(opts.subject, frame.window_text, judged.headline, findings,
-                             judged.strengths, judged.weaknesses, recs, notable,
-                             store.responder_counts(opts.subject, frame.lo, frame.hi),
-                             store.author_counts(opts.subject, frame.lo, frame.hi),
-                             sections.rhythm, sections.practices,
-                             has_logins(store, opts.subject))
+    sentences, people = summary_claims(
+        opts.subject, frame.window_text, findings, notable,
+        store.responder_counts(opts.subject, frame.lo, frame.hi),
+        store.author_counts(opts.subject, frame.lo, frame.hi), sections.rhythm,
+        sections.practices, has_logins(store, opts.subject), opts.min_n, delivery)
+    judged.claims += gate.judge([*judged.said, *sentences])[len(judged.said):]
+    summary_page = executive(judged.headline, sentences, people, judged.strengths,
+                             judged.weaknesses, recs)
     return _document(frame, table, infos, findings, judged, sections, facts, recs, notable,
-                     summary_page)
+                     summary_page, refused_recs, project, delivery)
 
 
 def _load(store: Store, opts: Options) -> PRArrays:
@@ -130,23 +154,36 @@ def _findings(store: Store, frame: Frame, table: core.MetricTable) -> list[Findi
     findings = findings_for(frame, table)
     for f in findings:
         if f.repo == frame.subject:
-            f.examples = examples(store, frame, f.metric, fastest=f.score >= 0)
+            f.examples = examples(store, frame, f.metric)
     return findings
 
 
 @dataclass
 class _Judgement:
-    """The headline, verdict, strengths and weaknesses written from the findings."""
+    """The strengths and weaknesses that passed the gate, and the headline and verdict written
+    from them; ``claims`` holds every claim made, the refused ones with their reason."""
 
     headline: str
     verdict: str
     strengths: list[Statement]
     weaknesses: list[Statement]
+    claims: list[Claim]
+
+    @property
+    def said(self) -> list[Claim]:
+        return [c for c in self.claims if not c.refused]
 
     @classmethod
-    def of(cls, subject: str, findings: list[Finding]) -> _Judgement:
-        headline, verdict, _, _ = headline_and_verdict(subject, findings)
-        return cls(headline, verdict, *strengths_weaknesses(subject, findings))
+    def of(cls, subject: str, findings: list[Finding], rhythm: RhythmSection | None,
+           min_n: int, delivery: Delivery | None = None) -> _Judgement:
+        good, bad, refused = claim_rules.strengths_weaknesses(
+            subject, findings, min_n, extra_weaknesses=claim_rules.velocity_decay(rhythm))
+        claim_rules.frame_for_delivery([*good, *bad, *refused], delivery)
+        top = gate.judge(claim_rules.headline_and_verdict(subject, good, bad, findings))
+        head = next((c.text for c in top if c.kind == "headline" and not c.refused),
+                    "Too little data for a verdict")
+        verdict = " ".join(c.text for c in top if c.kind == "verdict" and not c.refused)
+        return cls(head, verdict, good, bad, [*top, *good, *bad, *refused])
 
 
 @dataclass
@@ -167,16 +204,16 @@ def _sections(store: Store, frame: Frame, table: core.MetricTable, info: RepoSum
     subject = frame.subject
     pr_people = store.pr_people(subject)
     audit = store.audit(subject)
+    rhythm = rhythm_section(frame, table, store.commit_arrays(subject), pr_people, info.source)
     return _Sections(
         ci_report=analyse_ci(store.check_runs(subject)),
-        rhythm=rhythm_section(frame, table, store.commit_arrays(subject), pr_people,
-                              info.source),
+        rhythm=rhythm,
         people=people_section(frame, pr_people, store.review_counts(subject, frame.lo, frame.hi),
                               store.associations(subject)),
         practices=practice_section(frame, audit, store.pr_changes(subject)) if audit else None,
         waits=waits_section(frame, info.source),
         drivers=drivers(frame),
-        work_pattern=work_pattern(frame),
+        work_pattern=work_pattern(frame, set(rhythm.peaks)),
     )
 
 
@@ -194,7 +231,8 @@ def _facts(store: Store, frame: Frame, sections: _Sections) -> Facts:
 def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list[Finding],
               judged: _Judgement, sections: _Sections, facts: Facts,
               recs: list[Recommendation], notable: dict[str, list[PRRef]],
-              summary_page: Executive) -> CaseStudy:
+              summary_page: Executive, refused_recs: list[Recommendation],
+              project: dict, delivery: Delivery | None) -> CaseStudy:
     """Everything in one ``CaseStudy`` for the renderers."""
     opts, cal, repos = frame.opts, frame.cal, frame.repos
     info = infos[opts.subject]
@@ -224,6 +262,11 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         definitions_hash=definitions_hash(opts),
         practices_unavailable="" if sections.practices else kind_of(info.source).missing.tree,
         waiting=waiting_for_release(frame, info.deploy_source),
+        delivery=delivery,
+        benchmark_note=metrics.BENCHMARK_NOTE,
+        peer_caveat=metrics.PEER_CAVEAT if len(repos) > 1 else "",
+        claims=judged.said, refused_claims=[c for c in judged.claims if c.refused],
+        refused_recommendations=refused_recs, project=project,
     )
 
 
@@ -241,8 +284,7 @@ def definitions_hash(opts: Options) -> str:
     spec = {
         "metrics": [asdict(m) for m in metrics.METRICS],
         "bugfix": [(r.id, r.name, r.description) for r in BUG_RULES]
-        + [sorted(bugfix_rules.BUG_LABELS), bugfix_rules.CONVENTIONAL_FIX.pattern,
-           bugfix_rules.KEYWORD.pattern],
+        + bugfix_rules.definition(),
         "incidents": [INCIDENT_RULES, REVERT_HORIZON],
         "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
                       for p in practice_rules.PRACTICES],
@@ -331,12 +373,13 @@ def _definition(m: metrics.Metric) -> Definition:
     return Definition(m.key, m.name, m.unit, m.formula, m.explanation, m.direction,
                       [f"{b.name}: {b.text}" for b in m.bands], m.band_note, kind=m.kind,
                       n_of=m.n_of, stage=m.key in metrics.STAGES,
-                      working_hours=m.kind == "duration" and m.end is not None)
+                      working_hours=m.kind == "duration" and m.end is not None,
+                      factor=m.factor)
 
 
 def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p: int):
     sel = a.repo_idx == i
-    hits = table.rule_hits.get(a.repos[i], np.zeros(5))
+    hits = table.rule_hits.get(a.repos[i], np.zeros(len(BUG_RULES) + 1))
     return Completeness(
         repo=a.repos[i],
         n_per_period={table.periods[j]: int(table.stats["throughput"]["n"][i, j])
@@ -345,6 +388,7 @@ def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p:
         bots_excluded=int((a.is_bot & sel).sum()) if table.options["bots"] == "exclude" else 0,
         drafts_open=int((a.is_draft & sel).sum()),
         rule_hits={r.name: int(hits[r.id]) for r in BUG_RULES},
+        classifier_accuracy=classifier_accuracy.summary(),  # measured, never at report time
     )
 
 

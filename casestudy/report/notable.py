@@ -1,8 +1,13 @@
 """The pull requests a report names: examples under a finding and the notable PRs (fastest,
 slowest, longest wait, most discussed, largest, reverted), read back from the store with their
-titles, authors and links."""
+titles, authors and links. Sanity before spotlight: a PR whose first author date is far older
+than its era (a re-applied commit) is never named among the slowest or as an example; examples
+are typical PRs near the median, labelled so. A PR is credited to its author as the store
+records it (the PR's, not the committer's)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -13,6 +18,10 @@ from ..document import PRRef
 from ..metric_kinds import PRDuration
 from ..source_kinds import kind_of
 from ..store import Store
+
+
+def _day(t: int) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d")
 
 
 def _refs(store: Store, repo: str, rows_values: list[tuple[int, float, str]], metric: metrics.Metric
@@ -34,9 +43,30 @@ def has_logins(store: Store, repo: str) -> bool:
     return kind_of(store.repo_info(repo).source).logins
 
 
-def examples(store: Store, frame: Frame, metric: str, fastest: bool, k: int = 3
-             ) -> list[PRRef]:
-    """The subject's ``k`` fastest (or slowest) PRs of a duration metric in the latest window."""
+REAPPLIED_AGE = 365 * 86400  # an author date this far before the PR's era: a re-applied commit
+
+
+def reapplied(frame: Frame, rows: np.ndarray) -> np.ndarray:
+    """Which of the subject's PRs at ``rows`` start from an author date far older than the PR's
+    era — more than a year before the PR was opened, before the repository's first PR, or
+    before the window it merged in: commits re-applied (cherry-picked, rebased, re-landed), not
+    slow PRs. Their figures stay as measured; they are never spotlighted as slow."""
+    a, t = frame.arrays, frame.arrays.times
+    fc, cr = t["first_commit_at"][rows], t["created_at"][rows]
+    mine = a.repo_idx == 0
+    starts = np.where(t["created_at"] >= 0, t["created_at"], t["merged_at"])[mine]
+    first_pr = int(starts[starts >= 0].min()) if (starts >= 0).any() else -1
+    old = (cr >= 0) & (fc < cr - REAPPLIED_AGE)
+    if first_pr >= 0:
+        old |= fc < first_pr - REAPPLIED_AGE
+    old |= fc < frame.lo - REAPPLIED_AGE
+    return (fc >= 0) & old
+
+
+def examples(store: Store, frame: Frame, metric: str, k: int = 3) -> list[PRRef]:
+    """``k`` typical PRs of a duration metric in the latest window: the ones nearest its
+    median, labelled as such (never the extremes, which the notable PRs list as fastest and
+    slowest); re-applied commits are not examples."""
     a, lo, hi, cal, pop = frame.arrays, frame.lo, frame.hi, frame.cal, frame.pop
     business_hours = frame.opts.business_hours
     m = metrics.get(metric)
@@ -45,9 +75,11 @@ def examples(store: Store, frame: Frame, metric: str, fastest: bool, k: int = 3
     d, rows = duration_sample(a, m, 0, lo, hi, cal, pop, business_hours)
     if not d.size:
         return []
-    order = np.argsort(d, kind="stable")
-    pick = order[:k] if fastest else order[::-1][:k]
-    why = "among the fastest" if fastest else "among the slowest"
+    median = float(np.median(d))
+    ok = ~reapplied(frame, rows)
+    near = np.argsort(np.abs(d - median), kind="stable")
+    pick = [j for j in near if ok[j]][:k]
+    why = f"typical: near the median ({metrics.format_value(m, median)})"
     return _refs(store, a.repos[0], [(int(a.number[rows[j]]), float(d[j]), why) for j in pick], m)
 
 
@@ -64,12 +96,22 @@ def notable_prs(store: Store, frame: Frame) -> dict[str, list[PRRef]]:
     d, rows = duration_sample(a, cyc, 0, lo, hi, cal, pop, business_hours)
     if d.size:
         order = np.argsort(d, kind="stable")
+        old = reapplied(frame, rows)
         out["Fastest merged"] = _refs(store, repo, [(int(a.number[rows[j]]), float(d[j]),
                                                      "first commit → merge")
                                                     for j in order[:3]], cyc)
         out["Slowest merged"] = _refs(store, repo, [(int(a.number[rows[j]]), float(d[j]),
                                                      "first commit → merge")
-                                                    for j in order[::-1][:3]], cyc)
+                                                    for j in order[::-1] if not old[j]][:3], cyc)
+        if old.any():  # said, not spotlighted: the sanity check's exclusions
+            fc = a.times["first_commit_at"]
+            out["Left out of the slowest (re-applied commits)"] = _refs(
+                store, repo, [(int(a.number[rows[j]]), float(d[j]),
+                               "author date " + _day(int(fc[rows[j]])) + ", far older than the "
+                               "PR's era: a re-applied commit, not a slow PR")
+                              for j in order[::-1] if old[j]][:5], cyc)
+            for r in out["Left out of the slowest (re-applied commits)"]:
+                r.value_text = f"{r.value_text} by the first author date; {r.why}"
     fr = metrics.get("first_response")
     d, rows = duration_sample(a, fr, 0, lo, hi, cal, pop, business_hours)
     if d.size:

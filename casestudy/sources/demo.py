@@ -70,8 +70,9 @@ PROFILES: tuple[RepoProfile, ...] = (
                 4.0, 0.42, 0.01, 14, 150, decay=True),
 )
 
-_AREAS = ["parser", "scheduler", "cache", "api", "cli", "docs", "storage", "auth", "metrics",
-          "ui", "build", "tests", "network", "compiler", "runtime", "plugins", "logging", "sync"]
+# code areas only: a fix to docs, tests or the build is no bug fix (bugfix_rules, issue 29)
+_AREAS = ["parser", "scheduler", "cache", "api", "cli", "templates", "storage", "auth", "metrics",
+          "ui", "bundler", "locale", "network", "compiler", "runtime", "plugins", "logging", "sync"]
 _FEATURE_VERBS = ["Add", "Support", "Implement", "Improve", "Refactor", "Speed up", "Simplify",
                   "Document", "Extend", "Rework", "Introduce", "Clean up"]
 _FEATURE_OBJECTS = ["retry policy", "config loader", "batch mode", "streaming output",
@@ -80,8 +81,8 @@ _FEATURE_OBJECTS = ["retry policy", "config loader", "batch mode", "streaming ou
                     "JSON schema", "release notes", "dark mode", "query planner", "index builder"]
 _BUG_OBJECTS = ["crash on empty input", "race in worker shutdown", "off-by-one in pagination",
                 "wrong timezone in logs", "memory leak in cache", "regression in startup time",
-                "broken link in docs", "incorrect exit code", "deadlock on reload",
-                "segfault with large files", "flaky test", "unicode handling"]
+                "broken redirect after login", "incorrect exit code", "deadlock on reload",
+                "segfault with large files", "flaky reconnect", "unicode handling"]
 _BOTS = ["dependabot[bot]", "renovate[bot]", "github-actions[bot]"]
 
 

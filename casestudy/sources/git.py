@@ -84,9 +84,26 @@ STYLES_ELSEWHERE = ("gitlab", "gerrit", "phabricator")  # not GitHub pull reques
 BORS_RE = re.compile(r"^Auto merge of #(\d+) - ([^:\s]+):([^\s,]+)")  # bors / homu merge queues
 TRAILER_RE = re.compile(r"Pull Request resolved:\s*https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+)")
 REVERT_SUBJ = re.compile(r'^Revert "(.*)"\s*(?:\(#\d+\))?\s*$')
-REVERT_WORD = re.compile(r"^revert\b", re.IGNORECASE)
+# a revert in other words, after any type/area prefixes ("fix(css): revert …", "REV: …",
+# "Back out …", "Undo change in r3845", "partially reverts …"); measured in bench/classifiers.py
+TITLE_PREFIXES = re.compile(r'^(?:[^\s:"]{1,60}(?:\([^)]*\))?!?:\s*){0,3}')
+REVERT_WORD = re.compile(
+    r"^(?:REV\b|(?:(?:partial(?:ly)?|partly|temporarily|manual(?:ly)?|functionally|try)\s+)?"
+    r"(?:revert(?:s|ed|ing)?|back(?:ed|ing)?[ -]?out|undo(?:ne|ing)?|roll(?:ed)?[ -]?back)\b|"
+    r"partial revert)", re.IGNORECASE)
+# "… by reverting #7672", "…, reverts #9761", "revert r7037", "(revert)", "I reverted …"
+REVERT_REF = re.compile(
+    r"\brevert(?:s|ed|ing)?\s+(?:(?:commit|pr|pull request)\s+)?(?:#\d+|gh-?\d+|r\d+|"
+    r"[0-9a-f]{7,40}\b)|\(revert\)\s*$|\bRevert\.\s*$|\bI reverted\b|\breverted (?:back|the|my)\b",
+    re.IGNORECASE)
+# re-applying a reverted change is no revert: Revert "Revert …", Reapply, Reland, re-revert
+RELAND = re.compile(
+    r'^(?:revert\s+"(?:revert|reapply|reland)|re-?apply|re-?land|re-?revert|unrevert)',
+    re.IGNORECASE)
 REVERTS_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
 REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
+RELAND_BRANCH = re.compile(r"^revert-\d+-revert-")
+OWN_REVERT_BRANCH = re.compile(r"(?:^|[/_-])revert(?:[_-]|$)", re.IGNORECASE)  # revert_azure, …
 BOT_REVERT = re.compile(r"^Reverted https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+) on behalf of",
                         re.MULTILINE)
 GHSTACK = re.compile(r"^ghstack-source-id:", re.MULTILINE)
@@ -479,12 +496,16 @@ class _Deployed:
 def _reverted(c: Commit, title: str, head_ref: str, by_sha: dict[str, int],
               by_title: dict[str, int]) -> tuple[bool, int | None]:
     """(is a revert, the reverted PR when it can be found) of a landing or mainline commit."""
+    bare = TITLE_PREFIXES.sub("", title, count=1) if not title.startswith('Revert "') else title
+    if RELAND.match(bare) or RELAND.match(title) or RELAND_BRANCH.match(head_ref):
+        return False, None  # a reverted change landing again
     rv = REVERT_SUBJ.match(title)
     # a squash body lists the squashed commits, which may include reverts of each other:
     # only a revert subject or a body that opens with "This reverts commit" counts
     rv_sha = REVERTS_SHA.match(c.body.lstrip()) or (REVERTS_SHA.search(c.body) if rv else None)
     rv_branch = REVERT_BRANCH.match(head_ref)
     rv_bot = BOT_REVERT.search(c.body) if rv else None
+    rv_words = REVERT_WORD.match(bare) or REVERT_WORD.match(title) or REVERT_REF.search(title)
     reverted = None
     if rv_branch:
         reverted = int(rv_branch.group(1))
@@ -497,7 +518,11 @@ def _reverted(c: Commit, title: str, head_ref: str, by_sha: dict[str, int],
         inner = rv.group(1)
         sq = SQUASH_RE.search(inner) or MERGE_RE.match(inner)  # "(#N)" or "Merge pull request #N"
         reverted = int(sq.group(1)) if sq else by_title.get(inner)
-    return bool(rv or rv_sha or rv_branch or REVERT_WORD.match(title)), reverted
+    if reverted is None and rv_words:
+        ref = re.search(r"\brevert(?:s|ed|ing)?\s+(?:pr\s+)?#(\d+)", title, re.IGNORECASE)
+        reverted = int(ref.group(1)) if ref else None
+    return bool(rv or rv_sha or rv_branch or rv_words or OWN_REVERT_BRANCH.search(head_ref)), \
+        reverted
 
 
 def sync_git(store: Store, path: str | Path, repo: str | None = None,
@@ -514,9 +539,11 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
         _git(path, "rev-parse", "--git-dir")
     except GitSourceError as exc:
         raise GitSourceError(f"{path} is not a git repository") from exc
-    if branch is not None and (not branch or branch.startswith("-") or any(
-            ch in branch for ch in " \t\n~^:?*[\\")):
-        raise GitSourceError(f"not a branch name: {branch!r}")
+    if branch is not None:
+        _check_branch_name(path, branch)
+    if not _git(path, "for-each-ref", "--count=1", "--format=%(refname)").strip() and \
+            not _has_commit(path, "HEAD"):
+        raise GitSourceError(f"{path} is an empty repository: it has no commits to read")
     if release_tags is not None:
         try:
             if len(release_tags) > 200:
@@ -526,6 +553,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             raise GitSourceError(f"--release-tags is not a usable regular expression: {exc}"
                                  ) from None
     branch = branch or _default_branch(path)
+    if not _has_commit(path, branch):
+        raise GitSourceError(f"{path} has no branch {branch!r}")
     repo = clone_name(path, repo)
     long_lived = long_lived_refs(path, branch)
     landings, mainline, everything, branch_commits, merged_in = read_landings(
@@ -643,6 +672,28 @@ def commit_records(repo: str, mainline: list[Commit], branch_commits: list[Commi
             c.offset, c.committed, c.additions if c.measured else None,
             c.deletions if c.measured else None))
     return out
+
+
+def _check_branch_name(path: Path, branch: str) -> None:
+    """A branch name as git allows one (``git check-ref-format --branch``) and never an option
+    or a range (``main..main``): else ``GitSourceError``."""
+    shown = repr(branch if len(branch) <= 60 else branch[:59] + "…")
+    if not branch or branch.startswith("-") or any(ch in branch for ch in " \t\n~^:?*[\\") \
+            or ".." in branch or "@{" in branch:
+        raise GitSourceError(f"not a branch name: {shown}")
+    try:
+        _git(path, "check-ref-format", "--branch", branch)
+    except GitSourceError:
+        raise GitSourceError(f"not a branch name: {shown}") from None
+
+
+def _has_commit(path: Path, ref: str) -> bool:
+    """Whether ``ref`` (a checked name) names a commit in the clone."""
+    try:
+        _git(path, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except GitSourceError:
+        return False
+    return True
 
 
 def clone_name(path: Path, repo: str | None = None) -> str:

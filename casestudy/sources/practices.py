@@ -20,11 +20,14 @@ from ..source_kinds import GIT
 
 RS, US = "\x1e", "\x1f"
 MAX_EVIDENCE = 20
+MAX_CODE_FILES = 2000  # Python files read for imports (the shallowest first)
 
 
-def audit_paths(paths: list[str], texts: dict[str, str]) -> dict:
-    """The audit of a tree: per practice the paths (and dependency files) that prove it, the
-    ML frameworks named in dependency files, and file counts."""
+def audit_paths(paths: list[str], texts: dict[str, str],
+                code_texts: dict[str, str] | None = None) -> dict:
+    """The audit of a tree: per practice the paths (and dependency files, or imports in
+    ``code_texts``, the project's own code) that prove it, the ML frameworks its runtime
+    dependencies name (not test, dev or docs extras), and file counts."""
     matches: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
     for p in rules.PRACTICES:
@@ -36,7 +39,8 @@ def audit_paths(paths: list[str], texts: dict[str, str]) -> dict:
     for p in rules.PRACTICES:
         if p.content is None:
             continue
-        found = [f"{f} ({why})" for f, text in sorted(texts.items())
+        read = (code_texts or {}) if p.key == "experiment_tracking" else texts
+        found = [f"{f} ({why})" for f, text in sorted(read.items())
                  if (why := _proves(p, f, text))]
         if found:
             content[p.key] = found
@@ -44,25 +48,40 @@ def audit_paths(paths: list[str], texts: dict[str, str]) -> dict:
     for f, text in sorted(texts.items()):
         if f.endswith(".gitattributes"):
             continue
-        for m in rules.ML_FRAMEWORKS.finditer(text):
+        for m in rules.ML_REQUIREMENT.finditer(rules.runtime_requirements(f, text)):
             frameworks.setdefault(m.group(1).lower(), f)
+    importers: dict[str, list[str]] = {}
+    for f, text in sorted((code_texts or {}).items()):
+        for name in {m.group(1).lower() for m in rules.ML_IMPORT.finditer(text)}:
+            importers.setdefault(name, []).append(f)
+    for name, files in importers.items():  # imported in the code, beyond a stray script
+        if len(files) >= 2:
+            frameworks.setdefault(name, f"imported by {len(files)} files")
     return {"files": len(paths), "notebooks": sum(1 for x in paths if rules.NOTEBOOK.search(x)),
             "code_files": sum(1 for x in paths if rules.is_code_path(x)),
             "matches": matches, "match_counts": counts, "content": content,
-            "ml_frameworks": frameworks}
+            "ml_frameworks": frameworks, "signals": rules.signals_of(paths)}
 
 
 def _proves(p: rules.Practice, path: str, text: str) -> str:
     """What in a dependency or config file proves the practice ('' = nothing)."""
     name = path.rsplit("/", 1)[-1]
-    if p.key == "locked_env":  # every requirement pinned with == in a requirements file
-        if not name.startswith("requirements") or not name.endswith(".txt") or \
-                path.startswith(("doc/", "docs/")):
+    if p.key == "locked_env":  # a pinned resolution: every requirement exact, or hashed
+        if path.startswith(("doc/", "docs/")):
             return ""  # pinned documentation tools do not lock the project's environment
+        if name.startswith("environment") and name.endswith((".yml", ".yaml")):
+            return "every package pinned" if rules.environment_pinned(text) else ""
+        if not name.startswith("requirements") or not name.endswith(".txt"):
+            return ""
+        if "--hash=" in text:
+            return "requirements with hashes"
         reqs = [ln.split("#")[0].strip() for ln in text.splitlines()]
         reqs = [r for r in reqs if r and not r.startswith(("-", "--"))]
         return f"all {len(reqs)} requirements pinned" if reqs and all(
             "==" in r or "@" in r for r in reqs) else ""
+    if p.key == "experiment_tracking":  # an import in the project's own code
+        m = p.content.search(text)
+        return f"imports {m.group(1)}" if m else ""
     if (p.key == "data_versioning") != (name == ".gitattributes"):
         return ""  # LFS patterns prove versioning; nothing else is read from .gitattributes
     if p.key == "lint" and name != "pyproject.toml":
@@ -93,7 +112,10 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int]
     paths = tree.splitlines()
     wanted = [p for p in paths if rules.DEPENDENCY_FILES.match(p)]
     texts = _blobs(path, head.strip(), wanted)
-    audit = audit_paths(paths, texts)
+    code = [p for p in paths if p.endswith(".py") and rules.is_code_path(p)]
+    code_texts = _blobs(path, head.strip(), sorted(code, key=lambda x: (x.count("/"), x))
+                        [:MAX_CODE_FILES])
+    audit = audit_paths(paths, texts, code_texts)
     audit.update(source=GIT.key, head=head.strip(), read_at=int(time.time()))
     # one mainline pass, newest first: paths changed by each first-parent commit
     out, err = _git(path, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from ..source_kinds import kind_of
+
 
 @dataclass(frozen=True)
 class Visitor:
@@ -77,7 +79,7 @@ def refusal(repo: str, existing: dict | None, source: str, account_key: str,
             return (f"{repo}: sign in to add repositories others can see (a private one belongs "
                     "to the token that synced it)")
         return ""
-    if existing["synthetic"] and not (source == "demo" and visitor is None):
+    if existing["synthetic"] and not (kind_of(source).synthetic and visitor is None):
         return f"{repo} is synthetic demo data, which is read-only: choose another name"
     if visitor is None:
         return ""

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,6 +39,21 @@ class DatabaseError(Exception):
     """An engine error, described without credentials."""
 
 
+class DatabaseBusy(DatabaseError):
+    """No pooled connection came free in time: the database is busy (one sentence)."""
+
+
+def engine_errors() -> tuple[type[Exception], ...]:
+    """Every error an engine may raise (SQLite's, and psycopg's where it is installed)."""
+    errors: list[type[Exception]] = [sqlite3.Error, DatabaseError]
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+    except ImportError:
+        return tuple(errors)
+    return (*errors, psycopg.Error, PoolTimeout)
+
+
 class SQLiteDatabase:
     """One SQLite file in WAL mode (``:memory:`` works too)."""
 
@@ -53,6 +68,7 @@ class SQLiteDatabase:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         self.lock = threading.RLock()  # one connection, many app threads: one at a time
+        self._depth = 0  # open transactions of the thread holding the lock (nested: savepoints)
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -71,8 +87,29 @@ class SQLiteDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.lock, self.conn:
-            yield
+        """One transaction; a transaction opened inside another is a savepoint of it, so
+        nothing is committed before the outermost one ends (and an error inside undoes only
+        what the inner one did, if the outer one goes on)."""
+        with self.lock:
+            depth, self._depth = self._depth, self._depth + 1
+            try:
+                if depth == 0:
+                    with self.conn:  # commit, or roll back on an exception
+                        if not self.conn.in_transaction:
+                            self.conn.execute("BEGIN")
+                        yield
+                    return
+                name = f"casestudy_{depth}"
+                self.conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield
+                except BaseException:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                    raise
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth = depth
 
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -133,11 +170,12 @@ class PostgresDatabase:
         self.path = None
         self.errors = (psycopg.Error, PoolTimeout)
         self._local = threading.local()  # the connection of this thread's open transaction
+        self._timeout = float(os.environ.get("CASESTUDY_PG_TIMEOUT", "15"))
         try:
             self.pool = ConnectionPool(
                 url, min_size=1, max_size=int(os.environ.get("CASESTUDY_PG_POOL", "4")),
                 kwargs={"autocommit": True, "connect_timeout": 10},
-                check=ConnectionPool.check_connection, timeout=15, open=False,
+                check=ConnectionPool.check_connection, timeout=self._timeout, open=False,
                 name="casestudy")
             self.pool.open(wait=True, timeout=15)
         except (psycopg.Error, PoolTimeout) as exc:
@@ -147,6 +185,20 @@ class PostgresDatabase:
         self.conn = self  # no single connection: ``store.conn.execute`` goes through the pool
         self.execute("CREATE TABLE IF NOT EXISTS casestudy_schema (version INTEGER)")
 
+    @contextmanager
+    def _connection(self):
+        """A pooled connection; none free within the timeout (``$CASESTUDY_PG_TIMEOUT``
+        seconds, default 15) is ``DatabaseBusy``, said in one sentence."""
+        from psycopg_pool import PoolTimeout
+
+        with ExitStack() as stack:
+            try:
+                conn = stack.enter_context(self.pool.connection())
+            except PoolTimeout:
+                raise DatabaseBusy(f"the database is busy (no connection came free within "
+                                   f"{self._timeout:g} s): try again in a moment") from None
+            yield conn
+
     @staticmethod
     def _sql(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
@@ -155,7 +207,7 @@ class PostgresDatabase:
         conn = getattr(self._local, "conn", None)
         if conn is not None:  # inside this thread's transaction
             return conn.execute(self._sql(sql), tuple(args))
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             cur = conn.execute(self._sql(sql), tuple(args))
             rows = cur.fetchall() if cur.description else None
             return _Rows(rows, cur.description, cur.rowcount)
@@ -168,15 +220,18 @@ class PostgresDatabase:
             with conn.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
             return
-        with self.pool.connection() as conn, conn.cursor() as cur:
+        with self._connection() as conn, conn.cursor() as cur:
             cur.executemany(self._sql(sql), rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        if getattr(self._local, "conn", None) is not None:  # nested: part of the outer one
-            yield
+        """One transaction on one pooled connection; nested: a savepoint of the outer one."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:  # nested: part of the outer one (psycopg makes a savepoint)
+            with conn.transaction():
+                yield
             return
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             self._local.conn = conn
             try:
                 yield

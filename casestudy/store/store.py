@@ -174,6 +174,11 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def transaction(self):
+        """A context in which every write commits together or not at all (the store's own
+        write methods inside it become savepoints): ``with store.transaction(): ...``."""
+        return self.db.transaction()
+
     # -- writes -----------------------------------------------------------------------------
     def upsert_repo(self, info: RepoInfo) -> None:
         """Add or update a repository, under the write rules (``access``): its name must be

@@ -1,0 +1,87 @@
+"""Scores the bug-fix and revert classifiers against hand-labelled titles (the CSV files in
+``tests/data/labels``): precision, recall and counts per split. Used by ``bench/classifiers.py``
+(which writes the measured figures to ``classifier_accuracy``) and by the tests that keep them."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bugfix_rules
+from .sources import git as git_source
+
+
+@dataclass(frozen=True)
+class Score:
+    """One classifier on one split: ``n`` titles, ``positives`` labelled positive."""
+
+    n: int
+    positives: int
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+
+def load(path: str | Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def is_bugfix(title: str) -> bool:
+    """The bug-fix classifier on a title alone (the labelled sets carry no labels or issues)."""
+    return bugfix_rules.classify(title) > 0
+
+
+def is_revert(title: str, head_ref: str = "", body: str = "") -> bool:
+    """The git source's revert detection on a landing's title, head branch and body."""
+    c = git_source.Commit(sha="0" * 40, parents=[], author="", email="", authored=0,
+                          committed=0, subject=title, body=body)
+    return git_source._reverted(c, title, head_ref, {}, {})[0]
+
+
+def _score(pairs: list[tuple[bool, bool]]) -> Score:
+    tp = sum(1 for want, got in pairs if want and got)
+    fp = sum(1 for want, got in pairs if got and not want)
+    fn = sum(1 for want, got in pairs if want and not got)
+    return Score(len(pairs), sum(1 for want, _ in pairs if want), tp, fp, fn)
+
+
+def score(rows: list[dict[str, str]], kind: str) -> dict[str, Score]:
+    """Scores per split ("tuning", "held-out", "all") of the ``kind`` classifier
+    ("bugfix" or "revert") on labelled rows."""
+    pairs: dict[str, list[tuple[bool, bool]]] = {"tuning": [], "held-out": [], "all": []}
+    for r in rows:
+        if kind == "bugfix":
+            want, got = r["label"] == "fix", is_bugfix(r["title"])
+        else:
+            want = r["label"] == "revert"
+            got = is_revert(r["title"], r["head_ref"], r["body_first_line"])
+        pairs[r["split"]].append((want, got))
+        pairs["all"].append((want, got))
+    return {k: _score(v) for k, v in pairs.items()}
+
+
+def misses(rows: list[dict[str, str]], kind: str, split: str = "tuning") -> list[str]:
+    """The rows of ``split`` the classifier gets wrong, as "FP|FN repo: title" lines."""
+    out = []
+    for r in rows:
+        if r["split"] != split:
+            continue
+        if kind == "bugfix":
+            want, got = r["label"] == "fix", is_bugfix(r["title"])
+        else:
+            want = r["label"] == "revert"
+            got = is_revert(r["title"], r["head_ref"], r["body_first_line"])
+        if want != got:
+            where = f" [{r['head_ref']}]" if r.get("head_ref") else ""
+            out.append(f"{'FN' if want else 'FP'} {r['repo']}: {r['title']}{where}")
+    return out

@@ -1,0 +1,154 @@
+"""Heavy renders (PDF, HTML with charts) out of the page process: one small process pool per
+server process (``spawn``, ``$CASESTUDY_RENDER_WORKERS`` workers, 2 by default), each job retried
+once on a fresh pool when it fails or its worker dies, and one plain sentence for the visitor when
+the retry fails too. A worker lays out one document at a time, so WeasyPrint never runs two
+layouts side by side in one interpreter (its layout is not thread-safe: a ``ZeroDivisionError``
+was seen under concurrent exports from page threads)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from ..document import CaseStudy
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORKERS = 2
+DEFAULT_NICE = 10  # renders yield the CPU to page runs: an export must not slow other visitors
+DEFAULT_TIMEOUT = 600.0  # seconds one attempt may take before the visitor is told
+FAILED = {
+    "pdf": "The PDF could not be made just now; please try again in a minute.",
+    "html": "The HTML report could not be made just now; please try again in a minute.",
+}
+
+
+class RenderFailed(RuntimeError):
+    """A render that failed twice; ``str(exc)`` is the one sentence a visitor is shown."""
+
+
+def workers() -> int:
+    """How many render processes a server process runs (``$CASESTUDY_RENDER_WORKERS``, 1–16)."""
+    try:
+        n = int(os.environ.get("CASESTUDY_RENDER_WORKERS", DEFAULT_WORKERS))
+    except ValueError:
+        n = DEFAULT_WORKERS
+    return max(1, min(16, n))
+
+
+def timeout() -> float:
+    """Seconds one attempt may run (``$CASESTUDY_RENDER_TIMEOUT``)."""
+    try:
+        return max(1.0, float(os.environ.get("CASESTUDY_RENDER_TIMEOUT", DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def _lower_priority() -> None:
+    """Pool initializer: the worker runs at a lower CPU priority (``$CASESTUDY_RENDER_NICE``,
+    0 = as the page process) so pages stay quick while a PDF is laid out."""
+    try:
+        nice = int(os.environ.get("CASESTUDY_RENDER_NICE", DEFAULT_NICE))
+    except ValueError:
+        nice = DEFAULT_NICE
+    if nice > 0 and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(min(nice, 19))
+
+
+_lock = threading.Lock()
+_submit_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def _executor() -> ProcessPoolExecutor:
+    """The server process's pool, created on first use."""
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=workers(),
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_lower_priority)
+        return _pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Drop ``pool`` (broken or stuck) so the next job starts a fresh one; a stuck worker is
+    terminated (it holds no state worth keeping)."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown() -> None:
+    """Stop the pool's workers (tests; a server process ends them on exit anyway)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _plain_main():
+    """While workers may start: an empty ``__main__``. A spawned worker runs the parent's
+    ``__main__`` again, and inside Streamlit that is the page script (Streamlit sets it for every
+    run): each worker would run the whole app (store, case study) in bare mode before its first
+    job. Held under the lock, so this module's own submits do not interleave."""
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
+def _submit(pool: ProcessPoolExecutor, job: Callable[..., Any], *args: Any) -> Future:
+    """``pool.submit`` (which starts a worker when one is needed) with an empty ``__main__``."""
+    with _submit_lock, _plain_main():
+        return pool.submit(job, *args)
+
+
+def run(job: Callable[..., Any], *args: Any, message: str = FAILED["pdf"]) -> Any:
+    """``job(*args)`` in a pool worker, retried once; ``RenderFailed(message)`` if both attempts
+    fail (an exception in the job, a worker that died, or a timeout). ``job`` must be a
+    module-level function and ``args`` picklable."""
+    for attempt in (1, 2):
+        pool = _executor()
+        try:
+            fut = _submit(pool, job, *args)
+            return fut.result(timeout=timeout())
+        except Exception as exc:  # noqa: BLE001 - any failure of a worker is retried once
+            log.warning("render attempt %d failed: %s", attempt, type(exc).__name__)
+            if isinstance(exc, FutureTimeout) or getattr(pool, "_broken", False):
+                _discard(pool)
+    raise RenderFailed(message)
+
+
+def _render_job(cs_json: str, fmt: str, paper: str) -> str | bytes:
+    """In a worker: the document back from JSON, rendered to ``fmt``."""
+    from . import render
+
+    return render(CaseStudy.from_json(cs_json), fmt, paper=paper)
+
+
+def render_pooled(cs: CaseStudy, fmt: str, paper: str = "A4") -> str | bytes:
+    """``render(cs, fmt, paper)`` (``pdf`` or ``html``) in the pool. Raises ``RenderFailed``."""
+    if fmt not in FAILED:
+        raise ValueError(f"only pdf and html are rendered in the pool, not {fmt!r}")
+    return run(_render_job, cs.to_json(indent=None), fmt, paper, message=FAILED[fmt])
