@@ -143,8 +143,9 @@ METRICS: tuple[Metric, ...] = (
            "first commit (or ready) → first deployment containing the merge",
            "DORA's lead time for changes: from the first commit of a change until it runs in "
            "production: the first deployment that contains the merge (from a git clone, the "
-           "first release tag whose history holds it, so a merge after a release branch forked "
-           "waits for a later branch; from other sources, the first deployment at or after the "
+           "first release tag whose history holds it or its copy on a release branch (a "
+           "backport), so a merge after a release branch forked and never copied to it waits "
+           "for a later branch; from other sources, the first deployment at or after the "
            "merge). Without a deployment "
            "source it falls back to merge time, and the report says so.",
            start="first_commit_at", end="deployed_at", fallback_start="ready_at",

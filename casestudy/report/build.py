@@ -358,6 +358,8 @@ def _source(s, visible: set[str], reasons: dict[str, str]) -> SourceInfo:
                      "failure rate and time to restore are unavailable.")
     if s.landings:
         notes.append(s.landings[0].upper() + s.landings[1:] + ".")
+    if s.branches:
+        notes.append(s.branches[0].upper() + s.branches[1:] + ".")
     if s.releases:
         notes.append(f"Releases: {s.releases}")
     if s.synthetic:

@@ -1,8 +1,10 @@
 """Local git source: PR landings recovered from a clone, offline, with no token.
 
 Two ``git log`` processes (the default branch's first-parent line with messages, and the commit
-graph of the branch and every tag) and one ``git for-each-ref`` read the whole history; everything
-else is linear passes in Python (never a git process per PR or per tag):
+graph with messages of the branch, every tag and the long-lived branches) and two ``git
+for-each-ref`` read the whole history, with at most two ``git diff-tree --stdin`` pipes (sizes of
+landings off the mainline, patch-ids of backport candidates); everything else is linear passes in
+Python (never a git process per PR or per tag):
 
 * ``Merge pull request #N from owner/branch`` merges: the PR's commits are ``M^1..M^2``, found
   by walking the second parent until commits already reachable from the mainline.
@@ -21,7 +23,13 @@ else is linear passes in Python (never a git process per PR or per tag):
   lightweight one). A tag on a
   release branch contains the default-branch commits up to the branch's fork point (the newest
   default-branch commit among its ancestors), found in one pass over the commit graph; each
-  landing is deployed by the earliest tag that contains it.
+  landing is deployed by the earliest tag that contains it — or by the earliest release carrying
+  its copy on a release branch (a backport: ``sources.backports``), whichever comes first.
+* long-lived branches where changes land (``stable``, ``maint…``, ``release-*``, ``X.Y.x``)
+  and that are merged back into the default branch are read too: their first-parent line's
+  landings are PRs with that branch as their base, each PR counted once; a landing there is
+  deployed by the earliest release whose tag contains it. The data-completeness appendix says
+  which branches were read.
 * ``Revert "…"`` / ``This reverts commit X`` / ``revert-N-`` branches, and PyTorch's bot reverts
   (``Reverted https://github.com/<o>/<r>/pull/N on behalf of …``, which are not PRs), become
   reverts linked to the reverted PR where it can be found; ``sources.incidents`` turns them
@@ -40,6 +48,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +58,7 @@ from ..model import Commit as CommitRecord
 from ..model import Deployment, PullRequest
 from ..source_kinds import GIT, MERGES
 from ..store import RepoInfo, Store
+from .backports import Copies, copies, first_releases, normal_subject
 from .bots import is_bot
 from .finish import finish, write_records
 from .incidents import Revert
@@ -97,6 +107,10 @@ OWN_REVERT_BRANCH = re.compile(r"(?:^|[/_-])revert(?:[_-]|$)", re.IGNORECASE)  #
 BOT_REVERT = re.compile(r"^Reverted https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+) on behalf of",
                         re.MULTILINE)
 GHSTACK = re.compile(r"^ghstack-source-id:", re.MULTILINE)
+# long-lived branches where changes land or releases are kept (``stable``, ``maint``,
+# ``release-1.2``, ``maintenance/1.26.x``, ``2.3.x``, ``7-1-stable``)
+LONG_LIVED = re.compile(r"(?:^|[-/_.])(?:stable|maint|maintenance|release|releases)(?:$|[-/_.])"
+                        r"|(?:^|/)v?\d+(?:\.\d+)*\.x$", re.IGNORECASE)
 
 
 class GitSourceError(Exception):
@@ -137,6 +151,7 @@ class Landing:
     head_owner: str = ""
     head_ref: str = ""
     url: str = ""  # where the change was reviewed, when the forge is not GitHub
+    base: str = ""  # the long-lived branch it landed on; "" = the default branch
 
 
 def _git(path: Path, *args: str) -> str:
@@ -194,21 +209,25 @@ def _numstat(text: str) -> tuple[int, int, int]:
     return add, dele, files
 
 
-def read_landings(path: Path, branch: str
-                  ) -> tuple[list[Landing], list[Commit], dict, list[Commit]]:
-    """Landings in mainline order, the mainline commits, all commits by sha, and the commits
-    reachable from ``branch`` that are not on its first-parent line (merged branches)."""
+def read_landings(path: Path, branch: str, long_lived: list[str] | None = None
+                  ) -> tuple[list[Landing], list[Commit], dict, list[Commit], dict[str, int]]:
+    """Landings in mainline order, the mainline commits, all commits by sha (with their
+    messages: the branch, every tag and the ``long_lived`` branches), the commits reachable
+    from ``branch`` that are not on its first-parent line (merged branches), and for every
+    commit ``branch`` reaches the mainline index that brought it in."""
     try:
         mainline = _log(path, [branch], first_parent=True, with_body=True)
     except GitSourceError:  # a partial clone or snapshot lacks some file contents: no sizes
         mainline = _log(path, [branch], first_parent=True, with_body=True, numstat=False)
-    # the branch and every tag (release branches included), never refs/pull/* and the like
-    everything = {c.sha: c for c in _log(path, [branch], first_parent=False, with_body=False,
+    # the branch, every tag (release branches included) and the long-lived branches where
+    # changes land, never refs/pull/* and the like
+    everything = {c.sha: c for c in _log(path, [branch, *(long_lived or [])],
+                                          first_parent=False, with_body=True, numstat=False,
                                           tags=True)}
     seen: set[str] = set()
     branch_commits: list[Commit] = []
-    landings: list[Landing] = []
-    pending: Landing | None = None
+    members_of: list[list[Commit]] = []
+    merged_in: dict[str, int] = {}
     for i, c in enumerate(mainline):
         members: list[Commit] = []
         if len(c.parents) > 1:
@@ -225,15 +244,148 @@ def read_landings(path: Path, branch: str
                 stack.extend(sub.parents)
             branch_commits += members
         seen.add(c.sha)
+        members_of.append(members)
+        merged_in[c.sha] = i
+        for m in members:
+            merged_in[m.sha] = i
+    return _recognise(mainline, members_of), mainline, everything, branch_commits, merged_in
+
+
+def long_lived_refs(path: Path, branch: str) -> dict[str, tuple[str, str]]:
+    """Branches other than ``branch`` whose names say changes land or releases are kept there
+    (``stable``, ``maint…``, ``release-*``, ``X.Y.x``, ``7-1-stable``): name → (ref, tip). A
+    local branch wins over a remote-tracking one of the same name."""
+    out = _git(path, "for-each-ref", f"--format=%(refname){US}%(objectname)", "refs/heads",
+               "refs/remotes")
+    refs: dict[str, tuple[str, str]] = {}
+    for line in out.splitlines():
+        ref, sha = line.split(US)
+        if ref.startswith("refs/heads/"):
+            name = ref[len("refs/heads/"):]
+        else:
+            name = ref[len("refs/remotes/"):].partition("/")[2]
+        if name and name not in ("HEAD", branch) and LONG_LIVED.search(name):
+            refs.setdefault(name, (ref, sha))
+    return refs
+
+
+def branch_landings(refs: dict[str, tuple[str, str]], everything: dict[str, Commit],
+                    on_mainline: set[str], merged_in: dict[str, int], numbers: set[int]
+                    ) -> tuple[list[Landing], list[str]]:
+    """PR landings on the long-lived branches that are merged back into the default branch
+    (it reaches at least half the commits of their first-parent line off the mainline: a
+    maintenance branch merged back once, long ago, is not one), read from
+    their first-parent line down to the mainline; a PR number already landed (``numbers``, or
+    on a branch read before) is counted once. Returns the landings and the branches read."""
+    landings: list[Landing] = []
+    read: list[str] = []
+    seen_numbers = set(numbers)
+    for name, (_, tip) in sorted(refs.items()):
+        line: list[Commit] = []
+        sha: str | None = tip
+        while sha is not None and sha not in on_mainline and sha in everything:
+            line.append(everything[sha])
+            sha = everything[sha].parents[0] if everything[sha].parents else None
+        if 2 * sum(c.sha in merged_in for c in line) < len(line) or not line:
+            continue  # not merged back (at most once, long ago): a maintenance branch
+        line.reverse()
+        on_line = {c.sha for c in line}
+        done: set[str] = set()
+        members_of = []
+        for c in line:
+            members: list[Commit] = []
+            stack = list(c.parents[1:])
+            while stack:  # the PR's commits: down to this line or the mainline
+                s = stack.pop()
+                if s in done or s in on_line or s in on_mainline or s not in everything:
+                    continue
+                done.add(s)
+                members.append(everything[s])
+                stack.extend(everything[s].parents)
+            members_of.append(members)
+        mine = [ld for ld in _recognise(line, members_of, base=name)
+                if ld.number not in seen_numbers]
+        if mine:
+            read.append(name)
+        seen_numbers |= {ld.number for ld in mine}
+        landings += mine
+    return landings, read
+
+
+def branches_sentence(branch: str, read: list[str], elsewhere: list[Landing],
+                      copies: str) -> str:
+    """Which branches' landings were read, for the data-completeness appendix."""
+    out = [f"branches read: {branch} (the default branch)"]
+    for name in read:
+        n = sum(1 for ld in elsewhere if ld.base == name)
+        out.append(f"{name} ({n:,} PRs landed there, merged back into {branch})")
+    return ", ".join(out) + (f"; {copies}" if copies else "")
+
+
+def _measure(path: Path, landings: list[Landing]) -> None:
+    """Lines and files of landings off the mainline against their first parent, in one
+    ``git diff-tree --stdin`` (the mainline's come with its log)."""
+    todo = {ld.commit.sha: ld.commit for ld in landings if not ld.commit.measured}
+    for ld in landings:
+        if ld.style == "rebase":
+            todo.update({m.sha: m for m in ld.members if not m.measured})
+    if not todo:
+        return
+    r = subprocess.run(["git", "-C", str(path), "diff-tree", "--stdin", "--numstat", "-m",
+                        "--first-parent", "--no-renames"], input="\n".join(todo) + "\n",
+                       capture_output=True, text=True, errors="replace", check=False)
+    current: Commit | None = None
+    lines: list[str] = []
+    for line in [*r.stdout.splitlines(), ""]:
+        if line in todo or not line:
+            if current is not None:
+                current.additions, current.deletions, current.files = _numstat("\n".join(lines))
+                current.measured = True
+            current, lines = todo.get(line), []
+        else:
+            lines.append(line)
+
+
+def _copies(path: Path, everything: dict[str, Commit], merged_in: dict[str, int],
+            landings: list[Landing], first: dict[str, int], fork: dict[str, int],
+            shipped: Callable[[int], int | None]) -> Copies:
+    """Release-branch copies of default-branch changes (``sources.backports``); a pair to
+    compare by patch-id is a default-branch commit with the copy's subject, merged after the
+    copy's branch forked from the mainline (``fork``: ``fork_points``; a fix prepared on both
+    branches at once may be copied before its original is merged: the release still counts
+    only from the merge on)."""
+    subjects: dict[str, list[str]] = {}
+    for sha in merged_in:
+        c = everything.get(sha)
+        if c is not None and len(c.parents) <= 1:
+            subjects.setdefault(normal_subject(c.subject), []).append(sha)
+    def pairs_for(c: Commit, same: list[str]) -> list[str]:
+        return [s for s in same if merged_in[s] > fork.get(c.sha, -1)]
+
+    return copies(path, everything, set(merged_in), merged_in,
+                  {ld.number: ld.index for ld in landings}, first, subjects, pairs_for,
+                  shipped)
+
+
+def _recognise(line: list[Commit], members_of: list[list[Commit]], base: str = ""
+               ) -> list[Landing]:
+    """The PR landings on a first-parent ``line`` (oldest first), each commit with the commits
+    its merge brought in; ``base`` names the branch when it is not the default one (its
+    landings are then off the mainline: index -1)."""
+    landings: list[Landing] = []
+    pending: Landing | None = None
+    for k, (c, members) in enumerate(zip(line, members_of, strict=True)):
+        i = -1 if base else k
         m = MERGE_RE.match(c.subject) or BORS_RE.match(c.subject)
         if m and len(c.parents) > 1:
             pending = None
             landings.append(Landing(int(m.group(1)), "merge", c, i, members, m.group(2),
-                                    m.group(3)))
+                                    m.group(3), base=base))
             continue
         other = _other_forge(c, i, members)
         if other is not None:
             pending = None
+            other.base = base
             landings.append(other)
             continue
         t = TRAILER_RE.search(c.body)
@@ -246,7 +398,7 @@ def read_landings(path: Path, branch: str
             # a merge whose subject names its PR (merge queues, hand merges): the PR's own
             # commits are M^1..M^2, as for a merge-button merge
             pending = None
-            landings.append(Landing(number, "two-parent", c, i, members))
+            landings.append(Landing(number, "two-parent", c, i, members, base=base))
             continue
         if pending is not None and pending.number == number and pending.style in ("squash",
                                                                                   "rebase"):
@@ -254,9 +406,9 @@ def read_landings(path: Path, branch: str
             pending.members.append(c)
             pending.commit, pending.index = c, i
             continue
-        pending = Landing(number, "trailer" if t else "squash", c, i, [c])
+        pending = Landing(number, "trailer" if t else "squash", c, i, [c], base=base)
         landings.append(pending)
-    return landings, mainline, everything, branch_commits
+    return landings
 
 
 def _other_forge(c: Commit, i: int, members: list[Commit]) -> Landing | None:
@@ -404,17 +556,39 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     if not _has_commit(path, branch):
         raise GitSourceError(f"{path} has no branch {branch!r}")
     repo = clone_name(path, repo)
-    landings, mainline, everything, branch_commits = read_landings(path, branch)
-    tags, releases = read_tags(path, fork_points(mainline, everything), release_tags)
+    long_lived = long_lived_refs(path, branch)
+    landings, mainline, everything, branch_commits, merged_in = read_landings(
+        path, branch, [ref for ref, _ in long_lived.values()])
+    fork = fork_points(mainline, everything)
+    tags, releases = read_tags(path, fork, release_tags)
     deployed_by = _Deployed(tags)
+    on_mainline = {c.sha for c in mainline}
+    first = first_releases(everything, on_mainline, {t.sha: t.tagged_at for t in releases.kept})
+    elsewhere, branches_read = branch_landings(long_lived, everything, on_mainline, merged_in,
+                                               {ld.number for ld in landings})
+    _measure(path, elsewhere)
     by_sha = {}
-    for ld in landings:
+    for ld in [*landings, *elsewhere]:
         for c in [ld.commit, *ld.members]:
             by_sha[c.sha] = ld.number
+    found = _copies(path, everything, merged_in, landings, first, fork, deployed_by.at)
+
+    def deployed(ld: Landing) -> int | None:
+        """The first release carrying the landing, or a copy of it on a release branch."""
+        sha = ld.commit.sha
+        t = deployed_by.at(merged_in[sha]) if sha in merged_in else None
+        for other in (first.get(sha) if ld.base else None, found.release_at.get(ld.index)
+                      if not ld.base else None):
+            if other is not None and other >= ld.commit.committed and (t is None or other < t):
+                t = other
+        return t
+
     # titles of the landings so far: a revert found by title is of the latest earlier PR
     by_title: dict[str, int] = {}
     landing_at = {ld.index: ld for ld in landings}
     landed = {ld.commit.sha for ld in landings} | {m.sha for ld in landings for m in ld.members}
+    # commits of PRs landed on other branches are not the work of a PR merging that branch
+    theirs = {m.sha for ld in elsewhere for m in [ld.commit, *ld.members]}
     prs, extra = [], []
     for i, c in enumerate(mainline):
         ld = landing_at.get(i)
@@ -422,38 +596,12 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
             if c.sha not in landed and (REVERT_SUBJ.match(c.subject) or
                                         REVERTS_SHA.match(c.body.lstrip())):
                 _, reverted = _reverted(c, c.subject, "", by_sha, by_title)
-                extra.append(Revert(f"revert-{c.sha[:12]}", c.committed, deployed_by.at(i),
-                                    reverted, c.sha[:12]))
+                extra.append(Revert(f"revert-{c.sha[:12]}", c.committed,
+                                    deployed(Landing(0, "", c, i)), reverted, c.sha[:12]))
             continue
-        # the PR's own commits; merges of the base into the PR branch are not its work
-        merge = ld.style in ("merge", "two-parent", "gitlab")
-        members = [m for m in ld.members if m.sha != c.sha and len(m.parents) <= 1] \
-            if merge else ld.members
-        if merge or ld.style == "rebase":
-            first_commit = min((m.authored for m in members), default=None)
-        elif ld.style == "trailer" and GHSTACK.search(c.body) or ld.style == "gerrit":
-            first_commit = c.authored  # ghstack and Gerrit keep the author's date
-        else:
-            first_commit = None  # a squash (by GitHub or a bot) carries a fresh author date
-        title = _title(ld)
-        author_c = min(members, key=lambda m: m.authored) if members else c
-        is_revert, reverted = _reverted(c, title, ld.head_ref, by_sha, by_title)
-        prs.append(PullRequest(
-            repo=repo, number=ld.number, title=SQUASH_RE.sub("", title).rstrip() or title,
-            author=author_c.author,
-            author_is_bot=is_bot(author_c.author, author_c.email), first_commit_at=first_commit,
-            merged_at=c.committed, closed_at=c.committed, deployed_at=deployed_by.at(ld.index),
-            merged_by=c.author if merge else "",
-            base_ref=branch, head_ref=ld.head_ref, merge_commit_sha=c.sha,
-            is_revert=is_revert, reverted_number=reverted, author_utc_offset=author_c.offset,
-            additions=sum(x.additions for x in (ld.members if ld.style == "rebase" else [c])),
-            deletions=sum(x.deletions for x in (ld.members if ld.style == "rebase" else [c])),
-            changed_files=sum(x.files for x in (ld.members if ld.style == "rebase" else [c])),
-            url=ld.url or (f"https://github.com/{repo}/pull/{ld.number}"
-                           if not repo.startswith("local/") and ld.style not in STYLES_ELSEWHERE
-                           else ""),
-        ))
-        by_title[title] = by_title[SQUASH_RE.sub("", title).rstrip()] = ld.number
+        prs.append(_pull_request(repo, ld, branch, deployed(ld), by_sha, by_title, theirs))
+    for ld in elsewhere:
+        prs.append(_pull_request(repo, ld, ld.base, deployed(ld), by_sha, by_title, set()))
     deps = [Deployment(repo, name, when, sha="", environment="", source="tags")
             for name, _, when in tags]
     commits = commit_records(repo, mainline, branch_commits, by_sha)
@@ -463,6 +611,8 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     write_records(store, repo, prs, commits)
     store.set_cursor(repo, "releases", releases.sentence())
     store.set_cursor(repo, "landings", landing_sentence(landings, branch))
+    store.set_cursor(repo, "branches", branches_sentence(branch, branches_read, elsewhere,
+                                                         found.sentence()))
     # the whole list each time: a change of deployment source replaces the old deployments
     done = finish(store, repo, deps, "tags", extra)
     audit, changes = read_practices(path, branch, by_sha)  # mainline commits → their PR
@@ -470,6 +620,43 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     store.finish_sync(run, "ok", prs=len(prs))
     return {"prs": len(prs), "commits": len(commits), "tags": len(deps),
             "incidents": done.incidents, "reverts_without_pr": len(extra)}
+
+
+def _pull_request(repo: str, ld: Landing, base: str, deployed_at: int | None,
+                  by_sha: dict[str, int], by_title: dict[str, int], theirs: set[str]
+                  ) -> PullRequest:
+    """The PR a landing is; ``by_title`` learns its title (a later revert may name it);
+    ``theirs``: commits of PRs landed on other branches, never this one's work."""
+    c = ld.commit
+    # the PR's own commits; merges of the base into the PR branch are not its work
+    merge = ld.style in ("merge", "two-parent", "gitlab")
+    members = [m for m in ld.members if m.sha != c.sha and len(m.parents) <= 1
+               and m.sha not in theirs] if merge else ld.members
+    if merge or ld.style == "rebase":
+        first_commit = min((m.authored for m in members), default=None)
+    elif ld.style == "trailer" and GHSTACK.search(c.body) or ld.style == "gerrit":
+        first_commit = c.authored  # ghstack and Gerrit keep the author's date
+    else:
+        first_commit = None  # a squash (by GitHub or a bot) carries a fresh author date
+    title = _title(ld)
+    author_c = min(members, key=lambda m: m.authored) if members else c
+    is_revert, reverted = _reverted(c, title, ld.head_ref, by_sha, by_title)
+    sized = ld.members if ld.style == "rebase" else [c]
+    by_title[title] = by_title[SQUASH_RE.sub("", title).rstrip()] = ld.number
+    return PullRequest(
+        repo=repo, number=ld.number, title=SQUASH_RE.sub("", title).rstrip() or title,
+        author=author_c.author,
+        author_is_bot=is_bot(author_c.author, author_c.email), first_commit_at=first_commit,
+        merged_at=c.committed, closed_at=c.committed, deployed_at=deployed_at,
+        merged_by=c.author if merge else "",
+        base_ref=base, head_ref=ld.head_ref, merge_commit_sha=c.sha,
+        is_revert=is_revert, reverted_number=reverted, author_utc_offset=author_c.offset,
+        additions=sum(x.additions for x in sized), deletions=sum(x.deletions for x in sized),
+        changed_files=sum(x.files for x in sized),
+        url=ld.url or (f"https://github.com/{repo}/pull/{ld.number}"
+                       if not repo.startswith("local/") and ld.style not in STYLES_ELSEWHERE
+                       else ""),
+    )
 
 
 def commit_records(repo: str, mainline: list[Commit], branch_commits: list[Commit],

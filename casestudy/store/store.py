@@ -95,6 +95,7 @@ class RepoSummary:
     last_sync_points: int
     releases: str = ""  # what counted as a release and what was left out (git tags)
     landings: str = ""  # how PRs landed, by style (git)
+    branches: str = ""  # which branches' landings were read, backports found (git)
 
 
 def _pr_row(pr: PullRequest) -> tuple:
@@ -485,7 +486,8 @@ class Store:
             out.append(RepoSummary(repo, info.source, info.synthetic, prs, merged, first, last,
                                    deps, info.deploy_source, *last_run,
                                    releases=self.get_cursor(repo, "releases") or "",
-                                   landings=self.get_cursor(repo, "landings") or ""))
+                                   landings=self.get_cursor(repo, "landings") or "",
+                                   branches=self.get_cursor(repo, "branches") or ""))
         return out
 
     def count_prs(self, repo: str | None = None) -> int:
