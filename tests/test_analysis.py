@@ -212,10 +212,16 @@ FIRING = {
 }
 
 
-def _fired(findings, facts) -> set[str]:
+# what the rules are told the project is (release advice needs to know library or service)
+LIBRARY = {"kind": "library", "text": "a library", "ml": None, "ml_text": "ML unknown",
+           "deploy_source": "tags"}
+
+
+def _fired(findings, facts, project=LIBRARY) -> set[str]:
     by = {f.metric: f for f in CALM}
     by.update({f.metric: f for f in findings})
-    return {r.rule for r in recommend(list(by.values()), "s/s", Facts("s/s", **facts))}
+    return {r.rule for r in recommend(list(by.values()), "s/s", Facts("s/s", **facts),
+                                      project=project)}
 
 
 def test_catalogue_is_big_enough_and_covered():
@@ -230,9 +236,16 @@ def test_rule_fires_on_trigger_and_not_otherwise(rule):
     assert rule not in _fired([], {})
     recs = recommend(list({**{f.metric: f for f in CALM},
                            **{f.metric: f for f in findings}}.values()), "s/s",
-                     Facts("s/s", **facts))
+                     Facts("s/s", **facts), project=LIBRARY)
     r = next(x for x in recs if x.rule == rule)
     assert r.evidence and r.action and r.effect and r.reference
+
+
+def test_release_advice_needs_to_know_what_the_project_ships():
+    """A project whose tags may not be its deliveries (kind unknown) gets no release advice."""
+    findings, facts = FIRING["release-cadence"]
+    assert "release-cadence" in _fired(findings, facts)
+    assert "release-cadence" not in _fired(findings, facts, project={**LIBRARY, "kind": "unknown"})
 
 
 def test_rules_stay_silent_on_invisible_data():

@@ -63,3 +63,21 @@ def test_delivery_kind_is_said_from_the_source_and_cadence(tmp_path):
     sync_git(s2, r2)
     d2 = build_case_study(s2, Options("octo/app")).delivery
     assert d2.kind == "merges" and "every merge" in d2.text
+
+
+def test_sparse_tags_beside_many_merges_are_not_judged_as_delivery(tmp_path):
+    """An app that tags package versions twice a year while merging daily: its tags may not be
+    its deliveries, so no claim or advice rests on its deployment frequency."""
+    r = new_repo(tmp_path, "app", JAN24)
+    for k in range(1, 241):  # a PR a day for eight months, a tag on days 100 and 220
+        commit(r, f"Change {k} (#{k})", JAN24 + k * DAY)
+        if k in (100, 220):
+            tag(r, f"v0.{k // 100}.0", JAN24 + k * DAY + 3600)
+    s = Store(tmp_path / "s.sqlite")
+    sync_git(s, r)
+    cs = build_case_study(s, Options("octo/app"))
+    assert cs.delivery.kind == "unclear" and cs.delivery.gap_days == 120.0
+    assert "may mark package versions" in cs.delivery.text
+    assert all(c.metric != "deploy_frequency" for c in cs.strengths + cs.weaknesses)
+    assert all(r.rule != "release-cadence" for r in cs.recommendations)
+    assert "deployment figures are not judged" in render(cs, "md")

@@ -42,7 +42,14 @@ def _claim(f: Finding, findings: list[Finding], positive: bool, min_n: int) -> C
 def frame_for_delivery(claims: list[Claim], delivery: Delivery | None) -> None:
     """A project shipping versioned releases is judged on its release cadence: its
     deployment-frequency claims speak of releases, not deployments (DORA's bands are written for
-    services that deploy on demand)."""
+    services that deploy on demand). When its tags may not be its deliveries at all (sparse tags,
+    many merges each), no claim rests on its deployment frequency."""
+    if delivery is not None and delivery.kind == "unclear":
+        for c in claims:
+            if c.metric == "deploy_frequency" and not c.refused:
+                c.refused = ("its release tags are sparse beside its merges, so they may not "
+                             "be how it is delivered")
+        return
     if delivery is None or delivery.kind != "release train":
         return
     for c in claims:
@@ -158,7 +165,9 @@ def project_kind(deploy_source: str, practices: PracticeSection | None,
     the deployment source."""
     kind = {"release train": LIBRARY, "frequent deployments": SERVICE}.get(
         delivery.kind if delivery is not None else "", "")
-    if not kind:
+    if delivery is not None and delivery.kind == "unclear":
+        kind = UNKNOWN
+    elif not kind:
         kind = (LIBRARY if deploy_source in ("tags", "releases") else
                 SERVICE if deploy_source in ("deployments-api", "deployments", "workflow")
                 else UNKNOWN)
@@ -167,6 +176,9 @@ def project_kind(deploy_source: str, practices: PracticeSection | None,
                f"({deploy_source}), not a deployment of every merge")
     elif kind == SERVICE:
         why = f"a service that deploys often (deployments from {deploy_source})"
+    elif delivery is not None and delivery.kind == "unclear":
+        why = ("its release tags are sparse beside its merges, so whether it ships as a library "
+               "or deploys as a service is not known from this data")
     else:
         why = ("no deployments in the data, so whether it ships as a library or deploys as a "
                "service is not known")

@@ -12,6 +12,10 @@ from .frame import Frame
 
 RELEASE_SOURCES = ("tags", "releases")  # versions: each carries the changes merged before it
 FREQUENT_PER_WEEK = 3.0  # a versioned project shipping this often still deploys frequently
+# release tags this far apart, each carrying this many merged PRs, may mark package versions of a
+# product that is delivered some other way (an app deployed from its default branch)
+SPARSE_GAP_DAYS = 90.0
+SPARSE_PRS = 50
 
 
 def delivery(frame: Frame, deploy_source: str) -> Delivery | None:
@@ -39,6 +43,16 @@ def delivery(frame: Frame, deploy_source: str) -> Delivery | None:
     prs = float(np.median(per_release)) if per_release.size else None
     versioned = deploy_source in RELEASE_SOURCES and per_week < FREQUENT_PER_WEEK
     kind = "release train" if versioned else "frequent deployments"
+    gap = float(np.median(gaps))
+    if versioned and gap > SPARSE_GAP_DAYS and prs is not None and prs >= SPARSE_PRS:
+        return Delivery(
+            "unclear", deploy_source, int(inside.size), per_week, gap, prs,
+            f"Its {inside.size:,} release tags in the report period are a median {gap:.1f} days "
+            f"apart, each carrying a median {prs:.0f} merged PRs: tags this sparse may mark "
+            "package versions rather than how the product is delivered (an app deployed from "
+            "its default branch shows no tag). Deployment figures here come from those tags; "
+            "read its real deployments from GitHub (`casestudy sync --deployments` or "
+            "`--workflow FILE`) before judging its delivery.")
     n = int(inside.size)
     cadence = (f"{n:,} {'releases' if versioned else 'deployments'} in the report period "
                f"({per_week:.1f} a week), a median {float(np.median(gaps)):.1f} days apart"

@@ -238,8 +238,9 @@ RULES: tuple[Rule, ...] = (
          uses=("bugfix_share", "bugfix_title_only_share"), needs_missing=("issue_template",),
          needs_source=("labels",)),
     Rule("release-cadence", _release_title, "deploy_frequency",
-         lambda c: bool((c.f("deploy") and c.f("deploy").level > 3 * 86400) or (
-             c.f("deploy_frequency") and c.f("deploy_frequency").band in ("Medium", "Low"))),
+         lambda c: (c.library or c.service) and bool(
+             (c.f("deploy") and c.f("deploy").level > 3 * 86400) or (
+                 c.f("deploy_frequency") and c.f("deploy_frequency").band in ("Medium", "Low"))),
          lambda c: " ".join(x.sentence for x in (c.f("deploy"), c.f("deploy_frequency")) if x),
          _release_action,
          "Merged work reaches users sooner; lead time for changes falls.",

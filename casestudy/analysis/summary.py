@@ -109,7 +109,12 @@ def _delivery(say: _Sentences, mine: dict[str, Finding], notable: dict[str, list
                             "are unavailable, not zero" + (f": {why}" if why else "."))
         return
     before = len(say.out)
-    if _usable(freq) and delivery is not None and delivery.kind == "release train":
+    if _usable(freq) and delivery is not None and delivery.kind == "unclear":
+        say.add("delivery", f"Its release tags are a median {delivery.gap_days:.1f} days apart, "
+                            f"each carrying a median {delivery.prs_per_deployment:.0f} merged "
+                            "PRs: they may mark package versions, not how the product is "
+                            "delivered, so its deployment figures are not judged.", freq)
+    elif _usable(freq) and delivery is not None and delivery.kind == "release train":
         band = (f"; DORA's band {freq.band} is written for services that deploy on demand"
                 if freq.band else "")
         say.add("delivery", f"It ships versioned releases: {freq.level_text} in the latest "

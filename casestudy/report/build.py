@@ -179,6 +179,8 @@ class _Judgement:
         good, bad, refused = claim_rules.strengths_weaknesses(
             subject, findings, min_n, extra_weaknesses=claim_rules.velocity_decay(rhythm))
         claim_rules.frame_for_delivery([*good, *bad, *refused], delivery)
+        refused += [c for c in [*good, *bad] if c.refused]
+        good, bad = [c for c in good if not c.refused], [c for c in bad if not c.refused]
         top = gate.judge(claim_rules.headline_and_verdict(subject, good, bad, findings))
         head = next((c.text for c in top if c.kind == "headline" and not c.refused),
                     "Too little data for a verdict")
