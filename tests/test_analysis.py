@@ -241,6 +241,12 @@ def test_rule_fires_on_trigger_and_not_otherwise(rule):
     assert r.evidence and r.action and r.effect and r.reference
 
 
+def test_one_revert_is_an_anecdote_not_a_pattern():
+    """A single revert of a CI change does not make 'add a regression test with every fix'."""
+    assert "regression-tests" not in _fired([], {"reverts": 1, "revert_share": 0.032})
+    assert "regression-tests" in _fired([], {"reverts": 3, "revert_share": 0.05})
+
+
 def test_release_advice_needs_to_know_what_the_project_ships():
     """A project whose tags may not be its deliveries (kind unknown) gets no release advice."""
     findings, facts = FIRING["release-cadence"]

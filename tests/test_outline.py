@@ -116,7 +116,7 @@ def test_a_missing_section_shows_its_stand_in_everywhere(atlas):
     box = box.split("# Appendices")[0]
     assert "- **CI insight**: No &lt;b&gt;CI&lt;/b&gt; here.\n" in box
     assert "- **People**: Not computed for this report.\n" in box
-    assert "- **What drove the change**: No window before the latest" in box
+    assert "- **What drove the change**: Nothing to compare: no stage has a median" in box
     svgs = chart_svgs(cs)
     assert "ci/heatmap" not in svgs and "drivers/waterfall" not in svgs
     assert "verdict/stages" in svgs and "metric-cycle_time/trend" in svgs

@@ -113,6 +113,9 @@ def _window(c: Context) -> str:
     return w[0] if len(w) == 1 else f"{w[0]} to {w[-1]}" if w else "the latest window"
 
 
+MIN_REVERTS = 3  # one or two reverts in a window are anecdotes, not a pattern to act on
+
+
 def _release_title(c: Context) -> str:
     return "Shorten the release train" if c.library else "Release more often"
 
@@ -207,7 +210,8 @@ RULES: tuple[Rule, ...] = (
          uses=("bugfix_share",), needs_missing=("tests",)),
     Rule("regression-tests", "Add a regression test with every fix", "change_failure_rate",
          lambda c: bool((c.f("change_failure_rate") and c.f("change_failure_rate").level > 0.15)
-                        or (c.facts.revert_share or 0) > 0.01),
+                        or ((c.facts.revert_share or 0) > 0.01
+                            and (c.facts.reverts or 0) >= MIN_REVERTS)),
          lambda c: (c.f("change_failure_rate").sentence if c.f("change_failure_rate") else
                     f"{_n(c.facts.reverts, 'revert')} in the window "
                     f"({c.facts.revert_share * 100:.1f}% of merged PRs)."),

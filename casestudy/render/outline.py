@@ -160,7 +160,8 @@ SECTIONS: tuple[Section, ...] = (
             lambda cs: "No peers were compared: name some with --peer owner/name (or in the "
                        "sidebar) to see this repository beside them.", page="compare"),
     Section("drivers", "What drove the change", lambda cs: cs.drivers is not None,
-            lambda cs: "No window before the latest in the report period to compare with.",
+            lambda cs: "Nothing to compare: no stage has a median in both the latest window and "
+                       "the window before (or the report period has no window before).",
             charts=(Chart("waterfall", lambda cs, h: _charts().waterfall_chart(cs)),)),
     Section("waits", "Waits over every PR", lambda cs: bool(cs.waits and cs.waits.window),
             lambda cs: cs.waits.text if cs.waits else NOT_COMPUTED, page="overview"),
