@@ -78,6 +78,16 @@ def api_urls() -> list[str]:
     return urls or [DEFAULT_API]
 
 
+def github_spacing() -> float | None:
+    """Seconds between two GitHub requests of one sync (``$CASESTUDY_GITHUB_SPACING``, default
+    0.25, PyGithub's own; 0 = none, for a GitHub on this machine)."""
+    try:
+        value = float(os.environ.get("CASESTUDY_GITHUB_SPACING") or 0.25)
+    except ValueError:
+        return 0.25
+    return max(0.0, value) or None
+
+
 def check_api_url(url: str, server_token: bool) -> str:
     """``url`` if this instance may call it: a server-held token only goes to a configured API
     URL, and a hosted instance calls no other host at all (no requests to addresses a visitor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -221,6 +222,76 @@ def cmd_sync_all(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _engine(args: argparse.Namespace):
+    """The task engine's app on the store's PostgreSQL, its tables created if missing."""
+    from ..config import SettingError
+    from ..engine.jobs import engine_app, ensure_schema
+    from ..store.db import DatabaseError
+
+    url = args.db or os.environ.get("CASESTUDY_DB", "")
+    try:
+        Store(url)  # the store's own schema first
+        app = engine_app(url)
+        ensure_schema(app, url)
+    except (SettingError, DatabaseError) as exc:
+        raise CLIError(str(exc), 2 if isinstance(exc, SettingError) else 1) from exc
+    return app, url
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run a task-engine worker until stopped (SIGINT/SIGTERM: it finishes its job first)."""
+    import socket
+
+    app, url = _engine(args)
+    name = args.name or f"{socket.gethostname()}-{os.getpid()}"
+    os.environ["CASESTUDY_WORKER"] = name
+    os.environ["CASESTUDY_DB"] = url
+    if args.file:  # the list the periodic sync_all enqueues
+        os.environ["CASESTUDY_REPOS"] = str(Path(args.file).resolve())
+    app.run_worker(name=name, concurrency=args.concurrency, wait=not args.until_empty,
+                   update_heartbeat_interval=args.heartbeat,
+                   stalled_worker_timeout=max(args.heartbeat * 3, 3.0))
+    return EXIT_OK
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    """Queue a job per repository of a list file for the task engine's workers."""
+    from ..engine.jobs import enqueue
+    from ..sources.repo_list import RepoListError, read_repo_list
+
+    try:
+        entries = read_repo_list(Path(args.file))
+    except RepoListError as exc:
+        raise CLIError(str(exc), 2) from exc
+    if args.repo:
+        entries = [e for e in entries if e.name in args.repo]
+    app, _url = _engine(args)
+    with app.open():
+        queued, waiting = enqueue(app, entries, args.job)
+    print(f"queued {queued} {args.job} job(s); {waiting} already waiting in the queue")
+    return EXIT_OK
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    """What the task queue holds (the operator sees every repository)."""
+    from ..engine.queue import counts, queue_rows
+
+    store = Store(args.db)
+    rows = queue_rows(store)
+    if not rows:
+        print("the task queue is empty (or the engine is not set up in this store)")
+        return EXIT_OK
+    print(", ".join(f"{n} {s}" for s, n in counts(rows).items()))
+    for r in rows:
+        if r.status == "done" and not args.all:
+            continue
+        extra = f" on {r.worker}" if r.worker else ""
+        extra += f" (attempt {r.attempts + 1})" if r.attempts else ""
+        extra += f": {r.reason}" if r.reason else ""
+        print(f"{r.repo:<40} {r.job:<13} {r.status}{extra}  last sync {_fmt_ts(r.last_sync_at)}")
+    return EXIT_OK
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     """Is this instance able to serve? The store answers, caches are private and writable,
     the numeric core loads. Exit 0 and one line when healthy, 1 and the reason when not."""
@@ -287,6 +358,26 @@ def register(sub, common) -> None:
                        help="sync every repository of a list file (TOML), each on its own")
     p.add_argument("file", help="the repository list, e.g. repos.toml")
     sub.add_parser("health", parents=[common], help="check the store, caches and numeric core")
+    p = sub.add_parser("worker", parents=[common],
+                       help="run a task-engine worker (PostgreSQL store): syncs queued "
+                            "repositories, and enqueues the list's every hour")
+    p.add_argument("file", nargs="?", help="the repository list the periodic sync enqueues "
+                                           "(default: $CASESTUDY_REPOS)")
+    p.add_argument("--name", help="this worker's name (default: host-pid)")
+    p.add_argument("--concurrency", type=int, default=1, help="jobs at once (default 1)")
+    p.add_argument("--heartbeat", type=float, default=10.0,
+                   help="seconds between the worker's heartbeats (default 10)")
+    p.add_argument("--until-empty", action="store_true",
+                   help="stop once the queue is empty instead of waiting for more")
+    p = sub.add_parser("enqueue", parents=[common],
+                       help="queue a job per repository of a list for the workers")
+    p.add_argument("file", help="the repository list, e.g. repos.toml")
+    p.add_argument("--job", default="sync_repo",
+                   choices=["sync_repo", "refresh_practices", "rebuild_derived"])
+    p.add_argument("--repo", action="append", metavar="OWNER/NAME",
+                   help="only this repository of the list (repeatable)")
+    p = sub.add_parser("queue", parents=[common], help="what the task queue holds")
+    p.add_argument("--all", action="store_true", help="also the jobs that are done")
     p = sub.add_parser("sync-git", parents=[common], help="read PR landings from a local clone")
     p.add_argument("path", help="path of the clone")
     p.add_argument("--repo", help="owner/name to file it under (default: from origin)")
@@ -304,4 +395,5 @@ def register(sub, common) -> None:
     COMMANDS.update({"demo": cmd_demo, "info": cmd_info, "import": cmd_import,
                      "export": cmd_export, "warm": cmd_warm, "report": cmd_report,
                      "sync": cmd_sync, "sync-git": cmd_sync_git,
-                     "sync-all": cmd_sync_all, "health": cmd_health})
+                     "sync-all": cmd_sync_all, "health": cmd_health, "worker": cmd_worker,
+                     "enqueue": cmd_enqueue, "queue": cmd_queue})

@@ -30,9 +30,11 @@ from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..practice_rules import DEPENDENCY_FILES, MAX_DEPENDENCY_BYTES
 from ..source_kinds import AUTO, DEPLOY_CHOICES, GITHUB, MERGES, deployment_source
 from ..store import RepoInfo, Store
+from ..store.budget import TokenBudget
 from .actions_jobs import jobs_to_check_runs
 from .bots import is_bot
 from .finish import finish
+from .graphql_cost import graphql_cost
 from .practices import audit_paths
 from .releases import is_prerelease
 from .timestamps import iso_time
@@ -184,6 +186,13 @@ class GitHubError(Exception):
     """A GitHub problem described for a person (never containing the token)."""
 
 
+class GitHubRefused(GitHubError):
+    """GitHub refused for good (bad token, no access, no such repository): trying again the
+    same way cannot help."""
+
+    permanent = True
+
+
 class RateLimited(GitHubError):
     def __init__(self, message: str, reset_at: float):
         super().__init__(message)
@@ -278,7 +287,8 @@ class GitHubClient:
                  timeout: float = 15, max_wait: float = 900, max_retries: int = 4,
                  min_interval: float | None = 0.25,
                  progress: Callable[[Progress], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep,
+                 budget: TokenBudget | None = None):
         if not token:
             raise GitHubError("no GitHub token: set GITHUB_TOKEN (or enter one in the app); "
                               "a token with read access to the repository is needed")
@@ -296,6 +306,7 @@ class GitHubClient:
         self.max_retries = max_retries
         self.progress_cb = progress
         self.sleep = sleep
+        self.budget = budget  # the token's budget shared with other workers (or None)
         self.requests = 0
         self.points = 0
         self.warnings: list[str] = []
@@ -329,21 +340,46 @@ class GitHubClient:
             self.sleep(min(1.0, left))
         self._report(stage=stage, wait_left=0.0, message="")
 
+    def _draw(self, body: dict | None) -> int:
+        """Take a call's cost from the shared budget (a REST call 1, a GraphQL query its upper
+        bound), waiting while the budget has none; returns what was drawn."""
+        if self.budget is None:
+            return 0
+        cost = 1 if body is None else graphql_cost(body["query"], body["variables"])
+        stage = self._state.stage
+        self.budget.draw(cost, lambda left: self._report(
+            stage="waiting", wait_left=left, message="the token's shared budget is spent"))
+        if self._state.stage == "waiting":
+            self._report(stage=stage, wait_left=0.0, message="")
+        return cost
+
     def _call(self, verb: str, url: str, body: dict | None = None, shrink: bool = False):
         """One API call with bounded retries. Returns (headers, data)."""
+        headers, data, _drawn = self._call_drawn(verb, url, body, shrink)
+        return headers, data
+
+    def _call_drawn(self, verb: str, url: str, body: dict | None = None,
+                    shrink: bool = False):
+        """``_call``, also returning the points drawn from the shared budget for the call
+        that answered (GraphQL settles them with the cost GitHub reports)."""
         attempt = 0
         while True:
             attempt += 1
+            drawn = self._draw(body)
             try:
                 self.requests += 1
                 headers, data = self.gh.requester.requestJsonAndCheck(verb, url, input=body)
-                return headers, data
+                hdrs = {k.lower(): v for k, v in (headers or {}).items()}
+                if self.budget is not None and hdrs.get("x-ratelimit-remaining") == "0" and \
+                        "x-ratelimit-reset" in hdrs:  # the last call of GitHub's window
+                    self.budget.block(float(hdrs["x-ratelimit-reset"]))
+                return headers, data, drawn
             except GithubException as exc:
                 status = exc.status
                 hdrs = {k.lower(): v for k, v in (exc.headers or {}).items()}
                 msg = exc.data.get("message", "") if isinstance(exc.data, dict) else ""
                 if status == 401:
-                    raise GitHubError("GitHub rejected the token (401 Bad credentials): it is "
+                    raise GitHubRefused("GitHub rejected the token (401 Bad credentials): it is "
                                       "wrong, expired or revoked") from None
                 limited = status == 429 or (status == 403 and (
                     "retry-after" in hdrs or hdrs.get("x-ratelimit-remaining") == "0"
@@ -355,6 +391,8 @@ class GitHubClient:
                         wait = max(1.0, float(hdrs["x-ratelimit-reset"]) - time.time() + 1)
                     else:
                         wait = min(60.0 * attempt, 300.0)  # secondary limit without a hint
+                    if self.budget is not None:  # every worker on this token waits too
+                        self.budget.block(time.time() + wait)
                     if attempt > self.max_retries + 2:
                         raise RateLimited("GitHub keeps rate-limiting this sync; try again "
                                           "later (it resumes where it stopped)",
@@ -364,9 +402,9 @@ class GitHubClient:
                     self._wait(wait, f"GitHub {kind}")
                     continue
                 if status == 403:
-                    raise GitHubError(f"access denied (403): {msg or 'forbidden'}") from None
+                    raise GitHubRefused(f"access denied (403): {msg or 'forbidden'}") from None
                 if status == 404:
-                    raise GitHubError("not found (404): the repository does not exist or this "
+                    raise GitHubRefused("not found (404): the repository does not exist or this "
                                       "token cannot see it (private repositories need a token "
                                       "with access)") from None
                 if status in (500, 502, 503, 504) and attempt <= self.max_retries:
@@ -393,13 +431,16 @@ class GitHubClient:
     def graphql(self, query: str, variables: dict, shrink: bool = False) -> dict:
         body = {"query": query, "variables": dict(variables)}
         for attempt in range(3):
-            _, data = self._call("POST", self.gh.requester.graphql_url, body, shrink=shrink)
+            _, data, drawn = self._call_drawn("POST", self.gh.requester.graphql_url, body,
+                                              shrink=shrink)
             rate = (data.get("data") or {}).get("rateLimit") or {}
             self.points += int(rate.get("cost", 1))
+            if self.budget is not None:
+                self.budget.settle(drawn, int(rate.get("cost", drawn)))
             errors = data.get("errors") or []
             for e in errors:
                 if e.get("type") == "NOT_FOUND":
-                    raise GitHubError("not found: " + e.get("message", "no such repository"))
+                    raise GitHubRefused("not found: " + e.get("message", "no such repository"))
             if errors and data.get("data") is not None and attempt < 2:
                 self.warnings.append("GitHub returned partial data: " + "; ".join(
                     e.get("message", "") for e in errors) + " (page fetched again)")

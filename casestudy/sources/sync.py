@@ -26,16 +26,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config import DEFAULT_API, api_urls, check_api_url
+from ..config import DEFAULT_API, api_urls, check_api_url, github_spacing
 from ..source_kinds import AUTO, DEMO, GIT, GIT_CSV, GITHUB, IMPORT, kind_of
 from ..store import Store, StoreError
 from ..store.access import Visitor, acting_as
+from ..store.budget import TokenBudget
 from ..store.keys import legacy_token_keys, token_key
 from ..store.names import NameError_, check_repo_name
 from .demo import DEFAULT_SEED, build_demo
 from .files import ImportError_, import_git_prs_csv, import_tables
 from .git import GitSourceError, clone_name, sync_git
-from .github import GitHubClient, GitHubError, Progress, parse_repo
+from .github import GitHubClient, GitHubError, GitHubRefused, Progress, parse_repo
 from .repo_list import Entry, listed_owner
 
 # what a source raises for a problem described for a person
@@ -69,6 +70,8 @@ class SyncRequest:
     seed: int = DEFAULT_SEED  # the demo
     visitor: Visitor | None = None  # who asks: an app visitor, or None for the operator
     server_token: bool = False  # the token is the server's, not one the visitor typed
+    # the token's rate budget shared by every worker (the task engine); None: this process's
+    budget: TokenBudget | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -119,13 +122,14 @@ def _private_owner(req: SyncRequest) -> Callable[[str], str]:
         key = listed_owner(full)
         if key and req.visitor is not None and key in req.visitor.keys:
             return key
-        raise GitHubError(NOT_READABLE)  # the same words as a repository that is not there
+        raise GitHubRefused(NOT_READABLE)  # the same words as a repository that is not there
 
     return owner
 
 
 def _github(store: Store, req: SyncRequest) -> SyncResult:
-    client = GitHubClient(req.token, base_url=req.base_url, progress=req.progress)
+    client = GitHubClient(req.token, base_url=req.base_url, progress=req.progress,
+                          budget=req.budget, min_interval=github_spacing())
     r = client.sync(store, req.target, since=req.since, deployments=req.deployments,
                     environment=req.environment, workflow=req.workflow,
                     account_key=req.account_key, checks=req.checks,

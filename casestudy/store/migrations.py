@@ -136,5 +136,19 @@ MIGRATIONS: list[str] = [
     UPDATE repos SET writer=account_key;
     ALTER TABLE sync_runs ADD COLUMN heartbeat_at INTEGER;
     """,
+    # 16: the task engine (``casestudy.engine``): which worker ran each sync, the rate budget
+    # every worker draws from per token (its key, never the token), and why a job failed
+    """
+    ALTER TABLE sync_runs ADD COLUMN worker TEXT NOT NULL DEFAULT '';
+    CREATE TABLE IF NOT EXISTS token_budgets (
+        token_key TEXT PRIMARY KEY, budget INTEGER NOT NULL, window_seconds INTEGER NOT NULL,
+        window_start INTEGER NOT NULL, spent INTEGER NOT NULL DEFAULT 0,
+        blocked_until INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS job_failures (
+        job_id INTEGER PRIMARY KEY, repo TEXT NOT NULL, task TEXT NOT NULL,
+        failed_at INTEGER NOT NULL, message TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -140,6 +140,7 @@ class Store:
         self.label = self.db.label  # for people: never carries a password
         self.ident = self.db.ident  # for cache keys: never carries a password
         self.conn = self.db.conn
+        self.worker = ""  # the task-engine worker writing through this store ('' = none)
         try:
             self._migrate()
         except self.db.errors as exc:
@@ -377,10 +378,21 @@ class Store:
         with self.db.transaction():
             self._close_abandoned(repo, now)
             run_id = self.db.execute(
-                "INSERT INTO sync_runs (repo, source, started_at, status, heartbeat_at) "
-                "VALUES (?,?,?,?,?) RETURNING id", (repo, source, now, "running", now),
+                "INSERT INTO sync_runs (repo, source, started_at, status, heartbeat_at, worker) "
+                "VALUES (?,?,?,?,?,?) RETURNING id",
+                (repo, source, now, "running", now, self.worker),
             ).fetchone()[0]
         return int(run_id)
+
+    def abandon_running(self, repo: str, why: str) -> int:
+        """Close every running sync of ``repo`` started by a task-engine worker as abandoned,
+        now: the engine holds the repository's lock, so no other engine run of it is alive (a
+        sync from the command line keeps its lease). Returns how many were closed."""
+        with self.db.transaction():
+            return self.db.execute(
+                "UPDATE sync_runs SET status='abandoned', finished_at=coalesce(heartbeat_at, "
+                "started_at), message=? WHERE repo=? AND status='running' AND worker != ''",
+                (why, repo)).rowcount
 
     def heartbeat(self, repo: str) -> None:
         """The running sync of ``repo`` is alive (every batch written renews its lease)."""
@@ -419,8 +431,8 @@ class Store:
         with self.db.transaction():
             self._close_abandoned(repo, int(time.time()))
         cur = self.db.execute(
-            "SELECT id, source, started_at, finished_at, status, requests, points, prs, message "
-            "FROM sync_runs WHERE repo=? ORDER BY id", (repo,)
+            "SELECT id, source, started_at, finished_at, status, requests, points, prs, message, "
+            "worker FROM sync_runs WHERE repo=? ORDER BY id", (repo,)
         )
         names = [c[0] for c in cur.description]
         return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]

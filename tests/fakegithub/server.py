@@ -254,6 +254,14 @@ class FakeGitHub:
         self.rate_remaining = 5000
         self.lock = threading.Lock()
         self.delay = 0.0
+        # shared-budget checks: points charged per token (REST 1 a request, GraphQL its cost),
+        # an optional budget per token past which calls are refused as rate-limited (counted),
+        # a delay per repository's PR pages, and the PR pages asked for (repo, after)
+        self.spent: dict[str, int] = {}
+        self.budgets: dict[str, int] = {}
+        self.over_budget = 0
+        self.slow: dict[str, float] = {}
+        self.pr_pages: list[tuple[str, str | None]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -284,6 +292,17 @@ class FakeGitHub:
         self._server.server_close()
 
     # -- request handling ---------------------------------------------------------------------
+    def _charge(self, token: str, cost: int) -> bool:
+        """Charge ``cost`` to ``token``; False (nothing charged) when it would pass its
+        budget."""
+        with self.lock:
+            spent = self.spent.get(token, 0)
+            if token in self.budgets and spent + cost > self.budgets[token]:
+                self.over_budget += 1
+                return False
+            self.spent[token] = spent + cost
+            return True
+
     def _take_fault(self, key: str) -> Fault | None:
         with self.lock:
             for f in self.faults:
@@ -377,6 +396,16 @@ class FakeGitHub:
                     return False
                 return True
 
+            def _over_budget(self) -> None:
+                body = json.dumps({"message": "API rate limit exceeded for user."}).encode()
+                self.send_response(403)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-RateLimit-Remaining", "0")
+                self.send_header("X-RateLimit-Reset", str(int(time.time()) + 3600))
+                self.end_headers()
+                self.wfile.write(body)
+
             def do_GET(self):
                 fake.requests += 1
                 token = self._auth()
@@ -384,6 +413,8 @@ class FakeGitHub:
                     return
                 if self._fault("GET " + self.path):
                     return
+                if not fake._charge(token, 1):
+                    return self._over_budget()
                 u = urlparse(self.path)
                 parts = u.path.split("/")
                 if u.path == "/api/v3/rate_limit":
@@ -479,6 +510,14 @@ class FakeGitHub:
                 if fault is True:
                     return
                 cost = graphql_cost(query, variables)
+                if not fake._charge(token, cost):
+                    return self._over_budget()
+                if op == "PullRequests":
+                    full = f"{variables.get('owner')}/{variables.get('name')}".lower()
+                    with fake.lock:
+                        fake.pr_pages.append((full, variables.get("after")))
+                    if fake.slow.get(full):
+                        time.sleep(fake.slow[full])
                 fake.points += cost
                 data, errors = fake._graphql(op, query, variables, token)
                 if "rateLimit" in query and data is not None:
