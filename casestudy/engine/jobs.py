@@ -218,10 +218,11 @@ def engine_app(url: str | None = None) -> procrastinate.App:
 
     stall_cron = os.environ.get("CASESTUDY_STALLED_CRON", "* * * * *")
     sync_cron = os.environ.get("CASESTUDY_SYNC_CRON", "0 * * * *")
-    app.periodic(cron=stall_cron)(app.task(name="retry_stalled", pass_context=True,
-                                           queueing_lock="retry_stalled")(retry_stalled))
-    app.periodic(cron=sync_cron)(app.task(name="sync_all", pass_context=True,
-                                          queueing_lock="sync_all")(sync_all))
+    # ahead of the syncs waiting in the queue (a higher priority is fetched first)
+    app.periodic(cron=stall_cron, priority=100)(app.task(
+        name="retry_stalled", pass_context=True, queueing_lock="retry_stalled")(retry_stalled))
+    app.periodic(cron=sync_cron, priority=50)(app.task(
+        name="sync_all", pass_context=True, queueing_lock="sync_all")(sync_all))
     _APPS[url] = app
     return app
 

@@ -1,0 +1,201 @@
+"""The task engine (procrastinate on the store's PostgreSQL): a token budget every worker draws
+from, and three worker processes that share only PostgreSQL and the fake GitHub syncing an
+organisation's repositories while one of them is killed mid-job."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from casestudy.sources.github import PR_QUERY, GitHubClient
+from casestudy.sources.graphql_cost import graphql_cost
+from casestudy.store import Store
+from casestudy.store.budget import TokenBudget
+from tests.engine_cluster import TOKENS, Cluster, fake_org, wait_until_done, write_list
+from tests.fakegithub.server import graphql_cost as fake_cost
+
+# the whole organisation (300 repositories) when CASESTUDY_ENGINE_REPOS says so (make validate,
+# bench/engine.py); the default suite runs the same test on 60
+REPOS = int(os.environ.get("CASESTUDY_ENGINE_REPOS") or 60)
+
+
+def test_the_drawn_cost_is_githubs_upper_bound():
+    q = PR_QUERY.replace("CHECKS", "")
+    for first in (5, 20, 50):
+        assert graphql_cost(q, {"first": first}) == fake_cost(q, {"first": first})
+    assert graphql_cost(q, {"first": 50}) > graphql_cost(q, {"first": 5})
+
+
+def test_two_workers_share_one_budget_and_its_blocks(store_location):
+    a, b = Store(store_location), Store(store_location)  # two processes' connections
+    ours = TokenBudget(a, "t-one", budget=10, window=2)
+    theirs = TokenBudget(b, "t-one", budget=10, window=2)
+    assert ours.try_draw(6) == 0 and theirs.try_draw(4) == 0
+    wait = theirs.try_draw(1)
+    assert 0 < wait <= 2  # spent: until the window rolls over
+    ours.settle(6, 3)  # GitHub charged less than drawn: 3 points come back
+    assert theirs.try_draw(3) == 0 and theirs.try_draw(1) > 0
+    assert ours.state()["spent"] == 10 and ours.state()["total"] == 10
+    time.sleep(wait + 0.1)
+    assert theirs.try_draw(10) == 0  # a new window
+    theirs.settle(10, 0)
+    ours.block(time.time() + 1.5)  # GitHub said retry-after to one worker: every worker waits
+    assert theirs.try_draw(1) > 0.5
+    waited: list[float] = []
+    t0 = time.monotonic()
+    theirs.draw(1, waited.append)
+    assert time.monotonic() - t0 >= 1.0 and waited
+    other = TokenBudget(a, "t-two", budget=10, window=2)
+    assert other.try_draw(10) == 0  # tokens have budgets of their own
+
+
+def test_a_sync_draws_every_call_from_the_shared_budget(tmp_path):
+    fake = fake_org(2, prs=40)
+    with fake:
+        store = Store(tmp_path / "s.sqlite")
+        budget = TokenBudget(store, "t-a", budget=10_000)
+        client = GitHubClient(TOKENS[0], base_url=fake.base_url, min_interval=None,
+                              budget=budget, per_page=20)
+        client.sync(store, "org/r000")
+        # what the budget kept is what GitHub charged: REST calls 1 each, GraphQL its cost
+        assert budget.state()["spent"] == fake.spent[TOKENS[0]] > 0
+
+
+def _pr_counts(db: str) -> dict[str, int]:
+    with psycopg.connect(db) as conn:
+        return dict(conn.execute("SELECT repo, count(*) FROM pull_requests GROUP BY repo"))
+
+
+def _runs(db: str) -> list[tuple]:
+    with psycopg.connect(db) as conn:
+        return conn.execute("SELECT repo, status, worker FROM sync_runs ORDER BY id").fetchall()
+
+
+def _kill_when_mid_sync(cluster: Cluster, db: str, repo: str, timeout: float = 120) -> str:
+    """SIGKILL the worker syncing ``repo`` once it has written a page and asked for the next;
+    returns its name."""
+    t0 = time.monotonic()
+    with psycopg.connect(db, autocommit=True) as conn:
+        while time.monotonic() - t0 < timeout:
+            row = conn.execute(
+                "SELECT r.worker FROM sync_runs r JOIN sync_cursors c ON c.repo=r.repo AND "
+                "c.stream='prs:main:page' AND c.cursor IS NOT NULL WHERE r.repo=%s AND "
+                "r.status='running'", (repo,)).fetchone()
+            if row:
+                cluster.kill(row[0])
+                return row[0]
+            time.sleep(0.05)
+    raise TimeoutError(f"{repo} was never seen mid-sync")
+
+
+def test_three_workers_sync_an_organisation_once_within_the_budgets(pg_server, tmp_path):
+    big = "org/r007"  # 400 PRs in slow pages: the job a worker dies in
+    fake = fake_org(REPOS, big={big: 400})
+    fake.slow[big] = 0.4
+    # two tokens, each with a budget neither could sync the organisation within alone
+    need = 9 * REPOS + 60
+    budget = need * 3 // 4
+    fake.budgets = {t: budget for t in TOKENS}
+    db = pg_server.url(pg_server.new_database())
+    with fake:
+        lst = write_list(tmp_path / "repos.toml", [f"org/r{i:03d}" for i in range(REPOS)],
+                         fake.base_url)
+        cluster = Cluster(db, fake.base_url, tmp_path / "machines",
+                          {"CASESTUDY_TOKEN_BUDGET": str(budget)})
+        assert f"queued {REPOS} sync_repo" in cluster.enqueue(lst)
+        assert "0 sync_repo job(s); " in cluster.enqueue(lst)  # each is waiting already
+        t0 = time.monotonic()
+        for name in ("w1", "w2", "w3"):
+            cluster.start(name)
+        try:
+            killed = _kill_when_mid_sync(cluster, db, big)
+            wait_until_done(db, 600, list(cluster.procs.values()))
+            took = time.monotonic() - t0
+        finally:
+            cluster.stop()
+        logs = {n: cluster.log(n) for n in cluster.procs}
+
+    # every repository synced exactly once, fully, with no duplicate rows
+    runs = _runs(db)
+    ok = [r for r in runs if r[1] == "ok"]
+    assert sorted(r[0] for r in ok) == [f"org/r{i:03d}" for i in range(REPOS)], logs
+    expected = {f.full: sum(p["baseRefName"] == "main" for p in f.prs)
+                for f in fake.repos.values()}
+    assert _pr_counts(db) == expected
+    # the killed job: abandoned by the killed worker, finished by another, resumed from the
+    # page cursor (the first page was asked for once)
+    big_runs = [r for r in runs if r[0] == big]
+    assert [r[1] for r in big_runs] == ["abandoned", "ok"]
+    assert big_runs[0][2] == killed and big_runs[1][2] not in ("", killed)
+    assert sum(1 for repo, after in fake.pr_pages if repo == big and after is None) == 1
+    assert [r for r in runs if r[0] != big and r[1] != "ok"] == []
+    # no token over its budget; both drawn on; GitHub never had to refuse
+    assert fake.over_budget == 0
+    assert all(0 < fake.spent[t] <= budget for t in TOKENS), fake.spent
+    with psycopg.connect(db) as conn:
+        states = dict(conn.execute("SELECT status::text, count(*) FROM procrastinate_jobs "
+                                   "WHERE task_name='sync_repo' GROUP BY 1"))
+        spent = [r[0] for r in conn.execute("SELECT spent FROM token_budgets")]
+    assert states == {"succeeded": REPOS}
+    assert all(s <= budget for s in spent)
+    workers = {r[2] for r in ok}
+    assert len(workers) == 3  # all three took jobs
+    Path(tmp_path / "took.txt").write_text(f"{took:.1f}")
+
+
+def test_the_queue_shows_visitors_only_repositories_they_may_see(pg_server, tmp_path):
+    from casestudy.engine.jobs import engine_app, enqueue, ensure_schema, record_failure
+    from casestudy.engine.queue import queue_rows
+    from casestudy.sources.repo_list import read_repo_list
+    from casestudy.store import RepoInfo
+    from casestudy.store.keys import group_key
+
+    db = pg_server.url(pg_server.new_database())
+    store = Store(db)
+    app = engine_app(db)
+    ensure_schema(app, db)
+    lst = tmp_path / "repos.toml"
+    lst.write_text('[[repo]]\nname = "org/public"\n[[repo]]\nname = "org/secret"\n'
+                   'owner = "group:eng"\n[[repo]]\nname = "org/unseen"\n')
+    store.upsert_repo(RepoInfo("org/public", "github"))
+    run = store.start_sync("org/public", "github")
+    store.finish_sync(run, "ok")
+    with app.open():
+        assert enqueue(app, read_repo_list(lst)) == (3, 0)
+        assert enqueue(app, read_repo_list(lst)) == (0, 3)
+    with psycopg.connect(db) as conn:  # the secret one failed, with its reason
+        job = conn.execute("SELECT id FROM procrastinate_jobs WHERE args->'entry'->>'name'="
+                           "'org/secret'").fetchone()[0]
+        conn.execute("UPDATE procrastinate_jobs SET status='failed' WHERE id=%s", (job,))
+    record_failure(store, job, "org/secret", "sync_repo", RuntimeError("GitHub answered 502"))
+    operator = {r.repo: r for r in queue_rows(store)}
+    assert set(operator) == {"org/public", "org/secret", "org/unseen"}
+    assert operator["org/secret"].status == "failed"
+    assert "502" in operator["org/secret"].reason
+    assert operator["org/public"].status == "queued" and operator["org/public"].last_sync_at
+    stranger = queue_rows(store, ())
+    assert [r.repo for r in stranger] == ["org/public"]
+    member = queue_rows(store, (group_key("eng"),))
+    assert sorted(r.repo for r in member) == ["org/public", "org/secret"]
+
+
+def test_without_the_engine_sync_all_works_as_before(tmp_path, monkeypatch):
+    from casestudy.cli.main import main
+
+    fake = fake_org(3)
+    with fake:
+        lst = write_list(tmp_path / "repos.toml", ["org/r000", "org/r001", "org/r002"],
+                         fake.base_url)
+        monkeypatch.setenv("CASESTUDY_API_URLS", fake.base_url)
+        monkeypatch.setenv("GITHUB_TOKEN", TOKENS[0])
+        monkeypatch.setenv("CASESTUDY_GITHUB_SPACING", "0")
+        db = str(tmp_path / "s.sqlite")
+        assert main(["sync-all", str(lst), "--db", db]) == 0
+        assert main(["worker", "--db", db]) == 2  # the engine needs PostgreSQL, and says so
+    store = Store(db)
+    assert len(store.repos()) == 3
+    assert [r["worker"] for r in store.sync_runs("org/r001")] == [""]  # no engine worker
