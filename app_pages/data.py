@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_github
-from casestudy.app.data import get_store, store_summary
+from casestudy.app.data import get_store, store_summary, sync_queue
 from casestudy.app.identity import owners, viewer, visitor
 from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
 from casestudy.render.escape import esc
@@ -35,6 +35,14 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 where = store.path.name if store.path else store.label
 st.caption(f"Store: {where} (schema v{store.schema_version}). API requests and "
            "GraphQL points are those of the last sync.")
+
+queue = sync_queue(viewer())
+if queue is not None:  # the task engine runs on this store: its queue, as this visitor may see it
+    st.subheader("Sync queue")
+    if queue:
+        st.dataframe(pd.DataFrame(queue), hide_index=True, width="stretch")
+    else:
+        st.caption("No job in the queue for the repositories you may see.")
 
 
 choices = owners()  # signed in: the person, or one of their groups, owns new private data

@@ -70,6 +70,21 @@ def store_summary(ident: str, viewer: tuple[str, ...], version: tuple[int, int, 
     ]
 
 
+def sync_queue(viewer: tuple[str, ...]) -> list[dict] | None:
+    """The task engine's queue as this viewer may see it (``engine.queue``), one row per
+    repository and job; None when the store has no task engine. Read afresh on every run: the
+    queue moves without the data version changing."""
+    from ..engine.queue import engine_installed, queue_rows
+
+    store = get_store()
+    if not engine_installed(store):
+        return None
+    return [{"repository": r.repo, "job": r.job, "status": r.status,
+             "attempts made": r.attempts,
+             "worker": r.worker, "reason": r.reason, "last sync": _day(r.last_sync_at)}
+            for r in queue_rows(store, viewer) if r.status != "done"]
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def months(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int]) -> list[str]:
     """Months (YYYY-MM) with merged PRs in any visible repo."""

@@ -41,9 +41,9 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
 from ..config import SettingError
+from ..sources.repo_list import Entry, RepoListError, read_repo_list
 from ..store import Store, StoreError
 from ..store.db import DatabaseError, is_postgres
-from ..sources.repo_list import Entry, RepoListError, read_repo_list
 from .tokens import owner_of_private, server_tokens, take_token
 
 SYNC, PRACTICES, DERIVED = "sync_repo", "refresh_practices", "rebuild_derived"
@@ -68,7 +68,8 @@ class SyncRetry(procrastinate.BaseRetryStrategy):
     """Exponential backoff (2, 4, 8 … s, at most an hour), GitHub's reset for a rate limit,
     no retry for a refusal that trying again cannot change."""
 
-    def get_retry_decision(self, *, exception: BaseException, job) -> procrastinate.RetryDecision | None:
+    def get_retry_decision(self, *, exception: BaseException,
+                           job) -> procrastinate.RetryDecision | None:
         if job.attempts + 1 >= MAX_ATTEMPTS:
             return None
         if isinstance(exception, PERMANENT) or getattr(exception, "permanent", False):
