@@ -209,3 +209,36 @@ def test_without_the_engine_sync_all_works_as_before(tmp_path, monkeypatch):
     store = Store(db)
     assert len(store.repos()) == 3
     assert [r["worker"] for r in store.sync_runs("org/r001")] == [""]  # no engine worker
+
+
+def test_compose_runs_scalable_engine_workers_instead_of_a_sleep_loop():
+    from tests.test_proxy_config import services
+
+    worker = services((ROOT / "compose.yaml").read_text())["worker"]
+    assert "casestudy worker" in worker and "sleep" not in worker
+    # `--scale worker=4` needs replicas that publish nothing and carry no fixed name
+    assert "ports:" not in worker and "container_name" not in worker
+    assert "CASESTUDY_DB: postgresql://" in worker and "casestudy enqueue" in worker
+
+
+def test_retries_back_off_and_stop_at_refusals():
+    from procrastinate.jobs import Job
+
+    from casestudy.engine.jobs import MAX_ATTEMPTS, SyncRetry
+    from casestudy.sources.github import GitHubError, GitHubRefused, RateLimited
+    from casestudy.store import StoreError
+
+    def job(attempts: int) -> Job:
+        return Job(id=1, queue="default", lock="repo:o/r", queueing_lock=None,
+                   task_name="sync_repo", attempts=attempts)
+
+    retry = SyncRetry()
+    waits = [retry.get_retry_decision(exception=GitHubError("GitHub answered 502"),
+                                      job=job(a)).retry_at for a in range(3)]
+    assert waits[0] < waits[1] < waits[2]  # 2, 4, 8 s
+    reset = time.time() + 900
+    at = retry.get_retry_decision(exception=RateLimited("limit", reset), job=job(0)).retry_at
+    assert abs(at.timestamp() - reset) < 1  # GitHub's reset, not a guess
+    for refused in (GitHubRefused("not found (404)"), StoreError("not yours")):
+        assert retry.get_retry_decision(exception=refused, job=job(0)) is None
+    assert retry.get_retry_decision(exception=GitHubError("x"), job=job(MAX_ATTEMPTS)) is None
