@@ -242,3 +242,33 @@ def test_retries_back_off_and_stop_at_refusals():
     for refused in (GitHubRefused("not found (404)"), StoreError("not yours")):
         assert retry.get_retry_decision(exception=refused, job=job(0)) is None
     assert retry.get_retry_decision(exception=GitHubError("x"), job=job(MAX_ATTEMPTS)) is None
+
+
+def test_the_bulk_load_from_postgresql_equals_the_row_by_row_load(pg_server):
+    """The COPY path gives the arrays the row path gives (authors up to their ids)."""
+    import numpy as np
+
+    from casestudy.model import TIME_FIELDS
+    from casestudy.store.bulk_load import load_arrays_postgres
+
+    store = Store(pg_server.url(pg_server.new_database()))
+    with fake_org(3, prs=120) as fake:
+        client = GitHubClient(TOKENS[0], base_url=fake.base_url, min_interval=None)
+        for name in ("org/r000", "org/r001", "org/r002"):
+            client.sync(store, name)
+    repos = ["org/r002", "org/r000", "org/r001"]  # the order asked for is the index order
+    fast, slow = load_arrays_postgres(store, repos), store._load_arrays_rows(repos)
+    assert fast.n == slow.n > 300
+    for f in ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot",
+              "is_draft", "is_revert", "is_bugfix", "bugfix_rule"):
+        assert np.array_equal(getattr(fast, f), getattr(slow, f)), f
+    for f in TIME_FIELDS:
+        assert np.array_equal(fast.times[f], slow.times[f]), f
+    assert (slow.times["deployed_at"] > 0).any()
+    pairs = set(zip(fast.author_idx.tolist(), slow.author_idx.tolist(), strict=True))
+    assert len(pairs) == len({a for a, _ in pairs}) == len({b for _, b in pairs})
+    assert ((fast.author_idx == -1) == (slow.author_idx == -1)).all()
+    for r in repos:
+        assert np.array_equal(fast.deploy_times[r], slow.deploy_times[r])
+        for k in slow.incidents[r]:
+            assert np.array_equal(fast.incidents[r][k], slow.incidents[r][k])

@@ -673,6 +673,15 @@ class Store:
         return snapshot_load(self, repos)
 
     def _load_arrays_sql(self, repos: list[str]) -> PRArrays:
+        """The arrays from the database: PostgreSQL in one binary COPY (``bulk_load``), SQLite
+        row by row."""
+        if self.db.kind == "postgresql":
+            from .bulk_load import load_arrays_postgres
+
+            return load_arrays_postgres(self, repos)
+        return self._load_arrays_rows(repos)
+
+    def _load_arrays_rows(self, repos: list[str]) -> PRArrays:
         int_cols = ["number", *TIME_FIELDS, "additions", "deletions", "n_comments",
                     "author_is_bot", "is_draft", "is_revert", "bugfix_rule", "author_utc_offset"]
         select = ",".join(f"coalesce({c},{NO_OFFSET if c == 'author_utc_offset' else MISSING})"

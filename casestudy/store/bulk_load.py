@@ -1,0 +1,180 @@
+"""Loading many repositories' PRs from PostgreSQL into the core's arrays in one pass.
+
+Row by row, a million PRs cost seconds in Python tuples alone. Here PostgreSQL does the work:
+one ``COPY … TO STDOUT (FORMAT BINARY)`` of integer columns only — the repository as its index
+in the list asked for, the author as an id given in the same query (a hash join on the distinct
+names), flags packed into one column, times shifted into 32 bits — so every row has the same
+width and numpy reads the whole stream as one structured array, without a Python object per
+row. Times are stored as ``t - 2**31 + 1`` (1970 to 2106 fit; the smallest int4 is "missing"),
+two int4 values per int8 field; the repositories are read in parts by parallel COPYs.
+
+Deployments and incidents come in one query each for every repository; derived
+``deployed_at`` is filled per repository on sorted slices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.deployments import deployed_at_is_exact, first_deployment_after
+from ..model import INCIDENT_FIELDS, INCIDENT_RULES, MISSING, NO_OFFSET, TIME_FIELDS, PRArrays
+
+_BIAS = 2**31 - 1  # time t is sent as t - _BIAS (int4); -2**31 = missing
+_SMALL = ("number", "additions", "deletions", "n_comments", "flags", "offset", "author",
+          "repo_i")
+_VALUES = (*TIME_FIELDS, *_SMALL, *(("pad",) if (len(TIME_FIELDS) + len(_SMALL)) % 2 else ()))
+
+
+def _row_dtype() -> np.dtype:
+    """Two int4 values travel as one int8 field (fewer fields: a faster COPY); a big-endian
+    int8 made of (a << 32 | b) is the bytes of a then b, so numpy reads them as two int4."""
+    cols = [("nfields", ">i2")]
+    for k in range(0, len(_VALUES), 2):
+        cols += [(f"len{k}", ">i4"), (_VALUES[k], ">i4"), (_VALUES[k + 1], ">i4")]
+    return np.dtype(cols)
+
+
+def _expressions() -> list[str]:
+    times = [f"coalesce(p.{c} - {_BIAS}, -2147483648)" for c in TIME_FIELDS]
+    small = ["p.number", "coalesce(p.additions, -1)", "coalesce(p.deletions, -1)",
+             "coalesce(p.n_comments, -1)",
+             "(coalesce(p.author_is_bot, 0) + 2 * coalesce(p.is_draft, 0) + "
+             "4 * coalesce(p.is_revert, 0) + 8 * coalesce(p.bugfix_rule, 0))",
+             f"coalesce(p.author_utc_offset, {NO_OFFSET})", "coalesce(a.id, -1)", "w.i"]
+    return times + small + ["0"] * (len(_VALUES) - len(times) - len(small))
+
+
+def _copy_sql(part: int, parts: int) -> str:
+    """The COPY of one part (repositories ``i % parts == part``) of the wanted ones, after
+    ``_prepare`` made the session's ``casestudy_want`` and ``casestudy_names`` tables."""
+    e = _expressions()
+    pairs = ", ".join(f"(({e[k]})::int8 << 32) | (({e[k + 1]})::int8 & 4294967295)"
+                      for k in range(0, len(e), 2))
+    return (f"COPY (SELECT {pairs} FROM pull_requests p JOIN casestudy_want w ON w.repo = "
+            "p.repo LEFT JOIN casestudy_names a ON a.author = p.author "
+            f"WHERE w.i % {parts} = {part}) TO STDOUT (FORMAT BINARY)")
+
+
+def _prepare(conn, repos: list[str]) -> None:
+    """The wanted repositories (with their index) and every author's id, as temporary tables
+    of this session, analysed so the planner hashes the small sides."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS casestudy_want (repo text PRIMARY KEY, "
+                 "i int4)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS casestudy_names (author text PRIMARY KEY, "
+                 "id int4)")
+    conn.execute("TRUNCATE casestudy_want, casestudy_names")
+    with conn.cursor() as cur, cur.copy("COPY casestudy_want (repo, i) FROM STDIN") as copy:
+        for i, r in enumerate(repos):
+            copy.write_row((r, i))
+    conn.execute("INSERT INTO casestudy_names SELECT author, (row_number() OVER ()) - 1 FROM "
+                 "(SELECT DISTINCT p.author FROM pull_requests p JOIN casestudy_want w ON "
+                 "w.repo = p.repo WHERE coalesce(p.author, '') != '') d")
+    conn.execute("ANALYZE casestudy_want")
+    conn.execute("ANALYZE casestudy_names")
+
+
+def _read_part(pool, part: int, parts: int, out: list) -> None:
+    """One part's rows as one structured array (runs in a thread: its own connection); an
+    error is kept in its place."""
+    try:
+        _read_part_or_raise(pool, part, parts, out)
+    except Exception as exc:  # noqa: BLE001 - raised again by the caller's thread
+        out[part] = exc
+
+
+def _read_part_or_raise(pool, part: int, parts: int, out: list) -> None:
+    with pool.connection() as conn:
+        conn.execute("SET work_mem = '64MB'")
+        _prepare(conn, out[-1])
+        chunks: list[bytes] = []
+        with conn.cursor() as cur, cur.copy(_copy_sql(part, parts)) as copy:
+            for data in copy:
+                chunks.append(bytes(data))
+        conn.execute("DROP TABLE casestudy_want, casestudy_names")
+    buf = b"".join(chunks)
+    # header: 11-byte signature, flags (4), header extension length (4) + extension; trailer: -1
+    ext = int.from_bytes(buf[15:19], "big")
+    out[part] = np.frombuffer(memoryview(buf)[19 + ext: len(buf) - 2], dtype=_row_dtype())
+
+
+def _read_rows(store, repos: list[str]) -> np.ndarray:
+    """Every wanted PR, read by ``$CASESTUDY_LOAD_PARTS`` (default 2) COPYs at once."""
+    import os
+    import threading
+
+    parts = max(1, min(len(repos), int(os.environ.get("CASESTUDY_LOAD_PARTS") or 2)))
+    out: list = [None] * parts + [repos]
+    threads = [threading.Thread(target=_read_part, args=(store.db.pool, k, parts, out))
+               for k in range(parts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for o in out[:parts]:
+        if isinstance(o, Exception):
+            raise o
+    return np.concatenate(out[:parts]) if parts > 1 else out[0]
+
+
+def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
+    """``Store._load_arrays_sql`` for a PostgreSQL store, in one COPY (module docstring).
+    Rows come sorted by (repository as listed, number)."""
+    rows = _read_rows(store, repos)
+    with store.db._connection() as conn:
+        deploy_rows = conn.execute(
+            "SELECT repo, created_at FROM deployments WHERE repo = ANY(%s) "
+            "ORDER BY repo, created_at", (repos,)).fetchall()
+        incident_rows = conn.execute(
+            f"SELECT repo, opened_at, coalesce(failed_at, {MISSING}), "
+            f"coalesce(resolved_at, {MISSING}), rule FROM incidents WHERE repo = ANY(%s) "
+            "ORDER BY repo, opened_at, id", (repos,)).fetchall()
+        infos = dict((r, (s, d)) for r, s, d in conn.execute(
+            "SELECT repo, source, deploy_source FROM repos WHERE repo = ANY(%s)", (repos,)))
+
+    repo_i = rows["repo_i"].astype(np.int32)
+    number = rows["number"].astype(np.int64)
+    order = np.lexsort((number, repo_i))
+    if not np.array_equal(order, np.arange(order.size)):
+        rows, repo_i, number = rows[order], repo_i[order], number[order]
+
+    def col(name: str) -> np.ndarray:
+        return rows[name].astype(np.int64)
+
+    times = {}
+    for c in TIME_FIELDS:
+        raw = col(c)
+        times[c] = np.where(raw == -2**31, MISSING, raw + _BIAS)
+    flags = col("flags")
+    rule = flags >> 3
+    offset = rows["offset"].astype(np.int32)
+    rule_index = {r: i for i, r in enumerate(INCIDENT_RULES)}
+    deploys: dict[str, list[int]] = {r: [] for r in repos}
+    for r, t in deploy_rows:
+        deploys[r].append(t)
+    deploy_times = {r: np.array(v, dtype=np.int64) for r, v in deploys.items()}
+    inc: dict[str, list[tuple]] = {r: [] for r in repos}
+    for r, o, f, s, rl in incident_rows:
+        inc[r].append((o, f, s, rule_index.get(rl, MISSING)))
+    incidents = {}
+    for r, v in inc.items():
+        arr = np.array(v, dtype=np.int64).reshape(len(v), 4)
+        incidents[r] = {k: arr[:, j].copy() for j, k in enumerate(INCIDENT_FIELDS)}
+    # deployed_at: the source's exact value, else the first deployment after the merge
+    bounds = np.searchsorted(repo_i, np.arange(len(repos) + 1))
+    for i, r in enumerate(repos):
+        source, deploy_source = infos.get(r, ("", ""))
+        if deployed_at_is_exact(source, deploy_source):
+            continue
+        lo, hi = bounds[i], bounds[i + 1]
+        part = times["deployed_at"][lo:hi]
+        sel = part < 0
+        if sel.any():
+            part[sel] = first_deployment_after(times["merged_at"][lo:hi][sel], deploy_times[r])
+    return PRArrays(
+        repos=repos, repo_idx=repo_i, number=number, times=times,
+        additions=np.maximum(col("additions"), 0), deletions=np.maximum(col("deletions"), 0),
+        n_comments=np.maximum(col("n_comments"), 0),
+        is_bot=(flags & 1) == 1, is_draft=(flags & 2) == 2, is_revert=(flags & 4) == 4,
+        is_bugfix=rule > 0, bugfix_rule=rule.astype(np.int8), deploy_times=deploy_times,
+        incidents=incidents, author_idx=rows["author"].astype(np.int32),
+        utc_offset=offset if (offset != NO_OFFSET).any() else None)
