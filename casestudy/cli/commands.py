@@ -292,6 +292,31 @@ def cmd_queue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_org(args: argparse.Namespace) -> int:
+    """A view of many repositories at once: an owner's, and/or the teams of a team file."""
+    import sys
+
+    from ..render.org_md import org_markdown
+    from ..report.org import build_org_view
+    from ..sources.team_list import TeamListError
+
+    if not args.owner and not args.teams:
+        raise CLIError("give an owner, --teams FILE, or both", 2)
+    store = Store(args.db)
+    try:
+        view = build_org_view(store, args.owner, Path(args.teams) if args.teams else None,
+                              args.since, args.until)
+    except (TeamListError, ValueError) as exc:
+        raise CLIError(str(exc), 2) from exc
+    text = org_markdown(view)
+    if args.out:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     """Is this instance able to serve? The store answers, caches are private and writable,
     the numeric core loads. Exit 0 and one line when healthy, 1 and the reason when not."""
@@ -376,6 +401,13 @@ def register(sub, common) -> None:
                    choices=["sync_repo", "refresh_practices", "rebuild_derived"])
     p.add_argument("--repo", action="append", metavar="OWNER/NAME",
                    help="only this repository of the list (repeatable)")
+    p = sub.add_parser("org", parents=[common],
+                       help="many repositories at once: an owner's, or teams from a file")
+    p.add_argument("owner", nargs="?", help="every synced repository of this owner")
+    p.add_argument("--teams", metavar="FILE", help="teams (TOML: name, repos, people, paths)")
+    p.add_argument("--from", dest="since", metavar="YYYY-MM", help="first month of merges")
+    p.add_argument("--to", dest="until", metavar="YYYY-MM", help="last month of merges")
+    p.add_argument("--out", metavar="FILE", help="write the Markdown here")
     p = sub.add_parser("queue", parents=[common], help="what the task queue holds")
     p.add_argument("--all", action="store_true", help="also the jobs that are done")
     p = sub.add_parser("sync-git", parents=[common], help="read PR landings from a local clone")
@@ -396,4 +428,4 @@ def register(sub, common) -> None:
                      "export": cmd_export, "warm": cmd_warm, "report": cmd_report,
                      "sync": cmd_sync, "sync-git": cmd_sync_git,
                      "sync-all": cmd_sync_all, "health": cmd_health, "worker": cmd_worker,
-                     "enqueue": cmd_enqueue, "queue": cmd_queue})
+                     "enqueue": cmd_enqueue, "queue": cmd_queue, "org": cmd_org})

@@ -615,6 +615,15 @@ class Store:
         return {n: (bool(c), bool(t)) for n, c, t in self.db.execute(
             "SELECT number, changes_code, changes_tests FROM pr_changes WHERE repo=?", (repo,))}
 
+    def prs_by_authors(self, repos: Sequence[str], people: Sequence[str]
+                       ) -> list[tuple[str, int]]:
+        """(repository, number) of every PR of ``repos`` authored by one of ``people``."""
+        if not repos or not people:
+            return []
+        return [(r, int(n)) for r, n in self.db.execute(
+            f"SELECT repo, number FROM pull_requests WHERE repo IN ({','.join('?' * len(repos))})"
+            f" AND author IN ({','.join('?' * len(people))})", (*repos, *people)).fetchall()]
+
     def pr_people(self, repo: str) -> dict[int, tuple[str, str, str]]:
         """Each PR's (author, first responder, merger)."""
         return {n: (a or "", r or "", m or "") for n, a, r, m in self.db.execute(
