@@ -44,82 +44,97 @@ def _expressions() -> list[str]:
     return times + small + ["0"] * (len(_VALUES) - len(times) - len(small))
 
 
-def _copy_sql(part: int, parts: int) -> str:
-    """The COPY of one part (repositories ``i % parts == part``) of the wanted ones, after
-    ``_prepare`` made the session's ``casestudy_want`` and ``casestudy_names`` tables."""
+def _copy_sql() -> str:
+    """The COPY of the wanted repositories' PRs, after ``_prepare`` made the session's
+    ``casestudy_want`` and ``casestudy_names`` tables."""
     e = _expressions()
     pairs = ", ".join(f"(({e[k]})::int8 << 32) | (({e[k + 1]})::int8 & 4294967295)"
                       for k in range(0, len(e), 2))
     return (f"COPY (SELECT {pairs} FROM pull_requests p JOIN casestudy_want w ON w.repo = "
-            "p.repo LEFT JOIN casestudy_names a ON a.author = p.author "
-            f"WHERE w.i % {parts} = {part}) TO STDOUT (FORMAT BINARY)")
+            "p.repo LEFT JOIN casestudy_names a ON a.author = p.author) "
+            "TO STDOUT (FORMAT BINARY)")
 
 
-def _prepare(conn, repos: list[str]) -> None:
-    """The wanted repositories (with their index) and every author's id, as temporary tables
-    of this session, analysed so the planner hashes the small sides."""
+def _prepare(conn, part: list[tuple[str, int]]) -> list[str]:
+    """This part's repositories (with their index in the whole list) and its authors' ids, as
+    temporary tables of the session, analysed so the planner hashes the small sides; returns
+    the authors in id order."""
+    conn.execute("SET jit = off")
+    conn.execute("SET work_mem = '64MB'")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS casestudy_want (repo text PRIMARY KEY, "
                  "i int4)")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS casestudy_names (author text PRIMARY KEY, "
                  "id int4)")
     conn.execute("TRUNCATE casestudy_want, casestudy_names")
     with conn.cursor() as cur, cur.copy("COPY casestudy_want (repo, i) FROM STDIN") as copy:
-        for i, r in enumerate(repos):
-            copy.write_row((r, i))
+        for row in part:
+            copy.write_row(row)
+    conn.execute("ANALYZE casestudy_want")
     conn.execute("INSERT INTO casestudy_names SELECT author, (row_number() OVER ()) - 1 FROM "
                  "(SELECT DISTINCT p.author FROM pull_requests p JOIN casestudy_want w ON "
                  "w.repo = p.repo WHERE coalesce(p.author, '') != '') d")
-    conn.execute("ANALYZE casestudy_want")
     conn.execute("ANALYZE casestudy_names")
+    return [r[0] for r in conn.execute("SELECT author FROM casestudy_names ORDER BY id")]
 
 
-def _read_part(pool, part: int, parts: int, out: list) -> None:
-    """One part's rows as one structured array (runs in a thread: its own connection); an
-    error is kept in its place."""
+def _read_part(pool, part: list[tuple[str, int]], out: list, k: int) -> None:
+    """One part's (rows, authors) (runs in a thread: its own connection); an error is kept
+    in its place."""
     try:
-        _read_part_or_raise(pool, part, parts, out)
+        with pool.connection() as conn:
+            names = _prepare(conn, part)
+            buf = bytearray()  # one growing buffer: each chunk is copied once
+            with conn.cursor() as cur, cur.copy(_copy_sql()) as copy:
+                for data in copy:
+                    buf += data
+            conn.execute("DROP TABLE casestudy_want, casestudy_names")
+        # header: 11-byte signature, flags, extension length + extension; trailer: -1 (2 bytes)
+        ext = int.from_bytes(buf[15:19], "big")
+        out[k] = (np.frombuffer(memoryview(buf)[19 + ext: len(buf) - 2], dtype=_row_dtype()),
+                  names)
     except Exception as exc:  # noqa: BLE001 - raised again by the caller's thread
-        out[part] = exc
+        out[k] = exc
 
 
-def _read_part_or_raise(pool, part: int, parts: int, out: list) -> None:
-    with pool.connection() as conn:
-        conn.execute("SET work_mem = '64MB'")
-        _prepare(conn, out[-1])
-        chunks: list[bytes] = []
-        with conn.cursor() as cur, cur.copy(_copy_sql(part, parts)) as copy:
-            for data in copy:
-                chunks.append(bytes(data))
-        conn.execute("DROP TABLE casestudy_want, casestudy_names")
-    buf = b"".join(chunks)
-    # header: 11-byte signature, flags (4), header extension length (4) + extension; trailer: -1
-    ext = int.from_bytes(buf[15:19], "big")
-    out[part] = np.frombuffer(memoryview(buf)[19 + ext: len(buf) - 2], dtype=_row_dtype())
-
-
-def _read_rows(store, repos: list[str]) -> np.ndarray:
-    """Every wanted PR, read by ``$CASESTUDY_LOAD_PARTS`` (default 2) COPYs at once."""
+def _read_rows(store, repos: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every wanted PR and its author id (one id per distinct author across every part),
+    read by ``$CASESTUDY_LOAD_PARTS`` (default 2) COPYs at once, each over its share of the
+    repositories."""
     import os
     import threading
 
     parts = max(1, min(len(repos), int(os.environ.get("CASESTUDY_LOAD_PARTS") or 2)))
-    out: list = [None] * parts + [repos]
-    threads = [threading.Thread(target=_read_part, args=(store.db.pool, k, parts, out))
+    shares = [[(r, i) for i, r in enumerate(repos) if i % parts == k] for k in range(parts)]
+    out: list = [None] * parts
+    threads = [threading.Thread(target=_read_part, args=(store.db.pool, shares[k], out, k))
                for k in range(parts)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for o in out[:parts]:
+    for o in out:
         if isinstance(o, Exception):
             raise o
-    return np.concatenate(out[:parts]) if parts > 1 else out[0]
+    # the parts' author ids made one: ids of the sorted union of their names
+    everyone = np.unique(np.concatenate([np.array(names, dtype=object) for _r, names in out]
+                                        + [np.zeros(0, dtype=object)]))
+    authors = []
+    for rows, names in out:
+        local = rows["author"].astype(np.int64)
+        table = np.searchsorted(everyone, np.array(names, dtype=object)).astype(np.int32) \
+            if names else np.zeros(0, np.int32)
+        ids = np.full(local.shape, -1, dtype=np.int32)
+        known = local >= 0
+        ids[known] = table[local[known]]
+        authors.append(ids)
+    rows = np.concatenate([r for r, _n in out]) if parts > 1 else out[0][0]
+    return rows, np.concatenate(authors) if parts > 1 else authors[0]
 
 
 def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
     """``Store._load_arrays_sql`` for a PostgreSQL store, in one COPY (module docstring).
     Rows come sorted by (repository as listed, number)."""
-    rows = _read_rows(store, repos)
+    rows, author = _read_rows(store, repos)
     with store.db._connection() as conn:
         deploy_rows = conn.execute(
             "SELECT repo, created_at FROM deployments WHERE repo = ANY(%s) "
@@ -135,7 +150,7 @@ def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
     number = rows["number"].astype(np.int64)
     order = np.lexsort((number, repo_i))
     if not np.array_equal(order, np.arange(order.size)):
-        rows, repo_i, number = rows[order], repo_i[order], number[order]
+        rows, repo_i, number, author = rows[order], repo_i[order], number[order], author[order]
 
     def col(name: str) -> np.ndarray:
         return rows[name].astype(np.int64)
@@ -176,5 +191,5 @@ def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
         n_comments=np.maximum(col("n_comments"), 0),
         is_bot=(flags & 1) == 1, is_draft=(flags & 2) == 2, is_revert=(flags & 4) == 4,
         is_bugfix=rule > 0, bugfix_rule=rule.astype(np.int8), deploy_times=deploy_times,
-        incidents=incidents, author_idx=rows["author"].astype(np.int32),
+        incidents=incidents, author_idx=author,
         utc_offset=offset if (offset != NO_OFFSET).any() else None)
