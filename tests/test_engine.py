@@ -245,10 +245,10 @@ def test_retries_back_off_and_stop_at_refusals():
 
 
 def test_the_bulk_load_from_postgresql_equals_the_row_by_row_load(pg_server):
-    """The COPY path gives the arrays the row path gives (authors up to their ids)."""
-    import numpy as np
+    """The COPY path, and the arrays it keeps in the store, give the arrays the row path gives
+    (authors up to their ids); a write makes what was kept stale."""
+    from dataclasses import replace
 
-    from casestudy.model import TIME_FIELDS
     from casestudy.store.bulk_load import load_arrays_postgres
 
     store = Store(pg_server.url(pg_server.new_database()))
@@ -257,7 +257,28 @@ def test_the_bulk_load_from_postgresql_equals_the_row_by_row_load(pg_server):
         for name in ("org/r000", "org/r001", "org/r002"):
             client.sync(store, name)
     repos = ["org/r002", "org/r000", "org/r001"]  # the order asked for is the index order
-    fast, slow = load_arrays_postgres(store, repos), store._load_arrays_rows(repos)
+    copied = load_arrays_postgres(store, repos)  # by COPY, then kept in the store
+    from casestudy.store.bulk_load import _kept
+
+    assert set(_kept(store, repos)) == set(repos)
+    kept = load_arrays_postgres(store, repos)  # from what was kept
+    slow = store._load_arrays_rows(repos)
+    _same(copied, slow, repos)
+    _same(kept, slow, repos)
+    # a write to a repository makes what was kept of it stale: read again, never served
+    pr = store.pull_requests("org/r000")[0]
+    store.write_batch("org/r000", [replace(pr, additions=pr.additions + 1000)])
+    assert set(_kept(store, repos)) == {"org/r001", "org/r002"}
+    after = load_arrays_postgres(store, repos)
+    _same(after, store._load_arrays_rows(repos), repos)
+    assert after.additions.sum() == kept.additions.sum() + 1000
+
+
+def _same(fast, slow, repos) -> None:
+    import numpy as np
+
+    from casestudy.model import TIME_FIELDS
+
     assert fast.n == slow.n > 300
     for f in ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot",
               "is_draft", "is_revert", "is_bugfix", "bugfix_rule"):

@@ -128,13 +128,29 @@ def _read_rows(store, repos: list[str]) -> tuple[np.ndarray, np.ndarray]:
         ids[known] = table[local[known]]
         authors.append(ids)
     rows = np.concatenate([r for r, _n in out]) if parts > 1 else out[0][0]
-    return rows, np.concatenate(authors) if parts > 1 else authors[0]
+    return rows, np.concatenate(authors) if parts > 1 else authors[0], everyone
 
 
 def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
-    """``Store._load_arrays_sql`` for a PostgreSQL store, in one COPY (module docstring).
-    Rows come sorted by (repository as listed, number)."""
-    rows, author = _read_rows(store, repos)
+    """``Store._load_arrays_sql`` for a PostgreSQL store: each repository's arrays as kept in
+    the store (``repo_arrays``) while its ``arrays_version`` is unchanged, the others by the
+    binary COPY (then kept). Rows come sorted by (repository as listed, number)."""
+    kept = _kept(store, repos)
+    missing = [r for r in repos if r not in kept]
+    if missing:
+        fresh = _pieces(*_copy_load(store, missing))
+        _keep(store, fresh)
+        kept.update({r: p for r, (_v, p) in fresh.items()})
+    return _assemble(repos, kept)
+
+
+def _copy_load(store, repos: list[str]) -> tuple[PRArrays, np.ndarray, dict[str, int]]:
+    """The arrays of ``repos`` by COPY, the author names their ids index, and each
+    repository's ``arrays_version`` read before the COPY began."""
+    with store.db._connection() as conn:
+        versions = dict(conn.execute("SELECT repo, arrays_version FROM repos WHERE "
+                                     "repo = ANY(%s)", (repos,)).fetchall())
+    rows, author, everyone = _read_rows(store, repos)
     with store.db._connection() as conn:
         deploy_rows = conn.execute(
             "SELECT repo, created_at FROM deployments WHERE repo = ANY(%s) "
@@ -192,4 +208,98 @@ def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
         is_bot=(flags & 1) == 1, is_draft=(flags & 2) == 2, is_revert=(flags & 4) == 4,
         is_bugfix=rule > 0, bugfix_rule=rule.astype(np.int8), deploy_times=deploy_times,
         incidents=incidents, author_idx=author,
+        utc_offset=offset if (offset != NO_OFFSET).any() else None), everyone, versions
+
+
+# -- each repository's arrays kept in the store ----------------------------------------------
+# A piece: "cols" (n x 18 int64: the times, number, additions, deletions, n_comments, flags,
+# offset, the author's id in "names"), "names", "deploys", "incidents" (k x 4).
+_PIECE_COLS = (*TIME_FIELDS, "number", "additions", "deletions", "n_comments", "flags",
+               "offset", "author")
+
+
+def _pieces(a: PRArrays, everyone: np.ndarray, versions: dict[str, int]
+            ) -> dict[str, tuple[int, dict[str, np.ndarray]]]:
+    """``a`` cut into one piece per repository, with the version it was read at."""
+    flags = (a.is_bot.astype(np.int64) | a.is_draft.astype(np.int64) << 1 |
+             a.is_revert.astype(np.int64) << 2 | a.bugfix_rule.astype(np.int64) << 3)
+    offset = a.utc_offset.astype(np.int64) if a.utc_offset is not None else \
+        np.full(a.n, NO_OFFSET, np.int64)
+    cols = np.column_stack([*(a.times[c] for c in TIME_FIELDS), a.number, a.additions,
+                            a.deletions, a.n_comments, flags, offset,
+                            a.author_idx.astype(np.int64)]) if a.n else \
+        np.zeros((0, len(_PIECE_COLS)), np.int64)
+    bounds = np.searchsorted(a.repo_idx, np.arange(len(a.repos) + 1))
+    out = {}
+    for i, r in enumerate(a.repos):
+        block = cols[bounds[i]:bounds[i + 1]].copy()
+        ids = block[:, -1]
+        mine = np.unique(ids[ids >= 0])
+        ids[ids >= 0] = np.searchsorted(mine, ids[ids >= 0])
+        inc = np.column_stack([a.incidents[r][k] for k in INCIDENT_FIELDS]) \
+            if len(a.incidents[r][INCIDENT_FIELDS[0]]) else np.zeros((0, 4), np.int64)
+        out[r] = (versions.get(r, 0), {"cols": block, "names": everyone[mine].astype(str),
+                                       "deploys": a.deploy_times[r], "incidents": inc})
+    return out
+
+
+def _keep(store, pieces: dict[str, tuple[int, dict[str, np.ndarray]]]) -> None:
+    """Keep each piece in ``repo_arrays`` with the version it was read at (a write since has
+    bumped the version: the piece is then never used)."""
+    import io
+
+    rows = []
+    for r, (version, piece) in pieces.items():
+        buf = io.BytesIO()
+        np.savez(buf, **piece)
+        rows.append((r, version, buf.getvalue()))
+    with store.db._connection() as conn, conn.cursor() as cur:
+        cur.executemany("INSERT INTO repo_arrays (repo, version, data) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (repo) DO UPDATE SET version = excluded.version, "
+                        "data = excluded.data", rows)
+
+
+def _kept(store, repos: list[str]) -> dict[str, dict[str, np.ndarray]]:
+    """The pieces kept for ``repos`` whose version is current (fetched as binary)."""
+    import io
+
+    out = {}
+    with store.db._connection() as conn, conn.cursor(binary=True) as cur:
+        cur.execute("SELECT k.repo, k.data FROM repo_arrays k JOIN repos r ON r.repo = k.repo "
+                    "AND r.arrays_version = k.version WHERE k.repo = ANY(%s)", (repos,))
+        for r, data in cur:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                out[r] = {k: z[k] for k in z.files}
+    return out
+
+
+def _assemble(repos: list[str], pieces: dict[str, dict[str, np.ndarray]]) -> PRArrays:
+    """One PRArrays of ``repos`` from their pieces (authors made one across repositories)."""
+    everyone = np.unique(np.concatenate([pieces[r]["names"] for r in repos] +
+                                        [np.zeros(0, dtype="<U1")]))
+    blocks, idx, authors = [], [], []
+    for i, r in enumerate(repos):
+        block = pieces[r]["cols"]
+        blocks.append(block)
+        idx.append(np.full(len(block), i, dtype=np.int32))
+        table = np.searchsorted(everyone, pieces[r]["names"]).astype(np.int32)
+        local = block[:, -1]
+        ids = np.full(len(block), -1, dtype=np.int32)
+        ids[local >= 0] = table[local[local >= 0]]
+        authors.append(ids)
+    cols = np.concatenate(blocks) if blocks else np.zeros((0, len(_PIECE_COLS)), np.int64)
+    col = {c: cols[:, j] for j, c in enumerate(_PIECE_COLS)}
+    flags, offset = col["flags"], col["offset"].astype(np.int32)
+    rule = flags >> 3
+    return PRArrays(
+        repos=repos, repo_idx=np.concatenate(idx) if idx else np.zeros(0, np.int32),
+        number=col["number"].copy(), times={c: col[c].copy() for c in TIME_FIELDS},
+        additions=col["additions"].copy(), deletions=col["deletions"].copy(),
+        n_comments=col["n_comments"].copy(), is_bot=(flags & 1) == 1,
+        is_draft=(flags & 2) == 2, is_revert=(flags & 4) == 4, is_bugfix=rule > 0,
+        bugfix_rule=rule.astype(np.int8),
+        deploy_times={r: pieces[r]["deploys"] for r in repos},
+        incidents={r: {k: pieces[r]["incidents"][:, j].copy()
+                       for j, k in enumerate(INCIDENT_FIELDS)} for r in repos},
+        author_idx=np.concatenate(authors) if authors else np.zeros(0, np.int32),
         utc_offset=offset if (offset != NO_OFFSET).any() else None)

@@ -137,7 +137,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sync_runs ADD COLUMN heartbeat_at INTEGER;
     """,
     # 16: the task engine (``casestudy.engine``): which worker ran each sync, the rate budget
-    # every worker draws from per token (its key, never the token), and why a job failed
+    # every worker draws from per token (its key, never the token), and why a job failed; each
+    # repository's arrays kept for an organisation's load (``bulk_load``), valid while its
+    # ``arrays_version`` (bumped by every write to it) is the one they were read at
     """
     ALTER TABLE sync_runs ADD COLUMN worker TEXT NOT NULL DEFAULT '';
     CREATE TABLE IF NOT EXISTS token_budgets (
@@ -148,6 +150,10 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS job_failures (
         job_id INTEGER PRIMARY KEY, repo TEXT NOT NULL, task TEXT NOT NULL,
         failed_at INTEGER NOT NULL, message TEXT NOT NULL
+    );
+    ALTER TABLE repos ADD COLUMN arrays_version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE IF NOT EXISTS repo_arrays (
+        repo TEXT PRIMARY KEY, version INTEGER NOT NULL, data BYTEA NOT NULL
     );
     """,
 ]

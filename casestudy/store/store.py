@@ -199,7 +199,7 @@ class Store:
                 (info.repo, info.source, int(info.synthetic), info.default_branch,
                  info.deploy_source, info.host, info.account_key, writer, int(time.time())),
             )
-            self._bump()
+            self._bump(info.repo)
 
     def check_write(self, info: RepoInfo) -> None:
         """Raise ``StoreError`` when ``upsert_repo(info)`` would be refused (to check every
@@ -288,7 +288,9 @@ class Store:
                 "(?,?,?,?,?) ON CONFLICT(repo, pr, reviewer, submitted_at) DO UPDATE SET "
                 "state=excluded.state",
                 [(r.repo, r.pr, r.reviewer, r.submitted_at, r.state) for r in reviews])
-            if rows or deployments or incidents or check_runs or commits or reviews:
+            if rows or deployments or incidents:
+                self._bump(repo)
+            elif check_runs or commits or reviews:
                 self._bump()
             self._beat(repo)
         return len(rows)
@@ -323,7 +325,7 @@ class Store:
         with self.db.transaction():
             self.db.execute("DELETE FROM incidents WHERE repo=?", (repo,))
             self._write_incidents(incidents)
-            self._bump()
+            self._bump(repo)
 
     def replace_deployments(self, repo: str, deployments: Iterable[Deployment],
                             source: str) -> None:
@@ -335,7 +337,7 @@ class Store:
             self.db.execute("DELETE FROM deployments WHERE repo=?", (repo,))
             self._write_deployments(deployments)
             self.db.execute("UPDATE repos SET deploy_source=? WHERE repo=?", (source, repo))
-            self._bump()
+            self._bump(repo)
 
     def _write_deployments(self, deployments: list[Deployment]) -> None:
         self.db.executemany(
@@ -346,8 +348,12 @@ class Store:
             [(d.repo, d.id, d.created_at, d.sha, d.environment, d.source) for d in deployments],
         )
 
-    def _bump(self) -> None:
+    def _bump(self, repo: str | None = None) -> None:
+        """The store changed (and ``repo``'s PR arrays with it, when named)."""
         self.db.execute("UPDATE meta SET value=value+1 WHERE key='revision'")
+        if repo is not None:
+            self.db.execute("UPDATE repos SET arrays_version=arrays_version+1 WHERE repo=?",
+                            (repo,))
 
     @property
     def revision(self) -> int:
