@@ -257,9 +257,11 @@ def test_the_bulk_load_from_postgresql_equals_the_row_by_row_load(pg_server):
         for name in ("org/r000", "org/r001", "org/r002"):
             client.sync(store, name)
     repos = ["org/r002", "org/r000", "org/r001"]  # the order asked for is the index order
-    copied = load_arrays_postgres(store, repos)  # by COPY, then kept in the store
-    from casestudy.store.bulk_load import _kept
+    from casestudy.store.bulk_load import _kept, keep_arrays
 
+    copied = load_arrays_postgres(store, repos)  # by COPY
+    assert _kept(store, repos) == {}
+    assert keep_arrays(store, repos) == copied.n  # what a worker does after a sync
     assert set(_kept(store, repos)) == set(repos)
     kept = load_arrays_postgres(store, repos)  # from what was kept
     slow = store._load_arrays_rows(repos)

@@ -10,6 +10,9 @@ Three jobs, each about one repository of the operator's list (``sources.repo_lis
 - ``rebuild_derived``: derive deployments-from-merges, incidents and time to green again from
   the stored records, and refresh the arrays snapshot.
 
+After a sync or a rebuild the job keeps the repository's arrays in the store
+(``store.bulk_load.keep_arrays``), so loading an organisation reads them instead of its rows.
+
 Guarantees, and what gives them:
 
 - at most one running job per repository: every job of a repository carries the procrastinate
@@ -141,8 +144,21 @@ def sync_repo(context, entry: dict) -> str:
     from ..sources.sync import sync
 
     e = Entry(**entry)
-    return _run(context, e.name, SYNC, lambda store: sync(store, _entry_request(store, e))
-                .summary())
+
+    def work(store: Store) -> str:
+        line = sync(store, _entry_request(store, e)).summary()
+        _keep_arrays(store, e.name)
+        return line
+
+    return _run(context, e.name, SYNC, work)
+
+
+def _keep_arrays(store: Store, repo: str) -> None:
+    """Keep the repository's arrays in the store for organisation loads (PostgreSQL)."""
+    if store.db.kind == "postgresql":
+        from ..store.bulk_load import keep_arrays
+
+        keep_arrays(store, [repo])
 
 
 def refresh_practices(context, entry: dict) -> str:
@@ -177,6 +193,7 @@ def rebuild_derived(context, entry: dict) -> str:
         checks = bool(store.check_runs(e.name))
         done = finish(store, e.name, checks=checks)
         store.load_arrays([e.name])
+        _keep_arrays(store, e.name)
         return f"{e.name}: {done.deployments} deployments, {done.incidents} incidents"
 
     return _run(context, e.name, DERIVED, work)

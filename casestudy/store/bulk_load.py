@@ -133,15 +133,22 @@ def _read_rows(store, repos: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
     """``Store._load_arrays_sql`` for a PostgreSQL store: each repository's arrays as kept in
-    the store (``repo_arrays``) while its ``arrays_version`` is unchanged, the others by the
-    binary COPY (then kept). Rows come sorted by (repository as listed, number)."""
+    the store (``repo_arrays``, by ``keep_arrays``) while its ``arrays_version`` is unchanged,
+    the others by the binary COPY. Rows come sorted by (repository as listed, number)."""
     kept = _kept(store, repos)
     missing = [r for r in repos if r not in kept]
     if missing:
         fresh = _pieces(*_copy_load(store, missing))
-        _keep(store, fresh)
         kept.update({r: p for r, (_v, p) in fresh.items()})
     return _assemble(repos, kept)
+
+
+def keep_arrays(store, repos: list[str]) -> int:
+    """Read ``repos``' arrays by COPY and keep them in the store for the next organisation
+    load (a worker does it after each sync); returns the PRs kept."""
+    a, everyone, versions = _copy_load(store, repos)
+    _keep(store, _pieces(a, everyone, versions))
+    return a.n
 
 
 def _copy_load(store, repos: list[str]) -> tuple[PRArrays, np.ndarray, dict[str, int]]:
@@ -254,6 +261,11 @@ def _keep(store, pieces: dict[str, tuple[int, dict[str, np.ndarray]]]) -> None:
         np.savez(buf, **piece)
         rows.append((r, version, buf.getvalue()))
     with store.db._connection() as conn, conn.cursor() as cur:
+        # kept whole, uncompressed: reading them back is then a plain copy of bytes
+        cur.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = 'repo_arrays'::regclass "
+                    "AND attname = 'data'")
+        if cur.fetchone()[0] != "e":
+            cur.execute("ALTER TABLE repo_arrays ALTER COLUMN data SET STORAGE EXTERNAL")
         cur.executemany("INSERT INTO repo_arrays (repo, version, data) VALUES (%s, %s, %s) "
                         "ON CONFLICT (repo) DO UPDATE SET version = excluded.version, "
                         "data = excluded.data", rows)
