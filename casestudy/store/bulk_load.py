@@ -245,21 +245,41 @@ def _pieces(a: PRArrays, everyone: np.ndarray, versions: dict[str, int]
         ids[ids >= 0] = np.searchsorted(mine, ids[ids >= 0])
         inc = np.column_stack([a.incidents[r][k] for k in INCIDENT_FIELDS]) \
             if len(a.incidents[r][INCIDENT_FIELDS[0]]) else np.zeros((0, 4), np.int64)
-        out[r] = (versions.get(r, 0), {"cols": block, "names": everyone[mine].astype(str),
+        out[r] = (versions.get(r, 0), {"cols": block, "names": everyone[mine],
                                        "deploys": a.deploy_times[r], "incidents": inc})
     return out
+
+
+def _pack(piece: dict[str, np.ndarray]) -> bytes:
+    """A piece as bytes: four int64 sizes (rows, deployments, incidents, bytes of names), the
+    int64 blocks, then the names joined by NUL (a character no text in PostgreSQL holds)."""
+    names = "\0".join(piece["names"].tolist()).encode()
+    head = np.array([len(piece["cols"]), len(piece["deploys"]), len(piece["incidents"]),
+                     len(names)], dtype="<i8")
+    return b"".join([head.tobytes(), piece["cols"].astype("<i8").tobytes(),
+                     piece["deploys"].astype("<i8").tobytes(),
+                     piece["incidents"].astype("<i8").tobytes(), names])
+
+
+def _unpack(data: bytes) -> dict[str, np.ndarray]:
+    """``_pack`` undone, the blocks as views of ``data`` (no copy)."""
+    n, d, k, m = (int(x) for x in np.frombuffer(data, "<i8", 4))
+    at = 32
+    cols = np.frombuffer(data, "<i8", n * len(_PIECE_COLS), at).reshape(n, len(_PIECE_COLS))
+    at += cols.nbytes
+    deploys = np.frombuffer(data, "<i8", d, at)
+    at += deploys.nbytes
+    incidents = np.frombuffer(data, "<i8", k * 4, at).reshape(k, 4)
+    at += incidents.nbytes
+    text = bytes(data[at:at + m]).decode()
+    return {"cols": cols, "deploys": deploys, "incidents": incidents,
+            "names": np.array(text.split("\0") if m else [], dtype=object)}
 
 
 def _keep(store, pieces: dict[str, tuple[int, dict[str, np.ndarray]]]) -> None:
     """Keep each piece in ``repo_arrays`` with the version it was read at (a write since has
     bumped the version: the piece is then never used)."""
-    import io
-
-    rows = []
-    for r, (version, piece) in pieces.items():
-        buf = io.BytesIO()
-        np.savez(buf, **piece)
-        rows.append((r, version, buf.getvalue()))
+    rows = [(r, version, _pack(piece)) for r, (version, piece) in pieces.items()]
     with store.db._connection() as conn, conn.cursor() as cur:
         # kept whole, uncompressed: reading them back is then a plain copy of bytes
         cur.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = 'repo_arrays'::regclass "
@@ -273,28 +293,29 @@ def _keep(store, pieces: dict[str, tuple[int, dict[str, np.ndarray]]]) -> None:
 
 def _kept(store, repos: list[str]) -> dict[str, dict[str, np.ndarray]]:
     """The pieces kept for ``repos`` whose version is current (fetched as binary)."""
-    import io
-
     out = {}
     with store.db._connection() as conn, conn.cursor(binary=True) as cur:
         cur.execute("SELECT k.repo, k.data FROM repo_arrays k JOIN repos r ON r.repo = k.repo "
                     "AND r.arrays_version = k.version WHERE k.repo = ANY(%s)", (repos,))
         for r, data in cur:
-            with np.load(io.BytesIO(data), allow_pickle=False) as z:
-                out[r] = {k: z[k] for k in z.files}
+            out[r] = _unpack(data)
     return out
 
 
 def _assemble(repos: list[str], pieces: dict[str, dict[str, np.ndarray]]) -> PRArrays:
-    """One PRArrays of ``repos`` from their pieces (authors made one across repositories)."""
-    everyone = np.unique(np.concatenate([pieces[r]["names"] for r in repos] +
-                                        [np.zeros(0, dtype="<U1")]))
+    """One PRArrays of ``repos`` from their pieces (authors made one across repositories: one
+    hash pass over every piece's names)."""
+    import pandas as pd
+
+    names = [np.asarray(pieces[r]["names"], dtype=object) for r in repos]
+    codes, _uniques = pd.factorize(np.concatenate(names + [np.zeros(0, dtype=object)]))
+    starts = np.cumsum([0] + [len(x) for x in names])
     blocks, idx, authors = [], [], []
     for i, r in enumerate(repos):
         block = pieces[r]["cols"]
         blocks.append(block)
         idx.append(np.full(len(block), i, dtype=np.int32))
-        table = np.searchsorted(everyone, pieces[r]["names"]).astype(np.int32)
+        table = codes[starts[i]:starts[i + 1]].astype(np.int32)
         local = block[:, -1]
         ids = np.full(len(block), -1, dtype=np.int32)
         ids[local >= 0] = table[local[local >= 0]]
