@@ -1,7 +1,8 @@
 """Loading an organisation's PRs from PostgreSQL into the core's arrays: synthetic PRs spread
 over ``--repos`` repositories are generated inside a throwaway PostgreSQL (``generate_series``),
-then loaded through the binary COPY path (``store/bulk_load.py``), again from the arrays it
-kept in the store, and, for a smaller sample, the row-by-row path it replaces (``BENCHMARKS.md``, "Organisation load").
+then loaded through the binary COPY path (``store/bulk_load.py``), again from the arrays the
+workers keep in the store, and, for a smaller sample, the row-by-row path it replaces
+(``BENCHMARKS.md``, "Organisation load").
 
     python bench/bulk_load.py [--prs 5000000] [--repos 1000] [--rows-sample 200000]
 """
