@@ -9,7 +9,7 @@ APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu
 	fonts-noto-cjk fonts-noto-color-emoji git
 APT_TEST := poppler-utils chromium postgresql
 
-.PHONY: run test deps test-deps demo bench bench-load validate lint clean
+.PHONY: run test deps test-deps demo bench bench-load bench-engine validate lint clean
 
 deps: $(VENV)/.stamp-deps
 	@scripts/ensure-apt.sh $(APT_RUNTIME)
@@ -55,6 +55,13 @@ bench-load: deps
 	$(BIN)/python bench/load.py --processes $(LOAD_PROCESSES) --phases 0,1,0,1
 	$(BIN)/python bench/load.py --processes 1 --browsers 16 --phases 4
 	$(BIN)/python bench/load.py --processes $(LOAD_PROCESSES) --browsers 16 --phases 4
+
+# The task engine (BENCHMARKS.md, "Sync workers", "Organisation load"): sync wall time with 1-4
+# worker processes against the fake GitHub, then 5M synthetic PRs loaded from PostgreSQL into
+# arrays; about 10 minutes. Not part of `make test` or `make bench`.
+bench-engine: test-deps
+	$(BIN)/python bench/engine.py --repos 60 --workers 1,2,3,4
+	$(BIN)/python bench/bulk_load.py --prs 5000000 --repos 1000
 
 # Real-data checks (each skipped when its data is absent): ../shared/data (for psf/requests,
 # point CASESTUDY_REQUESTS_GIT at a clone that has commit 1f6589ec3a1ee910f9a65cc3ceac60b26677bc0e),

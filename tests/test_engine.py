@@ -5,6 +5,8 @@ organisation's repositories while one of them is killed mid-job."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -295,3 +297,54 @@ def _same(fast, slow, repos) -> None:
         assert np.array_equal(fast.deploy_times[r], slow.deploy_times[r])
         for k in slow.incidents[r]:
             assert np.array_equal(fast.incidents[r][k], slow.incidents[r][k])
+
+
+def test_the_schedule_enqueues_the_list_and_the_other_jobs_run(pg_server, tmp_path):
+    """No enqueue by hand: the periodic ``sync_all`` (here every second) queues the list, a
+    repository waits at most once, and the practices and derived-data jobs run too."""
+    from casestudy.engine.jobs import engine_app, ensure_schema
+
+    db = pg_server.url(pg_server.new_database())
+    store = Store(db)
+    ensure_schema(engine_app(db), db)  # the worker would, as it starts
+    repos = ["org/r000", "org/r001", "org/r002"]
+    with fake_org(3, prs=20) as fake:
+        lst = write_list(tmp_path / "repos.toml", repos, fake.base_url)
+        cluster = Cluster(db, fake.base_url, tmp_path / "machines",
+                          {"CASESTUDY_SYNC_CRON": "* * * * * */1",
+                           "CASESTUDY_REPOS": str(lst)})
+        cluster.start("w1")
+        try:
+            t0 = time.monotonic()
+            while len({r for r, status, _w in _runs(db) if status == "ok"}) < 3:
+                assert time.monotonic() - t0 < 90, cluster.log("w1")
+                with psycopg.connect(db) as conn:  # never two waiting jobs for one repository
+                    waiting = conn.execute(
+                        "SELECT count(*) FROM procrastinate_jobs WHERE task_name='sync_repo' "
+                        "AND status='todo' GROUP BY args->'entry'->>'name' ORDER BY 1 DESC "
+                        "LIMIT 1").fetchone()
+                assert waiting is None or waiting[0] == 1
+                time.sleep(0.2)
+            read_at = store.audit("org/r001")["read_at"]
+            time.sleep(1.1)
+            for job in ("refresh_practices", "rebuild_derived"):
+                out = subprocess.run(
+                    [sys.executable, "-m", "casestudy", "enqueue", str(lst), "--job", job,
+                     "--repo", "org/r001"], env=cluster.env("enqueuer"), capture_output=True,
+                    text=True, timeout=120)
+                assert f"queued 1 {job}" in out.stdout, out.stderr
+            with psycopg.connect(db) as conn:
+                t0 = time.monotonic()
+                while conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name IN "
+                                   "('refresh_practices', 'rebuild_derived') AND status != "
+                                   "'succeeded'").fetchone()[0]:
+                    assert time.monotonic() - t0 < 60, cluster.log("w1")
+                    time.sleep(0.2)
+                failures = conn.execute("SELECT count(*) FROM job_failures").fetchone()[0]
+        finally:
+            cluster.stop()
+    assert failures == 0
+    assert store.audit("org/r001")["read_at"] > read_at  # the practices were read again
+    from casestudy.store.bulk_load import _kept
+
+    assert set(_kept(store, repos)) == set(repos)  # every sync kept its arrays
