@@ -93,3 +93,29 @@ def test_the_org_command_writes_markdown_and_refuses_bad_team_files(synced_fake,
         read_team_list(bad)
     assert main(["org", "--teams", str(bad), "--db", db]) == 2
     assert main(["org", "nobody", "--db", db]) == 1
+
+
+def test_the_organisation_page_shows_an_owners_visible_repositories(demo_db_copy, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("CASESTUDY_DB", str(demo_db_copy))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.switch_page("app_pages/organisation.py").run()
+    assert not at.exception
+    assert at.selectbox(key="org_owner").value == "demo"
+    table = at.dataframe[0].value
+    assert sorted(table["repository"]) == sorted(Store(demo_db_copy).repos())
+    assert table["rank: merged PRs"].min() == 1
+
+
+def test_a_visitor_sees_only_the_repositories_they_may_see(synced_fake, tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    _sync_all(synced_fake, store)
+    with store.transaction():
+        store.db.execute("UPDATE repos SET account_key='g-team' WHERE repo='acme/s2'")
+    stranger = build_org_view(store, "acme", visible_to=())
+    member = build_org_view(store, "acme", visible_to=("g-team",))
+    assert "acme/s2" not in {u.name for u in stranger.repositories}
+    assert "acme/s2" in {u.name for u in member.repositories}

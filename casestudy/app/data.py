@@ -70,6 +70,27 @@ def store_summary(ident: str, viewer: tuple[str, ...], version: tuple[int, int, 
     ]
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def organisation(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int],
+                 owner: str) -> tuple[list[dict], str, list[str]]:
+    """An owner's repositories this viewer may see, at a glance (``report.org``): one row per
+    repository (figures with their ranks), the window's words, the notes."""
+    from ..analysis.org import COLUMNS
+    from ..report.org import build_org_view
+
+    view = build_org_view(get_store(), owner, visible_to=viewer)
+    rows = []
+    for u in view.repositories:
+        row: dict = {"repository": u.name}
+        for key, label, _direction in COLUMNS:
+            value = getattr(u, key)
+            row[label] = None if value is None else round(float(value), 1)
+            row[f"rank: {label}"] = u.ranks.get(key)
+        rows.append(row)
+    lo, hi = view.window
+    return rows, f"Merges from {_day(lo)} to {_day(hi - 1)}", view.notes
+
+
 def sync_queue(viewer: tuple[str, ...]) -> list[dict] | None:
     """The task engine's queue as this viewer may see it (``engine.queue``), one row per
     repository and job; None when the store has no task engine. Read afresh on every run: the

@@ -66,6 +66,7 @@ PAGES: tuple[Page, ...] = (
     Page("people", "People", "👥"),
     Page("ci", "CI insight", "🧪"),
     Page("practices", "Practices", "🧰"),
+    Page("organisation", "Organisation", "🏢"),
     Page("data", "Data", "🗄️"),
     Page("export", "Export", "📄"),
 )
