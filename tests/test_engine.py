@@ -149,7 +149,7 @@ def test_three_workers_sync_an_organisation_once_within_the_budgets(pg_server, t
 
 
 def test_the_queue_shows_visitors_only_repositories_they_may_see(pg_server, tmp_path,
-                                                                 monkeypatch):
+                                                                 monkeypatch, capsys):
     from streamlit.testing.v1 import AppTest
 
     from casestudy.engine.jobs import engine_app, enqueue, ensure_schema, record_failure
@@ -183,6 +183,12 @@ def test_the_queue_shows_visitors_only_repositories_they_may_see(pg_server, tmp_
     assert [r.repo for r in queue_rows(store, ())] == ["org/r000"]
     member = queue_rows(store, (group_key("eng"),))
     assert sorted(r.repo for r in member) == ["org/r000", "org/secret"]
+    from casestudy.cli.main import main
+
+    assert main(["queue", "--db", db]) == 0  # the operator's view on the command line
+    out = capsys.readouterr().out
+    assert "1 failed" in out and "2 queued" in out
+    assert "org/secret" in out and "RuntimeError: GitHub answered 502" in out
 
     # the Data page: a signed-out visitor sees the public repository's job, nothing else
     monkeypatch.setenv("CASESTUDY_DB", db)

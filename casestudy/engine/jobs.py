@@ -46,12 +46,13 @@ from procrastinate.exceptions import AlreadyEnqueued
 from ..config import SettingError
 from ..sources.repo_list import Entry, RepoListError, read_repo_list
 from ..store import Store, StoreError
+from ..store.budget import BudgetTooSmall
 from ..store.db import DatabaseError, is_postgres
 from .tokens import owner_of_private, server_tokens, take_token
 
 SYNC, PRACTICES, DERIVED = "sync_repo", "refresh_practices", "rebuild_derived"
 JOB_KINDS = (SYNC, PRACTICES, DERIVED)
-PERMANENT = (StoreError, SettingError, RepoListError)  # and GitHubRefused (``permanent``)
+PERMANENT = (StoreError, SettingError, RepoListError, BudgetTooSmall)  # + GitHubRefused
 MAX_ATTEMPTS = 6
 
 
