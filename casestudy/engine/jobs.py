@@ -8,7 +8,7 @@ Three jobs, each about one repository of the operator's list (``sources.repo_lis
 - ``refresh_practices``: read the practice audit at HEAD again (GitHub: the tree; a clone: its
   history pass);
 - ``rebuild_derived``: derive deployments-from-merges, incidents and time to green again from
-  the stored records, and refresh the arrays snapshot.
+  the stored records.
 
 After a sync or a rebuild the job keeps the repository's arrays in the store
 (``store.bulk_load.keep_arrays``), so loading an organisation reads them instead of its rows.
@@ -185,7 +185,7 @@ def refresh_practices(context, entry: dict) -> str:
 
 def rebuild_derived(context, entry: dict) -> str:
     """Derive deployments (from merges), incidents and time to green of one repository again,
-    and refresh its arrays snapshot."""
+    and keep its arrays."""
     from ..sources.finish import finish
 
     e = Entry(**entry)
@@ -193,7 +193,6 @@ def rebuild_derived(context, entry: dict) -> str:
     def work(store: Store) -> str:
         checks = bool(store.check_runs(e.name))
         done = finish(store, e.name, checks=checks)
-        store.load_arrays([e.name])
         _keep_arrays(store, e.name)
         return f"{e.name}: {done.deployments} deployments, {done.incidents} incidents"
 
