@@ -66,6 +66,24 @@ def test_a_sync_draws_every_call_from_the_shared_budget(tmp_path):
         assert budget.state()["spent"] == fake.spent[TOKENS[0]] > 0
 
 
+def test_githubs_retry_after_and_reset_block_the_token_for_every_worker(tmp_path):
+    fake = fake_org(1, prs=10)
+    with fake:
+        store = Store(tmp_path / "s.sqlite")
+        budget = TokenBudget(store, "t-a", budget=10_000)
+        client = GitHubClient(TOKENS[0], base_url=fake.base_url, min_interval=None,
+                              budget=budget)
+        fake.inject("secondary", when="PullRequests")  # 403 with Retry-After: 1
+        fake.inject("primary", when="Deployments", reset=2)  # the limit spent until a reset
+        t0 = time.time()
+        client.sync(store, "org/r000")
+        blocked = budget.state()["blocked_until"]
+    assert blocked >= int(t0) + 2  # the later of the two, written where every worker reads
+    other = Store(tmp_path / "s.sqlite")  # another worker on the same token
+    assert TokenBudget(other, "t-a", clock=lambda: blocked - 0.5).try_draw(1) > 0
+    assert TokenBudget(other, "t-a", clock=lambda: blocked + 0.1).try_draw(1) == 0
+
+
 def _pr_counts(db: str) -> dict[str, int]:
     with psycopg.connect(db) as conn:
         return dict(conn.execute("SELECT repo, count(*) FROM pull_requests GROUP BY repo"))
