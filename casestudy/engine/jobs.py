@@ -155,11 +155,19 @@ def sync_repo(context, entry: dict) -> str:
 
 
 def _keep_arrays(store: Store, repo: str) -> None:
-    """Keep the repository's arrays in the store for organisation loads (PostgreSQL)."""
-    if store.db.kind == "postgresql":
-        from ..store.bulk_load import keep_arrays
+    """Keep the repository's arrays in the store for organisation loads (PostgreSQL). Not
+    keeping them fails nothing: a load then reads the repository by COPY."""
+    if store.db.kind != "postgresql":
+        return
+    import sys
 
+    from ..store.bulk_load import keep_arrays
+
+    try:
         keep_arrays(store, [repo])
+    except store.db.errors as exc:
+        print(f"{repo}: its arrays were not kept ({type(exc).__name__}); an organisation load "
+              "reads it by COPY", file=sys.stderr)
 
 
 def refresh_practices(context, entry: dict) -> str:
