@@ -333,7 +333,7 @@ def test_the_schedule_enqueues_the_list_and_the_other_jobs_run(pg_server, tmp_pa
     ensure_schema(engine_app(db), db)  # the worker would, as it starts
     repos = ["org/r000", "org/r001", "org/r002"]
     with fake_org(3, prs=20) as fake:
-        lst = write_list(tmp_path / "repos.toml", repos, fake.base_url)
+        lst = write_list(tmp_path / "repos.toml", [*repos, "org/gone"], fake.base_url)
         cluster = Cluster(db, fake.base_url, tmp_path / "machines",
                           {"CASESTUDY_SYNC_CRON": "* * * * * */1",
                            "CASESTUDY_REPOS": str(lst)})
@@ -364,10 +364,18 @@ def test_the_schedule_enqueues_the_list_and_the_other_jobs_run(pg_server, tmp_pa
                                    "'succeeded'").fetchone()[0]:
                     assert time.monotonic() - t0 < 60, cluster.log("w1")
                     time.sleep(0.2)
-                failures = conn.execute("SELECT count(*) FROM job_failures").fetchone()[0]
+                failures = conn.execute("SELECT repo, task, message FROM job_failures"
+                                        ).fetchall()
+                gone = conn.execute("SELECT status::text, attempts FROM procrastinate_jobs "
+                                    "WHERE args->'entry'->>'name' = 'org/gone' ORDER BY id"
+                                    ).fetchall()
         finally:
             cluster.stop()
-    assert failures == 0
+    # a repository GitHub does not have fails once, with GitHub's reason, and is not retried
+    # (each scheduled round may queue it again)
+    assert [(r, t) for r, t, _m in failures] == [("org/gone", "sync_repo")] * len(failures)
+    assert failures and "not found" in failures[0][2]
+    assert gone and all((s, a) == ("failed", 1) for s, a in gone)  # one attempt each
     assert store.audit("org/r001")["read_at"] > read_at  # the practices were read again
     from casestudy.store.bulk_load import _kept
 
