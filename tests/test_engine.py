@@ -375,7 +375,8 @@ def test_the_schedule_enqueues_the_list_and_the_other_jobs_run(pg_server, tmp_pa
     # (each scheduled round may queue it again)
     assert [(r, t) for r, t, _m in failures] == [("org/gone", "sync_repo")] * len(failures)
     assert failures and "not found" in failures[0][2]
-    assert gone and all((s, a) == ("failed", 1) for s, a in gone)  # one attempt each
+    ran = [(s, a) for s, a in gone if s not in ("todo", "doing")]  # a new round may wait
+    assert ran and all((s, a) == ("failed", 1) for s, a in ran)  # one attempt each
     assert store.audit("org/r001")["read_at"] > read_at  # the practices were read again
     from casestudy.store.bulk_load import _kept
 
