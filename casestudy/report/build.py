@@ -37,6 +37,7 @@ from ..analysis.waits import section as waits_section
 from ..analysis.window import finite
 from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
+from ..core.threads import threads_for
 from ..document import (
     CaseStudy,
     Claim,
@@ -95,6 +96,11 @@ def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],
 def build_case_study(store: Store, opts: Options) -> CaseStudy:
     """The case study of ``opts.subject`` beside its peers, step by step."""
     a = _load(store, opts)
+    with threads_for(a.n):
+        return _build(store, opts, a)
+
+
+def _build(store: Store, opts: Options, a: PRArrays) -> CaseStudy:
     infos = {s.repo: s for s in store.summary()}
     frame = frame_for(a, opts, *_capabilities(a, infos))
     table = _table(frame)
