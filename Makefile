@@ -40,7 +40,6 @@ lint: deps
 bench: deps
 	$(BIN)/python bench/core.py --big
 	$(BIN)/python bench/report.py
-	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/app_pages.py
 	$(BIN)/python bench/ci.py
 	$(BIN)/python bench/rhythm.py
