@@ -9,6 +9,7 @@ A new section is its analysis module, its document type, one ``Section`` here, i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ if TYPE_CHECKING:  # altair is imported only when a chart is drawn (Markdown nee
     import altair as alt
 
 NOT_COMPUTED = "Not computed for this report."
+# one colour per repository, subject first: the charts' and the printed key's
+PALETTE = ["#2f6f9f", "#e07b39", "#5a9e4b", "#9c5bb5", "#c44e52", "#8c8c8c"]
 
 
 @dataclass(frozen=True)
@@ -270,11 +273,21 @@ def sections_on(page: str) -> list[Section]:
     return [s for s in SECTIONS if s.page == page]
 
 
-def report_charts(cs: CaseStudy) -> dict[str, alt.TopLevelMixin]:
+def colour_key(cs: CaseStudy) -> list[tuple[str, str]]:
+    """(repo, colour) pairs matching the charts, for a printed key."""
+    return list(zip(cs.repos, PALETTE, strict=False))
+
+
+def chart_drawers(cs: CaseStudy) -> dict[str, Callable[[], alt.TopLevelMixin]]:
     """Every chart the printed report shows, keyed by ``Heading.chart``, in the report's order
-    (drawn for present sections only)."""
-    return {h.chart(c.name): c.draw(cs, h) for h in headings(cs) if h.present
-            for c in h.section.charts if c.shown(cs, h)}
+    (present sections only), each as a function that draws it."""
+    return {h.chart(c.name): functools.partial(c.draw, cs, h) for h in headings(cs)
+            if h.present for c in h.section.charts if c.shown(cs, h)}
+
+
+def report_charts(cs: CaseStudy) -> dict[str, alt.TopLevelMixin]:
+    """Every chart the printed report shows, drawn (see ``chart_drawers``)."""
+    return {key: draw() for key, draw in chart_drawers(cs).items()}
 
 
 def _charts():
