@@ -18,7 +18,7 @@ from .. import classifier_accuracy, core, metrics
 from ..analysis import claims as claim_rules
 from ..analysis import gate
 from ..analysis.ci import CIReport
-from ..analysis.ci import analyse as analyse_ci
+from ..analysis.ci import analyse_table as analyse_ci
 from ..analysis.ci import section as ci_section
 from ..analysis.delivery import delivery as delivery_kind
 from ..analysis.drivers import drivers
@@ -214,7 +214,7 @@ def _sections(store: Store, frame: Frame, table: core.MetricTable, info: RepoSum
     audit = store.audit(subject)
     rhythm = rhythm_section(frame, table, store.commit_arrays(subject), pr_people, info.source)
     return _Sections(
-        ci_report=analyse_ci(store.check_runs(subject)),
+        ci_report=analyse_ci(store.check_run_table(subject)),
         rhythm=rhythm,
         people=people_section(frame, pr_people, store.review_counts(subject, frame.lo, frame.hi),
                               store.associations(subject)),
