@@ -4,6 +4,7 @@ file (a pipe nobody reads fills up and stalls the server), and the wait for a pa
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import subprocess
 import sys
@@ -54,9 +55,19 @@ def streamlit_server(env: dict[str, str], log: Path, port: int | None = None) ->
                 proc.wait(timeout=30)
 
 
-def wait_ready(page) -> None:
-    """Wait until the app is drawn and no script run is in progress."""
+# the app's root says whether a script run is in progress (Streamlit's own attribute)
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SETTLED = (
+    "() => document.querySelector('" + IDLE.replace("'", "\\'") + "')"
+    " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    " && !document.querySelector('[data-stale=\"true\"]')")
+
+
+def wait_ready(page, path: str | None = None) -> None:
+    """Wait until the app is drawn, its script run has finished and no element is stale —
+    conditions, never a fixed sleep. With ``path``, first wait until the URL is that page's
+    (a click on a page link changes the URL before the new run starts)."""
+    if path is not None:
+        page.wait_for_url(re.compile(rf"/{re.escape(path)}(\?|#|$)"), timeout=60_000)
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(300)
+    page.wait_for_function(SETTLED, timeout=90_000)
