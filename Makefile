@@ -28,7 +28,7 @@ demo: deps
 	$(BIN)/python -m casestudy warm
 
 run: demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m casestudy.app.serve --server.port $(PORT) --server.headless true
 
 test: test-deps
 	$(BIN)/ruff check casestudy app_pages tests bench app.py

@@ -1,4 +1,5 @@
-"""``streamlit run app.py`` on a free port of 127.0.0.1 for the browser tests, its output in a
+"""The app as ``make run`` starts it (``python -m casestudy.app.serve``, which ends in
+``streamlit run app.py``) on a free port of 127.0.0.1 for the browser tests, its output in a
 file (a pipe nobody reads fills up and stalls the server), and the wait for a page to settle."""
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def streamlit_server(env: dict[str, str], log: Path, port: int | None = None) ->
     url = f"http://127.0.0.1:{port}"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+            [sys.executable, "-m", "casestudy.app.serve", "--server.port",
              str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

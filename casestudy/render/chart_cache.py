@@ -25,7 +25,7 @@ def code_key() -> str:
     libraries that render."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("charts.py", "outline.py", "chart_cache.py"):
+    for name in ("charts.py", "outline.py", "palette.py", "chart_cache.py"):
         h.update((here / name).read_bytes())
     for dist in ("altair", "vl-convert-python", "vega-datasets"):
         try:

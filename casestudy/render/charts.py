@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from ..document import CaseStudy, Definition
-from .outline import PALETTE, colour_key  # noqa: F401  (colour_key: the charts' printed key)
+from .palette import PALETTE, colour_key  # noqa: F401  (colour_key: the charts' printed key)
 
 
 def _scale(m: Definition, cs: CaseStudy | None = None) -> tuple[float, str]:

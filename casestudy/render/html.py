@@ -21,12 +21,12 @@ from .escape import clip, safe_url
 from .outline import (
     cannot_show,
     chart_drawers,
-    colour_key,
     contents,
     first_appendix,
     get_more,
     key_figure_order,
 )
+from .palette import colour_key
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAPER = {"A4": "A4", "Letter": "letter"}

@@ -20,8 +20,6 @@ if TYPE_CHECKING:  # altair is imported only when a chart is drawn (Markdown nee
     import altair as alt
 
 NOT_COMPUTED = "Not computed for this report."
-# one colour per repository, subject first: the charts' and the printed key's
-PALETTE = ["#2f6f9f", "#e07b39", "#5a9e4b", "#9c5bb5", "#c44e52", "#8c8c8c"]
 
 
 @dataclass(frozen=True)
@@ -271,11 +269,6 @@ def headings(cs: CaseStudy) -> list[Heading]:
 def sections_on(page: str) -> list[Section]:
     """The sections an app page shows, in the report's order."""
     return [s for s in SECTIONS if s.page == page]
-
-
-def colour_key(cs: CaseStudy) -> list[tuple[str, str]]:
-    """(repo, colour) pairs matching the charts, for a printed key."""
-    return list(zip(cs.repos, PALETTE, strict=False))
 
 
 def chart_drawers(cs: CaseStudy) -> dict[str, Callable[[], alt.TopLevelMixin]]:
