@@ -41,6 +41,7 @@ bench: deps
 	$(BIN)/python bench/core.py --big
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/app_pages.py
+	$(BIN)/python bench/app_first_page.py
 	$(BIN)/python bench/ci.py
 	$(BIN)/python bench/rhythm.py
 	$(BIN)/python bench/classifiers.py
