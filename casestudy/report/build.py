@@ -295,7 +295,9 @@ def definitions_hash(opts: Options) -> str:
         + bugfix_rules.definition(),
         "incidents": [INCIDENT_RULES, REVERT_HORIZON],
         "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
-                      for p in practice_rules.PRACTICES],
+                      for p in practice_rules.PRACTICES]
+        + [practice_rules.TRACKERS, sorted(practice_rules.TRACKER_SETTINGS),
+           practice_rules.DEV_DIRS.pattern, practice_rules.LOCAL_INSTALL.pattern],
         "options": {"freq": opts.freq, "tz": opts.tz, "bots": opts.bots,
                     "business_hours": list(opts.business_hours or []), "window": opts.window,
                     "min_n": opts.min_n, "session_gap": opts.session_gap,
