@@ -288,12 +288,13 @@ def definitions_hash(opts: Options) -> str:
 
     from .. import bugfix_rules, practice_rules
     from ..model import INCIDENT_RULES, REVERT_HORIZON
+    from ..sources import reverts
 
     spec = {
         "metrics": [asdict(m) for m in metrics.METRICS],
         "bugfix": [(r.id, r.name, r.description) for r in BUG_RULES]
         + bugfix_rules.definition(),
-        "incidents": [INCIDENT_RULES, REVERT_HORIZON],
+        "incidents": [INCIDENT_RULES, REVERT_HORIZON, reverts.definition()],
         "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
                       for p in practice_rules.PRACTICES]
         + [practice_rules.TRACKERS, sorted(practice_rules.TRACKER_SETTINGS),
