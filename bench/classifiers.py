@@ -27,8 +27,9 @@ OUT = ROOT / "casestudy" / "classifier_accuracy.py"
 SETS = {"bugfix": ("bugfix.csv", "bug-fix classifier"),
         "revert": ("reverts.csv", "revert detection")}
 
-HEADER = '''"""Measured accuracy of the classifiers on the hand-labelled titles in
-``tests/data/labels``: precision and recall on the held-out quarter no rule was tuned on. Written by
+HEADER = '''"""Measured accuracy of the classifiers on the hand-labelled titles and repositories in
+``tests/data/labels``: precision and recall on the held-out quarter of the titles no rule was
+tuned on; the practice audit on the 24 labelled repositories' snapshots. Written by
 ``bench/classifiers.py --write`` — do not edit by hand; a test keeps it equal to a fresh
 measurement. Quoted in each report's data-completeness appendix."""
 

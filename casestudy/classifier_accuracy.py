@@ -1,5 +1,6 @@
-"""Measured accuracy of the classifiers on the hand-labelled titles in
-``tests/data/labels``: precision and recall on the held-out quarter no rule was tuned on. Written by
+"""Measured accuracy of the classifiers on the hand-labelled titles and repositories in
+``tests/data/labels``: precision and recall on the held-out quarter of the titles no rule was
+tuned on; the practice audit on the 24 labelled repositories' snapshots. Written by
 ``bench/classifiers.py --write`` — do not edit by hand; a test keeps it equal to a fresh
 measurement. Quoted in each report's data-completeness appendix."""
 
