@@ -354,3 +354,27 @@ def test_visibility_by_any_of_several_account_keys(store_location):
     assert s.repos(visible_to=()) == s.repos(visible_to="") == ["o/public"]
     assert [r.repo for r in s.summary(visible_to=("team",))] == ["o/public", "o/team"]
     assert len(s.repos()) == 4
+
+
+def test_stored_bugfix_rules_follow_the_rules_in_force(store_location):
+    """A store written under older bug-fix rules is classified again, once, when it is opened
+    by a casestudy whose rules differ: the rule ids in the arrays are today's."""
+    s = Store(store_location)
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    s.write_batch("o/r", [_pr(1, title="Make model rebuilding logic thread safe", labels=()),
+                          _pr(2, title="docs: fix typo", labels=()),
+                          _pr(3, title="Add a feature", labels=("bug",))])
+    assert s.load_arrays(["o/r"]).bugfix_rule.tolist() == [7, 0, 1]
+    # as an older casestudy left it: other rules, other answers
+    with s.transaction():
+        s.db.execute("UPDATE pull_requests SET bugfix_rule=4 WHERE number=2")
+        s.db.execute("UPDATE pull_requests SET bugfix_rule=0 WHERE number=1")
+        s.db.execute("UPDATE meta SET value=1 WHERE key='bugfix_rules'")
+    before = s.revision
+    s.close()
+    again = Store(store_location)
+    assert again.revision > before  # cached arrays of the old answers are not served
+    assert again.load_arrays(["o/r"]).bugfix_rule.tolist() == [7, 0, 1]
+    same = again.revision
+    again.close()
+    assert Store(store_location).revision == same  # rules unchanged: nothing to do

@@ -98,6 +98,16 @@ class RepoSummary:
     branches: str = ""  # which branches' landings were read, backports found (git)
 
 
+def bugfix_rules_version() -> int:
+    """A short number naming the bug-fix rules in force (their ids and every pattern)."""
+    import hashlib
+
+    from ..bugfix_rules import RULES, definition
+
+    text = json.dumps([[(r.id, r.name) for r in RULES], definition()], default=str)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:7], 16)
+
+
 def _pr_row(pr: PullRequest) -> tuple:
     row = []
     for c in PR_COLUMNS:
@@ -162,6 +172,28 @@ class Store:
         with self.db.transaction():
             self.db.execute("INSERT INTO meta (key, value) VALUES ('instance', ?) "
                             "ON CONFLICT DO NOTHING", (secrets.randbits(62),))
+        self._reclassify_bugfixes()
+
+    def _reclassify_bugfixes(self) -> None:
+        """Each PR's bug-fix rule is stored when it is written; when the rules have changed
+        since (a newer casestudy), every stored PR is classified again once, so a report never
+        mixes old and new rules under the new definitions' hash."""
+        version = bugfix_rules_version()
+        row = self.db.execute("SELECT value FROM meta WHERE key='bugfix_rules'").fetchone()
+        if row is not None and int(row[0]) == version:
+            return
+        with self.db.transaction():
+            changed = [(rule, repo, number) for repo, number, title, labels, linked, old in
+                       self.db.execute("SELECT repo, number, title, labels, linked_issue_labels, "
+                                       "bugfix_rule FROM pull_requests").fetchall()
+                       if (rule := classify(title or "", json.loads(labels or "[]"),
+                                            json.loads(linked or "[]"))) != old]
+            if changed:
+                self.db.executemany("UPDATE pull_requests SET bugfix_rule=? WHERE repo=? AND "
+                                    "number=?", changed)
+                self._bump()
+            self.db.execute("INSERT INTO meta (key, value) VALUES ('bugfix_rules', ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value=excluded.value", (version,))
 
     @property
     def instance(self) -> int:
