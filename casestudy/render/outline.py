@@ -177,8 +177,8 @@ def _ai_detail(cs: CaseStudy) -> _Table:
              "does not make a PR AI-assisted). Matched on addresses and bot accounts, never on "
              "a person's name."]
     if s.tools:
-        parts.append("Tools: " + ", ".join(f"{t} ({n:,} PR{'' if n == 1 else 's'})" for t, n in s.tools.items())
-                     + ".")
+        parts.append("Tools: " + ", ".join(f"{t} ({n:,} PR{'' if n == 1 else 's'})"
+                                           for t, n in s.tools.items()) + ".")
     if s.reviewers:
         parts.append("AI reviewers: " + ", ".join(f"{t} ({n:,} reviews or comments)"
                                                   for t, n in s.reviewers.items()) + ".")
