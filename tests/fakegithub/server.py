@@ -194,6 +194,7 @@ def _commit_node(c: dict) -> dict:
     return {"commit": {"oid": c["oid"], "authoredDate": iso(c["authored"]),
                        "committedDate": iso(c["authored"] + 5), "additions": c["additions"],
                        "deletions": c["deletions"], "parents": {"totalCount": c["parents"]},
+                       "message": c.get("message", f"Commit {c['oid'][:7]}"),
                        "author": {"date": local.isoformat(), "name": c["name"],
                                   "email": c["email"],
                                   "user": {"login": c["login"]} if c["login"] else None}}}
@@ -633,7 +634,8 @@ def _conn(items: list, n: int, conv) -> dict:
 def _pr_node(p: dict, firsts: dict[str, int]) -> dict:
     ready = [{"createdAt": iso(p["readyAt"])}] if p["readyAt"] else []
     return {
-        "number": p["number"], "title": p["title"], "url": p["url"], "author": p["author"],
+        "number": p["number"], "title": p["title"], "body": p.get("body", ""), "url": p["url"],
+        "author": p["author"],
         "createdAt": iso(p["createdAt"]), "updatedAt": iso(p["updatedAt"]),
         "mergedAt": iso(p["mergedAt"]), "closedAt": iso(p["closedAt"]), "isDraft": p["isDraft"],
         "additions": p["additions"], "deletions": p["deletions"],
