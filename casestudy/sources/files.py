@@ -30,7 +30,7 @@ from .releases import is_prerelease
 
 TABLES = {"pull_requests": PullRequest, "deployments": Deployment, "incidents": Incident,
           "check_runs": CheckRun, "commits": Commit, "reviews": Review}
-_TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs"}
+_TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs", "ai_rules"}
 
 
 class ImportError_(ValueError):
