@@ -51,6 +51,8 @@ def test_a_clone_with_ai_trailers_a_person_named_claude_and_agents_md(tmp_path):
     body = md.split("\n# Appendices\n")[0]
     assert "## AI-assisted changes" in body and "AGENTS.md" in body
     assert "## AI-assisted changes in detail" in md.split("\n# Appendices\n")[1]
+    html = render(cs, "html")  # the generic section template, body and appendix
+    assert html.count("AI-assisted changes") >= 2 and "AGENTS.md" in html
     said = [c for c in cs.claims if c.section == "ai"]
     assert said and "24.6% of merged PRs" in said[0].text  # 15 of 61
     assert said[0].text in md.split("## Executive summary")[1].split("\n## ")[0]

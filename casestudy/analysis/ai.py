@@ -225,6 +225,9 @@ def _share(key: str, name: str, hit: np.ndarray, ai: np.ndarray, strata: np.ndar
                             f"too few to compare (n = {n1} AI-assisted, {n2} others; at least "
                             f"{min_n} each)")
     p1, p2 = float(h[both & a_].mean()), float(h[both & ~a_].mean())
+    if not h[both].any():
+        return AIComparison(key, name, "share", n1, n2, 0.0, 0.0, None, test, None,
+                            "none in either group")
     p = cmh_p(h[both], a_[both], s[both])
     text = f"{p1:.1%} vs {p2:.1%}" + (f" (p = {p:.2g})" if p is not None else "")
     return AIComparison(key, name, "share", n1, n2, p1, p2, None, test, p, text)
@@ -262,7 +265,8 @@ def _stance(a, pop: np.ndarray, is_ai: np.ndarray, audit: dict | None, min_n: in
         "did not change beyond the noise"
     text += (f" The AI-assisted share of merged PRs went from {b:.1%} in the {STANCE_DAYS} days "
              f"before to {f:.1%} in the {STANCE_DAYS} days after (n = {int(pre.sum()):,} and "
-             f"{int(post.sum()):,}; p = {p:.2g}): it {change}.")
+             f"{int(post.sum()):,}; p = {p:.2g}): it {change} (a before and after, not a "
+             "cause).")
     return text, b, f, p, listed
 
 
