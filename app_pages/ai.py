@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from casestudy.app.ui import banner, current_case_study, section_start
-from casestudy.render.escape import esc
+from casestudy.render import charts
+from casestudy.render.escape import esc, safe_url
 
 view = st.session_state["view"]
 cs = current_case_study(view)
@@ -25,11 +26,7 @@ if cs is not None:
         if s.stance:
             st.caption(esc(s.stance, 2000))
         st.subheader("Per period")
-        st.line_chart(pd.DataFrame({
-            "AI-assisted share": [p.ai / p.merged if p.merged else None for p in s.points],
-            "AI-reviewed share": [p.ai_reviewed / p.merged if p.merged else None
-                                  for p in s.points],
-        }, index=[p.period for p in s.points]))
+        st.altair_chart(charts.ai_share_chart(cs, width=640), width="content")
         st.subheader("Against PRs of the same period and size bin")
         st.dataframe(pd.DataFrame({
             "measure": [c.name for c in s.comparisons],
@@ -47,6 +44,15 @@ if cs is not None:
             "rule": [r.name for r in s.rules], "what it matches": [r.description for r in s.rules],
             "PRs (merged)": [r.prs for r in s.rules], "commits": [r.commits for r in s.rules],
         }), hide_index=True, width="stretch")
+        if s.examples:
+            st.subheader("Latest AI-assisted PRs")
+            st.dataframe(pd.DataFrame({
+                "PR": [p.number for p in s.examples], "title": [p.title for p in s.examples],
+                "tool": [p.value_text for p in s.examples],
+                "rules": [p.why for p in s.examples],
+                "link": [safe_url(p.url) for p in s.examples],
+            }), hide_index=True, width="stretch",
+                column_config={"link": st.column_config.LinkColumn("link")})
         if s.instructions:
             st.subheader("Agent-instruction files at HEAD")
             st.dataframe(pd.DataFrame({

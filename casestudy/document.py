@@ -628,6 +628,8 @@ class AISection:
     min_n: int
     text: str
     caveats: list[str] = field(default_factory=list)
+    latest: list[int] = field(default_factory=list)  # the latest AI-assisted merged PRs
+    examples: list[PRRef] = field(default_factory=list)  # them, as references (with the tool)
 
 
 @dataclass

@@ -53,6 +53,8 @@ def test_a_clone_with_ai_trailers_a_person_named_claude_and_agents_md(tmp_path):
     assert "## AI-assisted changes in detail" in md.split("\n# Appendices\n")[1]
     html = render(cs, "html")  # the generic section template, body and appendix
     assert html.count("AI-assisted changes") >= 2 and "AGENTS.md" in html
+    ai_part = html.split('<h2 id="ai">')[1].split("<h2 id=")[0]
+    assert "<svg" in ai_part  # the AI-assisted and AI-reviewed shares per period
     said = [c for c in cs.claims if c.section == "ai"]
     assert said and "24.6% of merged PRs" in said[0].text  # 15 of 61
     assert said[0].text in md.split("## Executive summary")[1].split("\n## ")[0]

@@ -1,7 +1,8 @@
 """The AI-detection rules against a labelled set of real examples (``tests/data/ai_labels.csv``:
-commit author identities, ``Co-authored-by:`` values and commit-message lines taken from the
-real mirrors, each labelled by hand with its tool, or as a person, an ordinary bot or plain
-prose): precision and recall are measured, and no person named like a tool is ever a tool."""
+commit author identities, ``Co-authored-by:`` values, GitHub logins (from the noreply addresses)
+and commit-message lines taken from the real mirrors, each labelled by hand with its tool, or as
+a person, an ordinary bot or plain prose): precision and recall are measured, and no person
+named like a tool is ever a tool."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def detect(kind: str, text: str) -> str:
     if kind == "identity":
         tools = ai_rules.trailer_tools(f"Co-authored-by: {text}")
         return tools[0] if tools else ""
+    if kind == "login":  # an agent opening PRs, or an AI reviewer
+        return ai_rules.agent_author(text) or ai_rules.ai_reviewer(text)
     return ai_rules.marker_tool(text)
 
 
@@ -49,7 +52,7 @@ def measured() -> dict:
 def test_the_labelled_set_is_real_and_large_enough():
     rows = list(csv.DictReader(LABELS.open(encoding="utf-8")))
     assert len(rows) >= 100
-    assert {r["kind"] for r in rows} == {"identity", "message_line"}
+    assert {r["kind"] for r in rows} == {"identity", "message_line", "login"}
     positives = [r for r in rows if r["label"] not in NOT_AI]
     assert 40 <= len(positives) <= len(rows) - 40  # both classes well represented
     assert all("+" in r["repo"] for r in rows)  # each names the mirror it came from

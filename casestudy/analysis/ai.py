@@ -40,6 +40,7 @@ MIN_PERIODS = 6  # periods with merged PRs needed for a trend
 MIN_MERGED = 5  # merged PRs a period needs to count in the trend
 STANCE_DAYS = 180  # the AI share this long before and after the first instruction file
 ALPHA = 0.05
+LATEST = 5  # AI-assisted PRs cited by number (the latest merged)
 DURATIONS = ("cycle_time", "coding", "first_response", "review", "merge")
 
 
@@ -125,6 +126,8 @@ def section(frame: Frame, marks: dict[int, tuple[tuple[str, ...], str]], reverte
         reviewed_prs=int(rev_row.sum()), instructions=listed, stance=stance,
         stance_before=before, stance_after=after, stance_p=p_stance,
         rework_days=ai_rules.REWORK_DAYS, min_n=min_n, text="", caveats=caveats)
+    order = np.argsort(a.times["merged_at"][rows][ai])[::-1][:LATEST]
+    s.latest = [int(x) for x in numbers[rows][ai][order]]
     s.text = _text(s, frame)
     return s
 

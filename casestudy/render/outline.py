@@ -184,6 +184,9 @@ def _ai_detail(cs: CaseStudy) -> _Table:
                                                   for t, n in s.reviewers.items()) + ".")
     for c in s.comparisons:
         parts.append(f"{c.name}: {c.text} — {c.test}.")
+    if s.examples:
+        parts.append("Latest AI-assisted PRs: " + "; ".join(
+            f"#{p.number} {p.title} ({p.value_text})" for p in s.examples) + ".")
     parts += s.caveats
     return _Table(" ".join(parts), ("Rule", "What it matches", "PRs (merged)", "Commits"), rows)
 
@@ -223,7 +226,9 @@ SECTIONS: tuple[Section, ...] = (
                       lambda cs, h: bool(cs.rhythm.local_hours)))),
     Section("people", "People", lambda cs: cs.people is not None, page="people"),
     Section("ai", "AI-assisted changes", lambda cs: cs.ai is not None, lambda cs: NO_AI,
-            page="ai", content=_ai_body),
+            page="ai", content=_ai_body,
+            charts=(Chart("share", lambda cs, h: _charts().ai_share_chart(cs),
+                          lambda cs, h: any(p.merged for p in cs.ai.points)),)),
     Section("ci", "CI insight", lambda cs: cs.ci is not None,
             lambda cs: cs.ci_unavailable or "No CI data.", page="ci",
             charts=(Chart("heatmap", lambda cs, h: _charts().ci_heatmap(cs),

@@ -108,6 +108,13 @@ def _build(store: Store, opts: Options, a: PRArrays) -> CaseStudy:
     table = _table(frame)
     findings = _findings(store, frame, table)
     sections = _sections(store, frame, table, infos[opts.subject])
+    if sections.ai is not None:  # the latest AI-assisted PRs, with their tool, as references
+        marks = store.ai_marks(opts.subject)
+        sections.ai.examples = [
+            PRRef(p.repo, p.number, p.title, p.author, p.url, None, marks[p.number][1],
+                  ", ".join(marks[p.number][0]))
+            for p in sorted(store.pull_requests(opts.subject, sections.ai.latest),
+                            key=lambda p: -(p.merged_at or 0))]
     delivery = delivery_kind(frame, infos[opts.subject].deploy_source)
     judged = _Judgement.of(opts.subject, findings, sections.rhythm, opts.min_n, delivery)
     facts = _facts(store, frame, sections)
