@@ -110,6 +110,8 @@ def test_an_ai_claim_below_the_minimum_n_is_refused(tmp_path):
     refused = [c for c in cs.refused_claims if c.section == "ai"]
     assert refused and "below the minimum" in refused[0].refused
     assert all(c.ai_value is None for c in cs.ai.comparisons)  # nothing compared below n
+    body = render(cs, "md").split("\n# Appendices\n")[0]
+    assert "Too few AI-assisted or comparable PRs to compare them" in body
 
 
 def test_the_ai_page_renders_on_the_demo(app_env):

@@ -163,6 +163,9 @@ def _ai_body(cs: CaseStudy) -> _Table:
                                                               f"{c.other_value:.1%}"),
              f"{c.ai_n:,} / {c.other_n:,}", "–" if c.p_value is None else f"{c.p_value:.2g}")
             for c in s.comparisons if c.p_value is not None]
+    if not rows:
+        return _Table(text + f" Too few AI-assisted or comparable PRs to compare them (at least "
+                             f"n = {s.min_n} on each side; details in the appendix).", (), [])
     text += (f" Against PRs of the same period and size bin (ratio: AI-assisted ÷ comparable; "
              f"nothing is compared below n = {s.min_n} on either side; the rest in the "
              "appendix):")
