@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from casestudy.sources.files import export_tables, import_tables
 from casestudy.store import Store
 from tests.fakegithub.server import FakeGitHub, generate_repo, iso
 from tests.test_github import TOKEN, client
@@ -40,6 +41,8 @@ def test_ai_marks_and_ai_reviewers_from_github(tmp_path):
     person = by_number(repo, 7)
     person["comments"] = [{"author": {"login": "claude", "__typename": "User"},
                            "createdAt": person["createdAt"] + 600}]
+    repo.files["AGENTS.md"] = "Run the tests before you push.\n"
+    repo.files[".github/copilot-instructions.md"] = "Prefer small PRs.\n"
     with FakeGitHub(tokens={TOKEN: set()}) as fake:
         fake.add(repo)
         store = Store(tmp_path / "s.sqlite")
@@ -59,3 +62,14 @@ def test_ai_marks_and_ai_reviewers_from_github(tmp_path):
     assert prs[6].first_responder == "maintainer1"
     assert {r.reviewer for r in store.reviews("acme/agents")} == {"maintainer1"}
     assert prs[7].first_responder == "claude"  # a person's login, not the tool
+    # the AI stance from the tree at HEAD (GitHub gives no history: no first-seen dates)
+    assert store.audit("acme/agents")["ai_instructions"] == [
+        ".github/copilot-instructions.md", "AGENTS.md"]
+    # the canonical tables carry it all through an export and an import
+    for fmt in ("csv", "parquet"):
+        export_tables(store, "acme/agents", tmp_path / fmt, fmt)
+        copy = Store(tmp_path / f"{fmt}.sqlite")
+        import_tables(copy, tmp_path / fmt)
+        assert copy.ai_marks("acme/agents") == marks
+        assert copy.ai_reviews("acme/agents") == store.ai_reviews("acme/agents")
+        assert copy.ai_commit_counts("acme/agents") == store.ai_commit_counts("acme/agents")
