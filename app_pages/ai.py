@@ -42,7 +42,8 @@ if cs is not None:
         st.subheader("Detection rules")
         st.dataframe(pd.DataFrame({
             "rule": [r.name for r in s.rules], "what it matches": [r.description for r in s.rules],
-            "PRs (merged)": [r.prs for r in s.rules], "commits": [r.commits for r in s.rules],
+            "merged PRs (report period)": [r.prs for r in s.rules],
+            "commits (all read)": [r.commits for r in s.rules],
         }), hide_index=True, width="stretch")
         if s.examples:
             st.subheader("Latest AI-assisted PRs")

@@ -90,6 +90,7 @@ def test_the_demo_ai_story_is_found(demo_store):
     # the AI reviewer is its own series and nobody's first response
     assert s.reviewers == {"CodeRabbit": s.reviewers["CodeRabbit"]} and s.reviewed_prs > 1000
     assert all(r.name != "coderabbitai[bot]" for r in cs.people.reviewers)
+    assert "AI reviewers are not people and are counted apart: CodeRabbit" in cs.people.text
     assert "coderabbitai" not in str(demo_store.responder_counts("demo/atlas", 0, 2**40))
     said = {c.text for c in cs.claims if c.section == "ai"}
     assert any("rising beyond the noise" in t for t in said)

@@ -290,6 +290,15 @@ def _text(s: AISection, frame: Frame) -> str:
     return out
 
 
+def people_note(s: AISection | None) -> str:
+    """The AI reviewers as their own series, for the people section ("" when there are none)."""
+    if s is None or not s.reviewers:
+        return ""
+    who = ", ".join(f"{t} ({n:,} reviews or comments)" for t, n in s.reviewers.items())
+    return (f" AI reviewers are not people and are counted apart: {who}, on {s.reviewed_prs:,} "
+            "merged PRs; none is anyone's first response or a reviewer above.")
+
+
 def claims(s: AISection | None, frame: Frame) -> list[Claim]:
     """The summary sentences about AI-assisted changes, as claims for the gate: the share (and
     its trend) and the clearest difference in cost, each with its evidence and n."""
@@ -338,4 +347,4 @@ def cmh_note() -> str:
             "strata (here period × size bin), pooled over the strata.")
 
 
-__all__ = ["claims", "section"]
+__all__ = ["claims", "people_note", "section"]

@@ -191,7 +191,8 @@ def _ai_detail(cs: CaseStudy) -> _Table:
         parts.append("Latest AI-assisted PRs: " + "; ".join(
             f"#{p.number} {p.title} ({p.value_text})" for p in s.examples) + ".")
     parts += s.caveats
-    return _Table(" ".join(parts), ("Rule", "What it matches", "PRs (merged)", "Commits"), rows)
+    return _Table(" ".join(parts), ("Rule", "What it matches", "Merged PRs (report period)",
+                                    "Commits (all read)"), rows)
 
 
 def _visible(cs: CaseStudy, h: Heading) -> bool:

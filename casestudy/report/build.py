@@ -108,6 +108,7 @@ def _build(store: Store, opts: Options, a: PRArrays) -> CaseStudy:
     table = _table(frame)
     findings = _findings(store, frame, table)
     sections = _sections(store, frame, table, infos[opts.subject])
+    sections.people.text += ai_analysis.people_note(sections.ai)  # AI reviewers: apart
     if sections.ai is not None:  # the latest AI-assisted PRs, with their tool, as references
         marks = store.ai_marks(opts.subject)
         sections.ai.examples = [
