@@ -109,7 +109,7 @@ def test_an_ai_claim_below_the_minimum_n_is_refused(tmp_path):
     assert cs.ai.ai_prs == 2
     assert not [c for c in cs.claims if c.section == "ai"]
     refused = [c for c in cs.refused_claims if c.section == "ai"]
-    assert refused and "below the minimum" in refused[0].refused
+    assert refused and "n = 2, below the minimum of 10" in refused[0].refused
     assert all(c.ai_value is None for c in cs.ai.comparisons)  # nothing compared below n
     body = render(cs, "md").split("\n# Appendices\n")[0]
     assert "Too few AI-assisted or comparable PRs to compare them" in body

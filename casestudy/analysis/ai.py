@@ -310,7 +310,9 @@ def claims(s: AISection | None, frame: Frame) -> list[Claim]:
         f", a share {s.trend} beyond the noise (p = {s.trend_p:.2g})")
     text = (f"AI-assisted changes (an AI co-author, marker or agent) were {share:.1%} of merged "
             f"PRs (n = {s.ai_prs:,} of {s.merged:,}){trend}.")
-    ev = Evidence("ai_share", s.repo, window, share, f"{share:.1%}", s.merged, s.min_n,
+    # the share rests on the AI-assisted PRs: too few of them, and nothing is said
+    ev = Evidence("ai_share", s.repo, window, share, f"{share:.1%} of merged PRs", s.ai_prs,
+                  s.min_n,
                   test="Mann–Kendall", p_value=s.trend_p, trend=s.trend,
                   too_few=s.ai_prs < s.min_n)
     out = [_claim(text, [ev], 0)]
@@ -325,9 +327,10 @@ def claims(s: AISection | None, frame: Frame) -> list[Claim]:
                     f"{c.other_n:,}, p = {c.p_value:.2g}).")
             value = c.ai_value
         else:
-            said = (f"AI-assisted PRs' {c.name.lower()} was {c.ratio:.2f}× that of comparable "
-                    f"PRs of the same period and size (n = {c.ai_n:,} vs {c.other_n:,}, "
-                    f"p = {c.p_value:.2g}).")
+            name = c.name if c.name.startswith("PR") else c.name[0].lower() + c.name[1:]
+            alike = "period" if c.key == "size" else "period and size"
+            said = (f"AI-assisted PRs' {name} was {c.ratio:.2f}× that of comparable PRs of the "
+                    f"same {alike} (n = {c.ai_n:,} vs {c.other_n:,}, p = {c.p_value:.2g}).")
             value = c.ratio
         ev2 = Evidence(f"ai_{c.key}", s.repo, window, value, said, c.ai_n, s.min_n,
                        test=c.test, p_value=c.p_value)
