@@ -96,6 +96,13 @@ def test_the_demo_ai_story_is_found(demo_store):
     assert any("rising beyond the noise" in t for t in said)
     assert any(t.startswith("Reworked within 14 days happened more often") for t in said)
     assert all(t in " ".join(cs.executive.paragraphs) for t in said)
+    # the body's section stays short; every rule with its hits is in the appendix
+    md = render(cs, "md")
+    body, appendix = md.split("\n# Appendices\n")
+    section = body.split("## AI-assisted changes\n")[1].split("\n## ")[0]
+    assert len(section.split()) <= 160
+    detail = appendix.split("## AI-assisted changes in detail\n")[1].split("\n## ")[0]
+    assert all(f"| {r.name.replace('-', chr(92) + '-')} |" in detail for r in s.rules)
 
 
 def test_an_ai_claim_below_the_minimum_n_is_refused(tmp_path):

@@ -285,8 +285,8 @@ def _text(s: AISection, frame: Frame) -> str:
     if s.reviewed_prs:
         rv = ", ".join(f"{t}: {n:,} reviews or comments"
                        for t, n in list(s.reviewers.items())[:3])
-        out += (f" AI reviewers commented on {s.reviewed_prs:,} merged PRs ({rv}); they are "
-                "not counted as anyone's first response or review.")
+        out += (f" AI reviewers commented on {s.reviewed_prs:,} merged PRs ({rv}), never as "
+                "anyone's first response.")
     return out
 
 
@@ -295,8 +295,7 @@ def people_note(s: AISection | None) -> str:
     if s is None or not s.reviewers:
         return ""
     who = ", ".join(f"{t} ({n:,} reviews or comments)" for t, n in s.reviewers.items())
-    return (f" AI reviewers are not people and are counted apart: {who}, on {s.reviewed_prs:,} "
-            "merged PRs; none is anyone's first response or a reviewer above.")
+    return f" AI reviewers are not people and are counted apart: {who}."
 
 
 def claims(s: AISection | None, frame: Frame) -> list[Claim]:

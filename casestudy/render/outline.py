@@ -162,12 +162,16 @@ def _ai_body(cs: CaseStudy) -> _Table:
              (f"{c.ratio:.2f}×" if c.ratio is not None else f"{c.ai_value:.1%} vs "
                                                               f"{c.other_value:.1%}"),
              f"{c.ai_n:,} / {c.other_n:,}", "–" if c.p_value is None else f"{c.p_value:.2g}")
-            for c in s.comparisons if c.p_value is not None]
-    if not rows:
+            for c in s.comparisons if c.p_value is not None and c.p_value < 0.05]
+    tested = sum(1 for c in s.comparisons if c.p_value is not None)
+    if not tested:
         return _Table(text + f" Too few AI-assisted or comparable PRs to compare them (at least "
                              f"n = {s.min_n} on each side; details in the appendix).", (), [])
-    text += (f" Against PRs of the same period and size bin (ratio: AI-assisted ÷ comparable; "
-             f"nothing is compared below n = {s.min_n} on either side; the rest in the "
+    if not rows:
+        return _Table(text + f" Against PRs of the same period and size bin, none of the {tested} "
+                             "measures compared differs beyond the noise (appendix).", (), [])
+    text += (f" Against PRs of the same period and size bin, {len(rows)} of {tested} measures "
+             f"differ beyond the noise (p < 0.05; n ≥ {s.min_n} on each side; the rest in the "
              "appendix):")
     return _Table(text, ("Measure", "AI-assisted vs comparable", "n (AI / others)", "p"), rows)
 
