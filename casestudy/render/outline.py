@@ -171,8 +171,8 @@ def _ai_body(cs: CaseStudy) -> _Table:
         return _Table(text + f" Against PRs of the same period and size bin, none of the {tested} "
                              "measures compared differs beyond the noise (appendix).", (), [])
     text += (f" Against PRs of the same period and size bin, {len(rows)} of {tested} measures "
-             f"differ beyond the noise (p < 0.05; n ≥ {s.min_n} on each side; the rest in the "
-             "appendix):")
+             f"{'differs' if len(rows) == 1 else 'differ'} beyond the noise (p below 0.05; at "
+             f"least n = {s.min_n} on each side; the rest in the appendix):")
     return _Table(text, ("Measure", "AI-assisted vs comparable", "n (AI / others)", "p"), rows)
 
 
