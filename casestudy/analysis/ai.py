@@ -89,7 +89,7 @@ def section(frame: Frame, marks: dict[int, tuple[tuple[str, ...], str]], reverte
                                    known=sizes > 0))
     merged_nums = numbers[rows]
     comparisons = [c for c in comparisons if c.other_n or c.ai_n]
-    comparisons.append(_share("reverted", "Reverted later", np.isin(
+    comparisons.append(_share("reverted", "Reverted later (a change failure)", np.isin(
         merged_nums, np.array(sorted(reverted), dtype=np.int64)), ai, strata, min_n))
     caveats = []
     if reworked:
