@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
-from scipy import stats
 
 from .. import ai_rules, core, metrics
 from ..document import (
@@ -34,6 +33,7 @@ from ..metrics import format_duration
 from ..model import AIReview
 from .frame import Frame
 from .gate import words_in
+from .rank_tests import kendall_tau
 from .significance import cmh_p, mann_whitney_p, two_proportion_p
 
 MIN_PERIODS = 6  # periods with merged PRs needed for a trend
@@ -152,7 +152,7 @@ def _trend(points: list[AIPoint], partial: set[str], ai_total: int, min_n: int
     y = np.array([u[1] for u in used], dtype=np.float64)
     if np.ptp(y) == 0:
         return "flat", None
-    tau, p = stats.kendalltau(t, y)
+    tau, p = kendall_tau(t, y)  # Mann–Kendall: Kendall's tau of the series vs time
     p = float(p)
     return ("flat" if p >= ALPHA else ("rising" if tau > 0 else "falling")), p
 
