@@ -67,13 +67,15 @@ bench-engine: test-deps
 # point CASESTUDY_REQUESTS_GIT at a clone that has commit 1f6589ec3a1ee910f9a65cc3ceac60b26677bc0e),
 # then sync-git + report over real clones: $$CASESTUDY_CLONES ("owner/name=PATH ...") or the
 # snapshots in /work/.mirror; then the git source's releases, landings per branch, deploy medians
-# (backports) and two-parent attribution against scripts/git_truth.py (plain git) on five repos.
+# (backports) and two-parent attribution against scripts/git_truth.py (plain git) on five repos;
+# AI-assisted commits against scripts/ai_truth.py (git log --grep/--author) on four repos.
 validate: deps
 	$(BIN)/python bench/classifiers.py --ml
 	$(BIN)/python -m pytest -v -k "homebrew or psf_requests" tests/test_files.py tests/test_git.py
 	$(BIN)/python -m pytest -v -m real tests/test_real_clones.py
 	$(BIN)/python -m pytest -v -rP -m real tests/test_real_claims.py
 	$(BIN)/python -m pytest -v -s -m real tests/test_real_git_truth.py
+	$(BIN)/python -m pytest -v -s -m real tests/test_real_ai_truth.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -562,6 +562,77 @@ class PeopleSection:
 
 
 @dataclass
+class AIRuleHits:
+    """One AI-detection rule and what it found (PRs and commits it marks)."""
+
+    name: str
+    description: str
+    prs: int
+    commits: int = 0
+
+
+@dataclass
+class AIComparison:
+    """AI-assisted PRs against the other PRs of the same repository, period and size bin."""
+
+    key: str  # cycle_time, coding, first_response, review, merge, size, reverted, reworked
+    name: str
+    kind: str  # duration | lines | share
+    ai_n: int
+    other_n: int
+    ai_value: float | None  # median (duration, lines) or share; None below the minimum n
+    other_value: float | None
+    ratio: float | None  # AI ÷ comparable others, within strata (durations, lines)
+    test: str  # "Mann–Whitney (within period × size bin)" | "Cochran–Mantel–Haenszel"
+    p_value: float | None
+    text: str
+
+
+@dataclass
+class AIPoint:
+    period: str
+    merged: int  # merged PRs counted
+    ai: int  # of them AI-assisted
+    ai_reviewed: int = 0  # merged PRs an AI reviewer reviewed or commented on
+
+
+@dataclass
+class AIInstruction:
+    path: str
+    first_seen: str  # YYYY-MM-DD, "" when the history does not reach it
+
+
+@dataclass
+class AISection:
+    """AI-assisted changes of the subject (``analysis.ai``): the rules and their hits, the share
+    of merged PRs per period and its trend, what AI-assisted PRs cost and deliver against
+    comparable PRs, the AI reviewers as their own series, and the AI stance at HEAD."""
+
+    repo: str
+    rules: list[AIRuleHits]
+    tools: dict[str, int]  # AI-assisted merged PRs per tool (report period)
+    merged: int  # merged PRs in the report period
+    ai_prs: int  # of them AI-assisted
+    points: list[AIPoint]
+    trend: str  # rising | falling | flat | insufficient
+    trend_p: float | None
+    comparisons: list[AIComparison]
+    reviewers: dict[str, int]  # AI reviews and comments per tool (report period)
+    reviewed_prs: int  # merged PRs an AI reviewer reviewed or commented on
+    instructions: list[AIInstruction]
+    stance: str  # the AI stance in words ("" = not audited)
+    stance_before: float | None  # AI share in the months before the first instruction file
+    stance_after: float | None
+    stance_p: float | None
+    rework_days: int
+    min_n: int
+    text: str
+    caveats: list[str] = field(default_factory=list)
+    latest: list[int] = field(default_factory=list)  # the latest AI-assisted merged PRs
+    examples: list[PRRef] = field(default_factory=list)  # them, as references (with the tool)
+
+
+@dataclass
 class CaseStudy:
     subject: str
     peers: list[str]
@@ -606,6 +677,7 @@ class CaseStudy:
     refused_claims: list[Claim] = field(default_factory=list)
     refused_recommendations: list[Recommendation] = field(default_factory=list)
     project: dict = field(default_factory=dict)  # what kind of project the data shows
+    ai: AISection | None = None  # AI-assisted changes (None: none found, nothing to say)
 
     def passed(self, kind: str) -> list[Claim]:
         """The claims of ``kind`` that passed the gate, in the report's order (a look-up for a

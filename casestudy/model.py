@@ -33,6 +33,9 @@ PullRequest
     deployed_at     first deployment containing the merge commit, when the source knows it exactly
                     (e.g. the first tag containing it); otherwise derived from the deployments table
     url             link to the PR
+    ai_rules        the AI-assisted rules (``ai_rules.RULES`` names) that mark the PR, in the
+                    table's order; () = not AI-assisted
+    ai_tool         the tool the first of them names (Claude, Copilot, Cursor, …; "" = none)
 
 Deployment: repo, id, sha, environment, created_at, source (the record name of a deployment
 source in ``source_kinds.DEPLOYMENT_SOURCES``: ``deployments-api``, ``workflow``, ``releases``,
@@ -48,8 +51,11 @@ submitted (GitHub source).
 Commit: repo, sha, pr (the PR it landed with; None = pushed without one), author (the same
 identity as ``PullRequest.author`` of the source: a login on GitHub, a name in git), author_is_bot,
 authored_at with author_utc_offset (seconds east of UTC of the author's clock; None = unknown),
-committed_at, additions, deletions (None = not measured). Merge commits are not recorded: they
+committed_at, additions, deletions (None = not measured), ai_rule and ai_tool (the AI-assisted
+rule that marks the commit and the tool it names; "" = none). Merge commits are not recorded: they
 are not coding.
+AIReview: repo, pr, reviewer (login), submitted_at, tool, kind (review | comment): a review or
+comment by an AI reviewer account (``ai_rules.ai_reviewer``), kept apart from people's reviews.
 """
 
 from __future__ import annotations
@@ -111,6 +117,8 @@ class PullRequest:
     checks_green_at: int | None = None
     merged_by: str = ""
     author_association: str = ""
+    ai_rules: tuple[str, ...] = ()
+    ai_tool: str = ""
 
 
 @dataclass
@@ -159,6 +167,8 @@ class Commit:
     committed_at: int | None = None
     additions: int | None = None
     deletions: int | None = None
+    ai_rule: str = ""
+    ai_tool: str = ""
 
 
 @dataclass
@@ -168,6 +178,16 @@ class Review:
     reviewer: str
     submitted_at: int
     state: str = ""
+
+
+@dataclass
+class AIReview:
+    repo: str
+    pr: int
+    reviewer: str
+    submitted_at: int
+    tool: str = ""
+    kind: str = "review"  # review | comment
 
 
 TIME_FIELDS: tuple[str, ...] = tuple(

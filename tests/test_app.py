@@ -10,7 +10,7 @@ from casestudy.options import Options
 from tests.conftest import ROOT
 
 PAGES = ["overview", "metrics", "compare", "pull_requests", "recommendations", "ci", "rhythm",
-         "practices", "people", "data",
+         "practices", "people", "ai", "data",
          "export"]
 
 

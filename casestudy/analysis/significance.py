@@ -56,3 +56,24 @@ def _binom_p(k: float, n: float, p0: float) -> float:
     if var <= 0:
         return 1.0
     return _p_two_sided((k - n * p0) / math.sqrt(var))
+
+
+def cmh_p(hit: np.ndarray, group: np.ndarray, strata: np.ndarray) -> float | None:
+    """Two-sided Cochran–Mantel–Haenszel test that a binary outcome (``hit``) has the same rate
+    in ``group`` as outside it within each stratum (normal approximation, no continuity
+    correction); strata holding only one group carry no information."""
+    a_sum = e_sum = v_sum = 0.0
+    for s in np.unique(strata):
+        sel = strata == s
+        n1 = float((sel & group).sum())
+        n2 = float((sel & ~group).sum())
+        n = n1 + n2
+        m = float(hit[sel].sum())
+        if n1 < 1 or n2 < 1 or n < 2:
+            continue
+        a_sum += float((hit & sel & group).sum())
+        e_sum += n1 * m / n
+        v_sum += n1 * n2 * m * (n - m) / (n * n * (n - 1))
+    if v_sum <= 0:
+        return None if e_sum == 0 and a_sum == 0 else 1.0
+    return _p_two_sided((a_sum - e_sum) / math.sqrt(v_sum))

@@ -235,8 +235,9 @@ def executive(headline: str, sentences: list[Claim], people: list[str],
               recs: list[Recommendation]) -> Executive:
     """The page, from the claims that passed the gate only."""
     said = [c for c in sentences if not c.refused]
-    paragraphs = [" ".join(c.text for c in said if c.section == sec)
-                  for sec in ("flow", "delivery", "people")]
+    # AI-assisted changes close the people-and-practice paragraph (the page stays three)
+    paragraphs = [" ".join(c.text for c in said if c.section in secs)
+                  for secs in (("flow",), ("delivery",), ("people", "ai"))]
     return Executive(
         headline=headline, paragraphs=[p for p in paragraphs if p],
         prs=[p for c in said for p in c.examples], people=people,

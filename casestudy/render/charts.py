@@ -238,6 +238,29 @@ def tests_with_code_chart(cs: CaseStudy, width: int = 560, height: int = 130) ->
                                   "with tests:Q"])).properties(width=width, height=height)
 
 
+def ai_share_chart(cs: CaseStudy, width: int = 560, height: int = 130) -> alt.LayerChart:
+    """Per period, the share of merged PRs that are AI-assisted and the share an AI reviewer
+    commented on (two series: the reviewers are not people)."""
+    s = cs.ai
+    rows = []
+    for p in (s.points if s else []):
+        if p.merged:
+            rows.append({"period": p.period, "series": "AI-assisted", "share": p.ai / p.merged,
+                         "n": p.merged})
+            rows.append({"period": p.period, "series": "AI-reviewed",
+                         "share": p.ai_reviewed / p.merged, "n": p.merged})
+    df = pd.DataFrame(rows, columns=["period", "series", "share", "n"])
+    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45))
+    y = alt.Y("share:Q", title="of merged PRs", axis=alt.Axis(format="%"))
+    color = alt.Color("series:N", scale=alt.Scale(range=[PALETTE[0], PALETTE[1]]), title=None)
+    base = alt.Chart(df)
+    return alt.layer(base.mark_line().encode(x=x, y=y, color=color),
+                     base.mark_point(filled=True).encode(
+                         x=x, y=y, color=color,
+                         tooltip=["period:O", "series:N", alt.Tooltip("share:Q", format=".1%"),
+                                  "n:Q"])).properties(width=width, height=height)
+
+
 def waterfall_chart(cs: CaseStudy, width: int = 560, height: int = 170) -> alt.LayerChart:
     """The sum of stage medians in the window before, each stage's change, and the latest sum
     (hours; the bars' ends come from the document). The axis starts near the totals, so changes

@@ -38,7 +38,9 @@ TERMS = _Terms(
     "bell curve. Wilcoxon signed-rank test: the same for the same people measured twice.\n\n"
     "Kaplan–Meier estimate: a median wait that counts PRs still waiting (censored) instead of "
     "leaving them out. Hidden Markov model (HMM): a two-state model (coding, not coding) that "
-    "reads each gap between a person's commits as a pause or a break.")
+    "reads each gap between a person's commits as a pause or a break.\n\n"
+    "Cochran–Mantel–Haenszel test: whether two groups' rates differ within matched strata (here "
+    "period × size bin), pooled over the strata.")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ PAGES: tuple[Page, ...] = (
     Page("recommendations", "Recommendations", "💡"),
     Page("rhythm", "Work rhythm", "⏱️"),
     Page("people", "People", "👥"),
+    Page("ai", "AI-assisted changes", "🤖"),
     Page("ci", "CI insight", "🧪"),
     Page("practices", "Practices", "🧰"),
     Page("organisation", "Organisation", "🏢"),
@@ -147,6 +150,56 @@ def _refused(cs: CaseStudy) -> _Table:
                   ("Kind", "Claim", "Why it is not made"), rows)
 
 
+NO_AI = ("No AI-assisted change was found: no AI co-author trailer, generated-with marker, agent "
+         "author or AI reviewer in this data, and no agent-instruction file at HEAD.")
+
+
+def _ai_body(cs: CaseStudy) -> _Table:
+    """The AI section's body: its sentences, the stance, and the comparisons with their n and
+    test (details in the appendix)."""
+    s = cs.ai
+    text = " ".join(x for x in (s.text, s.stance) if x)
+    rows = [(c.name, c.text if c.ai_value is None else
+             (f"{c.ratio:.2f}×" if c.ratio is not None else f"{c.ai_value:.1%} vs "
+                                                              f"{c.other_value:.1%}"),
+             f"{c.ai_n:,} / {c.other_n:,}", "–" if c.p_value is None else f"{c.p_value:.2g}")
+            for c in s.comparisons if c.p_value is not None and c.p_value < 0.05]
+    tested = sum(1 for c in s.comparisons if c.p_value is not None)
+    if not tested:
+        return _Table(text + f" Too few AI-assisted or comparable PRs to compare them (at least "
+                             f"n = {s.min_n} on each side; details in the appendix).", (), [])
+    if not rows:
+        return _Table(text + f" Against PRs of the same period and size bin, none of the {tested} "
+                             "measures compared differs beyond the noise (appendix).", (), [])
+    text += (f" Against PRs of the same period and size bin, {len(rows)} of {tested} measures "
+             f"{'differs' if len(rows) == 1 else 'differ'} beyond the noise (p below 0.05; at "
+             f"least n = {s.min_n} on each side; the rest in the appendix):")
+    return _Table(text, ("Measure", "AI-assisted vs comparable", "n (AI / others)", "p"), rows)
+
+
+def _ai_detail(cs: CaseStudy) -> _Table:
+    """Each detection rule with its hits, the tools, the AI reviewers and the caveats."""
+    s = cs.ai
+    rows = [(r.name, r.description, f"{r.prs:,}", f"{r.commits:,}") for r in s.rules]
+    parts = ["Rules that mark a change as AI-assisted (a PR may match several; an AI reviewer "
+             "does not make a PR AI-assisted). Matched on addresses and bot accounts, never on "
+             "a person's name."]
+    if s.tools:
+        parts.append("Tools: " + ", ".join(f"{t} ({n:,} PR{'' if n == 1 else 's'})"
+                                           for t, n in s.tools.items()) + ".")
+    if s.reviewers:
+        parts.append("AI reviewers: " + ", ".join(f"{t} ({n:,} reviews or comments)"
+                                                  for t, n in s.reviewers.items()) + ".")
+    for c in s.comparisons:
+        parts.append(f"{c.name}: {c.text} — {c.test}.")
+    if s.examples:
+        parts.append("Latest AI-assisted PRs: " + "; ".join(
+            f"#{p.number} {p.title} ({p.value_text})" for p in s.examples) + ".")
+    parts += s.caveats
+    return _Table(" ".join(parts), ("Rule", "What it matches", "Merged PRs (report period)",
+                                    "Commits (all read)"), rows)
+
+
 def _visible(cs: CaseStudy, h: Heading) -> bool:
     f = cs.finding(h.item.key)
     return f is None or f.visible
@@ -181,6 +234,10 @@ SECTIONS: tuple[Section, ...] = (
                 Chart("local_hours", lambda cs, h: _charts().local_hours_chart(cs),
                       lambda cs, h: bool(cs.rhythm.local_hours)))),
     Section("people", "People", lambda cs: cs.people is not None, page="people"),
+    Section("ai", "AI-assisted changes", lambda cs: cs.ai is not None, lambda cs: NO_AI,
+            page="ai", content=_ai_body,
+            charts=(Chart("share", lambda cs, h: _charts().ai_share_chart(cs),
+                          lambda cs, h: any(p.merged for p in cs.ai.points)),)),
     Section("ci", "CI insight", lambda cs: cs.ci is not None,
             lambda cs: cs.ci_unavailable or "No CI data.", page="ci",
             charts=(Chart("heatmap", lambda cs, h: _charts().ci_heatmap(cs),
@@ -197,6 +254,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("rhythm_detail", "Work rhythm per period",
             lambda cs: cs.rhythm is not None and bool(cs.rhythm.velocity),
             lambda cs: "No work-rhythm periods.", appendix=True),
+    Section("ai_detail", "AI-assisted changes in detail", lambda cs: cs.ai is not None,
+            lambda cs: NO_AI, appendix=True, content=_ai_detail),
     Section("metric", "Metrics", page="metrics", per_metric=True, appendix=True, charts=(
         Chart("trend", lambda cs, h: _charts().metric_chart(cs, h.item.key, print_mode=True),
               _visible),)),

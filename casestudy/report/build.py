@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .. import classifier_accuracy, core, metrics
+from ..analysis import ai as ai_analysis
 from ..analysis import claims as claim_rules
 from ..analysis import gate
 from ..analysis.ci import CIReport
@@ -39,6 +40,7 @@ from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
 from ..core.threads import threads_for
 from ..document import (
+    AISection,
     CaseStudy,
     Claim,
     Completeness,
@@ -106,6 +108,14 @@ def _build(store: Store, opts: Options, a: PRArrays) -> CaseStudy:
     table = _table(frame)
     findings = _findings(store, frame, table)
     sections = _sections(store, frame, table, infos[opts.subject])
+    sections.people.text += ai_analysis.people_note(sections.ai)  # AI reviewers: apart
+    if sections.ai is not None:  # the latest AI-assisted PRs, with their tool, as references
+        marks = store.ai_marks(opts.subject)
+        sections.ai.examples = [
+            PRRef(p.repo, p.number, p.title, p.author, p.url, None, marks[p.number][1],
+                  ", ".join(marks[p.number][0]))
+            for p in sorted(store.pull_requests(opts.subject, sections.ai.latest),
+                            key=lambda p: -(p.merged_at or 0))]
     delivery = delivery_kind(frame, infos[opts.subject].deploy_source)
     judged = _Judgement.of(opts.subject, findings, sections.rhythm, opts.min_n, delivery)
     facts = _facts(store, frame, sections)
@@ -127,6 +137,7 @@ def _build(store: Store, opts: Options, a: PRArrays) -> CaseStudy:
         store.responder_counts(opts.subject, frame.lo, frame.hi),
         store.author_counts(opts.subject, frame.lo, frame.hi), sections.rhythm,
         sections.practices, has_logins(store, opts.subject), opts.min_n, delivery)
+    sentences += ai_analysis.claims(sections.ai, frame)
     judged.claims += gate.judge([*judged.said, *sentences])[len(judged.said):]
     summary_page = executive(judged.headline, sentences, people, judged.strengths,
                              judged.weaknesses, recs)
@@ -205,6 +216,7 @@ class _Sections:
     waits: WaitsSection
     drivers: Drivers | None
     work_pattern: WorkPattern
+    ai: AISection | None = None
 
 
 def _sections(store: Store, frame: Frame, table: core.MetricTable, info: RepoSummary
@@ -222,6 +234,9 @@ def _sections(store: Store, frame: Frame, table: core.MetricTable, info: RepoSum
         waits=waits_section(frame, info.source),
         drivers=drivers(frame),
         work_pattern=work_pattern(frame, set(rhythm.peaks)),
+        ai=ai_analysis.section(frame, store.ai_marks(subject), store.reverted_numbers(subject),
+                               store.reworked(subject), store.ai_reviews(subject),
+                               store.ai_commit_counts(subject), audit),
     )
 
 
@@ -274,7 +289,7 @@ def _document(frame: Frame, table: core.MetricTable, infos: dict, findings: list
         benchmark_note=metrics.BENCHMARK_NOTE,
         peer_caveat=metrics.PEER_CAVEAT if len(repos) > 1 else "",
         claims=judged.said, refused_claims=[c for c in judged.claims if c.refused],
-        refused_recommendations=refused_recs, project=project,
+        refused_recommendations=refused_recs, project=project, ai=sections.ai,
     )
 
 
@@ -286,7 +301,7 @@ def definitions_hash(opts: Options) -> str:
     import json
     from dataclasses import asdict
 
-    from .. import bugfix_rules, practice_rules
+    from .. import ai_rules, bugfix_rules, practice_rules
     from ..model import INCIDENT_RULES, REVERT_HORIZON
     from ..sources import reverts
 
@@ -295,6 +310,7 @@ def definitions_hash(opts: Options) -> str:
         "bugfix": [(r.id, r.name, r.description) for r in BUG_RULES]
         + bugfix_rules.definition(),
         "incidents": [INCIDENT_RULES, REVERT_HORIZON, reverts.definition()],
+        "ai": ai_rules.definition(),
         "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
                       for p in practice_rules.PRACTICES]
         + [practice_rules.TRACKERS, sorted(practice_rules.TRACKER_SETTINGS),

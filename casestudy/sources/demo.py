@@ -11,6 +11,12 @@ The planted story (tests assert it is visible in plain counts):
   are bug fixes; weekly release tags.
 * ``demo/borealis`` (peer, ~16k PRs): clearly faster everywhere (cycle time about a third of
   atlas's), deploys every weekday.
+* AI-assisted changes in ``demo/atlas`` (issue 32): from 2025-06 a growing share of human PRs
+  (none before, about a third by 2026-10) carry an AI co-author trailer or a generated-with
+  marker (Claude, Copilot, Cursor), and their commits carry the trailer; those PRs are reworked
+  (a fix touching their files within 14 days) about three times as often as comparable ones; an
+  AI reviewer (``coderabbitai[bot]``) comments on about 40% of PRs from 2025-09 without ever
+  being anyone's first response. Decided by hashes of the PR numbers, not the random stream.
 * ``demo/cirrus`` (peer, ~7k PRs from 2023-01): slower and buggier, fortnightly releases, and a
   planted slow velocity decay: ever more people share the same flow of PRs (merged PRs per
   active author fall by about a fifth over the last two years) while coding time creeps up.
@@ -31,7 +37,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from ..core.periods import weekday
-from ..model import CheckRun, Commit, Deployment, PullRequest
+from ..model import AIReview, CheckRun, Commit, Deployment, PullRequest
 from ..source_kinds import DEMO, deployment_source
 from ..store import RepoInfo, Store
 from .finish import finish, write_records
@@ -59,11 +65,12 @@ class RepoProfile:
     contributors: int
     slowdown: bool = False
     decay: bool = False  # planted velocity decay (see the module docstring)
+    ai: bool = False  # planted AI-assisted changes (see the module docstring)
 
 
 PROFILES: tuple[RepoProfile, ...] = (
     RepoProfile("atlas", date(2022, 1, 1), date(2026, 10, 31), 41.0, 0.12, 4.0, 30.0, 10.0,
-                3.0, 0.33, 0.0012, 7, 900, slowdown=True),
+                3.0, 0.33, 0.0012, 7, 900, slowdown=True, ai=True),
     RepoProfile("borealis", date(2022, 1, 1), date(2026, 10, 31), 12.0, 0.05, 1.5, 10.0, 3.0,
                 0.6, 0.22, 0.008, 1, 300),
     RepoProfile("cirrus", date(2023, 1, 1), date(2026, 10, 31), 7.0, 0.10, 9.0, 40.0, 14.0,
@@ -310,6 +317,40 @@ def commits_for(repo: str, prs: list[PullRequest], rng: np.random.Generator,
     return out
 
 
+AI_FROM, AI_TO = datetime(2025, 6, 1, tzinfo=UTC), datetime(2026, 10, 31, tzinfo=UTC)
+AI_REVIEWS_FROM = datetime(2025, 9, 1, tzinfo=UTC)
+_AI_TOOLS = (("Claude", "co-author-trailer"), ("Claude", "co-author-trailer"),
+             ("Copilot", "co-author-trailer"), ("Cursor", "co-author-trailer"),
+             ("Claude", "generated-marker"))
+
+
+def _u(repo: str, key: str) -> float:
+    """A uniform number in [0, 1) from a hash (apart from every random stream)."""
+    return int(hashlib.sha1(f"{repo}~{key}".encode()).hexdigest()[:8], 16) / 2**32
+
+
+def plant_ai(repo: str, prs: list[PullRequest]) -> tuple[list[AIReview], dict[int, bool]]:
+    """The planted AI story: marks AI-assisted PRs in place; returns the AI reviewer's comments
+    and, per merged PR since AI_FROM, whether it was reworked."""
+    t0, t1 = AI_FROM.timestamp(), AI_TO.timestamp()
+    reviews: list[AIReview] = []
+    rework: dict[int, bool] = {}
+    for p in prs:
+        if p.author_is_bot or p.created_at is None or p.created_at < t0:
+            continue
+        share = 0.35 * min(1.0, (p.created_at - t0) / (t1 - t0))
+        if not p.is_revert and _u(repo, f"ai{p.number}") < share:
+            tool, rule = _AI_TOOLS[int(_u(repo, f"tool{p.number}") * len(_AI_TOOLS))]
+            p.ai_rules, p.ai_tool = (rule,), tool
+        if p.merged_at is not None:
+            rework[p.number] = _u(repo, f"rw{p.number}") < (0.18 if p.ai_rules else 0.06)
+        if p.created_at >= AI_REVIEWS_FROM.timestamp() and _u(repo, f"rv{p.number}") < 0.4:
+            reviews.append(AIReview(repo, p.number, "coderabbitai[bot]",
+                                    int((p.ready_at or p.created_at) + 240), "CodeRabbit",
+                                    "comment"))
+    return reviews, rework
+
+
 def _commit_sha(repo: str, key: str) -> str:
     return hashlib.sha1(f"{repo}@{key}".encode()).hexdigest()
 
@@ -388,13 +429,21 @@ def build_demo(store: Store, seed: int = DEFAULT_SEED, profiles=PROFILES) -> dic
     for profile in profiles:
         prs, deps = generate_repo(profile, rng)
         repo = f"{DEMO_OWNER}/{profile.name}"
+        ai_reviews, rework = plant_ai(repo, prs) if profile.ai else ([], {})
         store.upsert_repo(RepoInfo(repo, source=DEMO.key, synthetic=True,
                                    default_branch="main", deploy_source=deps[0].source))
         run = store.start_sync(repo, DEMO.key)
         since = int(datetime(profile.end.year - 2, profile.end.month, 1,
                              tzinfo=UTC).timestamp())
         commits = commits_for(repo, prs, np.random.default_rng(seed + 2 + len(counts)), since)
+        marked = {p.number: p for p in prs if p.ai_rules}
+        for c in commits:
+            if c.pr in marked:
+                c.ai_rule, c.ai_tool = marked[c.pr].ai_rules[0], marked[c.pr].ai_tool
         write_records(store, repo, prs, commits)
+        if ai_reviews or rework:
+            store.write_batch(repo, ai_reviews=ai_reviews)
+            store.set_rework(repo, rework)
         ci = profile is profiles[0]  # CI data for the first repository
         if ci:
             store.write_check_runs(ci_runs(repo, prs, np.random.default_rng(seed + 1)))

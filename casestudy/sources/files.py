@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..csv_cells import inert_frame, restored_frame
-from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
+from ..model import AIReview, CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..source_kinds import GIT_CSV, IMPORT
 from ..store import RepoInfo, Store
 from .file_bounds import (
@@ -29,8 +29,8 @@ from .finish import finish
 from .releases import is_prerelease
 
 TABLES = {"pull_requests": PullRequest, "deployments": Deployment, "incidents": Incident,
-          "check_runs": CheckRun, "commits": Commit, "reviews": Review}
-_TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs"}
+          "check_runs": CheckRun, "commits": Commit, "reviews": Review, "ai_reviews": AIReview}
+_TUPLE_FIELDS = {"labels", "linked_issue_labels", "refs", "ai_rules"}
 
 
 class ImportError_(ValueError):
@@ -164,7 +164,8 @@ def export_tables(store: Store, repo: str, out_dir: Path, fmt: str = "parquet") 
     out_dir.mkdir(parents=True, exist_ok=True)
     getters = {"pull_requests": store.pull_requests, "deployments": store.deployments,
                "incidents": store.incidents, "check_runs": store.check_runs,
-               "commits": store.commits, "reviews": store.reviews}
+               "commits": store.commits, "reviews": store.reviews,
+               "ai_reviews": store.ai_reviews}
     paths = []
     for name, cls in TABLES.items():
         recs = getters[name](repo)
@@ -224,7 +225,9 @@ def import_tables(store: Store, in_dir: Path, repo: str | None = None,
             store.write_batch(r, prs, incidents=issues,
                               check_runs=[c for c in loaded.get("check_runs", []) if c.repo == r],
                               commits=[c for c in loaded.get("commits", []) if c.repo == r],
-                              reviews=[x for x in loaded.get("reviews", []) if x.repo == r])
+                              reviews=[x for x in loaded.get("reviews", []) if x.repo == r],
+                              ai_reviews=[x for x in loaded.get("ai_reviews", [])
+                                          if x.repo == r])
             # without a deployments table the stored deployments stand, else every merge deploys
             finish(store, r, deps or None, _deploy_source(deps),
                    checks=any(c.repo == r for c in loaded.get("check_runs", [])))

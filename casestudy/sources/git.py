@@ -54,6 +54,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ai_rules import REWORK_DAYS, commit_marks, pr_marks
+from ..bugfix_rules import classify
 from ..model import Commit as CommitRecord
 from ..model import Deployment, PullRequest
 from ..source_kinds import GIT, MERGES
@@ -63,6 +65,7 @@ from .bots import is_bot
 from .finish import finish, write_records
 from .incidents import Revert
 from .practices import read_git as read_practices
+from .practices import rework_flags
 from .releases import Releases, TagRead, choose_releases
 from .reverts import REVERT_SUBJ, REVERTS_SHA
 from .reverts import detect as detect_revert
@@ -569,8 +572,10 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
                                                          found.sentence()))
     # the whole list each time: a change of deployment source replaces the old deployments
     done = finish(store, repo, deps, "tags", extra)
-    audit, changes = read_practices(path, branch, by_sha)  # mainline commits → their PR
-    store.set_audit(repo, audit, changes)
+    touched: dict[int, tuple[int, set[str]]] = {}
+    audit, changes = read_practices(path, branch, by_sha, touched)  # mainline commits → PR
+    fixes = {p.number for p in prs if p.is_revert or classify(p.title, p.labels)}
+    store.set_audit(repo, audit, changes, rework_flags(touched, fixes, REWORK_DAYS))
     store.finish_sync(run, "ok", prs=len(prs))
     return {"prs": len(prs), "commits": len(commits), "tags": len(deps),
             "incidents": done.incidents, "reverts_without_pr": len(extra)}
@@ -594,13 +599,15 @@ def _pull_request(repo: str, ld: Landing, base: str, deployed_at: int | None,
         first_commit = None  # a squash (by GitHub or a bot) carries a fresh author date
     title = _title(ld)
     author_c = min(members, key=lambda m: m.authored) if members else c
+    author_bot = is_bot(author_c.author, author_c.email)
+    ai, ai_tool = pr_marks([_ai(x) for x in [c, *members]], "", author_c.author, author_bot)
     is_revert, reverted = _reverted(c, title, ld.head_ref, by_sha, by_title)
     sized = ld.members if ld.style == "rebase" else [c]
     by_title[title] = by_title[SQUASH_RE.sub("", title).rstrip()] = ld.number
     return PullRequest(
         repo=repo, number=ld.number, title=SQUASH_RE.sub("", title).rstrip() or title,
         author=author_c.author,
-        author_is_bot=is_bot(author_c.author, author_c.email), first_commit_at=first_commit,
+        author_is_bot=author_bot, first_commit_at=first_commit, ai_rules=ai, ai_tool=ai_tool,
         merged_at=c.committed, closed_at=c.committed, deployed_at=deployed_at,
         merged_by=c.author if merge else "",
         base_ref=base, head_ref=ld.head_ref, merge_commit_sha=c.sha,
@@ -624,8 +631,13 @@ def commit_records(repo: str, mainline: list[Commit], branch_commits: list[Commi
         out.append(CommitRecord(
             repo, c.sha, c.authored, pr_of.get(c.sha), c.author, is_bot(c.author, c.email),
             c.offset, c.committed, c.additions if c.measured else None,
-            c.deletions if c.measured else None))
+            c.deletions if c.measured else None, *_ai(c)))
     return out
+
+
+def _ai(c: Commit) -> tuple[str, str]:
+    """(AI rule, tool) of a commit: its author's address, its trailers, its markers."""
+    return commit_marks(c.author, c.email, f"{c.subject}\n\n{c.body}")
 
 
 def _check_branch_name(path: Path, branch: str) -> None:

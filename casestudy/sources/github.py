@@ -25,8 +25,9 @@ from urllib.parse import quote, urlparse
 import requests
 from github import Auth, Github, GithubException
 
+from ..ai_rules import agent_author, ai_reviewer, commit_marks, pr_marks
 from ..config import DEFAULT_API
-from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
+from ..model import AIReview, CheckRun, Commit, Deployment, Incident, PullRequest, Review
 from ..practice_rules import DEPENDENCY_FILES, MAX_DEPENDENCY_BYTES
 from ..source_kinds import AUTO, DEPLOY_CHOICES, GITHUB, MERGES, deployment_source
 from ..store import RepoInfo, Store
@@ -91,7 +92,7 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
 }
 """
 
-COMMIT_FIELDS = """commit { oid authoredDate committedDate additions deletions
+COMMIT_FIELDS = """commit { oid authoredDate committedDate additions deletions message
           parents { totalCount } author { date name email user { login } } }"""
 COMMITS_QUERY = """
 query PullRequestCommits($owner: String!, $name: String!, $number: Int!, $first: Int!,
@@ -244,6 +245,12 @@ def actor_is_bot(actor: dict | None) -> bool:
     return is_bot(actor.get("login") or "", typename=actor.get("__typename") or "")
 
 
+def _ai_reviewer(node: dict) -> str:
+    """The AI reviewer a review or comment node's author is ("" = not one)."""
+    actor = node.get("author") or {}
+    return ai_reviewer(actor.get("login") or "", actor_is_bot(actor))
+
+
 def _login(node: dict) -> str:
     """The login of a node's author; "ghost" for a deleted account (``author: null``)."""
     return (node.get("author") or {}).get("login") or "ghost"
@@ -265,7 +272,8 @@ def review_times(author: str, reviews: list[dict], comments: list[dict],
     last approval by a human other than the author, from GraphQL review and comment nodes.
     Deleted accounts ("ghost") count as humans."""
     def other(node: dict) -> bool:
-        return not actor_is_bot(node.get("author")) and _login(node) != author
+        return not actor_is_bot(node.get("author")) and not _ai_reviewer(node) and \
+            _login(node) != author
 
     events = [(iso_time(r.get("submittedAt")), _login(r)) for r in reviews if other(r)] + [
         (iso_time(c.get("createdAt")), _login(c)) for c in comments if other(c)]
@@ -534,7 +542,7 @@ class GitHubClient:
             if top is None and nodes:
                 top = nodes[0]["updatedAt"]
             stop = False
-            prs, runs, commits, reviews = [], [], [], []
+            prs, runs, commits, reviews, ai_reviews = [], [], [], [], []
             for node in nodes:
                 if watermark and node["updatedAt"] <= watermark:
                     stop = True
@@ -542,7 +550,8 @@ class GitHubClient:
                 pr, pr_commits, pr_reviews = self._to_pr(repo, owner, name, node)
                 prs.append(pr)
                 commits += pr_commits
-                reviews += pr_reviews
+                reviews += [r for r in pr_reviews if isinstance(r, Review)]
+                ai_reviews += [r for r in pr_reviews if isinstance(r, AIReview)]
                 runs += _check_runs(repo, node)
             done = stop or not conn["pageInfo"]["hasNextPage"]
             cursors = {stream + ":page": None if done else conn["pageInfo"]["endCursor"],
@@ -551,7 +560,7 @@ class GitHubClient:
                 cursors[stream + ":watermark"] = max(filter(None, [top, watermark]),
                                                      default=None)
             store.write_batch(repo, prs, cursors=cursors, check_runs=runs, commits=commits,
-                              reviews=reviews)
+                              reviews=reviews, ai_reviews=ai_reviews)
             count += len(prs)
             self._report(pages=pages, prs=count, total=conn["totalCount"])
             if done:
@@ -663,7 +672,8 @@ class GitHubClient:
         return [c for x in nodes if (c := commit_record(repo, n["number"], x["commit"]))]
 
     def _to_pr(self, repo: str, owner: str, name: str, n: dict
-               ) -> tuple[PullRequest, list[Commit], list[Review]]:
+               ) -> tuple[PullRequest, list[Commit], list[Review | AIReview]]:
+        """The PR, its commits, and the reviews of people and of AI reviewers (apart)."""
         author = _login(n)
         reviews, comments = n["reviews"], n["comments"]
         r_nodes, c_nodes = [x for x in reviews["nodes"] if x], [x for x in comments["nodes"] if x]
@@ -677,9 +687,15 @@ class GitHubClient:
             c_nodes = self._rest_of(COMMENTS_QUERY, "comments", owner, name, n["number"],
                                     comments)
         rt = review_times(author, r_nodes, c_nodes, ready)
-        reviews_ = [Review(repo, n["number"], _login(r), t, r.get("state") or "")
-                    for r in r_nodes if not actor_is_bot(r.get("author")) and
-                    _login(r) != author and (t := iso_time(r.get("submittedAt"))) is not None]
+        reviews_: list[Review | AIReview] = [
+            Review(repo, n["number"], _login(r), t, r.get("state") or "")
+            for r in r_nodes if not actor_is_bot(r.get("author")) and not _ai_reviewer(r) and
+            _login(r) != author and (t := iso_time(r.get("submittedAt"))) is not None]
+        reviews_ += [AIReview(repo, n["number"], _login(x), t, tool, kind)
+                     for kind, nodes, at in (("review", r_nodes, "submittedAt"),
+                                             ("comment", c_nodes, "createdAt"))
+                     for x in nodes if (tool := _ai_reviewer(x))
+                     and (t := iso_time(x.get(at))) is not None]
         # the whole discussion (GitHub's totalCount), less what the author and bots wrote among
         # the nodes read
         own = sum(1 for x in r_nodes + c_nodes if actor_is_bot(x.get("author")) or
@@ -695,7 +711,10 @@ class GitHubClient:
         # the git source's rules on the title, the head branch and the PR's description (the
         # body a squash merge would carry): one definition (sources.reverts)
         is_revert, reverted = detect_revert(title, head, n.get("body") or "")
+        ai, ai_tool = pr_marks([(c.ai_rule, c.ai_tool) for c in commits], n.get("body") or "",
+                               author, actor_is_bot(n.get("author")))
         return PullRequest(
+            ai_rules=ai, ai_tool=ai_tool,
             repo=repo, number=n["number"], title=title, author=author,
             merged_by=((n.get("mergedBy") or {}).get("login") or "") if n.get("mergedAt")
             else "", author_association=n.get("authorAssociation") or "",
@@ -812,9 +831,14 @@ def commit_record(repo: str, number: int, c: dict) -> Commit | None:
     actor_ = c.get("author") or {}
     login = (actor_.get("user") or {}).get("login") or ""
     who = login or actor_.get("name") or ""
+    rule, tool = commit_marks(actor_.get("name") or who, actor_.get("email") or "",
+                              c.get("message") or "")
+    if not rule and (t := agent_author(login)):
+        rule, tool = "tool-commit-author", t  # an agent account's own commit
     return Commit(repo, c["oid"], iso_time(c["authoredDate"]), number, who,
                   is_bot(who, actor_.get("email") or ""), utc_offset(actor_.get("date")),
-                  iso_time(c.get("committedDate")), c.get("additions"), c.get("deletions"))
+                  iso_time(c.get("committedDate")), c.get("additions"), c.get("deletions"),
+                  rule, tool)
 
 
 def _check_runs(repo: str, node: dict) -> list[CheckRun]:

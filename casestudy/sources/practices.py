@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from .. import practice_rules as rules
+from ..ai_rules import is_ai_instruction
 from ..source_kinds import GIT
 
 RS, US = "\x1e", "\x1f"
@@ -60,7 +61,8 @@ def audit_paths(paths: list[str], texts: dict[str, str],
     return {"files": len(paths), "notebooks": sum(1 for x in paths if rules.NOTEBOOK.search(x)),
             "code_files": sum(1 for x in paths if rules.is_code_path(x)),
             "matches": matches, "match_counts": counts, "content": content,
-            "ml_frameworks": frameworks, "signals": rules.signals_of(paths)}
+            "ml_frameworks": frameworks, "signals": rules.signals_of(paths),
+            "ai_instructions": sorted(x for x in paths if is_ai_instruction(x))[:MAX_EVIDENCE]}
 
 
 def _proves(p: rules.Practice, path: str, text: str) -> str:
@@ -123,10 +125,12 @@ def read_head(path: Path, branch: str) -> dict:
     return audit
 
 
-def read_git(path: Path, branch: str, pr_of: dict[str, int]
+def read_git(path: Path, branch: str, pr_of: dict[str, int],
+             touched: dict[int, tuple[int, set[str]]] | None = None
              ) -> tuple[dict, list[tuple[int, bool, bool]]]:
     """The audit of a clone at ``branch`` and, per merged PR (``pr_of``: mainline commit sha →
-    PR number), whether it changed code and whether it changed tests."""
+    PR number), whether it changed code and whether it changed tests; ``touched``, when given,
+    receives per PR (its latest mainline commit time, the paths it changed)."""
     audit = read_head(path, branch)
     head = audit["head"]
     # one mainline pass, newest first: paths changed by each first-parent commit
@@ -134,6 +138,8 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int]
                     "--name-only", f"--format={RS}%H{US}%ct", "--end-of-options", head.strip(),
                     "--", tolerate=True)
     first: dict[str, dict] = {}
+    ai_first: dict[str, int] = {}  # each agent-instruction file at HEAD: when it first appeared
+    ai_at_head = set(audit["ai_instructions"])
     changes: dict[int, list[bool]] = {}
     oldest = None
     records = [r for r in out.split(RS) if US in r]
@@ -147,12 +153,21 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int]
                 hit = next((f for f in files if rules.matching(p, f)), None)
                 if hit is not None:
                     first[p.key] = {"at": int(when), "sha": sha, "path": hit}
+        for f in files:
+            if f in ai_at_head and f not in ai_first:
+                ai_first[f] = int(when)
         number = pr_of.get(sha)
+        if number is not None and touched is not None:
+            at, seen = touched.get(number, (0, set()))
+            # code only: a changelog or lock file every PR touches is no rework
+            touched[number] = (max(at, int(when)),
+                               seen | {f for f in files if rules.is_code_path(f)})
         if number is not None:
             flags = changes.setdefault(number, [False, False])
             flags[0] = flags[0] or any(rules.is_code_path(f) for f in files)
             flags[1] = flags[1] or any(rules.is_test_path(f) for f in files)
     audit["first_seen"] = first
+    audit["ai_first_seen"] = ai_first
     audit["history"] = "complete" if not err else "partial"
     audit["history_from"] = oldest
     return audit, [(n, c, t) for n, (c, t) in changes.items()]
@@ -180,3 +195,24 @@ def _blobs(path: Path, head: str, files: list[str]) -> dict[str, str]:
         i += size + 1
     return texts
 
+
+
+def rework_flags(touched: dict[int, tuple[int, set[str]]], fixes: set[int], days: int
+                 ) -> dict[int, bool]:
+    """Per PR whose paths are known: whether a later fix or revert PR (``fixes``) changed one of
+    its paths within ``days`` days of it landing (rework)."""
+    by_path: dict[str, list[tuple[int, int]]] = {}
+    for n, (at, paths) in touched.items():
+        for f in paths:
+            by_path.setdefault(f, []).append((at, n))
+    out = dict.fromkeys(touched, False)
+    horizon = days * 86400
+    for q in fixes:
+        if q not in touched:
+            continue
+        at_q, paths = touched[q]
+        for f in paths:
+            for at, n in by_path.get(f, ()):
+                if n != q and at < at_q <= at + horizon:
+                    out[n] = True
+    return out

@@ -156,5 +156,21 @@ MIGRATIONS: list[str] = [
         repo TEXT PRIMARY KEY, version INTEGER NOT NULL, data BYTEA NOT NULL
     );
     """,
+    # 17: AI-assisted changes (ai_rules): the rules that mark each PR and commit and the tool
+    # they name, the reviews and comments of AI reviewer accounts (kept apart from people's),
+    # and whether a merged PR was reworked (a fix or revert touching its files soon after)
+    """
+    ALTER TABLE pull_requests ADD COLUMN ai_rules TEXT;
+    ALTER TABLE pull_requests ADD COLUMN ai_tool TEXT;
+    ALTER TABLE commits ADD COLUMN ai_rule TEXT NOT NULL DEFAULT '';
+    ALTER TABLE commits ADD COLUMN ai_tool TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pr_changes ADD COLUMN reworked INTEGER;
+    CREATE TABLE IF NOT EXISTS ai_reviews (
+        repo TEXT NOT NULL, pr INTEGER NOT NULL, reviewer TEXT NOT NULL,
+        submitted_at INTEGER NOT NULL, tool TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL DEFAULT 'review',
+        PRIMARY KEY (repo, pr, reviewer, submitted_at, kind)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

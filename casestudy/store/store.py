@@ -28,6 +28,7 @@ from ..model import (
     MISSING,
     NO_OFFSET,
     TIME_FIELDS,
+    AIReview,
     CheckRun,
     Commit,
     CommitArrays,
@@ -44,7 +45,7 @@ from .names import NameError_, check_repo_name
 
 PR_COLUMNS = [f.name for f in fields(PullRequest)]
 _RULE_INDEX = {r: i for i, r in enumerate(INCIDENT_RULES)}
-_JSON_COLUMNS = {"labels", "linked_issue_labels"}
+_JSON_COLUMNS = {"labels", "linked_issue_labels", "ai_rules"}
 _BOOL_COLUMNS = {"author_is_bot", "is_draft", "is_revert"}
 
 
@@ -128,7 +129,7 @@ def _row_pr(row: Sequence) -> PullRequest:
             v = tuple(json.loads(v or "[]"))
         elif c in _BOOL_COLUMNS:
             v = bool(v)
-        elif c in ("merged_by", "author_association") and v is None:  # older rows
+        elif c in ("merged_by", "author_association", "ai_tool") and v is None:  # older rows
             v = ""
         kw[c] = v
     return PullRequest(**kw)
@@ -294,11 +295,12 @@ class Store:
         check_runs: Iterable[CheckRun] = (),
         commits: Iterable[Commit] = (),
         reviews: Iterable[Review] = (),
+        ai_reviews: Iterable[AIReview] = (),
     ) -> int:
         """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically."""
         rows = [_pr_row(p) for p in prs]
         deployments, incidents, check_runs = list(deployments), list(incidents), list(check_runs)
-        commits, reviews = list(commits), list(reviews)
+        commits, reviews, ai_reviews = list(commits), list(reviews), list(ai_reviews)
         cols = PR_COLUMNS + ["bugfix_rule"]
         placeholders = ",".join("?" * len(cols))
         updates = ",".join(f"{c}=excluded.{c}" for c in cols if c not in ("repo", "number"))
@@ -322,9 +324,14 @@ class Store:
                 "(?,?,?,?,?) ON CONFLICT(repo, pr, reviewer, submitted_at) DO UPDATE SET "
                 "state=excluded.state",
                 [(r.repo, r.pr, r.reviewer, r.submitted_at, r.state) for r in reviews])
+            self.db.executemany(
+                "INSERT INTO ai_reviews (repo, pr, reviewer, submitted_at, tool, kind) VALUES "
+                "(?,?,?,?,?,?) ON CONFLICT(repo, pr, reviewer, submitted_at, kind) DO UPDATE SET "
+                "tool=excluded.tool",
+                [(r.repo, r.pr, r.reviewer, r.submitted_at, r.tool, r.kind) for r in ai_reviews])
             if rows or deployments or incidents:
                 self._bump(repo)
-            elif check_runs or commits or reviews:
+            elif check_runs or commits or reviews or ai_reviews:
                 self._bump()
             self._beat(repo)
         return len(rows)
@@ -332,14 +339,16 @@ class Store:
     def _write_commits(self, commits: list[Commit]) -> None:
         self.db.executemany(
             "INSERT INTO commits (repo, sha, pr, author, author_is_bot, authored_at, "
-            "author_utc_offset, committed_at, additions, deletions) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "author_utc_offset, committed_at, additions, deletions, ai_rule, ai_tool) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(repo, sha) DO UPDATE SET pr=coalesce(excluded.pr, commits.pr), "
             "author=excluded.author, author_is_bot=excluded.author_is_bot, "
             "authored_at=excluded.authored_at, author_utc_offset=excluded.author_utc_offset, "
             "committed_at=excluded.committed_at, additions=excluded.additions, "
-            "deletions=excluded.deletions",
+            "deletions=excluded.deletions, ai_rule=excluded.ai_rule, ai_tool=excluded.ai_tool",
             [(c.repo, c.sha, c.pr, c.author, int(c.author_is_bot), c.authored_at,
-              c.author_utc_offset, c.committed_at, c.additions, c.deletions) for c in commits],
+              c.author_utc_offset, c.committed_at, c.additions, c.deletions, c.ai_rule or "",
+              c.ai_tool or "") for c in commits],
         )
 
     def _write_incidents(self, incidents: list[Incident]) -> None:
@@ -646,14 +655,34 @@ class Store:
 
     def commits(self, repo: str) -> list[Commit]:
         return [Commit(repo, sha, authored, pr, author or "", bool(bot), offset, committed, add,
-                       dele) for sha, authored, pr, author, bot, offset, committed, add, dele in
+                       dele, rule or "", tool or "")
+                for sha, authored, pr, author, bot, offset, committed, add, dele, rule, tool in
                 self.db.execute(
                     "SELECT sha, authored_at, pr, author, author_is_bot, author_utc_offset, "
-                    "committed_at, additions, deletions FROM commits WHERE repo=? "
-                    "ORDER BY authored_at, sha", (repo,))]
+                    "committed_at, additions, deletions, ai_rule, ai_tool FROM commits "
+                    "WHERE repo=? ORDER BY authored_at, sha", (repo,))]
+
+    def ai_marks(self, repo: str) -> dict[int, tuple[tuple[str, ...], str]]:
+        """Per AI-assisted PR: (the rules that mark it, the tool)."""
+        return {n: (tuple(json.loads(r)), t or "") for n, r, t in self.db.execute(
+            "SELECT number, ai_rules, ai_tool FROM pull_requests WHERE repo=? AND "
+            "coalesce(ai_rules, '[]') != '[]'", (repo,))}
+
+    def ai_commit_counts(self, repo: str) -> dict[tuple[str, str], int]:
+        """Commits per (AI rule, tool), over every commit stored."""
+        return {(r, t): int(n) for r, t, n in self.db.execute(
+            "SELECT ai_rule, ai_tool, count(*) FROM commits WHERE repo=? AND ai_rule != '' "
+            "GROUP BY ai_rule, ai_tool", (repo,))}
+
+    def ai_reviews(self, repo: str) -> list[AIReview]:
+        """The reviews and comments of AI reviewer accounts, oldest first."""
+        return [AIReview(repo, *r) for r in self.db.execute(
+            "SELECT pr, reviewer, submitted_at, tool, kind FROM ai_reviews WHERE repo=? "
+            "ORDER BY submitted_at, pr, reviewer", (repo,))]
 
     def set_audit(self, repo: str, audit: dict,
-                  changes: list[tuple[int, bool, bool]] | None = None) -> None:
+                  changes: list[tuple[int, bool, bool]] | None = None,
+                  reworked: dict[int, bool] | None = None) -> None:
         """Keep the practice audit of ``repo`` (replacing the last one) and, when given, which
         PRs changed code and tests (replacing the last list)."""
         with self.db.transaction():
@@ -666,7 +695,34 @@ class Store:
                 self.db.executemany(
                     "INSERT INTO pr_changes (repo, number, changes_code, changes_tests) "
                     "VALUES (?,?,?,?)", [(repo, n, int(c), int(t)) for n, c, t in changes])
+            if reworked is not None:
+                self._set_rework(repo, reworked)
             self._bump()
+
+    def set_rework(self, repo: str, reworked: dict[int, bool]) -> None:
+        """Keep, per merged PR, whether a fix or revert touched its files soon after."""
+        with self.db.transaction():
+            self._set_rework(repo, reworked)
+            self._bump()
+
+    def _set_rework(self, repo: str, reworked: dict[int, bool]) -> None:
+        self.db.execute("UPDATE pr_changes SET reworked=NULL WHERE repo=?", (repo,))
+        self.db.executemany(
+            "INSERT INTO pr_changes (repo, number, changes_code, changes_tests, reworked) "
+            "VALUES (?,?,0,0,?) ON CONFLICT(repo, number) DO UPDATE SET "
+            "reworked=excluded.reworked", [(repo, n, int(r)) for n, r in reworked.items()])
+
+    def reworked(self, repo: str) -> dict[int, bool]:
+        """Per merged PR whose files were followed: whether a fix or revert reworked it."""
+        return {n: bool(r) for n, r in self.db.execute(
+            "SELECT number, reworked FROM pr_changes WHERE repo=? AND reworked IS NOT NULL",
+            (repo,))}
+
+    def reverted_numbers(self, repo: str) -> set[int]:
+        """The PRs a revert PR of ``repo`` names."""
+        return {int(n) for (n,) in self.db.execute(
+            "SELECT DISTINCT reverted_number FROM pull_requests WHERE repo=? AND is_revert=1 "
+            "AND reverted_number IS NOT NULL", (repo,))}
 
     def audit(self, repo: str) -> dict | None:
         row = self.db.execute("SELECT data FROM repo_audit WHERE repo=?", (repo,)).fetchone()

@@ -194,6 +194,7 @@ def _commit_node(c: dict) -> dict:
     return {"commit": {"oid": c["oid"], "authoredDate": iso(c["authored"]),
                        "committedDate": iso(c["authored"] + 5), "additions": c["additions"],
                        "deletions": c["deletions"], "parents": {"totalCount": c["parents"]},
+                       "message": c.get("message", f"Commit {c['oid'][:7]}"),
                        "author": {"date": local.isoformat(), "name": c["name"],
                                   "email": c["email"],
                                   "user": {"login": c["login"]} if c["login"] else None}}}
