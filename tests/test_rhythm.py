@@ -256,3 +256,28 @@ def test_git_commits_are_records_with_their_own_clock(tmp_path):
     import_tables(s2, tmp_path / "out")
     assert sorted(map(vars, s2.commits("octo/proj")), key=lambda d: d["sha"]) == \
         sorted(map(vars, s.commits("octo/proj")), key=lambda d: d["sha"])
+
+
+def test_clocks_take_the_nearest_commit_even_beside_an_absurd_date():
+    """``peak_hours.Clocks``: each person's offset at a time is their nearest commit's; one
+    commit dated a thousand years ago (a broken clock) changes nobody else's answer."""
+    import numpy as np
+
+    from casestudy.analysis.peak_hours import Clocks
+    from casestudy.model import NO_OFFSET, CommitArrays
+
+    day = 86_400
+    t0 = 1_700_000_000
+    rows = [("a", -31_000_000_000, 3600), ("a", t0, 3600), ("b", t0 - 5 * day, 19_800),
+            ("b", t0 + 5 * day, -18_000), ("c", t0, NO_OFFSET)]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    authors = ["a", "b", "c"]
+    c = CommitArrays("o/r", authors, np.array([authors.index(r[0]) for r in rows], np.int32),
+                     np.array([r[1] for r in rows], np.int64),
+                     np.array([r[2] for r in rows], np.int32), np.full(len(rows), -1),
+                     np.zeros(len(rows), np.int64), np.zeros(len(rows), bool))
+    clocks = Clocks(c)
+    got = clocks.at(["b", "b", "b", "a", "c", "nobody"],
+                    np.array([t0 - day, t0 + day, t0, t0 + 9 * day, t0, t0]))
+    # b: nearer the first commit, nearer the second, a tie (the earlier one); c has no offset
+    assert got.tolist() == [19_800, -18_000, 19_800, 3600, NO_OFFSET, NO_OFFSET]

@@ -58,8 +58,7 @@ def span_text(start: int, width: int = PEAK_WIDTH) -> str:
     return f"{start:02d}:00–{(start + width) % 24:02d}:00"
 
 
-_TIME_BITS = 34  # seconds since the earliest commit fit in 34 bits for 500 years
-_TIME_MAX = (1 << _TIME_BITS) - 1
+_RANK_BITS = 32  # a commit time's rank among a repository's distinct commit times
 
 
 class Clocks:
@@ -71,9 +70,10 @@ class Clocks:
         self.times = c.authored_at[known].astype(np.int64)
         self.offset = c.utc_offset[known]
         self.index = {name: i for i, name in enumerate(c.authors)}
-        # the arrays are sorted by (author, time): one sorted key of both, searched at once
-        self.base = int(self.times.min()) if self.times.size else 0
-        self.keys = (self.author << _TIME_BITS) | np.clip(self.times - self.base, 0, _TIME_MAX)
+        # the arrays are sorted by (author, time): one sorted key of both (the time as its rank
+        # among all commit times, so any date range fits), searched at once
+        self.stamps = np.unique(self.times)
+        self.keys = (self.author << _RANK_BITS) | np.searchsorted(self.stamps, self.times)
 
     def at(self, names: list[str], ts: np.ndarray) -> np.ndarray:
         """Offset of each person at each time (NO_OFFSET when they have no dated commit): the
@@ -82,9 +82,12 @@ class Clocks:
         n = self.keys.size
         if not len(names) or not n:
             return out
-        who = np.fromiter((self.index.get(name, -1) for name in names), np.int64, len(names))
         ts = np.asarray(ts, dtype=np.int64)
-        q = (who << _TIME_BITS) | np.clip(ts - self.base, 0, _TIME_MAX)
+        if ts.shape != (len(names),):
+            raise ValueError("one time per name")
+        who = np.fromiter((self.index.get(name, -1) for name in names), np.int64, len(names))
+        # a time's rank: where it falls among the commit times (equal: that commit's rank)
+        q = (who << _RANK_BITS) | np.searchsorted(self.stamps, ts)
         j = np.searchsorted(self.keys, q)
         lo, hi = np.maximum(j - 1, 0), np.minimum(j, n - 1)
         ok_lo = (j > 0) & (self.author[lo] == who)

@@ -13,11 +13,39 @@ slower first page.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent.parent.parent / "app.py"
+
+def app_path() -> Path:
+    """The app's script: ``$CASESTUDY_APP``, else ``app.py`` in the working folder (the image
+    installs the package into site-packages and keeps ``app.py`` in ``/app``), else the one
+    beside the package in a checkout."""
+    env = os.environ.get("CASESTUDY_APP", "").strip()
+    if env:
+        return Path(env)
+    here = Path.cwd() / "app.py"
+    if here.is_file():
+        return here
+    return Path(__file__).resolve().parent.parent.parent / "app.py"
+
+
+def hosted_from_secrets() -> None:
+    """``hosted = true`` in Streamlit secrets means hosted mode, as ``app.py`` reads it — but
+    before anything is loaded, so numba's cache goes to the private folder a hosted instance
+    needs (``config.ensure_numba_cache_dir``)."""
+    import streamlit as st
+
+    from casestudy.config import ensure_numba_cache_dir
+
+    try:
+        if st.secrets.get("hosted"):
+            os.environ["CASESTUDY_HOSTED"] = "1"
+    except Exception:  # noqa: BLE001 - no secrets file: nothing to read
+        pass
+    ensure_numba_cache_dir()
 
 
 def preload() -> float:
@@ -62,7 +90,13 @@ def warm_first_view() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    took = preload()
+    hosted_from_secrets()
+    try:
+        took = preload()
+    except Exception as exc:  # noqa: BLE001 - the pages will say what is wrong; still serve
+        print(f"casestudy: preloading failed ({type(exc).__name__}): serving anyway",
+              file=sys.stderr, flush=True)
+        took = 0.0
     t0 = time.perf_counter()
     quiet = [logging.getLogger(n) for n in ("streamlit.runtime.caching.cache_data_api",
                                              "streamlit.runtime.scriptrunner_utils")]
@@ -80,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", "run", str(app_path()), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 
 

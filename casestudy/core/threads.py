@@ -17,19 +17,17 @@ from contextlib import contextmanager
 
 import numba
 
-PARALLEL_MIN_ROWS = int(os.environ.get("CASESTUDY_PARALLEL_MIN_ROWS", "250000"))
+PARALLEL_MIN_ROWS = int(os.environ.get("CASESTUDY_PARALLEL_MIN_ROWS", "").strip() or 250_000)
 
 
 @contextmanager
 def threads_for(rows: int) -> Iterator[int]:
     """Run the enclosed kernels on one thread when ``rows`` is below the threshold, else on
     every thread numba has; yields the thread count used."""
-    if rows >= PARALLEL_MIN_ROWS:
-        yield numba.get_num_threads()
-        return
     before = numba.get_num_threads()
-    numba.set_num_threads(1)
+    use = numba.config.NUMBA_NUM_THREADS if rows >= PARALLEL_MIN_ROWS else 1
+    numba.set_num_threads(use)
     try:
-        yield 1
+        yield use
     finally:
         numba.set_num_threads(before)

@@ -24,10 +24,12 @@ def code_key() -> str:
     """What the drawing code is: the sources of the modules that draw and the versions of the
     libraries that render."""
     h = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in ("charts.py", "outline.py", "palette.py", "chart_cache.py"):
-        h.update((here / name).read_bytes())
-    for dist in ("altair", "vl-convert-python", "vega-datasets"):
+    package = Path(__file__).resolve().parent.parent
+    for name in ("render/charts.py", "render/outline.py", "render/palette.py",
+                 "render/chart_cache.py", "document.py", "metrics.py", "metric_kinds.py",
+                 "core/periods.py"):  # the drawing code and what it formats with
+        h.update((package / name).read_bytes())
+    for dist in ("altair", "vl-convert-python", "pandas", "numpy"):
         try:
             h.update(f"{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:

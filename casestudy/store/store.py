@@ -487,8 +487,11 @@ class Store:
         return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
 
     def write_check_runs(self, runs: Iterable[CheckRun]) -> None:
+        runs = list(runs)
         with self.db.transaction():
             self._write_check_runs(runs)
+            if runs:
+                self._bump()
 
     def _write_check_runs(self, runs: Iterable[CheckRun]) -> None:
         self.db.executemany(
@@ -906,21 +909,35 @@ def snapshot(store: Store, what: str, build: Callable[[], dict[str, np.ndarray]]
     ident = hashlib.sha256(f"{store.ident}|{store.instance}|{what}|"
                            f"{_SNAPSHOT_FORMAT}".encode()).hexdigest()[:24]
     folder = cache_dir("arrays")
-    path = folder / f"{ident}-{store.revision}.npz"
+    revision = store.revision  # read once: the build below may race a write
+    path = folder / f"{ident}-{revision}.npz"
     try:
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
-    except (OSError, KeyError, ValueError):
+    except FileNotFoundError:
         pass
+    except Exception:  # noqa: BLE001 - a torn or foreign file (BadZipFile, EOFError, …): redo
+        path.unlink(missing_ok=True)
     data = build()
+    if store.revision != revision:
+        return data  # written meanwhile: what was read may be newer than ``revision``
+    import tempfile
+
+    tmp = ""
     try:
-        for old in folder.glob(f"{ident}-*.npz"):
-            old.unlink(missing_ok=True)
-        tmp = folder / f"{ident}-{store.revision}.{os.getpid()}.tmp.npz"
-        np.savez(tmp, **data)
-        tmp.replace(path)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{ident}-", suffix=".tmp.npz")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **data)
+        os.replace(tmp, path)
+        tmp = ""
+        for old in folder.glob(f"{ident}-*.npz"):  # older revisions (temp files start with ".")
+            if old != path:
+                old.unlink(missing_ok=True)
     except OSError:
         pass  # no snapshot is no reason to fail
+    finally:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
     return data
 
 
