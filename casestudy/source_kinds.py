@@ -115,6 +115,10 @@ class SourceKind:
     summary: str = "{prs:,} PRs"
     get_more: str = ""  # how to get what this kind cannot show (one sentence)
     synthetic: bool = False  # it generates data (the demo): the only writer of synthetic repos
+    # what the forge calls a proposed change, short and long (the report's words for PRs)
+    nested_names: bool = False  # names keep namespaces with subgroups (``store.names``)
+    change: str = "PR"
+    change_long: str = "pull request"
 
 
 GITHUB = SourceKind(
@@ -140,6 +144,30 @@ GITHUB = SourceKind(
     get_more="Sync with `casestudy sync OWNER/NAME --checks` for CI check runs, choose a "
              "deployment source with `--deployments`, and add a local clone (`casestudy "
              "sync-git`) for the history of practices.")
+GITLAB = SourceKind(
+    "gitlab", "GitLab", logins=True, reviews=True, labels=True, first_commit_times=True,
+    opening_times=True, checks=True, commits=True, tree=False, history=False,
+    deployment_sources=("deployments", "releases", "tags", MERGES),
+    missing=_generic(
+        "gitlab",
+        reviews="none of its merge requests has a note or approval by anyone other than its "
+                "author (bots left out)",
+        checks="no pipeline jobs were synced (sync with `casestudy sync-gitlab PATH --checks`)",
+        deployments="no deployments were found (tried the production-tier environments, "
+                    "releases and tags); choose one with `casestudy sync-gitlab --deployments "
+                    "… --environment …`",
+        ci="No pipeline jobs were synced for this project: sync with `casestudy sync-gitlab "
+           "PATH --checks` to analyse its CI.",
+        commits="No commits are stored for this project: sync it again (GitLab or a git "
+                "clone) to read its commits.",
+        tree="Its data (gitlab) has no repository tree: add a local clone (`casestudy "
+             "sync-git`) to audit its practices."),
+    summary="{prs:,} merge requests with {requests} requests; deployments from "
+            "{deploy_source}",
+    get_more="Sync with `casestudy sync-gitlab PATH --checks` for pipeline jobs, choose a "
+             "deployment source with `--deployments`, and add a local clone (`casestudy "
+             "sync-git`) for the practice audit.",
+    nested_names=True, change="MR", change_long="merge request")
 GIT = SourceKind(
     "git", "git clone", logins=False, reviews=False, labels=False, first_commit_times=True,
     opening_times=False, checks=False, commits=True, tree=True, history=True,
@@ -171,7 +199,7 @@ DEMO = SourceKind(
     history=False, deployment_sources=("deployments", "tags", MERGES),
     missing=_generic("synthetic"), synthetic=True)
 
-KINDS: tuple[SourceKind, ...] = (GITHUB, GIT, GIT_CSV, IMPORT, DEMO)
+KINDS: tuple[SourceKind, ...] = (GITHUB, GITLAB, GIT, GIT_CSV, IMPORT, DEMO)
 _BY_KEY = {k.key: k for k in KINDS}
 
 
