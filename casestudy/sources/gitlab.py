@@ -388,7 +388,8 @@ class GitLabClient:
             same = src == previous
             known = {d.id: d.created_at for d in stored} if same else {}
             if src == "deployments":
-                deps = self._environment_deployments(store, repo, pid, environment, same)
+                deps = [d for d in self._environment_deployments(store, repo, pid, environment,
+                                                                 same) if d.id not in known]
             else:
                 deps = self._releases_or_tags(repo, pid, src, known)
             if deps or (same and known):

@@ -1,8 +1,8 @@
 """The one way in: ``sync(store, SyncRequest(...))`` reads a repository from any source kind
 (GitHub, GitLab, a git clone, canonical tables, a git-prs CSV, the synthetic demo) and answers
 with one ``SyncResult``. The command line (``sync``, ``sync-gitlab``, ``sync-git``, ``import``,
-``demo``), the app's Data page and ``sync-all`` all call it; each keeps its own rules for where a token may go and which
-paths may be read (``config``), and words the result its own way.
+``demo``), the app's Data page and ``sync-all`` all call it; each keeps its own rules for where
+a token may go and which paths may be read (``config``), and words the result its own way.
 
 The private-data rules live here and in the store (``store.access``), once for every front end:
 
