@@ -161,7 +161,7 @@ def generate_project(path: str, n: int, seed: int = 1, pid: int = 7,
         revert = rng.random() < 0.03 and iid > 5
         title = f'Revert "Change {iid - 3}"' if revert else (
             f"fix: bug {iid}" if rng.random() < 0.3 else f"Change {iid}")
-        closes = rng.random() < 0.2
+        closes = rng.random() < 0.2 and not revert
         description = (f"This reverts merge request !{iid - 3}" if revert else
                        (f"Closes #{iid + 1000}" if closes else "Some change."))
         labels = ["bug"] if "fix" in title and rng.random() < 0.5 else []

@@ -1,0 +1,312 @@
+"""GitLab source: real python-gitlab over real HTTP against the fake GitLab on 127.0.0.1 —
+records equal to the generated truth, cost per merge request and per re-sync, faults, a killed
+sync resumed, a group synced by ``sync-all``, and the hosted rules for the GitLab token."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from casestudy.config import SettingError, check_api_url
+from casestudy.source_kinds import GITLAB
+from casestudy.sources.gitlab import GitLabClient, note_times, parse_project
+from casestudy.sources.gitlab_api import GitLabError, GitLabRateLimited, Transport
+from casestudy.sources.sync import SyncRequest, sync
+from casestudy.store import Store
+from casestudy.store.access import Visitor
+from tests.conftest import ROOT
+from tests.fakegitlab.server import FakeGitLab, generate_project, touch
+
+TOKEN = "glpat-good"
+FIELDS = ("author", "author_is_bot", "created_at", "ready_at", "first_commit_at",
+          "first_response_at", "first_approval_at", "last_approval_at", "merged_at",
+          "closed_at", "additions", "deletions", "changed_files", "labels",
+          "linked_issue_labels", "is_revert", "reverted_number")
+
+
+def client(fake, **kw) -> GitLabClient:
+    return GitLabClient(kw.pop("token", TOKEN), base_url=fake.url, **kw)
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeGitLab(tokens={TOKEN: {"acme/platform/secret"}, "glpat-other": set()}) as f:
+        f.add(generate_project("acme/widgets", 160, seed=3, pid=7))
+        for k, name in enumerate(("api", "web", "secret")):
+            p = f.add(generate_project(f"acme/platform/{name}", 25, seed=10 + k, pid=20 + k))
+            p.visibility = "private" if name == "secret" else "public"
+        yield f
+
+
+def compare(store: Store, project) -> None:
+    """Every merge request into the default branch, field by field, as the truth says."""
+    got = {p.number: p for p in store.pull_requests(project.path)}
+    want = {iid: t for iid, t in project.truth.items() if t["target"] == "main"}
+    assert set(got) == set(want)
+    for iid, t in want.items():
+        for k in FIELDS:
+            assert getattr(got[iid], k) == t[k], (iid, k)
+    commits = store.commits(project.path)
+    assert len(commits) == sum(t["commits"] for t in want.values())  # merge commits left out
+    offsets = {c.pr: c.author_utc_offset for c in commits}
+    assert all(offsets[i] == want[i]["offset"] for i in offsets)
+
+
+def test_full_sync_equals_the_truth_at_about_3_requests_per_mr(fake, tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    fake.reset_counters()
+    r = client(fake).sync(s, "acme/widgets")
+    p = fake.projects["acme/widgets"]
+    compare(s, p)
+    assert r.prs == len(s.pull_requests("acme/widgets")) > 120
+    per_mr = r.requests / r.prs
+    assert r.requests == fake.requests and per_mr < 3.5  # notes, commits, diffs (+ issues)
+    # drafts: the wait runs from "marked ready", not from the reviewer's note on the draft
+    drafts = [i for i, t in p.truth.items() if t["ready_at"] > t["created_at"]
+              and t["target"] == "main"]
+    assert drafts and all(s.pull_requests("acme/widgets", [i])[0].ready_at
+                          == p.truth[i]["ready_at"] for i in drafts)
+    # ghosts (deleted users) are people; bots' notes and approvals are not responses
+    authors = {x.author for x in s.pull_requests("acme/widgets")}
+    assert "ghost" in authors and "renovate-bot" in authors
+    assert {x.state for x in s.reviews("acme/widgets")} == {"APPROVED", "COMMENTED"}
+    # deployments: the production tier's successful ones only
+    deps = s.deployments("acme/widgets")
+    want = [d for d in p.deployments if d["environment"]["name"] == "production"
+            and d["status"] == "success"]
+    assert r.deploy_source == "deployments" and len(deps) == len(want) > 5
+    assert {d.environment for d in deps} == {"production"}
+    # incidents: issues of type incident, placed on deployments
+    issues = [i for i in s.incidents("acme/widgets") if i.kind == "issue"]
+    assert len(issues) == len(p.issues) and all(i.resolved_at for i in issues)
+    info = s.repo_info("acme/widgets")
+    assert (info.source, info.host, info.account_key) == ("gitlab", fake.url.split("//")[1], "")
+    assert any("rate limit" in w for w in r.warnings)  # surfaced
+
+    # a re-sync of the unchanged project: one request per stream
+    fake.reset_counters()
+    again = client(fake).sync(s, "acme/widgets")
+    assert (again.prs, again.deployments) == (0, 0)
+    assert again.requests == fake.requests <= 5, fake.by_kind
+    compare(s, p)
+
+    # two merge requests change: exactly those are read again
+    touch(p, 40)
+    touch(p, 41)
+    fake.reset_counters()
+    inc = client(fake).sync(s, "acme/widgets")
+    assert inc.prs == sum(1 for i in (40, 41) if p.truth[i]["target"] == "main")
+    assert inc.requests <= 5 + 4 * inc.prs
+
+
+def test_pipelines_jobs_retries_and_time_to_green(fake, tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    r = client(fake).sync(s, "acme/platform/api", checks=True)
+    p = fake.projects["acme/platform/api"]
+    runs = s.check_runs("acme/platform/api")
+    main = {i: t for i, t in p.truth.items() if t["target"] == "main"}
+    assert len(runs) == sum(t["jobs"] for t in main.values())
+    retried = [x for x in runs if x.attempt == 2]
+    assert all(x.name == "test" and x.conclusion == "success" for x in retried)
+    assert {x.conclusion for x in runs if x.attempt == 1 and x.name == "test"} >= {"success"}
+    green = [x for x in s.pull_requests("acme/platform/api") if x.checks_green_at]
+    assert len(green) == len(main) and r.requests / r.prs < 6.5
+    # the last attempt decides: a retried job is green when its retry passed
+    for x in green:
+        own = [c for c in runs if c.pr == x.number]
+        assert x.checks_green_at == max(c.completed_at for c in own)
+
+
+@pytest.mark.parametrize("kind", ["429", "502", "timeout", "malformed", "drop"])
+def test_faults_end_in_a_complete_store(fake, tmp_path, kind):
+    waits = []
+    fake.inject(kind, times=2, when="/merge_requests?")
+    fake.inject(kind, times=1, when="/notes")
+    s = Store(tmp_path / "s.sqlite")
+    c = client(fake, timeout=1, progress=lambda p: waits.append((p.message, p.wait_left))
+               if p.stage == "waiting" else None, sleep=lambda x: time.sleep(min(x, 0.01)))
+    c.sync(s, "acme/platform/web")
+    compare(s, fake.projects["acme/platform/web"])
+    assert any(w > 0 for _, w in waits)  # every wait is reported with the time left
+    if kind == "429":
+        assert any("429" in m for m, _ in waits) and c.t.waited >= 3  # Retry-After: 1, obeyed
+
+
+def test_a_long_retry_after_is_a_clear_error_not_a_silent_sleep(fake, tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    fake.inject("429", times=1, when="/merge_requests?")
+    c = client(fake, max_wait=0.5, sleep=lambda x: None)
+    with pytest.raises(GitLabRateLimited, match="asks to wait .* resumes"):
+        c.sync(s, "acme/platform/web")
+    assert s.sync_runs("acme/platform/web")[0]["status"] == "failed"
+
+
+def test_kill_mid_sync_and_resume_without_duplicates(fake, tmp_path):
+    ref = Store(tmp_path / "ref.sqlite")
+    client(fake).sync(ref, "acme/widgets", checks=True)
+    db = tmp_path / "killed.sqlite"
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from casestudy.sources.gitlab import GitLabClient
+        from casestudy.store import Store
+        GitLabClient({TOKEN!r}, base_url={fake.url!r}, per_page=20).sync(
+            Store({str(db)!r}), "acme/widgets", checks=True)
+    """)
+    fake.delay = 0.004
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    s = Store(db)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if s.count_prs("acme/widgets") >= 40:
+                break
+        except Exception:  # noqa: BLE001 - the child may be creating the schema
+            pass
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    fake.delay = 0.0
+    partial = s.count_prs("acme/widgets")
+    assert 0 < partial < ref.count_prs("acme/widgets")
+    assert s.sync_runs("acme/widgets")[0]["status"] in ("running", "abandoned")
+    r = client(fake, per_page=20).sync(s, "acme/widgets", checks=True)
+    assert r.prs == ref.count_prs("acme/widgets") - partial  # nothing read twice
+    assert s.pull_requests("acme/widgets") == ref.pull_requests("acme/widgets")
+    assert s.commits("acme/widgets") == ref.commits("acme/widgets")
+    assert s.check_runs("acme/widgets") == ref.check_runs("acme/widgets")
+    assert s.reviews("acme/widgets") == ref.reviews("acme/widgets")
+    assert s.deployments("acme/widgets") == ref.deployments("acme/widgets")
+
+
+def test_releases_and_tags_as_deployments(fake, tmp_path):
+    s = Store(tmp_path / "s.sqlite")
+    p = fake.projects["acme/platform/web"]
+    r = client(fake).sync(s, "acme/platform/web", deployments="releases")
+    assert r.deploy_source == "releases" and r.deployments == len(p.releases)
+    t = client(fake).sync(s, "acme/platform/web", deployments="tags")
+    names = {d.id for d in s.deployments("acme/platform/web")}
+    assert t.deploy_source == "tags" and "v2.0.0-rc1" not in names  # pre-releases left out
+    assert names == {x["name"] for x in p.tags} - {"v2.0.0-rc1"}
+
+
+def test_private_project_belongs_to_its_account_and_is_refused_to_visitors(fake, tmp_path,
+                                                                           monkeypatch):
+    s = Store(tmp_path / "s.sqlite")
+    with pytest.raises(GitLabError, match="not found"):  # another token cannot see it
+        client(fake, token="glpat-other").sync(s, "acme/platform/secret")
+    r = sync(s, SyncRequest(GITLAB.key, "acme/platform/secret", token=TOKEN,
+                            base_url=fake.url))
+    info = s.repo_info("acme/platform/secret")
+    assert r.prs > 0 and info.account_key.startswith("t-")  # the token's, nobody else's
+    assert "acme/platform/secret" not in s.repos(visible_to="")
+    # the server's token reads a private project for a visitor only when the list names it
+    # with an owner the visitor holds, on that instance
+    other = Store(tmp_path / "o.sqlite")
+    visitor = Visitor(("g-somebody",), signed_in=True)
+    req = SyncRequest(GITLAB.key, "acme/platform/secret", token=TOKEN, base_url=fake.url,
+                      visitor=visitor, server_token=True)
+    with pytest.raises(GitLabError, match="not found"):
+        sync(other, req)
+    lst = tmp_path / "repos.toml"
+    lst.write_text(f'[[repo]]\nname = "acme/platform"\nforge = "gitlab"\ngroup = true\n'
+                   f'base_url = "https://gitlab.elsewhere.example"\nowner = "group:eng"\n')
+    monkeypatch.setenv("CASESTUDY_REPOS", str(lst))
+    from casestudy.store.keys import parse_owner
+    eng = Visitor(("p-someone", parse_owner("group:eng")), signed_in=True)
+    with pytest.raises(GitLabError, match="not found"):  # listed for another host
+        sync(other, SyncRequest(GITLAB.key, "acme/platform/secret", token=TOKEN,
+                                base_url=fake.url, visitor=eng, server_token=True))
+    lst.write_text(lst.read_text().replace("https://gitlab.elsewhere.example", fake.url))
+    sync(other, SyncRequest(GITLAB.key, "acme/platform/secret", token=TOKEN,
+                            base_url=fake.url, visitor=eng, server_token=True))
+    assert other.repo_info("acme/platform/secret").account_key == parse_owner("group:eng")
+
+
+def test_the_token_only_goes_to_configured_gitlab_urls(fake, monkeypatch):
+    monkeypatch.setenv("CASESTUDY_GITLAB_URLS", fake.url)
+    assert check_api_url(fake.url + "/api/v4", server_token=True, forge="gitlab") == fake.url
+    with pytest.raises(SettingError, match="only sent to"):
+        check_api_url("https://evil.example", server_token=True, forge="gitlab")
+    monkeypatch.setenv("CASESTUDY_HOSTED", "1")
+    with pytest.raises(SettingError, match="only talks to"):
+        check_api_url("https://evil.example", server_token=False, forge="gitlab")
+    # a next link pointing elsewhere is refused before any request carries the token
+    t = Transport(TOKEN, fake.url)
+    with pytest.raises(GitLabError, match="outside"):
+        t.request("https://evil.example/api/v4/projects?page=2")
+    with pytest.raises(GitLabError, match="outside"):
+        t.request(fake.url + "/api/v4x/projects")
+
+
+def test_token_never_logged_or_in_errors(fake, tmp_path, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    s = Store(tmp_path / "s.sqlite")
+    with pytest.raises(GitLabError) as exc:
+        client(fake, token="glpat-wrong-secret").sync(s, "acme/widgets")
+    assert "401" in str(exc.value)
+    out = capsys.readouterr()
+    for text in (str(exc.value), caplog.text, out.out, out.err):
+        assert "glpat-wrong-secret" not in text
+
+
+def test_names_notes_and_errors():
+    assert parse_project("https://gitlab.com/acme/platform/api.git") == "acme/platform/api"
+    assert parse_project("acme/widgets") == "acme/widgets"
+    for bad in ("acme", "acme/../x", "acme/-/merge_requests", "a b/c"):
+        with pytest.raises(GitLabError):
+            parse_project(bad)
+    with pytest.raises(GitLabError, match="no GitLab token"):
+        GitLabClient(None)
+    ghost = {"username": "ghost"}
+    bot = {"username": "project_7_bot_1a2b", "bot": True}
+    notes = [
+        {"created_at": "2024-01-01T10:00:00Z", "author": {"username": "ann"}, "body": "x"},
+        {"created_at": "2024-01-01T11:00:00Z", "author": bot, "system": True,
+         "body": "approved this merge request"},
+        {"created_at": "2024-01-01T12:00:00Z", "author": None, "body": "deleted user"},
+        {"created_at": "2024-01-01T13:00:00Z", "author": ghost, "system": True,
+         "body": "approved this merge request"},
+    ]
+    nt = note_times("ann", 1704103200, notes)
+    assert (nt.responder, nt.first_response_at) == ("ghost", 1704110400)
+    assert nt.first_approval_at == nt.last_approval_at == 1704114000 and nt.discussion == 1
+
+
+def test_sync_all_syncs_a_group_and_cli_sync_gitlab(fake, tmp_path):
+    lst = tmp_path / "repos.toml"
+    lst.write_text(f'[[repo]]\nname = "acme/platform"\nforge = "gitlab"\ngroup = true\n'
+                   f'base_url = "{fake.url}"\nowner = "group:eng"\n\n'
+                   f'[[repo]]\nname = "nobody/here"\nforge = "gitlab"\nbase_url = "{fake.url}"\n')
+    db = tmp_path / "all.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GITLAB_TOKEN": TOKEN,
+           "CASESTUDY_GITLAB_URLS": fake.url}
+    r = subprocess.run([sys.executable, "-m", "casestudy", "sync-all", str(lst), "--db", str(db)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1, r.stderr  # one entry failed, the group's projects did not
+    assert "synced 3 of 4 repositories; failed: nobody/here" in r.stdout
+    for name in ("api", "web", "secret"):
+        assert f"acme/platform/{name}: " in r.stdout and "merge requests with" in r.stdout
+    s = Store(db)
+    assert {"acme/platform/api", "acme/platform/web", "acme/platform/secret"} <= set(s.repos())
+    assert s.repo_info("acme/platform/secret").account_key.startswith("g-")
+    assert s.repo_info("acme/platform/api").account_key == ""
+    assert TOKEN not in r.stdout + r.stderr
+
+    cli = subprocess.run([sys.executable, "-m", "casestudy", "sync-gitlab", "acme/widgets",
+                          "--base-url", fake.url, "--db", str(db)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    assert "merge requests synced with" in cli.stdout and "per MR" in cli.stdout
+    assert TOKEN not in cli.stdout + cli.stderr
+    bad = subprocess.run([sys.executable, "-m", "casestudy", "sync-gitlab", "acme/widgets",
+                          "--base-url", fake.url, "--db", str(db)], capture_output=True,
+                         text=True, env={**env, "GITLAB_TOKEN": "glpat-nope"}, timeout=60)
+    assert bad.returncode == 1 and "401" in bad.stderr and "glpat-nope" not in bad.stderr
