@@ -113,11 +113,12 @@ class Transport:
                 f"than the allowed {self.max_wait / 60:.0f} min. Run the sync again later: it "
                 "resumes where it stopped.", reset)
         self.waited += seconds
-        end = time.monotonic() + seconds
-        stage = self.state.stage
-        while (left := end - time.monotonic()) > 0:
+        stage, left = self.state.stage, seconds
+        while left > 0:  # counted in the steps slept, so an injected sleep is the clock
             self.report(stage="waiting", wait_left=left, message=why)
-            self.sleep(min(1.0, left))
+            step = min(1.0, left)
+            self.sleep(step)
+            left -= step
         self.report(stage=stage, wait_left=0.0, message="")
 
     # -- requests -------------------------------------------------------------------------------
