@@ -606,6 +606,8 @@ class CaseStudy:
     refused_claims: list[Claim] = field(default_factory=list)
     refused_recommendations: list[Recommendation] = field(default_factory=list)
     project: dict = field(default_factory=dict)  # what kind of project the data shows
+    change: str = "PR"  # what the subject's forge calls a proposed change (``report.words``)
+    change_long: str = "pull request"
 
     def passed(self, kind: str) -> list[Claim]:
         """The claims of ``kind`` that passed the gate, in the report's order (a look-up for a
