@@ -216,8 +216,8 @@ def test_private_project_belongs_to_its_account_and_is_refused_to_visitors(fake,
     with pytest.raises(GitLabError, match="not found"):
         sync(other, req)
     lst = tmp_path / "repos.toml"
-    lst.write_text(f'[[repo]]\nname = "acme/platform"\nforge = "gitlab"\ngroup = true\n'
-                   f'base_url = "https://gitlab.elsewhere.example"\nowner = "group:eng"\n')
+    lst.write_text('[[repo]]\nname = "acme/platform"\nforge = "gitlab"\ngroup = true\n'
+                   'base_url = "https://gitlab.elsewhere.example"\nowner = "group:eng"\n')
     monkeypatch.setenv("CASESTUDY_REPOS", str(lst))
     from casestudy.store.keys import parse_owner
     eng = Visitor(("p-someone", parse_owner("group:eng")), signed_in=True)
