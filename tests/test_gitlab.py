@@ -310,3 +310,36 @@ def test_sync_all_syncs_a_group_and_cli_sync_gitlab(fake, tmp_path):
                           "--base-url", fake.url, "--db", str(db)], capture_output=True,
                          text=True, env={**env, "GITLAB_TOKEN": "glpat-nope"}, timeout=60)
     assert bad.returncode == 1 and "401" in bad.stderr and "glpat-nope" not in bad.stderr
+
+
+def test_the_report_says_merge_request_where_the_source_is_gitlab(fake, tmp_path):
+    """The case study of a GitLab project speaks of merge requests and MRs — sentences,
+    headings, tables, chart labels, definitions — while its data (titles, names) stays as
+    read; the figures are the same as under GitHub's words."""
+    import re
+
+    from casestudy.render import render
+    from casestudy.report.build import Options, build_case_study
+
+    s = Store(tmp_path / "s.sqlite")
+    client(fake).sync(s, "acme/widgets", checks=True)
+    cs = build_case_study(s, Options("acme/widgets", min_n=5))
+    assert (cs.change, cs.change_long) == ("MR", "merge request")
+    for fmt in ("md", "html"):
+        text = render(cs, fmt)
+        said = re.findall(r".{30}\b(?:PRs?|[Pp]ull requests?)\b.{30}", text)
+        assert not said, (fmt, said[:5])
+        assert re.search(r"\bMRs\b", text) and "erge request" in text
+    titles = {p.title for refs in cs.notable_prs.values() for p in refs}
+    assert titles <= {m["title"] for m in fake.projects["acme/widgets"].mrs}
+    again = type(cs).from_json(cs.to_json())  # the words survive the JSON round trip
+    assert again.change == "MR" and again.findings == cs.findings
+
+
+def test_reword_keeps_other_words():
+    from casestudy.change_words import reword
+
+    text = "Pull requests: 3 PRs (one PR's title: 'PRy'); a pull request waits; PROD"
+    assert reword(text) == text
+    assert reword(text, "MR", "merge request") == (
+        "Merge requests: 3 MRs (one MR's title: 'PRy'); a merge request waits; PROD")

@@ -438,8 +438,9 @@ class FakeGitLab:
                 if parts[:3] != ["", "api", "v4"] or len(parts) < 5:
                     return self._send(404, {"message": "404 Not Found"})
                 kind, ident, rest = parts[3], parts[4], parts[5:]
-                fake.by_kind[rest[0] if rest else kind] = fake.by_kind.get(
-                    rest[0] if rest else kind, 0) + 1
+                what = "/".join(rest[::2]) if rest else kind  # merge_requests/notes, …
+                with fake.lock:
+                    fake.by_kind[what] = fake.by_kind.get(what, 0) + 1
                 if kind == "groups":
                     paths = [x for x in fake.groups.get(unquote(ident).lower(), [])
                              if fake._project(x, token)]
