@@ -4,6 +4,7 @@ sync resumed, a group synced by ``sync-all``, and the hosted rules for the GitLa
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -22,7 +23,7 @@ from casestudy.sources.sync import SyncRequest, sync
 from casestudy.store import Store
 from casestudy.store.access import Visitor
 from tests.conftest import ROOT
-from tests.fakegitlab.server import FakeGitLab, generate_project, touch
+from tests.fakegitlab.server import FakeGitLab, generate_project, iso, touch
 
 TOKEN = "glpat-good"
 FIELDS = ("author", "author_is_bot", "created_at", "ready_at", "first_commit_at",
@@ -238,12 +239,52 @@ def test_the_token_only_goes_to_configured_gitlab_urls(fake, monkeypatch):
     monkeypatch.setenv("CASESTUDY_HOSTED", "1")
     with pytest.raises(SettingError, match="only talks to"):
         check_api_url("https://evil.example", server_token=False, forge="gitlab")
-    # a next link pointing elsewhere is refused before any request carries the token
+    # a page link outside the API is refused before any request carries the token
     t = Transport(TOKEN, fake.url)
-    with pytest.raises(GitLabError, match="outside"):
-        t.request("https://evil.example/api/v4/projects?page=2")
-    with pytest.raises(GitLabError, match="outside"):
+    with pytest.raises(GitLabError, match="outside its API"):
         t.request(fake.url + "/api/v4x/projects")
+
+
+def test_page_links_naming_another_host_are_asked_of_the_configured_one(fake, tmp_path):
+    """An instance whose external URL differs (or a hostile one) names another host in its
+    page links: the sync asks the configured instance instead, so the token goes nowhere
+    else (``evil.invalid`` does not even resolve: asking it would fail the sync)."""
+    fake.link_base = "http://evil.invalid:1"
+    try:
+        s = Store(tmp_path / "s.sqlite")
+        c = client(fake, per_page=20)
+        c.sync(s, "acme/platform/api")
+    finally:
+        fake.link_base = ""
+    compare(s, fake.projects["acme/platform/api"])
+    assert any("another host" in w for w in c.warnings)
+
+
+def test_many_mrs_updated_at_the_same_second_are_each_read_once(tmp_path):
+    """A bulk change gives more merge requests one update time than a page holds: the
+    watermark cannot move, so the sync follows GitLab's page links through them, and a sync
+    killed among them resumes there without reading any twice."""
+    with FakeGitLab(tokens={TOKEN: set()}) as f:
+        p = f.add(generate_project("acme/bulk", 40, seed=4))
+        same = p.mrs[5]["updated_at"]
+        for m in p.mrs[5:30]:
+            m["updated_at"] = same
+        s = Store(tmp_path / "s.sqlite")
+        r = client(f, per_page=5).sync(s, "acme/bulk")
+        compare(s, p)
+        assert r.prs == len(s.pull_requests("acme/bulk"))
+        # as if killed in the middle of the bulk: the watermark is that second, 7 read at it
+        seen = sorted(m["iid"] for m in p.mrs[5:12] if m["target_branch"] == "main")
+        cut = Store(tmp_path / "cut.sqlite")
+        client(f, per_page=5).sync(cut, "acme/bulk")
+        cut.set_cursor("acme/bulk", "mrs:main:seen", json.dumps(seen))
+        cut.set_cursor("acme/bulk", "mrs:main:watermark",
+                       iso(same))
+        again = client(f, per_page=5).sync(cut, "acme/bulk")
+        at_same = [m for m in p.mrs if m["updated_at"] == same and m["target_branch"] == "main"]
+        assert again.prs == len(at_same) - len(seen) + sum(
+            1 for m in p.mrs if m["updated_at"] > same and m["target_branch"] == "main")
+        compare(cut, p)
 
 
 def test_token_never_logged_or_in_errors(fake, tmp_path, caplog, capsys):

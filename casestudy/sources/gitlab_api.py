@@ -123,13 +123,21 @@ class Transport:
 
     # -- requests -------------------------------------------------------------------------------
     def _url(self, path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            if not (path == self.api or path.startswith(self.api + "/")
-                    or path.startswith(self.api + "?")):
-                raise GitLabError(f"GitLab sent a link outside {self.host}; refused (the "
-                                  "token only goes to the configured URL)")
-            return path
-        return self.api + path
+        """The URL to ask: a path under the API, or a next link GitLab sent. A link naming
+        another host (an instance whose external URL differs from the one configured) is
+        asked of the configured instance, as python-gitlab's ``keep_base_url`` does: the token
+        never goes anywhere else. A link outside the API is refused."""
+        if not path.startswith(("http://", "https://")):
+            return self.api + path
+        u, api = urlparse(path), urlparse(self.api)
+        if not (u.path == api.path or u.path.startswith(api.path + "/")):
+            raise GitLabError(f"GitLab sent a link outside its API ({u.path[:60]!r}); refused")
+        if (u.scheme, u.netloc) != (api.scheme, api.netloc):
+            if not any("another host" in w for w in self.warnings):
+                self.warnings.append(f"GitLab's page links name another host; they were "
+                                     f"asked of {self.host} instead")
+            return f"{api.scheme}://{api.netloc}{u.path}" + (f"?{u.query}" if u.query else "")
+        return path
 
     def request(self, path: str, params: dict | None = None) -> tuple[requests.Response, object]:
         """GET ``path`` (relative to ``/api/v4`` or a next link on the same API): (response,

@@ -144,8 +144,7 @@ def _github(store: Store, req: SyncRequest) -> SyncResult:
 
 
 def _gitlab(store: Store, req: SyncRequest) -> SyncResult:
-    url = req.base_url if req.base_url != DEFAULT_API else gitlab_urls()[0]
-    client = GitLabClient(req.token, base_url=url, progress=req.progress)
+    client = GitLabClient(req.token, base_url=req.base_url, progress=req.progress)
     r = client.sync(store, req.target, since=req.since, deployments=req.deployments,
                     environment=req.environment, account_key=req.account_key,
                     checks=req.checks, private_owner=_private_owner(req))
@@ -196,8 +195,10 @@ def _checked(store: Store, req: SyncRequest) -> SyncRequest:
     kind = kind_of(req.kind).key
     if kind == GITHUB.key:
         _name("/".join(parse_repo(req.target)))
-    if kind == GITLAB.key:
-        parse_project(req.target, req.base_url if req.base_url != DEFAULT_API else "")
+    if kind == GITLAB.key:  # its instance, named: the private-data rules compare it
+        req = replace(req, base_url=gitlab_urls()[0] if req.base_url == DEFAULT_API
+                      else req.base_url.rstrip("/").removesuffix("/api/v4"))
+        parse_project(req.target, req.base_url)
     if req.repo is not None and kind in (GIT.key, IMPORT.key):
         _name(req.repo)
     typed = token_key(req.token) if req.token and not req.server_token else ""

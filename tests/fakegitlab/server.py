@@ -301,6 +301,7 @@ class FakeGitLab:
         self.rate_remaining = 2000
         self.lock = threading.Lock()
         self.delay = 0.0
+        self.link_base = ""  # the host page links name ('' = this server's own URL)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -400,6 +401,7 @@ class FakeGitLab:
             def _list(self, items: list, q: dict, keyset: bool = False) -> None:
                 per = min(100, int(q.get("per_page", ["20"])[0]))
                 u = urlparse(self.path)
+                base = fake.link_base or fake.url
                 if keyset and q.get("pagination", [""])[0] == "keyset":
                     start = int(q.get("cursor", ["0"])[0])
                     chunk = items[start:start + per]
@@ -407,7 +409,7 @@ class FakeGitLab:
                     if start + per < len(items):
                         nq = {k: v[0] for k, v in q.items()}
                         nq["cursor"] = str(start + per)
-                        headers["Link"] = f'<{fake.url}{u.path}?{urlencode(nq)}>; rel="next"'
+                        headers["Link"] = f'<{base}{u.path}?{urlencode(nq)}>; rel="next"'
                     return self._send(200, _out(chunk), headers)
                 page = int(q.get("page", ["1"])[0])
                 chunk = items[(page - 1) * per: page * per]
@@ -418,7 +420,7 @@ class FakeGitLab:
                     nq = {k: v[0] for k, v in q.items()}
                     nq["page"] = str(page + 1)
                     headers["X-Next-Page"] = str(page + 1)
-                    headers["Link"] = f'<{fake.url}{u.path}?{urlencode(nq)}>; rel="next"'
+                    headers["Link"] = f'<{base}{u.path}?{urlencode(nq)}>; rel="next"'
                 self._send(200, _out(chunk), headers)
 
             def do_GET(self):  # noqa: C901
