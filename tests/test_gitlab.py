@@ -384,3 +384,19 @@ def test_reword_keeps_other_words():
     assert reword(text) == text
     assert reword(text, "MR", "merge request") == (
         "Merge requests: 3 MRs (one MR's title: 'PRy'); a merge request waits; PROD")
+
+
+def test_a_project_is_its_host_and_namespace(fake, tmp_path, monkeypatch):
+    """The same path from another host is another project: on a hosted instance a GitLab
+    sync never replaces a GitHub repository of the same name, and changes nothing."""
+    from casestudy.store import RepoInfo, StoreError
+
+    monkeypatch.setenv("CASESTUDY_HOSTED", "1")
+    monkeypatch.setenv("CASESTUDY_GITLAB_URLS", fake.url)
+    s = Store(tmp_path / "s.sqlite")
+    s.upsert_repo(RepoInfo("acme/widgets", "github", host="api.github.com"))
+    with pytest.raises(StoreError, match="another source"):
+        sync(s, SyncRequest(GITLAB.key, "acme/widgets", token=TOKEN, base_url=fake.url))
+    assert s.repo_info("acme/widgets").source == "github" and not s.count_prs("acme/widgets")
+    r = sync(s, SyncRequest(GITLAB.key, "acme/platform/api", token=TOKEN, base_url=fake.url))
+    assert r.repo == "acme/platform/api" and s.repo_info(r.repo).host == fake.url.split("//")[1]
