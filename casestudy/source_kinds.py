@@ -146,7 +146,7 @@ GITHUB = SourceKind(
              "sync-git`) for the history of practices.")
 GITLAB = SourceKind(
     "gitlab", "GitLab", logins=True, reviews=True, labels=True, first_commit_times=True,
-    opening_times=True, checks=True, commits=True, tree=False, history=False,
+    opening_times=True, checks=True, commits=True, tree=True, history=False,
     deployment_sources=("deployments", "releases", "tags", MERGES),
     missing=_generic(
         "gitlab",
@@ -160,13 +160,14 @@ GITLAB = SourceKind(
            "PATH --checks` to analyse its CI.",
         commits="No commits are stored for this project: sync it again (GitLab or a git "
                 "clone) to read its commits.",
-        tree="Its data (gitlab) has no repository tree: add a local clone (`casestudy "
-             "sync-git`) to audit its practices."),
+        history="From GitLab the tree at HEAD is read, not the history: when each practice "
+                "appeared and which MRs changed tests need a local clone (`casestudy "
+                "sync-git`)."),
     summary="{prs:,} merge requests with {requests} requests; deployments from "
             "{deploy_source}",
     get_more="Sync with `casestudy sync-gitlab PATH --checks` for pipeline jobs, choose a "
              "deployment source with `--deployments`, and add a local clone (`casestudy "
-             "sync-git`) for the practice audit.",
+             "sync-git`) for the history of practices.",
     nested_names=True, change="MR", change_long="merge request")
 GIT = SourceKind(
     "git", "git clone", logins=False, reviews=False, labels=False, first_commit_times=True,

@@ -91,11 +91,16 @@ def test_full_sync_equals_the_truth_at_about_3_requests_per_mr(fake, tmp_path):
     assert (info.source, info.host, info.account_key) == ("gitlab", fake.url.split("//")[1], "")
     assert any("rate limit" in w for w in r.warnings)  # surfaced
 
-    # a re-sync of the unchanged project: one request per stream
+    # the practice audit of the tree at the default branch's head
+    audit = s.audit("acme/widgets")
+    assert audit["source"] == "gitlab" and audit["head"] == p.head
+    assert audit["files"] == len(p.files) and "torch" in str(audit)
+
+    # a re-sync of the unchanged project: one request per stream, the tree not read again
     fake.reset_counters()
     again = client(fake).sync(s, "acme/widgets")
     assert (again.prs, again.deployments) == (0, 0)
-    assert again.requests == fake.requests <= 5, fake.by_kind
+    assert again.requests == fake.requests <= 6, fake.by_kind
     compare(s, p)
 
     # two merge requests change: exactly those are read again
@@ -104,7 +109,7 @@ def test_full_sync_equals_the_truth_at_about_3_requests_per_mr(fake, tmp_path):
     fake.reset_counters()
     inc = client(fake).sync(s, "acme/widgets")
     assert inc.prs == sum(1 for i in (40, 41) if p.truth[i]["target"] == "main")
-    assert inc.requests <= 5 + 4 * inc.prs
+    assert inc.requests <= 6 + 4 * inc.prs
 
 
 def test_pipelines_jobs_retries_and_time_to_green(fake, tmp_path):

@@ -17,24 +17,28 @@ does not offer itself), so a merge request updated during the sync is never skip
 sync resumes where it stopped and nothing is read twice. Deployments and incidents use
 ``updated_after`` cursors too (incidents with GitLab's keyset pagination). A re-sync of an
 unchanged project costs one request per stream (project, merge requests, environments and
-their deployments or releases/tags, incidents).
+their deployments or releases/tags, incidents, the default branch's head); the tree is read
+again for the practice audit only when that head moved.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from ..model import CheckRun, Commit, Deployment, Incident, PullRequest, Review
+from ..practice_rules import DEPENDENCY_FILES, MAX_DEPENDENCY_BYTES
 from ..source_kinds import AUTO, DEPLOY_CHOICES, GITLAB, MERGES, deployment_source
 from ..store import RepoInfo, Store
 from .bots import is_bot
 from .finish import finish
-from .github import NOT_PRODUCTION, SETTLE, Progress, utc_offset
+from .github import MAX_BLOBS, NOT_PRODUCTION, SETTLE, Progress, utc_offset
 from .gitlab_api import DEFAULT_GITLAB, GitLabError, Transport, api_root, project_id
+from .practices import audit_paths
 from .releases import is_prerelease
 from .timestamps import iso_time
 
@@ -55,6 +59,7 @@ REVERTS_MR = re.compile(r"reverts? merge request !(\d+)", re.IGNORECASE)
 CONCLUSION = {"success": "success", "failed": "failure", "canceled": "cancelled",
               "skipped": "skipped", "manual": "skipped"}
 PER_PAGE = 100
+MAX_TREE_PAGES = 100  # 10,000 paths: a larger tree is audited from its first ones (truncated)
 
 
 @dataclass
@@ -248,6 +253,9 @@ class GitLabClient:
             self._sync_incidents(store, full, pid)
             done = finish(store, full, None if src else [], src, checks=checks)
             src, n_dep = done.deploy_source, n_dep if src else done.deployments
+            head = self._head(pid, base)
+            if head and (store.audit(full) or {}).get("head") != head:  # the tree changed
+                store.set_audit(full, self.tree_audit(pid, base, head))
         except Exception as exc:
             store.finish_sync(run, "failed", self.requests, 0, 0, str(exc)[:500])
             raise
@@ -264,6 +272,44 @@ class GitLabClient:
         self.t.report(stage="done")
         return GitLabSyncResult(full, n, self.requests, src, n_dep, self.t.rate_remaining,
                                 self.t.waited, list(self.warnings))
+
+    # -- the tree at HEAD (practice audit) -----------------------------------------------------
+    def _head(self, pid: str, base: str) -> str:
+        """The default branch's head commit ('' for an empty repository)."""
+        try:
+            branch = self.t.get(f"/projects/{pid}/repository/branches/{quote(base, safe='')}")
+        except GitLabError as exc:
+            if "404" in str(exc):
+                return ""
+            raise
+        return (branch.get("commit") or {}).get("id") or ""
+
+    def tree_audit(self, pid: str, base: str, head: str) -> dict:
+        """The practice audit of the tree at ``base``: its paths (keyset pages of 100, at most
+        ``MAX_TREE_PAGES``) and the dependency files' texts (one request each, at most
+        ``MAX_BLOBS``). GitLab gives no history pass here, as GitHub does not."""
+        self.t.report(stage="tree")
+        paths: list[str] = []
+        pages = 0
+        truncated = False
+        for page in self.t.pages(f"/projects/{pid}/repository/tree",
+                                 {"ref": base, "recursive": "true", "per_page": PER_PAGE,
+                                  "pagination": "keyset"}):
+            paths += [e["path"] for e in page if e.get("type") == "blob" and e.get("path")]
+            pages += 1
+            if pages >= MAX_TREE_PAGES:
+                truncated = True
+                break
+        texts: dict[str, str] = {}
+        for p in [p for p in paths if DEPENDENCY_FILES.match(p)][:MAX_BLOBS]:
+            text = self.t.text(f"/projects/{pid}/repository/files/{quote(p, safe='')}/raw",
+                               {"ref": base}, limit=MAX_DEPENDENCY_BYTES)
+            if text is not None:
+                texts[p] = text
+        audit = audit_paths(paths, texts)
+        audit.update(source=GITLAB.key, head=head, read_at=int(time.time()), first_seen={},
+                     history="unavailable", history_from=None, truncated=truncated)
+        return audit
 
     # -- merge requests ------------------------------------------------------------------------
     def _sync_mrs(self, store: Store, repo: str, pid: str, base: str, since: str | None,

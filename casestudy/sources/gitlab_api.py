@@ -185,6 +185,41 @@ class Transport:
                                       "(it resumes)") from None
                 self._wait(min(2.0 ** attempt, 30.0), "network problem, retrying")
 
+    def text(self, path: str, params: dict | None = None, limit: int = 0) -> str | None:
+        """A raw file's text (None when it is not text or longer than ``limit`` bytes), with
+        the same retries as ``request``."""
+        url = self._url(path)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests += 1
+            try:
+                resp = self.gl.http_request("get", url, query_data=params or {},
+                                            obey_rate_limit=False, retry_transient_errors=False,
+                                            max_retries=0)
+                data = resp.content
+                if limit and len(data) > limit:
+                    return None
+                try:
+                    return data.decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+            except gitlab.GitlabHttpError as exc:
+                status = exc.response_code or 0
+                if status == 404:
+                    return None
+                hdrs = self._last.headers if self._last is not None else {}
+                if (status == 429 or status in TRANSIENT) and attempt <= self.max_retries:
+                    self._wait(_limit_wait(hdrs, attempt) if status == 429 else
+                               min(2.0 ** attempt, 30.0), f"GitLab error {status}, retrying")
+                    continue
+                raise GitLabError(f"GitLab answered {status}: {_message(exc)}") from None
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                if attempt > self.max_retries:
+                    raise GitLabError(f"network problem talking to {self.host} after "
+                                      f"{attempt} attempts") from exc
+                self._wait(min(2.0 ** attempt, 30.0), "network problem, retrying")
+
     def get(self, path: str, params: dict | None = None) -> dict:
         _, data = self.request(path, params)
         if not isinstance(data, dict):

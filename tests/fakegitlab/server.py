@@ -53,6 +53,12 @@ class FakeProject:
     tags: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
     truth: dict[int, dict] = field(default_factory=dict)  # what the records must say, per iid
+    # the tree at the default branch's head: path -> text
+    files: dict[str, str] = field(default_factory=lambda: {
+        "README.md": "# widgets\n", "src/widgets/core.py": "x = 1\n",
+        "tests/test_core.py": "def test(): pass\n", ".gitlab-ci.yml": "test:\n  script: pytest\n",
+        "requirements.txt": "torch==2.3.1\nnumpy==1.26.4\n"})
+    head: str = "f" * 40
 
     @property
     def namespace(self) -> str:
@@ -440,7 +446,9 @@ class FakeGitLab:
                 if parts[:3] != ["", "api", "v4"] or len(parts) < 5:
                     return self._send(404, {"message": "404 Not Found"})
                 kind, ident, rest = parts[3], parts[4], parts[5:]
-                what = "/".join(rest[::2]) if rest else kind  # merge_requests/notes, …
+                # what was asked: merge_requests/notes, pipelines/jobs, repository/tree, …
+                what = "/".join(rest[:2] if rest[0] == "repository" else rest[::2]) \
+                    if rest else kind
                 with fake.lock:
                     fake.by_kind[what] = fake.by_kind.get(what, 0) + 1
                 if kind == "groups":
@@ -507,6 +515,21 @@ class FakeGitLab:
                     items.sort(key=lambda d: (d["updated_at"], d["id"]),
                                reverse=q.get("sort", ["asc"])[0] == "desc")
                     return self._list(items, q)
+                if rest[:2] == ["repository", "branches"] and len(rest) == 3:
+                    if unquote(rest[2]) != p.default_branch:
+                        return self._send(404, {"message": "404 Branch Not Found"})
+                    return self._send(200, {"name": p.default_branch, "default": True,
+                                            "commit": {"id": p.head}})
+                if rest == ["repository", "tree"]:
+                    items = [{"id": f"{k:040x}", "name": path.rsplit("/", 1)[-1],
+                              "type": "blob", "path": path, "mode": "100644"}
+                             for k, path in enumerate(sorted(p.files))]
+                    return self._list(items, q, keyset=True)
+                if rest[:2] == ["repository", "files"] and rest[-1] == "raw":
+                    text = p.files.get(unquote(rest[2]))
+                    if text is None:
+                        return self._send(404, {"message": "404 File Not Found"})
+                    return self._send(200, text.encode())
                 if rest == ["releases"]:
                     return self._list(sorted(p.releases, key=lambda r: -r["released_at"]), q)
                 if rest == ["repository", "tags"]:
