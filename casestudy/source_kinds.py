@@ -119,6 +119,7 @@ class SourceKind:
     nested_names: bool = False  # names keep namespaces with subgroups (``store.names``)
     change: str = "PR"
     change_long: str = "pull request"
+    change_ref: str = "#"  # the sign before a change's number (#12 on GitHub, !12 on GitLab)
 
 
 GITHUB = SourceKind(
@@ -168,7 +169,7 @@ GITLAB = SourceKind(
     get_more="Sync with `casestudy sync-gitlab PATH --checks` for pipeline jobs, choose a "
              "deployment source with `--deployments`, and add a local clone (`casestudy "
              "sync-git`) for the history of practices.",
-    nested_names=True, change="MR", change_long="merge request")
+    nested_names=True, change="MR", change_long="merge request", change_ref="!")
 GIT = SourceKind(
     "git", "git clone", logins=False, reviews=False, labels=False, first_commit_times=True,
     opening_times=False, checks=False, commits=True, tree=True, history=True,

@@ -376,6 +376,9 @@ def test_the_report_says_merge_request_where_the_source_is_gitlab(fake, tmp_path
         said = re.findall(r".{30}\b(?:PRs?|[Pp]ull requests?)\b.{30}", text)
         assert not said, (fmt, said[:5])
         assert re.search(r"\bMRs\b", text) and "erge request" in text
+        # an MR is !N (on GitLab #N is an issue), in sentences and in its links alike
+        assert re.search(r"!\d+", text)
+        assert not re.search(r"#\d+(?: “|</a>|\]\(| \(reverted)|reverted by #", text)
     titles = {p.title for refs in cs.notable_prs.values() for p in refs}
     assert titles <= {m["title"] for m in fake.projects["acme/widgets"].mrs}
     again = type(cs).from_json(cs.to_json())  # the words survive the JSON round trip
@@ -385,10 +388,12 @@ def test_the_report_says_merge_request_where_the_source_is_gitlab(fake, tmp_path
 def test_reword_keeps_other_words():
     from casestudy.change_words import reword
 
-    text = "Pull requests: 3 PRs (one PR's title: 'PRy'); a pull request waits; PROD"
+    text = ("Pull requests: 3 PRs (one PR's title: 'PRy'); a pull request waits; a PR; PROD; "
+            "#12 “Fix PR #3” by @PR-bot, reverted by #15 (&#12;)")
     assert reword(text) == text
-    assert reword(text, "MR", "merge request") == (
-        "Merge requests: 3 MRs (one MR's title: 'PRy'); a merge request waits; PROD")
+    assert reword(text, "MR", "merge request", "!") == (
+        "Merge requests: 3 MRs (one MR's title: 'PRy'); a merge request waits; an MR; PROD; "
+        "!12 “Fix PR #3” by @PR-bot, reverted by !15 (&#12;)")
 
 
 def test_a_project_is_its_host_and_namespace(fake, tmp_path, monkeypatch):

@@ -176,7 +176,8 @@ def velocity_chart(cs: CaseStudy, width: int = 560, height: int = 160) -> alt.La
                        for p in pts], columns=["period", "per_author", "merged", "authors",
                                                "used"])
     x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45))
-    y = alt.Y("per_author:Q", title=reword("PRs per author", cs.change, cs.change_long))
+    y = alt.Y("per_author:Q", title=reword("PRs per author", cs.change, cs.change_long,
+                                           cs.change_ref))
     line = alt.Chart(df).mark_line(color=PALETTE[0]).encode(x=x, y=y)
     dots = alt.Chart(df).mark_point(filled=True, color=PALETTE[0]).encode(
         x=x, y=y, shape=alt.Shape("used:N", title=None,

@@ -23,7 +23,7 @@ Write = Callable[[str], None]
 
 def pr_line(p: PRRef) -> str:
     link = safe_url(p.url)
-    ref = f"[#{p.number}]({link})" if link else f"#{p.number}"
+    ref = f"[{p.sign}{p.number}]({link})" if link else f"{p.sign}{p.number}"
     by = f"@{esc(p.author, 60)}" if p.author_is_login else esc(p.author, 60)
     return f"{ref} {esc(p.title)} by {by} — {prose(p.value_text)}"
 

@@ -120,8 +120,8 @@ class Section:
         present = self.present(cs)
         missing = "" if present else self.missing(cs)
         if not self.per_metric:
-            return [Heading(self.key, reword(self.title, cs.change, cs.change_long), self,
-                            present, missing)]
+            title = reword(self.title, cs.change, cs.change_long, cs.change_ref)
+            return [Heading(self.key, title, self, present, missing)]
         return [Heading(f"{self.key}-{d.key}", d.name, self, present, missing, d)
                 for d in cs.definitions]
 
@@ -193,7 +193,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("weaknesses", "Where it falls behind", page="recommendations"),
     Section("recommendations", "Recommendations", page="recommendations"),
     Section("terms", "Terms used",
-            content=lambda cs: _Terms(reword(TERMS.text, cs.change, cs.change_long))),
+            content=lambda cs: _Terms(reword(TERMS.text, cs.change, cs.change_long,
+                                             cs.change_ref))),
     Section("notable", "Notable pull requests", appendix=True),
     Section("rhythm_detail", "Work rhythm per period",
             lambda cs: cs.rhythm is not None and bool(cs.rhythm.velocity),

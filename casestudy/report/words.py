@@ -18,12 +18,13 @@ KEEP = frozenset({
     "jobs", "clusters", "kept", "dropped", "first_seen", "head",
     "labels", "source", "deploy_source", "kind", "polarity", "trend", "band", "words",
     "section", "rule", "direction", "factor", "measure", "status", "applies",
-    "signals", "span", "last_release", "change", "change_long", "freq", "responder",
+    "signals", "span", "last_release", "change", "change_long", "change_ref", "freq",
+    "responder", "sign",
 })
 
 
 def _say(text: str, kind: SourceKind) -> str:
-    return reword(text, kind.change, kind.change_long)
+    return reword(text, kind.change, kind.change_long, kind.change_ref)
 
 
 # per document type, more fields that hold data: a PR's title, the people a summary names
@@ -44,6 +45,8 @@ def _walk(value, kind: SourceKind, name: str = ""):
         keep = KEEP | KEEP_IN.get(type(value), frozenset())
         changes = {f.name: _walk(getattr(value, f.name), kind, f.name)
                    for f in dataclasses.fields(value) if f.name not in keep}
+        if isinstance(value, PRRef):
+            changes["sign"] = kind.change_ref
         return dataclasses.replace(value, **changes)
     return value
 
@@ -51,7 +54,8 @@ def _walk(value, kind: SourceKind, name: str = ""):
 def in_forge_words(cs: CaseStudy, kind: SourceKind) -> CaseStudy:
     """``cs`` with its own sentences in ``kind``'s words (unchanged for "PR" kinds), and the
     words recorded on it for the renderers' fixed labels."""
-    if kind.change == "PR":
+    if (kind.change, kind.change_long, kind.change_ref) == ("PR", "pull request", "#"):
         return cs
     out = _walk(cs, kind)
-    return dataclasses.replace(out, change=kind.change, change_long=kind.change_long)
+    return dataclasses.replace(out, change=kind.change, change_long=kind.change_long,
+                               change_ref=kind.change_ref)
