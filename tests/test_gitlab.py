@@ -145,6 +145,20 @@ def test_faults_end_in_a_complete_store(fake, tmp_path, kind):
         assert any("429" in m for m, _ in waits) and c.t.waited >= 3  # Retry-After: 1, obeyed
 
 
+def test_a_spent_budget_is_waited_out_before_the_next_request(fake, tmp_path):
+    """``RateLimit-Remaining: 0`` means the next request would be refused: the sync waits
+    until ``RateLimit-Reset`` first, and says so, instead of spending a 429."""
+    waits = []
+    fake.rate_remaining = 3  # the third response says 0 left (then the window starts again)
+    s = Store(tmp_path / "s.sqlite")
+    c = client(fake, sleep=lambda x: None,
+               progress=lambda p: waits.append(p.message) if p.stage == "waiting" else None)
+    c.sync(s, "acme/platform/web")
+    compare(s, fake.projects["acme/platform/web"])
+    assert any("RateLimit-Remaining: 0" in m for m in waits) and c.t.waited > 0
+    assert any("rate limit: 0 of 2,000" in w for w in c.warnings)
+
+
 def test_a_long_retry_after_is_a_clear_error_not_a_silent_sleep(fake, tmp_path):
     s = Store(tmp_path / "s.sqlite")
     fake.inject("429", times=1, when="/merge_requests?")
@@ -352,8 +366,9 @@ def test_sync_all_syncs_a_group_and_cli_sync_gitlab(fake, tmp_path):
     assert cli.returncode == 0, cli.stderr
     assert "merge requests synced with" in cli.stdout and "per MR" in cli.stdout
     assert TOKEN not in cli.stdout + cli.stderr
-    bad = subprocess.run([sys.executable, "-m", "casestudy", "sync-gitlab", "acme/widgets",
-                          "--base-url", fake.url, "--db", str(db)], capture_output=True,
+    bad = subprocess.run([sys.executable, "-m", "casestudy", "sync", "--forge", "gitlab",
+                          "acme/widgets", "--base-url", fake.url, "--db", str(db)],
+                         capture_output=True,
                          text=True, env={**env, "GITLAB_TOKEN": "glpat-nope"}, timeout=60)
     assert bad.returncode == 1 and "401" in bad.stderr and "glpat-nope" not in bad.stderr
 

@@ -142,6 +142,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from ..sources.github import DEFAULT_API, GitHubError, Progress
     from ..sources.sync import SyncRequest, sync
 
+    if getattr(args, "forge", "github") == "gitlab":  # `sync --forge gitlab` = `sync-gitlab`
+        args.project = args.repo
+        return cmd_sync_gitlab(args)
+
     def show(p: Progress) -> None:
         if p.stage == "waiting":
             line = f"{p.repo}: {p.message}, waiting {p.wait_left:.0f}s"
@@ -320,7 +324,9 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     sub.add_parser("warm", parents=[common], help="compile the numeric core once (cached)")
     p = sub.add_parser("sync", parents=[common], help="sync a GitHub repository (GITHUB_TOKEN)")
-    p.add_argument("repo", help="owner/name")
+    p.add_argument("repo", help="owner/name (GitLab: the project's full path)")
+    p.add_argument("--forge", choices=["github", "gitlab"], default="github",
+                   help="gitlab: the same as `sync-gitlab` (GITLAB_TOKEN)")
     p.add_argument("--since", metavar="DATE", help="first sync only: PRs updated since DATE")
     p.add_argument("--base-url", help="GitHub Enterprise API URL, e.g. https://ghe.example/api/v3")
     p.add_argument("--deployments", default=AUTO, choices=DEPLOY_CHOICES,

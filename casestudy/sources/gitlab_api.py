@@ -76,6 +76,7 @@ class Transport:
         self.rate_limit: int | None = None
         self.warnings: list[str] = []
         self._last: requests.Response | None = None
+        self._reset_at = 0.0  # when a spent rate-limit budget comes back (0 = not spent)
         self.state = Progress(repo="", stage="")
         self.beat: Callable[[], None] | None = None  # renews the running sync's lease
         self._beat_at = 0.0
@@ -89,6 +90,8 @@ class Transport:
                 left = int(h["RateLimit-Remaining"])
                 self.rate_remaining = left if self.rate_remaining is None else min(
                     self.rate_remaining, left)
+                if left == 0 and "RateLimit-Reset" in h:  # the budget is spent: wait first
+                    self._reset_at = float(h["RateLimit-Reset"])
             if "RateLimit-Limit" in h:
                 self.rate_limit = int(h["RateLimit-Limit"])
         except ValueError:
@@ -147,6 +150,10 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
+            if self._reset_at:  # GitLab said no request is left until its reset
+                wait, self._reset_at = max(0.0, self._reset_at - time.time() + 1), 0.0
+                if wait:
+                    self._wait(wait, "GitLab rate limit spent (RateLimit-Remaining: 0)")
             self.requests += 1
             self._last = None
             try:

@@ -304,7 +304,10 @@ class FakeGitLab:
         self.by_kind: dict[str, int] = {}
         self.faults: list[Fault] = []
         self.log: list[str] = []
-        self.rate_remaining = 2000
+        # GitLab's budget per window (gitlab.com: 2,000 per minute); the window starts again
+        # once spent, after the one response that says 0 is left
+        self.rate_limit = 2000
+        self.rate_remaining = self.rate_limit
         self.lock = threading.Lock()
         self.delay = 0.0
         self.link_base = ""  # the host page links name ('' = this server's own URL)
@@ -376,9 +379,12 @@ class FakeGitLab:
                 with fake.lock:
                     fake.rate_remaining = max(0, fake.rate_remaining - 1)
                     left = fake.rate_remaining
-                self.send_header("RateLimit-Limit", "2000")
+                    if left == 0:
+                        fake.rate_remaining = fake.rate_limit
+                self.send_header("RateLimit-Limit", str(fake.rate_limit))
                 self.send_header("RateLimit-Remaining", str(left))
-                self.send_header("RateLimit-Reset", str(int(time.time()) + 60))
+                self.send_header("RateLimit-Reset", str(int(time.time()) + (2 if left == 0
+                                                                            else 60)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
