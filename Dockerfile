@@ -29,5 +29,5 @@ RUN casestudy warm
 
 EXPOSE 8501
 HEALTHCHECK --interval=60s --timeout=30s CMD casestudy health > /dev/null || exit 1
-CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", \
+CMD ["python", "-m", "casestudy.app.serve", "--server.port=8501", "--server.address=0.0.0.0", \
      "--server.headless=true", "--server.maxUploadSize=50"]

@@ -28,7 +28,7 @@ demo: deps
 	$(BIN)/python -m casestudy warm
 
 run: demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m casestudy.app.serve --server.port $(PORT) --server.headless true
 
 test: test-deps
 	$(BIN)/ruff check casestudy app_pages tests bench app.py
@@ -40,8 +40,8 @@ lint: deps
 bench: deps
 	$(BIN)/python bench/core.py --big
 	$(BIN)/python bench/report.py
-	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/app_pages.py
+	$(BIN)/python bench/app_first_page.py
 	$(BIN)/python bench/ci.py
 	$(BIN)/python bench/rhythm.py
 	$(BIN)/python bench/classifiers.py

@@ -53,7 +53,7 @@ NON_PRODUCT = re.compile(
     r"lint(s|er|ing)?(?![\w-])|clippy|flake8|ruff|pylint|pyre|mypy|pyright|typing|type hints?|"
     r"typecheck(ing)?|whitespace|formatting|badge|(the|failing|broken) build|setup\.py|"
     r"compil(e|er|ation) warnings?|building|autotools|signedness|bench(mark)?s?|"
-    r"bugfix release|attest)\b|(?<![\w-])(?-i:-W)\w",
+    r"bugfix release|attest|help|commas?|punctuation|wording|grammar)\b|(?<![\w-])(?-i:-W)\w",
     re.IGNORECASE)
 # an area prefix (``area: text``) that names docs, tests, CI or the build rather than code
 NON_PRODUCT_AREA = re.compile(
@@ -74,6 +74,28 @@ BEHAVIOUR = re.compile(
     r"errors?(?! messages?)|exception|glitch(es)?|problem|workaround|ignore|reject|escape|"
     r"guard|consistent)\b",
     re.IGNORECASE)
+# the damage a bug does, named without "fix": corruption, thread-safety, races, dying processes
+DAMAGE = re.compile(
+    r"\b(corrupt(s|ed|ion)?|thread[- ]?safe(ty)?|races?|data races?|robust(ly|ness)?|"
+    r"dies|dying|use[- ]after[- ]free|double[- ]free|null (pointer )?deref\w*|stuck|"
+    r"freez(e|es|ing)|unresponsive)\b",
+    re.IGNORECASE)
+# an error a change adds or shows is a feature ("Show error if …"), not a corrected one
+ERROR_WORD = re.compile(r"^(errors?|exception|fail(s|ure|ing)?)$", re.IGNORECASE)
+SHOWS_ERROR = re.compile(r"^\s*(\S+:\s*)?(add|show|print|display|report|emit|log)\w*\b",
+                         re.IGNORECASE)
+# a leading verb that repairs or restores behaviour: "Handle default ports …", "Stop cleaning …"
+REPAIR_VERB = re.compile(
+    r"^\s*(\S+:\s*)?(handle|deal with|stop(?! using)|reset|restore|guard|gate|clear|force)\b",
+    re.IGNORECASE)
+# behaviour under a condition ("Raise SIGINT when dying", "… before restoring") in a title that
+# does not open with a feature verb
+CONDITION = re.compile(r"\b(when|before|after|if|unless|while)\b", re.IGNORECASE)
+FEATURE_VERB = re.compile(
+    r"^\s*(\S+:\s*)?(add(s|ed|ing)?|implement\w*|introduc\w+|support\w*|show\w*|allow\w*|"
+    r"enable\w*|expose\w*|new|create\w*|use|provide\w*|improve\w*|let|drop|remove|deprecate\w*|"
+    r"document\w*|update\w*|bump\w*|refactor\w*|rename\w*|move\w*|mention\w*|explain\w*)\b",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,13 @@ RULES: tuple[Rule, ...] = (
     Rule(5, "bug-prefix", "the title starts with a numpy-style `BUG:` prefix"),
     Rule(6, "title-behaviour", "an untyped title says the behaviour was wrong without the word "
                                "fix (avoid, prevent, don't, leak, hang, error, …)"),
+    Rule(7, "title-damage", "an untyped title names the damage a bug does without the word fix "
+                            "(corrupt, thread safe, race, robust, dying, stuck, …)"),
+    Rule(8, "title-repair-verb", "an untyped title opens with a verb that repairs behaviour "
+                                 "(handle, deal with, stop, reset, restore, guard, …)"),
+    Rule(9, "title-condition", "an untyped title says what now happens under a condition "
+                               "(when, before, after, if, unless) and opens with no feature verb "
+                               "(add, support, use, remove, …)"),
 )
 
 
@@ -119,8 +148,15 @@ def _title_rule(title: str) -> int:
         return 0
     if KEYWORD.search(title):
         return 4
-    if BEHAVIOUR.search(title):
+    words = [m.group(0) for m in BEHAVIOUR.finditer(title)]
+    if words and not (SHOWS_ERROR.match(title) and all(ERROR_WORD.match(w) for w in words)):
         return 6
+    if DAMAGE.search(title):
+        return 7
+    if REPAIR_VERB.match(title):
+        return 8
+    if CONDITION.search(title) and not FEATURE_VERB.match(title):
+        return 9
     return 0
 
 
@@ -140,4 +176,5 @@ def definition() -> list:
     return [sorted(BUG_LABELS), sorted(NOT_BUG_LABELS), NOT_FIX_TYPES] + [
         rx.pattern for rx in (CONVENTIONAL_FIX, CONVENTIONAL_OTHER, NON_PRODUCT_SCOPE,
                               NUMPY_PREFIX, REVERT, NON_PRODUCT, NON_PRODUCT_AREA, KEYWORD,
-                              BEHAVIOUR)] + [sorted(NUMPY_BUG), sorted(NUMPY_OTHER)]
+                              BEHAVIOUR, DAMAGE, REPAIR_VERB, CONDITION, FEATURE_VERB,
+                              ERROR_WORD, SHOWS_ERROR)] + [sorted(NUMPY_BUG), sorted(NUMPY_OTHER)]

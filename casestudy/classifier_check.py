@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bugfix_rules
-from .sources import git as git_source
+from .sources import reverts
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,8 @@ def is_bugfix(title: str) -> bool:
 
 
 def is_revert(title: str, head_ref: str = "", body: str = "") -> bool:
-    """The git source's revert detection on a landing's title, head branch and body."""
-    c = git_source.Commit(sha="0" * 40, parents=[], author="", email="", authored=0,
-                          committed=0, subject=title, body=body)
-    return git_source._reverted(c, title, head_ref, {}, {})[0]
+    """Every source's revert detection (``sources.reverts``) on a title, head branch and body."""
+    return reverts.detect(title, head_ref, body)[0]
 
 
 def _score(pairs: list[tuple[bool, bool]]) -> Score:

@@ -49,7 +49,8 @@ PRACTICES: tuple[Practice, ...] = (
              _p(r"(^|.*/)(poetry\.lock|Pipfile\.lock|uv\.lock|pdm\.lock|conda-lock\.ya?ml|"
                 r"[^/]*\.conda-lock\.ya?ml|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|"
                 r"Cargo\.lock|go\.sum|Gemfile\.lock|composer\.lock|requirements[^/]*\.lock|"
-                r"flake\.lock)$"),
+                r"flake\.lock|pixi\.lock|bun\.lockb?|Package\.resolved|mix\.lock|pubspec\.lock|"
+                r"renv\.lock|conan\.lock|packages\.lock\.json|gradle\.lockfile)$"),
              "Anyone can rebuild the exact environment a result came from.",
              content=re.compile(r"^[A-Za-z0-9_.\-\[\]]+==\d", re.MULTILINE)),
     Practice("lint", "Linters, formatters, type checking", APPLIES_ALL,
@@ -62,7 +63,8 @@ PRACTICES: tuple[Practice, ...] = (
              content=re.compile(r"^\[tool\.(ruff|mypy|pyright|pylint|black|isort)\]",
                                 re.MULTILINE)),
     Practice("data_versioning", "Data and model versioning", APPLIES_ML,
-             _p(r"(^|.*/)[^/]+\.dvc$", r"(^|.*/)dvc\.(yaml|lock)$", r"\.dvc/config$"),
+             # files DVC tracks or a pipeline it runs (an initialised, empty .dvc/ proves no use)
+             _p(r"(^|.*/)[^/]+\.dvc$", r"(^|.*/)dvc\.(yaml|lock)$"),
              "Each result can be traced to the data and model files that made it.",
              content=re.compile(r"filter=lfs")),
     Practice("experiment_tracking", "Experiment tracking or model registry", APPLIES_ML,
@@ -81,6 +83,105 @@ PRACTICES: tuple[Practice, ...] = (
              "down."),
 )
 BY_KEY = {p.key: p for p in PRACTICES}
+
+TRACKERS = r"(mlflow|wandb|comet_ml|neptune|clearml|aim|dvclive|sacred|trackio|tensorboard)"
+_TRACKER = re.compile(rf"^{TRACKERS}$")
+# a cheap look before parsing: an indented tracker import or a tracker named as a setting
+_TRACKER_HINT = re.compile(
+    rf"^\s+(?:import|from)\s+{TRACKERS}\b|\b(?:report_to|log_with|logger_name|logger|tracker)"
+    rf"\b[^\n]*[\"']{TRACKERS}[\"']", re.MULTILINE | re.IGNORECASE)
+TRACKER_SETTINGS = frozenset({"report_to", "log_with", "logger_name", "logger", "tracker"})
+
+
+def _optional_guard(node: object) -> bool:
+    """``if is_wandb_available():`` / ``try: … except ImportError`` — an optional integration a
+    library offers its users, not a run it records."""
+    import ast
+
+    if isinstance(node, ast.If):
+        return bool(re.search(r"available|find_spec", ast.unparse(node.test)))
+    if isinstance(node, ast.Try):
+        return any(h.type is not None and "ImportError" in ast.unparse(h.type)
+                   for h in node.handlers)
+    return False
+
+
+def _tracker_value(node: object) -> str:
+    import ast
+
+    if isinstance(node, ast.IfExp):  # report_to="wandb" if use_wandb else None
+        return _tracker_value(node.body) or _tracker_value(node.orelse)
+    values = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    for v in values:
+        if isinstance(v, ast.Constant) and isinstance(v.value, str) and \
+                _TRACKER.match(v.value.lower()):
+            return v.value.lower()
+    return ""
+
+
+def tracker_in_code(text: str) -> str:
+    """Evidence in a file of the project's own code that it records its runs, beyond a
+    module-level import: "imports X at module level" for a tracker imported outside any
+    function or class and not behind an availability guard (``if wandb_log: import wandb`` in a
+    training script), or "configures X" for a tracker chosen in code (``report_to="wandb"``, a
+    ``logger_name="tensorboard"`` default) — never in a docstring or a comment. '' when none,
+    or the file does not parse."""
+    import ast
+
+    if not _TRACKER_HINT.search(text):
+        return ""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ""
+    todo: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while todo:
+        node, top = todo.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and top:
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""]
+            for m in mods:
+                if _TRACKER.match(m.split(".")[0]):
+                    return f"imports {m.split('.')[0]} at module level"
+        if isinstance(node, ast.keyword) and node.arg in TRACKER_SETTINGS:
+            if name := _tracker_value(node.value):
+                return f"configures {name}"
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id in TRACKER_SETTINGS for t in targets):
+                if name := _tracker_value(node.value):
+                    return f"configures {name}"
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.args + node.args.kwonlyargs
+            defaults = [None] * (len(node.args.args) - len(node.args.defaults)) + \
+                list(node.args.defaults) + list(node.args.kw_defaults)
+            for a, d in zip(args, defaults, strict=False):
+                if d is not None and a.arg in TRACKER_SETTINGS and (name := _tracker_value(d)):
+                    return f"configures {name}"
+        inner = top and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                              ast.ClassDef, ast.Lambda)) \
+            and not _optional_guard(node)
+        todo.extend((c, inner) for c in ast.iter_child_nodes(node))
+    return ""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ""
+    names = re.compile(rf"^{TRACKERS}$")
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if names.match(a.name.split(".")[0]):
+                    return a.name.split(".")[0]
+        if isinstance(node, ast.ImportFrom) and node.module and \
+                names.match(node.module.split(".")[0]):
+            return node.module.split(".")[0]
+        todo.extend(ast.iter_child_nodes(node))
+    return ""
 
 # Project signals at HEAD that are not scored as practices (the scorecard's figures stay as they
 # are) but that a recommendation must check before advising to adopt them: key -> (name, paths).
@@ -128,6 +229,11 @@ DEV_REQUIREMENTS = re.compile(
     r"(^|/)(docs?|tests?|ci|examples?|benchmarks?|tutorials?|\.github)/|"
     r"(^|/)requirements[-_.]?(dev|test|tests|testing|docs?|lint|ci|bench|benchmarks?|examples?|"
     r"typing|style|quality)[^/]*$", re.IGNORECASE)
+# folders of development tooling: pinned requirements there lock a tool, not the environment
+DEV_DIRS = re.compile(r"(^|/)(docs?|tests?|ci|examples?|benchmarks?|tutorials?|\.github)/",
+                      re.IGNORECASE)
+# a requirement line that installs a local source tree (``-e .``, ``.[extra]``, ``./pkg``)
+LOCAL_INSTALL = re.compile(r"^(-e|--editable)\s+|^\.{1,2}(/\S*)?(\[[^\]]*\])?$")
 NOTEBOOK = re.compile(r"\.ipynb$", re.IGNORECASE)
 
 

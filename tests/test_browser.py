@@ -54,7 +54,7 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
                         ("CI insight", "ci"),
                         ("Data", "data"), ("Export", "export")):
         page.get_by_role("link", name=title).first.click()
-        wait_ready(page)
+        wait_ready(page, slug)
         page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
         if slug != "data":  # the URL keeps the view after a page switch
             page.wait_for_function("() => location.search.includes('repo=demo')",

@@ -44,3 +44,42 @@ def test_a_torn_file_from_an_older_version_is_rendered_again(tmp_path, monkeypat
     cached.write_text("")  # what the old shared ".tmp" name left behind about 2% of the time
     assert to_svg_cached(c) == whole
     assert cached.read_text() == whole
+
+
+def test_report_charts_are_cached_by_document_and_redrawn_when_it_changes(
+        demo_store, tmp_path, monkeypatch):
+    """``render.chart_cache``: the same document (whenever generated) reads every chart back
+    without drawing; a changed number redraws the charts drawn from it."""
+    import dataclasses
+
+    from casestudy.render import chart_cache
+    from casestudy.render.html import chart_svgs
+    from casestudy.report.build import Options, build_case_study
+
+    monkeypatch.setenv("CASESTUDY_CACHE", str(tmp_path))
+    cs = build_case_study(demo_store, Options("demo/atlas", ("demo/borealis",)))
+    first = chart_svgs(cs)
+    assert len(first) >= 10 and all(s.rstrip().endswith("</svg>") for s in first.values())
+
+    drawn: list[str] = []
+    real = chart_cache.svg_for
+
+    def counting(doc, name, draw):
+        return real(doc, name, lambda: drawn.append(name) or draw())
+
+    monkeypatch.setattr(chart_cache, "svg_for", counting)
+    later = dataclasses.replace(cs, generated_at="2099-01-01 00:00 UTC")
+    assert chart_cache.document_key(later) == chart_cache.document_key(cs)
+    assert chart_svgs(later) == first and drawn == []
+
+    cycle = next(s for s in cs.series if s.metric == "cycle_time" and s.repo == "demo/atlas")
+    point = next(p for p in reversed(cycle.points) if p.value is not None)
+    bumped = dataclasses.replace(point, value=point.value * 50)
+    series = [dataclasses.replace(s, points=[bumped if p is point else p for p in s.points])
+              if s is cycle else s for s in cs.series]
+    changed = dataclasses.replace(cs, series=series)
+    assert chart_cache.document_key(changed) != chart_cache.document_key(cs)
+    again = chart_svgs(changed)
+    assert set(drawn) == set(first)  # every chart was drawn again from the new document...
+    assert again["metric-cycle_time/trend"] != first["metric-cycle_time/trend"]
+    assert again["metric-throughput/trend"] == first["metric-throughput/trend"]  # ...same SVG

@@ -49,7 +49,7 @@ def test_held_out_accuracy_stays_at_the_measured_figures(bugfix_rows, revert_row
     rev = score(revert_rows, "revert")["held-out"]
     assert (bug.n, rev.n) == (228, 93)
     # measured on 7 December 2026 (BENCHMARKS.md); a change that lowers them fails here
-    assert bug.precision >= 0.90 and bug.recall >= 0.71
+    assert bug.precision >= 0.91 and bug.recall >= 0.81  # the issue's target: 0.90 / 0.80
     assert rev.precision >= 0.95 and rev.recall >= 0.95
 
 
@@ -61,12 +61,43 @@ def test_reported_figures_are_the_measured_ones(bugfix_rows, revert_rows):
             round(s["held-out"].precision, 3), round(s["held-out"].recall, 3), s["held-out"].n)
         assert fig["labelled"] == len(rows)
     text = classifier_accuracy.summary()
-    assert "bug-fix classifier: precision 0.90, recall 0.71 on 228 held-out titles" in text
+    assert "bug-fix classifier: precision 0.91, recall 0.82 on 228 held-out titles" in text
     assert "(labelled set of 912 titles from 12 repositories)" in text
     assert "revert detection: precision 0.95" in text
     ml = load(LABELS / "ml_projects.csv")
     assert len(ml) >= 24 and classifier_accuracy.ML_PROJECT["repos"] == len(ml)
     assert "ML-project detection (practice audit): 23 of 24 labelled repositories right" in text
+    assert "practice scorecard: 167 of 168 practice labels right on 24 labelled repositories" \
+        in text
+
+
+def test_practice_labels_cover_every_practice_of_the_ml_set():
+    from casestudy.practice_check import PRACTICE_KEYS
+
+    rows = load(LABELS / "practices.csv")
+    assert [r["repo"] for r in rows] == [r["repo"] for r in load(LABELS / "ml_projects.csv")]
+    assert all(r[k] in ("yes", "no") for r in rows for k in PRACTICE_KEYS)
+    assert all(r["note"] for r in rows)  # each label says what it rests on
+    # the labels are not all one way: every general practice is missing somewhere
+    for key in ("tests", "ci", "locked_env", "lint", "experiment_tracking"):
+        assert {r[key] for r in rows} == {"yes", "no"}, key
+
+
+def test_practice_audit_against_the_labelled_repositories():
+    """The scorecard of every labelled repository's snapshot at HEAD against its labels: the
+    recorded figures (which the reports quote) are what the audit measures now."""
+    from casestudy.practice_check import measure, snapshot
+
+    rows = load(LABELS / "practices.csv")
+    if not all(snapshot(r["repo"]).exists() for r in rows):
+        pytest.skip("the labelled repositories' snapshots are not on this machine")
+    s = measure(LABELS / "practices.csv")
+    fig = classifier_accuracy.PRACTICES
+    assert (s.right, s.n, fig["repos"]) == (fig["right"], fig["cells"], len(rows))
+    assert s.wrong == fig["wrong"]
+    assert {k: f"{v[0]}/{v[1]}" for k, v in s.per_practice.items()} == fig["per_practice"]
+    assert s.right / s.n >= 0.95  # a change that loses labels fails here
+    assert (round(s.precision(), 3), round(s.recall(), 3)) == (fig["precision"], fig["recall"])
 
 
 def test_bench_script_prints_every_split():
@@ -93,6 +124,16 @@ def test_bench_script_prints_every_split():
     ("Add query params to the API.", 0),  # a feature
     ("Close responses when cancellations occur, avoid a leak", 6),  # no "fix", still a fix
     ('Revert "Fix crash on empty input"', 0),  # a revert is no bug fix
+    ("Make model rebuilding logic thread safe", 7),  # the damage, named without "fix"
+    ("Stop cleaning corrupt cask dirs", 7),
+    ("Handle default ports in WSGITransport", 8),  # a leading repair verb
+    ("stop using the word 'just'", 0),  # "stop using" is a refactor
+    ("Raise SIGINT when dying by ^C", 7),
+    ("Reset Bootsnap after installing gems", 8),
+    ("Close responses when cancellations occur during reading", 9),  # behaviour under a condition
+    ("Add a --json flag when the output is piped", 0),  # a feature verb opens it
+    ("Show error if pattern matches leading dot", 0),  # an error shown is a feature
+    ("fix(cli): remove extraneous comma in task --eval help", 0),  # help text is documentation
 ])
 def test_title_rules(title, rule):
     assert bugfix_rules.classify(title) == rule
@@ -134,6 +175,9 @@ def test_every_report_says_how_accurate_the_classifiers_are(demo_store):
     text = classifier_accuracy.summary()
     assert all(c.classifier_accuracy == text for c in cs.completeness)
     md = render(cs, "md")
-    assert f"Measured against hand-labelled titles: {text}." in md
+    assert f"Classifiers measured against hand-labelled data (`tests/data/labels`): {text}." in md
+    # the bug-fix share's definition says how accurate its classifier is
+    assert "Measured on hand-labelled titles: precision 0.91, recall 0.82 on 228 held-out " \
+        "titles" in md
     html = render(cs, "html")
-    assert "bug-fix classifier: precision 0.90, recall 0.71 on 228 held-out titles" in html
+    assert "bug-fix classifier: precision 0.91, recall 0.82 on 228 held-out titles" in html

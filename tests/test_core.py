@@ -252,3 +252,28 @@ def test_distinct_authors_per_group_against_pandas():
     for (r, p), k in df.groupby(["repo", "month"])["author"].nunique().items():
         want[r, p] = k
     np.testing.assert_array_equal(got, want)
+
+
+def test_one_thread_below_the_size_threshold_gives_the_same_table():
+    """Small inputs run the parallel kernels on the calling thread (core.threads); the table,
+    bootstrap intervals included, is the same whichever thread count computed it."""
+    import numba
+
+    from casestudy.core.threads import PARALLEL_MIN_ROWS, threads_for
+
+    rng = np.random.default_rng(8)
+    n = 5_000
+    merged = ts("2024-01-01") + rng.integers(0, 300 * 86400, n)
+    first = merged - rng.lognormal(9, 2, n).astype(np.int64)
+    a = _arrays({"merged_at": merged, "first_commit_at": first}, n)
+    before = numba.get_num_threads()
+    with threads_for(n) as used:
+        assert used == 1 == numba.get_num_threads()
+        small = core.compute_table(a, ci=True)
+    assert numba.get_num_threads() == before
+    with threads_for(PARALLEL_MIN_ROWS) as used:
+        assert used == before == numba.get_num_threads()
+        wide = core.compute_table(a, ci=True)
+    for key, cols in small.stats.items():
+        for col, v in cols.items():
+            np.testing.assert_array_equal(v, wide.stats[key][col], err_msg=f"{key}.{col}")

@@ -225,6 +225,13 @@ def test_ml_project_from_runtime_dependencies_only(files, ml):
     ({"requirements.txt": "numpy>=1.26\n"}, False),
     ({"requirements.txt": "numpy==1.26.4 \\\n    --hash=sha256:abc\n"}, True),
     ({"uv.lock": "version = 1\n"}, True),
+    ({"pixi.lock": "version: 6\n"}, True),
+    # the package itself installed from source: its own dependencies resolve freely
+    ({"requirements.txt": "-e .[http2]\npytest==8.4.1\nruff==0.12.1\n"}, False),
+    ({"requirements.txt": ".[full]\npytest==8.4.1\n"}, False),
+    # a pinned tool of the tests or of CI does not lock the project's environment
+    ({"tests/requirements.txt": "impacket==0.13.1\n"}, False),
+    ({".github/scripts/requirements.txt": "codespell==2.4.3\nruff==0.16.2\n"}, False),
 ])
 def test_locked_environment_means_a_pinned_resolution(files, locked):
     a = _audit(files)
@@ -240,3 +247,28 @@ def test_experiment_tracking_needs_an_import_in_the_code_that_runs():
     assert "experiment_tracking" not in in_test["content"]
     used = _audit({"train.py": "import wandb\nfrom x import y\n"})
     assert used["content"]["experiment_tracking"] == ["train.py (imports wandb)"]
+
+
+@pytest.mark.parametrize(("code", "evidence"), [
+    # a training script that imports its tracker under a module-level switch
+    ("wandb_log = True\nif wandb_log:\n    import wandb\n    wandb.init()\n",
+     "imports wandb at module level"),
+    # a tracker chosen in the code that runs: a keyword, a default, a conditional value
+    ("args = dict(report_to='wandb' if use_wandb else None)\n", "configures wandb"),
+    ("def pretrain(logger_name: str = 'tensorboard'):\n    pass\n", "configures tensorboard"),
+    # an optional integration a library offers its users is no use of its own
+    ("from x import is_wandb_available\nif is_wandb_available():\n    import wandb\n", None),
+    ("try:\n    import mlflow\nexcept ImportError:\n    mlflow = None\n", None),
+    ("def init():\n    import wandb\n", None),
+    # an example in a docstring is not code that runs
+    ('def track():\n    """>>> Accelerator(log_with="tensorboard")"""\n', None),
+])
+def test_experiment_tracking_from_a_run_recorded_in_code(code, evidence):
+    a = _audit({"src/lib/train.py": code})
+    assert a["content"].get("experiment_tracking") == (
+        [f"src/lib/train.py ({evidence})"] if evidence else None)
+
+
+def test_an_initialised_but_empty_dvc_proves_no_data_versioning():
+    assert _audit({".dvc/config": "", ".dvcignore": ""})["match_counts"]["data_versioning"] == 0
+    assert _audit({"data/train.csv.dvc": "outs: []\n"})["match_counts"]["data_versioning"] == 1

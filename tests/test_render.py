@@ -108,6 +108,12 @@ def test_pdf_reads_back(atlas, atlas_pdf):
     assert "595.276 x 841.89" in info  # A4
     assert "Page 2 of" in text
     assert "Contents" in text
+    # charts are embedded as SVG images (render.html.chart_images) and stay vector: their text
+    # reads back, and the PDF holds no raster image
+    assert "per stage (latest window)" in text
+    images = subprocess.run(["pdfimages", "-list", str(atlas_pdf)], capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    assert len(images) == 2, images  # pdfimages' two header lines, no image rows
 
 
 @needs_poppler

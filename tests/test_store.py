@@ -176,6 +176,41 @@ def test_array_snapshot_follows_every_write(store_location, tmp_path, monkeypatc
     assert len(list((tmp_path / "cache" / "arrays").glob("*.npz"))) == 1  # old ones removed
 
 
+def test_commit_and_check_run_snapshots_follow_every_write(store_location, tmp_path,
+                                                           monkeypatch):
+    """``commit_arrays`` and ``check_run_table`` read through the same revision-keyed snapshot
+    as the PR arrays: equal to the rows, and a write shows in the next read."""
+    from casestudy.analysis.ci import analyse, analyse_table
+    from casestudy.model import CheckRun, Commit
+
+    monkeypatch.setenv("CASESTUDY_CACHE", str(tmp_path / "cache"))
+    s = Store(store_location)
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    commits = [Commit("o/r", f"{i:040x}", 1_000 + 37 * i, pr=i % 9 or None,
+                      author=("bo", "al", "cy")[i % 3], author_utc_offset=(60, None)[i % 2],
+                      additions=i, deletions=1) for i in range(60)]
+    runs = [CheckRun("o/r", pr, f"{pr:040x}", job, ("failure", "success", None)[(pr + k) % 3],
+                     100 * pr, 100 * pr + 30 * k if k else None, attempt)
+            for pr in range(1, 30) for k, job in enumerate(("lint", "test", "docs"))
+            for attempt in (1, 2)]
+    s.write_batch("o/r", [_pr(i) for i in range(1, 30)], commits=commits, check_runs=runs)
+    for _ in range(2):  # from the database, then from the snapshot
+        c = s.commit_arrays("o/r")
+        assert c.authors == ["al", "bo", "cy"] and c.n == 60
+        assert [(c.authors[a], t) for a, t in zip(c.author, c.authored_at, strict=True)] == \
+            sorted((x.author, x.authored_at) for x in commits)
+        assert sorted(c.lines.tolist()) == sorted(x.additions + 1 for x in commits)
+        t = s.check_run_table("o/r")
+        assert t["pr"].size == len(runs)
+        got, want = analyse_table(t), analyse(s.check_runs("o/r"))
+        for f in want.__dataclass_fields__:
+            np.testing.assert_equal(getattr(got, f), getattr(want, f), err_msg=f)
+    s.write_batch("o/r", [], commits=[Commit("o/r", "f" * 40, 5, author="zed")],
+                  check_runs=[CheckRun("o/r", 99, "e" * 40, "lint", "failure", 1, 2)])
+    assert "zed" in s.commit_arrays("o/r").authors
+    assert 99 in s.check_run_table("o/r")["pr"]
+
+
 def test_postgres_credentials_stay_out_of_labels_keys_and_errors(pg_server, tmp_path,
                                                                  monkeypatch):
     monkeypatch.setenv("CASESTUDY_CACHE", str(tmp_path / "cache"))
@@ -319,3 +354,27 @@ def test_visibility_by_any_of_several_account_keys(store_location):
     assert s.repos(visible_to=()) == s.repos(visible_to="") == ["o/public"]
     assert [r.repo for r in s.summary(visible_to=("team",))] == ["o/public", "o/team"]
     assert len(s.repos()) == 4
+
+
+def test_stored_bugfix_rules_follow_the_rules_in_force(store_location):
+    """A store written under older bug-fix rules is classified again, once, when it is opened
+    by a casestudy whose rules differ: the rule ids in the arrays are today's."""
+    s = Store(store_location)
+    s.upsert_repo(RepoInfo("o/r", "github"))
+    s.write_batch("o/r", [_pr(1, title="Make model rebuilding logic thread safe", labels=()),
+                          _pr(2, title="docs: fix typo", labels=()),
+                          _pr(3, title="Add a feature", labels=("bug",))])
+    assert s.load_arrays(["o/r"]).bugfix_rule.tolist() == [7, 0, 1]
+    # as an older casestudy left it: other rules, other answers
+    with s.transaction():
+        s.db.execute("UPDATE pull_requests SET bugfix_rule=4 WHERE number=2")
+        s.db.execute("UPDATE pull_requests SET bugfix_rule=0 WHERE number=1")
+        s.db.execute("UPDATE meta SET value=1 WHERE key='bugfix_rules'")
+    before = s.revision
+    s.close()
+    again = Store(store_location)
+    assert again.revision > before  # cached arrays of the old answers are not served
+    assert again.load_arrays(["o/r"]).bugfix_rule.tolist() == [7, 0, 1]
+    same = again.revision
+    again.close()
+    assert Store(store_location).revision == same  # rules unchanged: nothing to do

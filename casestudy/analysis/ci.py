@@ -113,6 +113,18 @@ def columns(runs: list[CheckRun]) -> RunColumns:
                       list(names), list(shas))
 
 
+def table_columns(t: dict[str, np.ndarray]) -> RunColumns:
+    """``columns`` from the store's check-run table (``Store.check_run_table``), all numpy."""
+    timed = (t["started_at"] != 0) & (t["completed_at"] != 0) & (
+        t["completed_at"] >= t["started_at"])
+    start = np.where(timed, t["started_at"], 0)
+    end = np.where(timed, t["completed_at"], 0)
+    concl = t["conclusions"][t["conclusion"]] if t["conclusion"].size else t["conclusions"]
+    return RunColumns(t["pr"], t["sha"], t["name"], t["attempt"], np.isin(concl, list(FAILED)),
+                      np.isin(concl, list(PASSED)), (end - start).astype(float), start,
+                      [str(x) for x in t["names"]], [str(x) for x in t["shas"]])
+
+
 def failure_matrix(cols: RunColumns) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray,
                                                dict[str, int], np.ndarray]:
     """(PR numbers, jobs, failed[PR, job], ran[PR, job], flaky commits per job, minutes[PR, job]).
@@ -215,6 +227,13 @@ def analyse(runs: list[CheckRun], target: float = 0.95) -> CIReport | None:
     if not runs:
         return None
     return analyse_columns(columns(runs), target)
+
+
+def analyse_table(table: dict[str, np.ndarray], target: float = 0.95) -> CIReport | None:
+    """The CI report from the store's check-run table (None without any run)."""
+    if not table["pr"].size:
+        return None
+    return analyse_columns(table_columns(table), target)
 
 
 def analyse_columns(cols: RunColumns, target: float = 0.95) -> CIReport:

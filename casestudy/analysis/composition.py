@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from . import rank_tests
 
 ALPHA = 0.05
 MIN_STAYERS = 6  # fewer stayers than this: no test of the same people's change
@@ -101,7 +102,7 @@ def decompose(author: np.ndarray, merged_period: np.ndarray, first_period: np.nd
     if len(stay) >= MIN_STAYERS:
         d = np.array([m1[i] / a1[i] - m0[i] / a0[i] for i in sorted(stay)])
         if np.any(d != 0):
-            p = float(stats.wilcoxon(d, zero_method="wilcox").pvalue)
+            p = rank_tests.wilcoxon_p(d)
         else:
             p = 1.0
     first_timers = sum(1 for i in joined

@@ -25,7 +25,6 @@ from ..core.periods import Calendar, hour_and_weekday_at
 from ..document import ReviewTiming
 from ..metrics import format_duration
 from ..model import NO_OFFSET, CommitArrays, PRArrays
-from .sessions import author_bounds
 from .significance import mann_whitney_p
 
 PEAK_WIDTH = 4
@@ -59,31 +58,41 @@ def span_text(start: int, width: int = PEAK_WIDTH) -> str:
     return f"{start:02d}:00–{(start + width) % 24:02d}:00"
 
 
+_TIME_BITS = 34  # seconds since the earliest commit fit in 34 bits for 500 years
+_TIME_MAX = (1 << _TIME_BITS) - 1
+
+
 class Clocks:
     """Each person's UTC offset at a time: the offset of their commit nearest in time."""
 
     def __init__(self, c: CommitArrays):
         known = c.utc_offset != NO_OFFSET
-        self.author = c.author[known]
-        self.times = c.authored_at[known]
+        self.author = c.author[known].astype(np.int64)
+        self.times = c.authored_at[known].astype(np.int64)
         self.offset = c.utc_offset[known]
         self.index = {name: i for i, name in enumerate(c.authors)}
-        bounds = author_bounds(self.author)
-        self.runs = {int(self.author[s]): (int(s), int(e))
-                     for s, e in zip(bounds[:-1], bounds[1:], strict=True) if e > s}
+        # the arrays are sorted by (author, time): one sorted key of both, searched at once
+        self.base = int(self.times.min()) if self.times.size else 0
+        self.keys = (self.author << _TIME_BITS) | np.clip(self.times - self.base, 0, _TIME_MAX)
 
     def at(self, names: list[str], ts: np.ndarray) -> np.ndarray:
-        """Offset of each person at each time (NO_OFFSET when they have no dated commit)."""
+        """Offset of each person at each time (NO_OFFSET when they have no dated commit): the
+        offset of their commit nearest in time, the earlier one on a tie."""
         out = np.full(len(names), NO_OFFSET, dtype=np.int64)
-        for k, (name, t) in enumerate(zip(names, ts, strict=True)):
-            run = self.runs.get(self.index.get(name, -1))
-            if run is None:
-                continue
-            s, e = run
-            j = s + int(np.searchsorted(self.times[s:e], t))
-            best = min((i for i in (j - 1, j) if s <= i < e),
-                       key=lambda i: abs(int(self.times[i]) - int(t)))
-            out[k] = self.offset[best]
+        n = self.keys.size
+        if not len(names) or not n:
+            return out
+        who = np.fromiter((self.index.get(name, -1) for name in names), np.int64, len(names))
+        ts = np.asarray(ts, dtype=np.int64)
+        q = (who << _TIME_BITS) | np.clip(ts - self.base, 0, _TIME_MAX)
+        j = np.searchsorted(self.keys, q)
+        lo, hi = np.maximum(j - 1, 0), np.minimum(j, n - 1)
+        ok_lo = (j > 0) & (self.author[lo] == who)
+        ok_hi = (j < n) & (self.author[hi] == who)
+        take_lo = ok_lo & (~ok_hi | (np.abs(self.times[lo] - ts) <= np.abs(self.times[hi] - ts)))
+        out[take_lo] = self.offset[lo[take_lo]]
+        take_hi = ok_hi & ~take_lo
+        out[take_hi] = self.offset[hi[take_hi]]
         return out
 
 

@@ -68,22 +68,20 @@ def cohort_of(a: PRArrays, people: dict[int, tuple[str, str, str]], keepers: set
     rows = np.flatnonzero(a.repo_idx == 0)
     start = np.where(a.times["created_at"][rows] >= 0, a.times["created_at"][rows],
                      a.times["merged_at"][rows])
-    authors = [people.get(int(n), ("", "", ""))[0] for n in a.number[rows]]
-    first: dict[str, tuple[int, int]] = {}
-    for k, (who, t) in enumerate(zip(authors, start, strict=True)):
-        if who and t >= 0 and (who not in first or (t, k) < first[who]):
-            first[who] = (int(t), k)
+    authors = np.array([people.get(int(n), ("", "", ""))[0] for n in a.number[rows]], dtype=str)
+    names, who = np.unique(authors, return_inverse=True)
+    known = authors != ""
+    # each author's first PR: earliest start, then earliest row
+    cand = np.flatnonzero(known & (start >= 0))
+    cand = cand[np.lexsort((cand, start[cand], who[cand]))]
+    first = np.zeros(rows.size, dtype=bool)
+    first[cand[np.r_[True, who[cand][1:] != who[cand][:-1]]] if cand.size else cand] = True
     assoc = associations or {}
-    for k, who in enumerate(authors):
-        if not who:
-            continue
-        kind = assoc.get(int(a.number[rows[k]]), "")
-        if who in keepers or kind in MAINTAINER_ASSOCIATIONS:
-            out[rows[k]] = 2
-        elif kind in FIRST_ASSOCIATIONS or first.get(who, (0, -1))[1] == k:
-            out[rows[k]] = 0
-        else:
-            out[rows[k]] = 1
+    kind = np.array([assoc.get(int(n), "") for n in a.number[rows]] if assoc else
+                    [""] * rows.size, dtype=str)
+    keeper = np.isin(names, sorted(keepers))[who] | np.isin(kind, sorted(MAINTAINER_ASSOCIATIONS))
+    newcomer = first | np.isin(kind, sorted(FIRST_ASSOCIATIONS))
+    out[rows] = np.where(~known, -1, np.where(keeper, 2, np.where(newcomer, 0, 1)))
     return out
 
 

@@ -1,6 +1,6 @@
 """Velocity over the report period: merged PRs per active author, PR size and cycle time per
-period, each with a Mann–Kendall trend test and a Theil–Sen slope (scipy), and a "velocity decay"
-finding when output per author falls beyond the noise.
+period, each with a Mann–Kendall trend test and a Theil–Sen slope (``rank_tests``), and a
+"velocity decay" finding when output per author falls beyond the noise.
 
 The counts come from the metric table (``throughput`` ÷ ``contributors``, one definition), the
 cycle time is the table's median; the PR size is the median lines changed of the PRs merged in
@@ -11,13 +11,13 @@ left out of the tests.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from ..core import MetricTable
 from ..core.periods import Calendar
 from ..document import Trend, VelocityPoint
 from ..metrics import format_duration
 from ..model import PRArrays
+from . import rank_tests
 
 MIN_PERIODS = 6
 MIN_MERGED = 5
@@ -63,8 +63,8 @@ def trends(points: list[VelocityPoint]) -> list[Trend]:
             out.append(Trend(key, label, int(t.size), None, None, None, None, None, None, None,
                              "insufficient" if t.size < MIN_PERIODS else "flat"))
             continue
-        tau, p = stats.kendalltau(t, y)  # Mann–Kendall: Kendall's tau of the series vs time
-        slope, icpt, low, high = stats.theilslopes(y, t, alpha=0.95)
+        tau, p = rank_tests.kendall_tau(t, y)  # Mann–Kendall: Kendall's tau of the series vs time
+        slope, icpt, low, high = rank_tests.theil_sen(y, t, 0.95)
         direction = "flat" if p >= ALPHA else ("falling" if tau < 0 else "rising")
         out.append(Trend(key, label, int(t.size), float(tau), float(p), float(slope),
                          float(low), float(high), float(icpt + slope * t[0]),

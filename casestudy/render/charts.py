@@ -11,8 +11,7 @@ import pandas as pd
 
 from ..change_words import reword
 from ..document import CaseStudy, Definition
-
-PALETTE = ["#2f6f9f", "#e07b39", "#5a9e4b", "#9c5bb5", "#c44e52", "#8c8c8c"]
+from .palette import PALETTE, colour_key  # noqa: F401  (colour_key: the charts' printed key)
 
 
 def _scale(m: Definition, cs: CaseStudy | None = None) -> tuple[float, str]:
@@ -114,11 +113,6 @@ def ci_heatmap(cs: CaseStudy, size: int = 420) -> alt.Chart:
                                                                scheme="redblue", reverse=True)),
         tooltip=["a:N", "b:N", alt.Tooltip("phi:Q", format=".2f")],
     ).properties(width=size, height=size)
-
-
-def colour_key(cs: CaseStudy) -> list[tuple[str, str]]:
-    """(repo, colour) pairs matching the charts, for a printed key."""
-    return list(zip(cs.repos, PALETTE, strict=False))
 
 
 def stages_chart(cs: CaseStudy, width: int = 560, height: int = 120) -> alt.Chart:

@@ -373,7 +373,8 @@ def _completeness(cs: CaseStudy, w: Write, h: Heading) -> None:
         w(f"- **{esc(c.repo)}**: bots excluded {c.bots_excluded:,}; open drafts "
           f"{c.drafts_open:,}; negative durations dropped: {exc}; bug-fix rule hits: {hits}.")
     if cs.completeness and cs.completeness[0].classifier_accuracy:
-        w(f"- Measured against hand-labelled titles: {cs.completeness[0].classifier_accuracy}.")
+        w("- Classifiers measured against hand-labelled data (`tests/data/labels`): "
+          f"{cs.completeness[0].classifier_accuracy}.")
     w("")
 
 

@@ -9,6 +9,7 @@ A new section is its analysis module, its document type, one ``Section`` here, i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -274,11 +275,16 @@ def sections_on(page: str) -> list[Section]:
     return [s for s in SECTIONS if s.page == page]
 
 
-def report_charts(cs: CaseStudy) -> dict[str, alt.TopLevelMixin]:
+def chart_drawers(cs: CaseStudy) -> dict[str, Callable[[], alt.TopLevelMixin]]:
     """Every chart the printed report shows, keyed by ``Heading.chart``, in the report's order
-    (drawn for present sections only)."""
-    return {h.chart(c.name): c.draw(cs, h) for h in headings(cs) if h.present
-            for c in h.section.charts if c.shown(cs, h)}
+    (present sections only), each as a function that draws it."""
+    return {h.chart(c.name): functools.partial(c.draw, cs, h) for h in headings(cs)
+            if h.present for c in h.section.charts if c.shown(cs, h)}
+
+
+def report_charts(cs: CaseStudy) -> dict[str, alt.TopLevelMixin]:
+    """Every chart the printed report shows, drawn (see ``chart_drawers``)."""
+    return {key: draw() for key, draw in chart_drawers(cs).items()}
 
 
 def _charts():

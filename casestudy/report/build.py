@@ -18,7 +18,7 @@ from .. import classifier_accuracy, core, metrics
 from ..analysis import claims as claim_rules
 from ..analysis import gate
 from ..analysis.ci import CIReport
-from ..analysis.ci import analyse as analyse_ci
+from ..analysis.ci import analyse_table as analyse_ci
 from ..analysis.ci import section as ci_section
 from ..analysis.delivery import delivery as delivery_kind
 from ..analysis.drivers import drivers
@@ -37,6 +37,7 @@ from ..analysis.waits import section as waits_section
 from ..analysis.window import finite
 from ..analysis.work_patterns import work_pattern
 from ..bugfix_rules import RULES as BUG_RULES
+from ..core.threads import threads_for
 from ..document import (
     CaseStudy,
     Claim,
@@ -96,6 +97,11 @@ def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],
 def build_case_study(store: Store, opts: Options) -> CaseStudy:
     """The case study of ``opts.subject`` beside its peers, step by step."""
     a = _load(store, opts)
+    with threads_for(a.n):
+        return _build(store, opts, a)
+
+
+def _build(store: Store, opts: Options, a: PRArrays) -> CaseStudy:
     infos = {s.repo: s for s in store.summary()}
     frame = frame_for(a, opts, *_capabilities(a, infos))
     table = _table(frame)
@@ -210,7 +216,7 @@ def _sections(store: Store, frame: Frame, table: core.MetricTable, info: RepoSum
     audit = store.audit(subject)
     rhythm = rhythm_section(frame, table, store.commit_arrays(subject), pr_people, info.source)
     return _Sections(
-        ci_report=analyse_ci(store.check_runs(subject)),
+        ci_report=analyse_ci(store.check_run_table(subject)),
         rhythm=rhythm,
         people=people_section(frame, pr_people, store.review_counts(subject, frame.lo, frame.hi),
                               store.associations(subject)),
@@ -284,14 +290,17 @@ def definitions_hash(opts: Options) -> str:
 
     from .. import bugfix_rules, practice_rules
     from ..model import INCIDENT_RULES, REVERT_HORIZON
+    from ..sources import reverts
 
     spec = {
         "metrics": [asdict(m) for m in metrics.METRICS],
         "bugfix": [(r.id, r.name, r.description) for r in BUG_RULES]
         + bugfix_rules.definition(),
-        "incidents": [INCIDENT_RULES, REVERT_HORIZON],
+        "incidents": [INCIDENT_RULES, REVERT_HORIZON, reverts.definition()],
         "practices": [(p.key, p.applies, p.paths.pattern, p.content and p.content.pattern)
-                      for p in practice_rules.PRACTICES],
+                      for p in practice_rules.PRACTICES]
+        + [practice_rules.TRACKERS, sorted(practice_rules.TRACKER_SETTINGS),
+           practice_rules.DEV_DIRS.pattern, practice_rules.LOCAL_INSTALL.pattern],
         "options": {"freq": opts.freq, "tz": opts.tz, "bots": opts.bots,
                     "business_hours": list(opts.business_hours or []), "window": opts.window,
                     "min_n": opts.min_n, "session_gap": opts.session_gap,

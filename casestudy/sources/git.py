@@ -64,6 +64,8 @@ from .finish import finish, write_records
 from .incidents import Revert
 from .practices import read_git as read_practices
 from .releases import Releases, TagRead, choose_releases
+from .reverts import REVERT_SUBJ, REVERTS_SHA
+from .reverts import detect as detect_revert
 
 US, RS = "\x1f", "\x1e"
 MERGE_RE = re.compile(r"^Merge pull request #(\d+) from ([^/\s]+)/(\S+)")
@@ -83,29 +85,6 @@ STYLES = {  # landing style -> words for the data-completeness appendix
 STYLES_ELSEWHERE = ("gitlab", "gerrit", "phabricator")  # not GitHub pull requests
 BORS_RE = re.compile(r"^Auto merge of #(\d+) - ([^:\s]+):([^\s,]+)")  # bors / homu merge queues
 TRAILER_RE = re.compile(r"Pull Request resolved:\s*https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+)")
-REVERT_SUBJ = re.compile(r'^Revert "(.*)"\s*(?:\(#\d+\))?\s*$')
-# a revert in other words, after any type/area prefixes ("fix(css): revert …", "REV: …",
-# "Back out …", "Undo change in r3845", "partially reverts …"); measured in bench/classifiers.py
-TITLE_PREFIXES = re.compile(r'^(?:[^\s:"]{1,60}(?:\([^)]*\))?!?:\s*){0,3}')
-REVERT_WORD = re.compile(
-    r"^(?:REV\b|(?:(?:partial(?:ly)?|partly|temporarily|manual(?:ly)?|functionally|try)\s+)?"
-    r"(?:revert(?:s|ed|ing)?|back(?:ed|ing)?[ -]?out|undo(?:ne|ing)?|roll(?:ed)?[ -]?back)\b|"
-    r"partial revert)", re.IGNORECASE)
-# "… by reverting #7672", "…, reverts #9761", "revert r7037", "(revert)", "I reverted …"
-REVERT_REF = re.compile(
-    r"\brevert(?:s|ed|ing)?\s+(?:(?:commit|pr|pull request)\s+)?(?:#\d+|gh-?\d+|r\d+|"
-    r"[0-9a-f]{7,40}\b)|\(revert\)\s*$|\bRevert\.\s*$|\bI reverted\b|\breverted (?:back|the|my)\b",
-    re.IGNORECASE)
-# re-applying a reverted change is no revert: Revert "Revert …", Reapply, Reland, re-revert
-RELAND = re.compile(
-    r'^(?:revert\s+"(?:revert|reapply|reland)|re-?apply|re-?land|re-?revert|unrevert)',
-    re.IGNORECASE)
-REVERTS_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
-REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
-RELAND_BRANCH = re.compile(r"^revert-\d+-revert-")
-OWN_REVERT_BRANCH = re.compile(r"(?:^|[/_-])revert(?:[_-]|$)", re.IGNORECASE)  # revert_azure, …
-BOT_REVERT = re.compile(r"^Reverted https?://[^/\s]+/[^/\s]+/[^/\s]+/pull/(\d+) on behalf of",
-                        re.MULTILINE)
 GHSTACK = re.compile(r"^ghstack-source-id:", re.MULTILINE)
 # long-lived branches where changes land or releases are kept (``stable``, ``maint``,
 # ``release-1.2``, ``maintenance/1.26.x``, ``2.3.x``, ``7-1-stable``)
@@ -495,34 +474,9 @@ class _Deployed:
 
 def _reverted(c: Commit, title: str, head_ref: str, by_sha: dict[str, int],
               by_title: dict[str, int]) -> tuple[bool, int | None]:
-    """(is a revert, the reverted PR when it can be found) of a landing or mainline commit."""
-    bare = TITLE_PREFIXES.sub("", title, count=1) if not title.startswith('Revert "') else title
-    if RELAND.match(bare) or RELAND.match(title) or RELAND_BRANCH.match(head_ref):
-        return False, None  # a reverted change landing again
-    rv = REVERT_SUBJ.match(title)
-    # a squash body lists the squashed commits, which may include reverts of each other:
-    # only a revert subject or a body that opens with "This reverts commit" counts
-    rv_sha = REVERTS_SHA.match(c.body.lstrip()) or (REVERTS_SHA.search(c.body) if rv else None)
-    rv_branch = REVERT_BRANCH.match(head_ref)
-    rv_bot = BOT_REVERT.search(c.body) if rv else None
-    rv_words = REVERT_WORD.match(bare) or REVERT_WORD.match(title) or REVERT_REF.search(title)
-    reverted = None
-    if rv_branch:
-        reverted = int(rv_branch.group(1))
-    elif rv_bot:
-        reverted = int(rv_bot.group(1))
-    elif rv_sha:
-        reverted = next((n for sha, n in by_sha.items() if sha.startswith(rv_sha.group(1))),
-                        None)
-    if reverted is None and rv:
-        inner = rv.group(1)
-        sq = SQUASH_RE.search(inner) or MERGE_RE.match(inner)  # "(#N)" or "Merge pull request #N"
-        reverted = int(sq.group(1)) if sq else by_title.get(inner)
-    if reverted is None and rv_words:
-        ref = re.search(r"\brevert(?:s|ed|ing)?\s+(?:pr\s+)?#(\d+)", title, re.IGNORECASE)
-        reverted = int(ref.group(1)) if ref else None
-    return bool(rv or rv_sha or rv_branch or rv_words or OWN_REVERT_BRANCH.search(head_ref)), \
-        reverted
+    """(is a revert, the reverted PR when it can be found) of a landing or mainline commit:
+    the one definition in ``sources.reverts``, on the title, head branch and commit body."""
+    return detect_revert(title, head_ref, c.body, by_sha, by_title)
 
 
 def sync_git(store: Store, path: str | Path, repo: str | None = None,

@@ -35,6 +35,7 @@ from .bots import is_bot
 from .finish import finish
 from .practices import audit_paths
 from .releases import is_prerelease
+from .reverts import detect as detect_revert
 from .timestamps import iso_time
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
@@ -61,7 +62,7 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
       totalCount
       pageInfo { hasNextPage endCursor }
       nodes {
-        number title url createdAt updatedAt mergedAt closedAt isDraft
+        number title body url createdAt updatedAt mergedAt closedAt isDraft
         additions deletions changedFiles baseRefName headRefName
         author { login __typename }
         authorAssociation
@@ -268,7 +269,6 @@ def review_times(author: str, reviews: list[dict], comments: list[dict],
                        approvals[-1] if approvals else None, len(events))
 
 
-_REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
 
 
 class GitHubClient:
@@ -651,8 +651,9 @@ class GitHubClient:
                            default=None)
         head = n.get("headRefName") or ""
         title = n.get("title") or ""
-        m = _REVERT_BRANCH.match(head)
-        is_revert = bool(m) or title.startswith('Revert "')
+        # the git source's rules on the title, the head branch and the PR's description (the
+        # body a squash merge would carry): one definition (sources.reverts)
+        is_revert, reverted = detect_revert(title, head, n.get("body") or "")
         return PullRequest(
             repo=repo, number=n["number"], title=title, author=author,
             merged_by=((n.get("mergedBy") or {}).get("login") or "") if n.get("mergedAt")
@@ -671,7 +672,7 @@ class GitHubClient:
                                       if i for lbl in i["labels"]["nodes"]),
             merge_commit_sha=(n.get("mergeCommit") or {}).get("oid", ""),
             is_draft=bool(n.get("isDraft")), is_revert=is_revert,
-            reverted_number=int(m.group(1)) if m else None, url=n.get("url") or "",
+            reverted_number=reverted, url=n.get("url") or "",
         ), commits, reviews_
 
     # -- deployments: Deployments API → workflow runs → releases → tags → merges --------------

@@ -67,8 +67,8 @@ def _proves(p: rules.Practice, path: str, text: str) -> str:
     """What in a dependency or config file proves the practice ('' = nothing)."""
     name = path.rsplit("/", 1)[-1]
     if p.key == "locked_env":  # a pinned resolution: every requirement exact, or hashed
-        if path.startswith(("doc/", "docs/")):
-            return ""  # pinned documentation tools do not lock the project's environment
+        if path.startswith(("doc/", "docs/")) or rules.DEV_DIRS.search(path):
+            return ""  # pinned documentation, test or CI tools do not lock the environment
         if name.startswith("environment") and name.endswith((".yml", ".yaml")):
             return "every package pinned" if rules.environment_pinned(text) else ""
         if not name.startswith("requirements") or not name.endswith(".txt"):
@@ -76,12 +76,16 @@ def _proves(p: rules.Practice, path: str, text: str) -> str:
         if "--hash=" in text:
             return "requirements with hashes"
         reqs = [ln.split("#")[0].strip() for ln in text.splitlines()]
+        if any(rules.LOCAL_INSTALL.match(r) for r in reqs):
+            return ""  # the project itself installed from source: its dependencies resolve free
         reqs = [r for r in reqs if r and not r.startswith(("-", "--"))]
         return f"all {len(reqs)} requirements pinned" if reqs and all(
             "==" in r or "@" in r for r in reqs) else ""
-    if p.key == "experiment_tracking":  # an import in the project's own code
+    if p.key == "experiment_tracking":  # an import or a chosen tracker in the project's code
         m = p.content.search(text)
-        return f"imports {m.group(1)}" if m else ""
+        if m:
+            return f"imports {m.group(1)}"
+        return rules.tracker_in_code(text)
     if (p.key == "data_versioning") != (name == ".gitattributes"):
         return ""  # LFS patterns prove versioning; nothing else is read from .gitattributes
     if p.key == "lint" and name != "pyproject.toml":
@@ -102,10 +106,9 @@ def _git(path: Path, *args: str, tolerate: bool = False, stdin: str | None = Non
     return r.stdout, err
 
 
-def read_git(path: Path, branch: str, pr_of: dict[str, int]
-             ) -> tuple[dict, list[tuple[int, bool, bool]]]:
-    """The audit of a clone at ``branch`` and, per merged PR (``pr_of``: mainline commit sha →
-    PR number), whether it changed code and whether it changed tests."""
+def read_head(path: Path, branch: str) -> dict:
+    """The audit of a clone's tree at ``branch`` (no history pass): paths, dependency files and
+    the project's own Python code."""
     head, _ = _git(path, "rev-parse", "--verify", "--end-of-options", branch + "^{commit}")
     tree, _ = _git(path, "ls-tree", "-r", "--name-only", "--full-tree", "--end-of-options",
                    head.strip())
@@ -117,6 +120,15 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int]
                         [:MAX_CODE_FILES])
     audit = audit_paths(paths, texts, code_texts)
     audit.update(source=GIT.key, head=head.strip(), read_at=int(time.time()))
+    return audit
+
+
+def read_git(path: Path, branch: str, pr_of: dict[str, int]
+             ) -> tuple[dict, list[tuple[int, bool, bool]]]:
+    """The audit of a clone at ``branch`` and, per merged PR (``pr_of``: mainline commit sha →
+    PR number), whether it changed code and whether it changed tests."""
+    audit = read_head(path, branch)
+    head = audit["head"]
     # one mainline pass, newest first: paths changed by each first-parent commit
     out, err = _git(path, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
                     "--name-only", f"--format={RS}%H{US}%ct", "--end-of-options", head.strip(),

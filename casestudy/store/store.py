@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -99,6 +99,16 @@ class RepoSummary:
     branches: str = ""  # which branches' landings were read, backports found (git)
 
 
+def bugfix_rules_version() -> int:
+    """A short number naming the bug-fix rules in force (their ids and every pattern)."""
+    import hashlib
+
+    from ..bugfix_rules import RULES, definition
+
+    text = json.dumps([[(r.id, r.name) for r in RULES], definition()], default=str)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:7], 16)
+
+
 def _pr_row(pr: PullRequest) -> tuple:
     row = []
     for c in PR_COLUMNS:
@@ -171,6 +181,28 @@ class Store:
         with self.db.transaction():
             self.db.execute("INSERT INTO meta (key, value) VALUES ('instance', ?) "
                             "ON CONFLICT DO NOTHING", (secrets.randbits(62),))
+        self._reclassify_bugfixes()
+
+    def _reclassify_bugfixes(self) -> None:
+        """Each PR's bug-fix rule is stored when it is written; when the rules have changed
+        since (a newer casestudy), every stored PR is classified again once, so a report never
+        mixes old and new rules under the new definitions' hash."""
+        version = bugfix_rules_version()
+        row = self.db.execute("SELECT value FROM meta WHERE key='bugfix_rules'").fetchone()
+        if row is not None and int(row[0]) == version:
+            return
+        with self.db.transaction():
+            changed = [(rule, repo, number) for repo, number, title, labels, linked, old in
+                       self.db.execute("SELECT repo, number, title, labels, linked_issue_labels, "
+                                       "bugfix_rule FROM pull_requests").fetchall()
+                       if (rule := classify(title or "", json.loads(labels or "[]"),
+                                            json.loads(linked or "[]"))) != old]
+            if changed:
+                self.db.executemany("UPDATE pull_requests SET bugfix_rule=? WHERE repo=? AND "
+                                    "number=?", changed)
+                self._bump()
+            self.db.execute("INSERT INTO meta (key, value) VALUES ('bugfix_rules', ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value=excluded.value", (version,))
 
     @property
     def instance(self) -> int:
@@ -574,6 +606,28 @@ class Store:
             "r.merged_at<? AND o.merged_at IS NOT NULL AND r.merged_at-o.merged_at<=?",
             (repo, lo, hi, within)).fetchone()[0]
 
+    def check_run_table(self, repo: str) -> dict[str, np.ndarray]:
+        """The repository's check runs as columns, ordered by (PR, name, attempt), through a
+        snapshot (``snapshot``): ``pr``, ``attempt``, ``started_at``, ``completed_at`` (0 when
+        unknown) and codes ``sha``, ``name``, ``conclusion`` into ``shas``, ``names``,
+        ``conclusions`` (codes numbered in order of first appearance)."""
+        return snapshot(self, "check_runs|" + repo, lambda: self._check_run_columns(repo))
+
+    def _check_run_columns(self, repo: str) -> dict[str, np.ndarray]:
+        rows = self.db.execute(
+            "SELECT pr, sha, name, coalesce(conclusion, ''), coalesce(started_at, 0), "
+            "coalesce(completed_at, 0), attempt FROM check_runs WHERE repo=? "
+            "ORDER BY pr, name, attempt", (repo,)).fetchall()
+        out: dict[str, np.ndarray] = {}
+        for col, key in ((1, "sha"), (2, "name"), (3, "conclusion")):
+            codes: dict[str, int] = {}
+            out[key] = np.fromiter((codes.setdefault(r[col], len(codes)) for r in rows),
+                                   np.int64, len(rows))
+            out[key + "s"] = np.array(list(codes), dtype=str)
+        for col, key in ((0, "pr"), (4, "started_at"), (5, "completed_at"), (6, "attempt")):
+            out[key] = np.fromiter((r[col] or 0 for r in rows), np.int64, len(rows))
+        return out
+
     def check_runs(self, repo: str) -> list[CheckRun]:
         return [CheckRun(*r) for r in self.db.execute(
             "SELECT repo, pr, sha, name, conclusion, started_at, completed_at, attempt "
@@ -640,7 +694,13 @@ class Store:
                                    (repo,)).fetchone()[0])
 
     def commit_arrays(self, repo: str) -> CommitArrays:
-        """The repository's commits as columns, sorted by (author, authored time)."""
+        """The repository's commits as columns, sorted by (author, authored time) (through a
+        snapshot: ``snapshot``)."""
+        z = snapshot(self, "commits|" + repo, lambda: self._commit_columns(repo))
+        return CommitArrays(repo, [str(a) for a in z["authors"]], z["author"], z["authored_at"],
+                            z["utc_offset"], z["pr"], z["lines"], z["is_bot"])
+
+    def _commit_columns(self, repo: str) -> dict[str, np.ndarray]:
         rows = self.db.execute(
             f"SELECT coalesce(author, ''), authored_at, coalesce(author_utc_offset,{NO_OFFSET}), "
             f"coalesce(pr,{MISSING}), coalesce(additions+deletions,{MISSING}), author_is_bot "
@@ -651,9 +711,9 @@ class Store:
         nums = np.array([r[1:] for r in rows], dtype=np.int64).reshape(len(rows), 5)
         author = np.array([index[a] for a in names], dtype=np.int32)
         order = np.lexsort((nums[:, 0], author))  # the database's collation may differ
-        return CommitArrays(repo, authors, author[order], nums[order, 0],
-                            nums[order, 1].astype(np.int32), nums[order, 2], nums[order, 3],
-                            nums[order, 4] == 1)
+        return {"authors": np.array(authors, dtype=str), "author": author[order],
+                "authored_at": nums[order, 0], "utc_offset": nums[order, 1].astype(np.int32),
+                "pr": nums[order, 2], "lines": nums[order, 3], "is_bot": nums[order, 4] == 1}
 
     def load_arrays(self, repos: Sequence[str] | None = None) -> PRArrays:
         """All PRs of ``repos`` (default: every repo) as columnar arrays, plus deployments and
@@ -743,47 +803,64 @@ def _author_ids(names: list[str]) -> np.ndarray:
 _SNAPSHOT_FIELDS = ("repo_idx", "number", "additions", "deletions", "n_comments", "is_bot",
                     "is_draft", "is_revert", "is_bugfix", "bugfix_rule", "author_idx")
 _OPTIONAL_FIELDS = ("utc_offset",)
-_SNAPSHOT_FORMAT = 2  # bump when what the arrays hold changes (2: exact deploys kept empty)
+_SNAPSHOT_FORMAT = 3  # bump when what the arrays hold changes (2: exact deploys kept empty;
+# 3: commits too)
 
 
-def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
-    """``Store._load_arrays_sql`` through an on-disk snapshot keyed by (file, repos, revision)."""
+def snapshot(store: Store, what: str, build: Callable[[], dict[str, np.ndarray]]
+             ) -> dict[str, np.ndarray]:
+    """Columns ``build()`` reads from the store, through an on-disk ``.npz`` snapshot keyed by
+    (store, ``what``, the store's revision): the next read of unchanged data loads the snapshot
+    (numpy, no Python object per row) instead of running the queries again."""
     import hashlib
 
     from ..config import cache_dir
 
     if store.ident == ":memory:":
-        return store._load_arrays_sql(repos)
-    ident = hashlib.sha256(f"{store.ident}|{store.instance}|{'|'.join(repos)}|"
+        return build()
+    ident = hashlib.sha256(f"{store.ident}|{store.instance}|{what}|"
                            f"{_SNAPSHOT_FORMAT}".encode()).hexdigest()[:24]
     folder = cache_dir("arrays")
     path = folder / f"{ident}-{store.revision}.npz"
     try:
         with np.load(path) as z:
-            times = {f: z["t_" + f] for f in TIME_FIELDS}
-            cols = {f: z[f] for f in _SNAPSHOT_FIELDS}
-            cols.update({f: z[f] if f in z.files else None for f in _OPTIONAL_FIELDS})
-            deploys = {r: z[f"d_{i}"] for i, r in enumerate(repos)}
-            incidents = {r: {k: z[f"i{i}_{k}"] for k in INCIDENT_FIELDS}
-                         for i, r in enumerate(repos)}
-        return PRArrays(repos=repos, times=times, deploy_times=deploys, incidents=incidents,
-                        **cols)
+            return {k: z[k] for k in z.files}
     except (OSError, KeyError, ValueError):
         pass
-    a = store._load_arrays_sql(repos)
-    data = {f: getattr(a, f) for f in _SNAPSHOT_FIELDS}
-    data.update({f: getattr(a, f) for f in _OPTIONAL_FIELDS if getattr(a, f) is not None})
-    data.update({"t_" + f: v for f, v in a.times.items()})
-    for i, r in enumerate(repos):
-        data[f"d_{i}"] = a.deploy_times[r]
-        for k in INCIDENT_FIELDS:
-            data[f"i{i}_{k}"] = a.incidents[r][k]
+    data = build()
     try:
         for old in folder.glob(f"{ident}-*.npz"):
             old.unlink(missing_ok=True)
-        tmp = folder / f"{ident}-{store.revision}.tmp.npz"
+        tmp = folder / f"{ident}-{store.revision}.{os.getpid()}.tmp.npz"
         np.savez(tmp, **data)
         tmp.replace(path)
     except OSError:
         pass  # no snapshot is no reason to fail
-    return a
+    return data
+
+
+def snapshot_load(store: Store, repos: list[str]) -> PRArrays:
+    """``Store._load_arrays_sql`` through a snapshot (``snapshot``)."""
+
+    def build() -> dict[str, np.ndarray]:
+        a = store._load_arrays_sql(repos)
+        data = {f: getattr(a, f) for f in _SNAPSHOT_FIELDS}
+        data.update({f: getattr(a, f) for f in _OPTIONAL_FIELDS if getattr(a, f) is not None})
+        data.update({"t_" + f: v for f, v in a.times.items()})
+        for i, r in enumerate(repos):
+            data[f"d_{i}"] = a.deploy_times[r]
+            for k in INCIDENT_FIELDS:
+                data[f"i{i}_{k}"] = a.incidents[r][k]
+        return data
+
+    z = snapshot(store, "prs|" + "|".join(repos), build)
+    try:
+        times = {f: z["t_" + f] for f in TIME_FIELDS}
+        cols = {f: z[f] for f in _SNAPSHOT_FIELDS}
+        cols.update({f: z.get(f) for f in _OPTIONAL_FIELDS})
+        deploys = {r: z[f"d_{i}"] for i, r in enumerate(repos)}
+        incidents = {r: {k: z[f"i{i}_{k}"] for k in INCIDENT_FIELDS}
+                     for i, r in enumerate(repos)}
+    except KeyError:  # a snapshot of an older layout under the same name: read the store
+        return store._load_arrays_sql(repos)
+    return PRArrays(repos=repos, times=times, deploy_times=deploys, incidents=incidents, **cols)

@@ -633,7 +633,8 @@ def _conn(items: list, n: int, conv) -> dict:
 def _pr_node(p: dict, firsts: dict[str, int]) -> dict:
     ready = [{"createdAt": iso(p["readyAt"])}] if p["readyAt"] else []
     return {
-        "number": p["number"], "title": p["title"], "url": p["url"], "author": p["author"],
+        "number": p["number"], "title": p["title"], "body": p.get("body", ""), "url": p["url"],
+        "author": p["author"],
         "createdAt": iso(p["createdAt"]), "updatedAt": iso(p["updatedAt"]),
         "mergedAt": iso(p["mergedAt"]), "closedAt": iso(p["closedAt"]), "isDraft": p["isDraft"],
         "additions": p["additions"], "deletions": p["deletions"],

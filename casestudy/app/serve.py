@@ -1,0 +1,88 @@
+"""The app's server with its heavy parts loaded before it answers:
+``python -m casestudy.app.serve [options of streamlit run]``.
+
+``streamlit run app.py`` answers its health check at once but imports the app — Streamlit's
+page machinery, Altair, pandas, the report builder — and loads every numba kernel only when the
+first visitor's script runs, so the first page of a fresh server waited for all of that (about
+2 s of its 3–5 s on this machine). This entry imports the modules the pages import and loads the
+kernels (``core.warm``) first, then hands over to Streamlit's own ``streamlit run`` in the same
+process, where those modules stay loaded. ``streamlit run app.py`` still works, only with a
+slower first page.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent.parent / "app.py"
+
+
+def preload() -> float:
+    """Import what the pages import and load every kernel; returns seconds taken."""
+    t0 = time.perf_counter()
+    import altair  # noqa: F401
+    import pandas  # noqa: F401
+
+    import casestudy.app.guard  # noqa: F401
+    import casestudy.app.sidebar  # noqa: F401
+    import casestudy.app.ui  # noqa: F401
+    import casestudy.render.charts  # noqa: F401
+    import casestudy.report.build  # noqa: F401
+    from casestudy import core
+
+    core.warm()
+    return time.perf_counter() - t0
+
+
+def warm_first_view() -> str:
+    """Build the case study a first visitor sees — the view of an empty URL, as the sidebar
+    makes it (``View.read`` and its default months), for a visitor who is not signed in — into
+    the app's own cache; returns the repository (or why nothing was built). Hosted instances
+    skip it: what a visitor may see depends on who they are."""
+    from casestudy.app.data import CASE_STUDIES, case_study, get_store
+    from casestudy.app.state import View
+    from casestudy.config import hosted
+    from casestudy.options import MONTHS
+
+    if hosted():
+        return "hosted: skipped"
+    store = get_store()
+    repos = store.repos(visible_to=())
+    months = store.merged_months(repos)
+    if not repos or not months or not CASE_STUDIES:
+        return "no data"
+    view, _ = View.read({}, repos, months)
+    view.start = months[max(0, len(months) - MONTHS.default)]
+    view.end = months[-1]
+    case_study(store.ident, (), store.data_version(), view.options())
+    return view.repo
+
+
+def main(argv: list[str] | None = None) -> None:
+    took = preload()
+    t0 = time.perf_counter()
+    quiet = [logging.getLogger(n) for n in ("streamlit.runtime.caching.cache_data_api",
+                                             "streamlit.runtime.scriptrunner_utils")]
+    levels = [q.level for q in quiet]
+    for q in quiet:  # "no runtime found" / "missing ScriptRunContext": expected before serving
+        q.setLevel(logging.ERROR)
+    try:
+        first = warm_first_view()
+    except Exception as exc:  # noqa: BLE001 - a warm-up is never a reason not to serve
+        first = f"not built ({type(exc).__name__})"
+    finally:
+        for q, level in zip(quiet, levels, strict=True):
+            q.setLevel(level)
+    print(f"casestudy: loaded in {took:.1f} s; first view ({first}) in "
+          f"{time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()
