@@ -40,6 +40,7 @@ from .github import MAX_BLOBS, NOT_PRODUCTION, SETTLE, Progress, utc_offset
 from .gitlab_api import DEFAULT_GITLAB, GitLabError, Transport, api_root, project_id
 from .practices import audit_paths
 from .releases import is_prerelease
+from .reverts import detect
 from .timestamps import iso_time
 
 # a project's full path: namespaces (groups and subgroups) and the project, GitLab's characters
@@ -381,7 +382,11 @@ class GitLabClient:
                                  for lbl in i.get("labels") or [])
         runs = self._check_runs(repo, pid, iid, m) if checks else []
         title = m.get("title") or ""
+        # the one revert definition, and GitLab's revert button's "This reverts merge request !N"
+        is_revert, reverted_number = detect(title, m.get("source_branch") or "", description)
         reverted = REVERTS_MR.search(description)
+        if reverted:
+            is_revert, reverted_number = True, int(reverted.group(1))
         merged = iso_time(m.get("merged_at"))
         merger = m.get("merge_user") or m.get("merged_by")
         sha = m.get("merge_commit_sha") or m.get("squash_commit_sha") or (
@@ -399,8 +404,7 @@ class GitLabClient:
             n_comments=nt.discussion, labels=tuple(_label(x) for x in m.get("labels") or []),
             linked_issue_labels=issue_labels, merge_commit_sha=sha,
             is_draft=bool(m.get("draft", m.get("work_in_progress"))),
-            is_revert=title.startswith('Revert "') or bool(reverted),
-            reverted_number=int(reverted.group(1)) if reverted else None,
+            is_revert=is_revert, reverted_number=reverted_number,
             url=m.get("web_url") or "")
         reviews = [Review(repo, iid, who, t, state) for who, t, state in nt.reviews]
         return pr, commits, reviews, runs
