@@ -1,13 +1,20 @@
-"""Data: what the store holds, and adding a repository from GitHub (token for this session
-only), a local git clone, or files."""
+"""Data: what the store holds, and adding a repository from GitHub or GitLab (token for this
+session only), a local git clone, or files."""
 
 import pandas as pd
 import streamlit as st
 
-from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_github
+from casestudy.app.actions import Outcome, import_uploads, read_clone, sync_github, sync_gitlab
 from casestudy.app.data import get_store, store_summary, sync_queue
 from casestudy.app.identity import owners, viewer, visitor
-from casestudy.config import SettingError, api_urls, git_root, hosted, max_upload_bytes
+from casestudy.config import (
+    SettingError,
+    api_urls,
+    git_root,
+    gitlab_urls,
+    hosted,
+    max_upload_bytes,
+)
 from casestudy.render.escape import esc
 from casestudy.source_kinds import DEPLOY_CHOICES, DEPLOYMENT_SOURCES
 from casestudy.sources.files import ImportError_
@@ -58,7 +65,8 @@ elif choices:
 # clones and files: else the token this session synced with (a sync uses its own token's)
 owner = chosen or st.session_state.get("account_key", "")
 
-tab_gh, tab_git, tab_files = st.tabs(["🐙 GitHub", "🌿 Local git clone", "📁 Files"])
+tab_gh, tab_gl, tab_git, tab_files = st.tabs(["🐙 GitHub", "🦊 GitLab", "🌿 Local git clone",
+                                              "📁 Files"])
 with tab_gh:
     with st.form("github"):
         repo = st.text_input("Repository", placeholder="owner/name", key="gh_repo")
@@ -93,6 +101,43 @@ with tab_gh:
                 status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
         except (GitHubError, SettingError, StoreError) as exc:
+            st.error(esc(str(exc), 400))
+
+with tab_gl:
+    with st.form("gitlab"):
+        project = st.text_input("Project", placeholder="group/subgroup/project", key="gl_repo")
+        gl_typed = st.text_input("Token", type="password", key="gl_token",
+                                 help="Used for this session only: never stored, logged or "
+                                      "shown. Leave empty to use the server's GITLAB_TOKEN.")
+        if hosted():  # a hosted instance talks to its configured GitLab URLs only
+            gl_url = st.selectbox("GitLab URL", gitlab_urls(), key="gl_url")
+        else:
+            gl_url = st.text_input("GitLab URL", gitlab_urls()[0], key="gl_url",
+                                   help="gitlab.com or a self-managed instance (the server's "
+                                        "token is only sent to configured URLs)")
+        gl_deploy = st.selectbox("Deployments from", DEPLOY_CHOICES, key="gl_deploy",
+                                 help="auto: production-tier environments → releases → tags "
+                                      "→ merges")
+        gl_env = st.text_input("Environment (optional)", placeholder="production", key="gl_env")
+        gl_checks = st.checkbox("Read pipeline jobs (CI insight, time to green)", key="gl_checks")
+        go_gl = st.form_submit_button("Sync", type="primary")
+    if go_gl:
+        gl_bar = st.progress(0.0, text="Starting…")
+
+        def show_gl(p):
+            if p.stage == "waiting":
+                gl_bar.progress(0.0, text=f"{p.message}: waiting {p.wait_left:.0f} s")
+            else:
+                gl_bar.progress(0.0, text=f"{p.stage}: {p.prs:,} merge requests · "
+                                          f"{p.requests} requests")
+
+        try:
+            with st.status(f"Syncing {esc(project, 120)}…", expanded=True) as status:
+                outcome = sync_gitlab(store, project, gl_typed, gl_url, gl_deploy, gl_env,
+                                      gl_checks, show_gl, owner=chosen, visitor=visitor())
+                status.update(label=esc(outcome.messages[0][1]), state="complete")
+            _done(outcome)
+        except (GitHubError, SettingError, StoreError) as exc:  # GitLabError is one
             st.error(esc(str(exc), 400))
 
 with tab_git:

@@ -14,6 +14,7 @@ import platformdirs
 
 APP_NAME = "casestudy"
 DEFAULT_API = "https://api.github.com"
+DEFAULT_GITLAB_URL = "https://gitlab.com"
 
 
 class SettingError(ValueError):
@@ -88,17 +89,31 @@ def github_spacing() -> float | None:
     return max(0.0, value) or None
 
 
-def check_api_url(url: str, server_token: bool) -> str:
+def gitlab_urls() -> list[str]:
+    """The GitLab instances a server-held GitLab token may be sent to (and, when hosted, the
+    only GitLab hosts the server talks to): ``$CASESTUDY_GITLAB_URLS`` (comma-separated) or
+    gitlab.com."""
+    env = os.environ.get("CASESTUDY_GITLAB_URLS", "")
+    urls = [u.strip().rstrip("/").removesuffix("/api/v4") for u in env.split(",") if u.strip()]
+    return urls or [DEFAULT_GITLAB_URL]
+
+
+def check_api_url(url: str, server_token: bool, forge: str = "github") -> str:
     """``url`` if this instance may call it: a server-held token only goes to a configured API
-    URL, and a hosted instance calls no other host at all (no requests to addresses a visitor
-    types). Raises ``SettingError``."""
-    url = (url or DEFAULT_API).strip().rstrip("/")
-    if url in api_urls():
+    URL of its forge (``github``: ``api_urls()``, ``gitlab``: ``gitlab_urls()``), and a hosted
+    instance calls no other host at all (no requests to addresses a visitor types). Raises
+    ``SettingError``."""
+    allowed = gitlab_urls() if forge == "gitlab" else api_urls()
+    default = DEFAULT_GITLAB_URL if forge == "gitlab" else DEFAULT_API
+    url = (url or default).strip().rstrip("/")
+    if forge == "gitlab":
+        url = url.removesuffix("/api/v4")
+    if url in allowed:
         return url
     if hosted():
-        raise SettingError(f"this instance only talks to {', '.join(api_urls())}")
+        raise SettingError(f"this instance only talks to {', '.join(allowed)}")
     if server_token:
-        raise SettingError(f"the server's token is only sent to {', '.join(api_urls())}: "
+        raise SettingError(f"the server's token is only sent to {', '.join(allowed)}: "
                            "give your own token for another API URL")
     return url
 

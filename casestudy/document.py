@@ -26,6 +26,7 @@ class PRRef:
     value_text: str = ""
     why: str = ""
     author_is_login: bool = True  # False when the source knows a name, not a GitHub login
+    sign: str = "#"  # before its number: "#" (GitHub), "!" (a GitLab merge request)
 
 
 @dataclass
@@ -678,6 +679,9 @@ class CaseStudy:
     refused_recommendations: list[Recommendation] = field(default_factory=list)
     project: dict = field(default_factory=dict)  # what kind of project the data shows
     ai: AISection | None = None  # AI-assisted changes (None: none found, nothing to say)
+    change: str = "PR"  # what the subject's forge calls a proposed change (``report.words``)
+    change_long: str = "pull request"
+    change_ref: str = "#"  # the sign before a change's number
 
     def passed(self, kind: str) -> list[Claim]:
         """The claims of ``kind`` that passed the gate, in the report's order (a look-up for a

@@ -115,6 +115,11 @@ class SourceKind:
     summary: str = "{prs:,} PRs"
     get_more: str = ""  # how to get what this kind cannot show (one sentence)
     synthetic: bool = False  # it generates data (the demo): the only writer of synthetic repos
+    # what the forge calls a proposed change, short and long (the report's words for PRs)
+    nested_names: bool = False  # names keep namespaces with subgroups (``store.names``)
+    change: str = "PR"
+    change_long: str = "pull request"
+    change_ref: str = "#"  # the sign before a change's number (#12 on GitHub, !12 on GitLab)
 
 
 GITHUB = SourceKind(
@@ -140,6 +145,31 @@ GITHUB = SourceKind(
     get_more="Sync with `casestudy sync OWNER/NAME --checks` for CI check runs, choose a "
              "deployment source with `--deployments`, and add a local clone (`casestudy "
              "sync-git`) for the history of practices.")
+GITLAB = SourceKind(
+    "gitlab", "GitLab", logins=True, reviews=True, labels=True, first_commit_times=True,
+    opening_times=True, checks=True, commits=True, tree=True, history=False,
+    deployment_sources=("deployments", "releases", "tags", MERGES),
+    missing=_generic(
+        "gitlab",
+        reviews="none of its merge requests has a note or approval by anyone other than its "
+                "author (bots left out)",
+        checks="no pipeline jobs were synced (sync with `casestudy sync-gitlab PATH --checks`)",
+        deployments="no deployments were found (tried the production-tier environments, "
+                    "releases and tags); choose one with `casestudy sync-gitlab --deployments "
+                    "… --environment …`",
+        ci="No pipeline jobs were synced for this project: sync with `casestudy sync-gitlab "
+           "PATH --checks` to analyse its CI.",
+        commits="No commits are stored for this project: sync it again (GitLab or a git "
+                "clone) to read its commits.",
+        history="From GitLab the tree at HEAD is read, not the history: when each practice "
+                "appeared and which MRs changed tests need a local clone (`casestudy "
+                "sync-git`)."),
+    summary="{prs:,} merge requests with {requests} requests; deployments from "
+            "{deploy_source}",
+    get_more="Sync with `casestudy sync-gitlab PATH --checks` for pipeline jobs, choose a "
+             "deployment source with `--deployments`, and add a local clone (`casestudy "
+             "sync-git`) for the history of practices.",
+    nested_names=True, change="MR", change_long="merge request", change_ref="!")
 GIT = SourceKind(
     "git", "git clone", logins=False, reviews=False, labels=False, first_commit_times=True,
     opening_times=False, checks=False, commits=True, tree=True, history=True,
@@ -171,7 +201,7 @@ DEMO = SourceKind(
     history=False, deployment_sources=("deployments", "tags", MERGES),
     missing=_generic("synthetic"), synthetic=True)
 
-KINDS: tuple[SourceKind, ...] = (GITHUB, GIT, GIT_CSV, IMPORT, DEMO)
+KINDS: tuple[SourceKind, ...] = (GITHUB, GITLAB, GIT, GIT_CSV, IMPORT, DEMO)
 _BY_KEY = {k.key: k for k in KINDS}
 
 

@@ -152,11 +152,41 @@ def test_data_page_syncs_from_github_with_a_session_token(demo_db_copy, monkeypa
         assert secret not in str(at.session_state["view_params"])
 
 
+def test_data_page_syncs_from_gitlab_with_a_session_token(demo_db_copy, monkeypatch):
+    from tests.fakegitlab.server import FakeGitLab, generate_project
+
+    monkeypatch.setenv("CASESTUDY_DB", str(demo_db_copy))
+    secret = "glpat-app-session-token"
+    with FakeGitLab(tokens={secret: {"acme/platform/tool"}}) as fake:
+        fake.add(generate_project("acme/platform/tool", 60)).visibility = "private"
+        at = app().run()
+        at.switch_page("app_pages/data.py").run()
+        at.text_input(key="gl_repo").set_value("acme/platform/tool")
+        at.text_input(key="gl_token").set_value(secret)
+        at.text_input(key="gl_url").set_value(fake.url)
+        at.button[1].click().run()
+        assert not at.exception
+        assert any("merge requests with" in s.value for s in at.success), [
+            e.value for e in at.error]
+        # private to this session's token; the token is nowhere
+        assert "acme/platform/tool" in at.sidebar.selectbox(key="w_repo").options
+        other = app().run()
+        assert "acme/platform/tool" not in other.sidebar.selectbox(key="w_repo").options
+        assert secret not in str(dict(at.query_params))
+        assert at.session_state["account_key"].startswith("t-")
+        # the server's token is not sent to a GitLab URL nobody configured
+        monkeypatch.setenv("GITLAB_TOKEN", "glpat-server")
+        at.text_input(key="gl_token").set_value("")
+        at.text_input(key="gl_url").set_value("http://127.0.0.1:9")
+        at.button[1].click().run()
+        assert any("only sent to" in e.value for e in at.error)
+
+
 def test_data_page_git_errors_are_readable(app_env, tmp_path):
     at = app().run()
     at.switch_page("app_pages/data.py").run()
     at.text_input(key="git_path").set_value(str(tmp_path / "missing"))
-    at.button[1].click().run()
+    at.button[2].click().run()  # GitHub's, GitLab's, the clone's
     assert not at.exception
     assert any("does not exist" in e.value for e in at.error)
 

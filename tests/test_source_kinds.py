@@ -110,10 +110,10 @@ def test_imported_tables_without_deployments_deploy_every_merge(tmp_path):
 def test_the_registry_is_the_one_vocabulary():
     assert len({k.key for k in KINDS}) == len(KINDS)
     assert all(kind_of(k.key) is k for k in KINDS)
-    with pytest.raises(ValueError, match="unknown source kind 'gitlab'"):
-        kind_of("gitlab")
+    with pytest.raises(ValueError, match="unknown source kind 'bitbucket'"):
+        kind_of("bitbucket")
     with pytest.raises(ValueError, match="unknown source kind"):
-        sync(Store(":memory:"), SyncRequest("gitlab", "o/r"))
+        sync(Store(":memory:"), SyncRequest("bitbucket", "o/r"))
     for k in KINDS:  # every kind offers known deployment sources, merges last
         assert all(deployment_source(d) for d in k.deployment_sources)
         assert k.deployment_sources[-1] == "merges"

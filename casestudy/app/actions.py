@@ -1,4 +1,5 @@
-"""What the Data page does, apart from laying it out: pick the token for a GitHub sync and the
+"""What the Data page does, apart from laying it out: pick the token for a GitHub or GitLab
+sync and the
 account it belongs to, check what this instance may call or read, and hand the request — with
 the ``Visitor`` who asks — to the one sync entry (``sources.sync``), which holds the
 private-data rules; uploaded files go through a private temporary folder. The page calls these
@@ -15,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from ..config import check_api_url, check_clone_path, max_upload_bytes
-from ..source_kinds import GIT, GIT_CSV, GITHUB, IMPORT, kind_of
+from ..source_kinds import GIT, GIT_CSV, GITHUB, GITLAB, IMPORT, kind_of
 from ..sources.files import ImportError_
 from ..sources.github import Progress
 from ..sources.sync import SyncRequest, Visitor, sync
@@ -34,13 +35,14 @@ class Outcome:
     account: str | None = None
 
 
-def server_token() -> str | None:
-    """The server's own token: Streamlit secrets, else ``$GITHUB_TOKEN``."""
+def server_token(name: str = "GITHUB_TOKEN") -> str | None:
+    """The server's own token (``name``: ``GITHUB_TOKEN`` or ``GITLAB_TOKEN``): Streamlit
+    secrets, else the environment."""
     try:
-        token = st.secrets.get("GITHUB_TOKEN")  # raises without a secrets.toml
+        token = st.secrets.get(name)  # raises without a secrets.toml
     except Exception:  # noqa: BLE001 - Streamlit raises several kinds here
         token = None
-    return token or os.environ.get("GITHUB_TOKEN") or None
+    return token or os.environ.get(name) or None
 
 
 def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deployments: str,
@@ -63,6 +65,31 @@ def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deploy
     out.messages.append(("success", f"{r.repo}: {r.prs:,} PRs with {r.requests} requests and "
                                     f"{r.points} points ({r.points_per_pr:.3f} per PR); "
                                     f"deployments from {r.deploy_source}."))
+    out.messages += [("warning", w) for w in r.warnings]
+    return out
+
+
+def sync_gitlab(store: Store, project: str, typed_token: str, base_url: str,
+                deployments: str, environment: str | None, checks: bool,
+                progress: Callable[[Progress], None], owner: str = "",
+                visitor: Visitor = ANONYMOUS) -> Outcome:
+    """Sync a GitLab project with the typed token (this session only), else the server's
+    ``GITLAB_TOKEN``, which only goes to a configured GitLab URL (``CASESTUDY_GITLAB_URLS``);
+    a hosted instance calls no other GitLab at all (raises ``SettingError`` before any
+    request). The private-data rules are the sync entry's, as for GitHub. Raises
+    ``GitLabError``, ``SettingError`` or ``StoreError``."""
+    token = typed_token or server_token("GITLAB_TOKEN")
+    base_url = check_api_url(base_url, server_token=not typed_token and bool(token),
+                             forge=GITLAB.key)
+    r = sync(store, SyncRequest(GITLAB.key, project, token=token, base_url=base_url,
+                                deployments=deployments, environment=environment or None,
+                                checks=checks, account_key=owner, progress=progress,
+                                visitor=visitor, server_token=not typed_token))
+    out = Outcome(account=account_key(typed_token) if typed_token and not owner else None)
+    per = r.requests / r.prs if r.prs else 0.0
+    out.messages.append(("success", f"{r.repo}: {r.prs:,} merge requests with {r.requests} "
+                                    f"requests ({per:.1f} per MR); deployments from "
+                                    f"{r.deploy_source}."))
     out.messages += [("warning", w) for w in r.warnings]
     return out
 

@@ -143,6 +143,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from ..sources.github import DEFAULT_API, GitHubError, Progress
     from ..sources.sync import SyncRequest, sync
 
+    if getattr(args, "forge", "github") == "gitlab":  # `sync --forge gitlab` = `sync-gitlab`
+        args.project = args.repo
+        return cmd_sync_gitlab(args)
+
     def show(p: Progress) -> None:
         if p.stage == "waiting":
             line = f"{p.repo}: {p.message}, waiting {p.wait_left:.0f}s"
@@ -173,6 +177,48 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_gitlab(args: argparse.Namespace) -> int:
+    """Sync a GitLab project (``GITLAB_TOKEN``; the server's token only goes to a configured
+    GitLab URL, ``CASESTUDY_GITLAB_URLS``, unless the URL is given and the instance is not
+    hosted)."""
+    import os
+    import sys
+
+    from ..config import SettingError, check_api_url
+    from ..source_kinds import GITLAB
+    from ..sources.github import GitHubError, Progress
+    from ..sources.sync import SyncRequest, sync
+
+    def show(p: Progress) -> None:
+        if p.stage == "waiting":
+            line = f"{p.repo}: {p.message}, waiting {p.wait_left:.0f}s"
+        else:
+            line = f"{p.repo}: {p.stage}: {p.prs:,} MRs, {p.pages} pages, {p.requests} requests"
+        print("\r" + line.ljust(100), end="", file=sys.stderr, flush=True)
+
+    try:
+        url = check_api_url(args.base_url, server_token=False, forge=GITLAB.key)
+    except SettingError as exc:
+        raise CLIError(str(exc), 2) from exc
+    store = Store(args.db)
+    try:
+        r = sync(store, SyncRequest(
+            GITLAB.key, args.project, token=os.environ.get("GITLAB_TOKEN"), base_url=url,
+            since=args.since, deployments=args.deployments, environment=args.environment,
+            checks=args.checks, progress=show, account_key=_owner(args)))
+    except GitHubError as exc:  # GitLabError is one
+        print(file=sys.stderr)
+        raise CLIError(str(exc)) from exc
+    print(file=sys.stderr)
+    per = r.requests / r.prs if r.prs else 0.0
+    left = f"; rate limit left: {r.rate_remaining:,}" if r.rate_remaining is not None else ""
+    print(f"{r.repo}: {r.prs:,} merge requests synced with {r.requests} requests ({per:.1f} per "
+          f"MR); deployments from {r.deploy_source} (+{r.deployments}){left}")
+    for w in r.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
 def cmd_sync_git(args: argparse.Namespace) -> int:
     from ..source_kinds import GIT
     from ..sources.git import GitSourceError
@@ -198,19 +244,29 @@ def cmd_sync_all(args: argparse.Namespace) -> int:
     import sys
 
     from ..sources.repo_list import RepoListError, read_repo_list
-    from ..sources.sync import sync_entry
+    from ..sources.sync import expand_entry, sync_entry
 
     try:
-        entries = read_repo_list(Path(args.file))
+        listed = read_repo_list(Path(args.file))
     except RepoListError as exc:
         raise CLIError(str(exc), 2) from exc
     store = Store(args.db)
     token = os.environ.get("GITHUB_TOKEN")
-    failed = []
+    gitlab_token = os.environ.get("GITLAB_TOKEN")
+    failed, entries = [], []
+    for e in listed:  # a GitLab group stands for its projects
+        try:
+            entries += expand_entry(e, gitlab_token)
+        except Exception as exc:  # noqa: BLE001 - report it and go on with the next one
+            failed.append(e.name)
+            entries.append(e)
+            print(f"{e.name}: FAILED: {exc}", file=sys.stderr)
     for e in entries:
+        if e.group:
+            continue  # a group whose projects could not be listed (said above)
         t0 = time.perf_counter()
         try:
-            line = sync_entry(store, e, token)
+            line = sync_entry(store, e, token, gitlab_token)
         except Exception as exc:  # noqa: BLE001 - report it and go on with the next one
             failed.append(e.name)
             print(f"{e.name}: FAILED: {exc}", file=sys.stderr)
@@ -364,7 +420,9 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     sub.add_parser("warm", parents=[common], help="compile the numeric core once (cached)")
     p = sub.add_parser("sync", parents=[common], help="sync a GitHub repository (GITHUB_TOKEN)")
-    p.add_argument("repo", help="owner/name")
+    p.add_argument("repo", help="owner/name (GitLab: the project's full path)")
+    p.add_argument("--forge", choices=["github", "gitlab"], default="github",
+                   help="gitlab: the same as `sync-gitlab` (GITLAB_TOKEN)")
     p.add_argument("--since", metavar="DATE", help="first sync only: PRs updated since DATE")
     p.add_argument("--base-url", help="GitHub Enterprise API URL, e.g. https://ghe.example/api/v3")
     p.add_argument("--deployments", default=AUTO, choices=DEPLOY_CHOICES,
@@ -378,6 +436,22 @@ def register(sub, common) -> None:
                    help="also read the GitHub Actions jobs of PR runs over REST (every attempt)")
     p.add_argument("--incident-label", action="append", metavar="LABEL",
                    help="issues with this label are incidents (repeatable)")
+    p.add_argument("--owner", metavar="OWNER", help=OWNER_HELP)
+    p = sub.add_parser("sync-gitlab", parents=[common],
+                       help="sync a GitLab project (GITLAB_TOKEN)")
+    p.add_argument("project", help="the project's full path, e.g. group/subgroup/project")
+    p.add_argument("--base-url", help="the GitLab instance, e.g. https://gitlab.example.com "
+                                      "(default: the first of CASESTUDY_GITLAB_URLS, else "
+                                      "https://gitlab.com)")
+    p.add_argument("--since", metavar="DATE",
+                   help="first sync only: merge requests updated since DATE")
+    p.add_argument("--deployments", default=AUTO, choices=DEPLOY_CHOICES,
+                   help="where deployments are read from (auto: production-tier environments "
+                        "→ releases → tags → merges)")
+    p.add_argument("--environment", help="deployment environment (default: every environment "
+                                         "of the production tier)")
+    p.add_argument("--checks", action="store_true",
+                   help="also read the jobs (retries included) of each MR's head pipelines")
     p.add_argument("--owner", metavar="OWNER", help=OWNER_HELP)
     p = sub.add_parser("sync-all", parents=[common],
                        help="sync every repository of a list file (TOML), each on its own")
@@ -426,6 +500,7 @@ def register(sub, common) -> None:
     p.add_argument("--out", metavar="FILE")
     COMMANDS.update({"demo": cmd_demo, "info": cmd_info, "import": cmd_import,
                      "export": cmd_export, "warm": cmd_warm, "report": cmd_report,
-                     "sync": cmd_sync, "sync-git": cmd_sync_git,
+                     "sync": cmd_sync, "sync-gitlab": cmd_sync_gitlab,
+                     "sync-git": cmd_sync_git,
                      "sync-all": cmd_sync_all, "health": cmd_health, "worker": cmd_worker,
                      "enqueue": cmd_enqueue, "queue": cmd_queue, "org": cmd_org})

@@ -1,4 +1,5 @@
-"""Command-line interface: ``casestudy demo | info | report | import | export | sync | sync-git``.
+"""Command-line interface: ``casestudy demo | info | report | import | export | sync |
+sync-gitlab | sync-git | sync-all``.
 
 Exit codes: 0 ok, 1 a runtime problem (described on stderr), 2 bad usage.
 """

@@ -9,6 +9,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
+from ..change_words import reword
 from ..document import CaseStudy, Definition
 from .palette import PALETTE, colour_key  # noqa: F401  (colour_key: the charts' printed key)
 
@@ -169,7 +170,8 @@ def velocity_chart(cs: CaseStudy, width: int = 560, height: int = 160) -> alt.La
                        for p in pts], columns=["period", "per_author", "merged", "authors",
                                                "used"])
     x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45))
-    y = alt.Y("per_author:Q", title="PRs per author")
+    y = alt.Y("per_author:Q", title=reword("PRs per author", cs.change, cs.change_long,
+                                           cs.change_ref))
     line = alt.Chart(df).mark_line(color=PALETTE[0]).encode(x=x, y=y)
     dots = alt.Chart(df).mark_point(filled=True, color=PALETTE[0]).encode(
         x=x, y=y, shape=alt.Shape("used:N", title=None,
@@ -233,7 +235,8 @@ def tests_with_code_chart(cs: CaseStudy, width: int = 560, height: int = 130) ->
     base = alt.Chart(df)
     return alt.layer(base.mark_line(color=PALETTE[0]).encode(x=x, y=y),
                      base.mark_point(filled=True, color=PALETTE[0]).encode(
-                         x=x, y=y, size=alt.Size("n:Q", title="code PRs"),
+                         x=x, y=y, size=alt.Size("n:Q", title=reword("code PRs", cs.change,
+                                                                      cs.change_long)),
                          tooltip=["period:O", alt.Tooltip("share:Q", format=".0%"), "n:Q",
                                   "with tests:Q"])).properties(width=width, height=height)
 

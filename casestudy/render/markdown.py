@@ -23,7 +23,7 @@ Write = Callable[[str], None]
 
 def pr_line(p: PRRef) -> str:
     link = safe_url(p.url)
-    ref = f"[#{p.number}]({link})" if link else f"#{p.number}"
+    ref = f"[{p.sign}{p.number}]({link})" if link else f"{p.sign}{p.number}"
     by = f"@{esc(p.author, 60)}" if p.author_is_login else esc(p.author, 60)
     return f"{ref} {esc(p.title)} by {by} — {prose(p.value_text)}"
 
@@ -187,7 +187,8 @@ def _rhythm_detail(cs: CaseStudy, w: Write, h: Heading) -> None:
     r = cs.rhythm
     sized = any(p.size_median is not None for p in r.velocity)
     timed = any(p.cycle_median is not None for p in r.velocity)
-    w("| Period | Merged PRs | Active authors | Per author |" + (" Median size |" if sized else "")
+    w(f"| Period | Merged {cs.change}s | Active authors | Per author |"
+      + (" Median size |" if sized else "")
       + (" Median cycle time |" if timed else ""))
     w("| --- | ---: | ---: | ---: |" + " ---: |" * (sized + timed))
     for p in r.velocity:
@@ -198,7 +199,7 @@ def _rhythm_detail(cs: CaseStudy, w: Write, h: Heading) -> None:
         w(f"| {p.period}{mark} | {p.merged:,} | {p.authors:,} | {per} |"
           + (f" {size} |" if sized else "") + (f" {cyc} |" if timed else ""))
     w("")
-    w("\\* left out of the trend tests (partial period or fewer than 5 merged PRs).")
+    w(f"\\* left out of the trend tests (partial period or fewer than 5 merged {cs.change}s).")
     w("")
     if any(s.hours_gap is not None for s in r.sessions):
         w(f"Coding hours per active author per week (gap rule: a session ends after "
@@ -222,7 +223,8 @@ def _people(cs: CaseStudy, w: Write, h: Heading) -> None:
     w("")
     w(f"*Cohorts: {prose(p.cohort_rule)}.*")
     w("")
-    w("| Cohort | PRs | people | first response (n) | merged of closed | cycle time (n) |")
+    w(f"| Cohort | {cs.change}s | people | first response (n) | merged of closed | "
+      "cycle time (n) |")
     w("| --- | ---: | ---: | ---: | ---: | ---: |")
     for c in p.cohorts:
         fr = f"{_dur(c.first_response)} ({c.first_response_n:,})" if c.first_response_n else "–"
@@ -247,10 +249,10 @@ def _ci(cs: CaseStudy, w: Write, h: Heading) -> None:
     for c in ci.clusters:
         w(f"- Fail together: {', '.join(code(j) for j in c)}")
     w("")
-    w(f"Reduced job set for PRs ({len(ci.kept)} of {len(ci.jobs)} jobs, recall "
+    w(f"Reduced job set for {cs.change}s ({len(ci.kept)} of {len(ci.jobs)} jobs, recall "
       f"{ci.recall:.0%}): {', '.join(code(j) for j in ci.kept) or 'none needed'}.")
     w("")
-    w("| Job | PRs failed | p50 | p90 | flaky commits |")
+    w(f"| Job | {cs.change}s failed | p50 | p90 | flaky commits |")
     w("| --- | ---: | ---: | ---: | ---: |")
     for j in ci.jobs:
         p50, p90 = ci.duration_p50.get(j), ci.duration_p90.get(j)
@@ -281,9 +283,9 @@ def _practices(cs: CaseStudy, w: Write, h: Heading) -> None:
     w("")
     shown = [s for s in p.tests_with_code if s.code_prs]
     if shown:
-        w("Merged PRs that changed code, and the share that also changed tests:")
+        w(f"Merged {cs.change}s that changed code, and the share that also changed tests:")
         w("")
-        w("| Period | PRs changing code | also changing tests | share |")
+        w(f"| Period | {cs.change}s changing code | also changing tests | share |")
         w("| --- | ---: | ---: | ---: |")
         for s in shown:
             w(f"| {s.period} | {s.code_prs:,} | {s.with_tests:,} | {s.share:.0%} |")
@@ -347,14 +349,15 @@ def _completeness(cs: CaseStudy, w: Write, h: Heading) -> None:
         can = ", ".join(s.can_see) or "none"
         cannot = f"cannot see {', '.join(s.cannot_see)}" if s.cannot_see else "nothing missing"
         w(f"- **{esc(s.repo)}**: source {code(s.source)}, deployments from "
-          f"{code(s.deploy_source)}; {s.prs:,} PRs ({s.merged:,} merged); sees {can}; "
+          f"{code(s.deploy_source)}; {s.prs:,} {cs.change}s ({s.merged:,} merged); sees {can}; "
           f"{cannot}. " + " ".join(prose(n) for n in s.notes))
     w("")
     if cs.waits and cs.waits.periods:
-        w("Naive (over PRs that got there) vs censoring-aware (Kaplan–Meier, over every PR "
-          "that started waiting) medians:")
+        w(f"Naive (over {cs.change}s that got there) vs censoring-aware (Kaplan–Meier, over "
+          f"every {cs.change} that started waiting) medians:")
         w("")
-        w("| Wait | Period | PRs | censored | naive median | Kaplan–Meier median (95% CI) |")
+        w(f"| Wait | Period | {cs.change}s | censored | naive median | "
+          "Kaplan–Meier median (95% CI) |")
         w("| --- | --- | ---: | ---: | ---: | --- |")
         for e in cs.waits.periods:
             if not e.n:

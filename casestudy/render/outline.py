@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..change_words import reword
 from ..document import CaseStudy, Definition
 
 if TYPE_CHECKING:  # altair is imported only when a chart is drawn (Markdown needs none)
@@ -124,7 +125,8 @@ class Section:
         present = self.present(cs)
         missing = "" if present else self.missing(cs)
         if not self.per_metric:
-            return [Heading(self.key, self.title, self, present, missing)]
+            title = reword(self.title, cs.change, cs.change_long, cs.change_ref)
+            return [Heading(self.key, title, self, present, missing)]
         return [Heading(f"{self.key}-{d.key}", d.name, self, present, missing, d)
                 for d in cs.definitions]
 
@@ -249,7 +251,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("strengths", "Strengths", page="recommendations"),
     Section("weaknesses", "Where it falls behind", page="recommendations"),
     Section("recommendations", "Recommendations", page="recommendations"),
-    Section("terms", "Terms used", content=lambda cs: TERMS),
+    Section("terms", "Terms used",
+            content=lambda cs: _Terms(reword(TERMS.text, cs.change, cs.change_long,
+                                             cs.change_ref))),
     Section("notable", "Notable pull requests", appendix=True),
     Section("rhythm_detail", "Work rhythm per period",
             lambda cs: cs.rhythm is not None and bool(cs.rhythm.velocity),

@@ -66,6 +66,7 @@ from ..options import Options
 from ..source_kinds import MERGES, kind_of
 from ..store import RepoSummary, Store, StoreError
 from .notable import examples, has_logins, notable_prs
+from .words import in_forge_words
 
 
 def _capabilities(a: PRArrays, infos: dict) -> tuple[dict[str, set[str]],
@@ -141,8 +142,9 @@ def _build(store: Store, opts: Options, a: PRArrays) -> CaseStudy:
     judged.claims += gate.judge([*judged.said, *sentences])[len(judged.said):]
     summary_page = executive(judged.headline, sentences, people, judged.strengths,
                              judged.weaknesses, recs)
-    return _document(frame, table, infos, findings, judged, sections, facts, recs, notable,
-                     summary_page, refused_recs, project, delivery)
+    doc = _document(frame, table, infos, findings, judged, sections, facts, recs, notable,
+                    summary_page, refused_recs, project, delivery)
+    return in_forge_words(doc, kind_of(infos[opts.subject].source))
 
 
 def _load(store: Store, opts: Options) -> PRArrays:

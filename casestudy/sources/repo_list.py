@@ -18,6 +18,16 @@ from where, with which deployment source, and the peers each is compared with.
     name = "numpy/numpy"
     path = "/srv/clones/numpy"       # a local clone instead of the API
 
+    [[repo]]
+    name = "acme/platform/api"       # a GitLab project (full path), synced with $GITLAB_TOKEN
+    forge = "gitlab"
+    base_url = "https://gitlab.example.com"  # optional (a configured GitLab URL)
+
+    [[repo]]
+    name = "acme/platform"           # every project of a GitLab group (subgroups included)
+    forge = "gitlab"
+    group = true
+
 A private repository is never public: it belongs to the entry's ``owner``, else to the key of
 the token that synced it (which no visitor holds). The app reads the same file
 (``$CASESTUDY_REPOS``) as its allow-list: a visitor may sync a private repository with the
@@ -32,9 +42,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..source_kinds import AUTO, DEPLOY_CHOICES
+from ..config import api_urls, gitlab_urls
+from ..source_kinds import AUTO, DEPLOY_CHOICES, GITHUB, GITLAB
 from ..store.keys import OwnerError, parse_owner
 from .github import GitHubError, parse_repo
+from .gitlab import parse_project
+
+FORGES = (GITHUB.key, GITLAB.key)
 
 
 class RepoListError(ValueError):
@@ -51,6 +65,9 @@ class Entry:
     base_url: str | None = None
     path: str | None = None
     owner: str | None = None  # who a private repository belongs to (``keys.parse_owner``)
+    forge: str = "github"  # where ``name`` lives: github | gitlab
+    group: bool = False  # gitlab: ``name`` is a group, every project of it is synced
+    checks: bool = False  # also read CI (GitLab pipeline jobs)
 
     @property
     def owner_key(self) -> str:
@@ -76,9 +93,18 @@ def read_repo_list(path: Path) -> list[Entry]:
             raise RepoListError(f"{path}: entry {k} ({item['name']}): unknown "
                                 f"{', '.join(sorted(unknown))}")
         e = Entry(**item)
+        if e.forge not in FORGES:
+            raise RepoListError(f"{path}: entry {k} ({e.name}): forge must be one of "
+                                f"{', '.join(FORGES)}")
+        if e.group and e.forge != GITLAB.key:
+            raise RepoListError(f"{path}: entry {k} ({e.name}): only a GitLab entry can be a "
+                                "group")
         if e.path is None:
             try:
-                parse_repo(e.name)
+                if e.forge == GITLAB.key:
+                    parse_project(e.name + "/x" if e.group else e.name)
+                else:
+                    parse_repo(e.name)
             except GitHubError as exc:
                 raise RepoListError(f"{path}: entry {k}: {exc}") from exc
         try:
@@ -96,16 +122,19 @@ def read_repo_list(path: Path) -> list[Entry]:
         for peer in e.peers:
             if peer not in listed:
                 listed.add(peer)
-                out.append(Entry(peer))
+                out.append(Entry(peer, forge=e.forge, base_url=e.base_url
+                                 if e.forge == GITLAB.key else None))
     return out
 
 
 LIST_ENV = "CASESTUDY_REPOS"  # the operator's list, which the app reads as its allow-list
 
 
-def listed_owner(repo: str) -> str:
-    """The owner key the operator's list (``$CASESTUDY_REPOS``) gives ``repo`` ('' when the
-    list does not name it with an owner, or there is no list)."""
+def listed_owner(repo: str, forge: str = GITHUB.key, url: str = "") -> str:
+    """The owner key the operator's list (``$CASESTUDY_REPOS``) gives ``repo`` of ``forge`` (''
+    when the list does not name it with an owner, or there is no list). A GitLab project is
+    named by its full path, or by a group entry above it, and ``url`` (when given) must be
+    the entry's instance: the same path on another host is another project."""
     path = os.environ.get(LIST_ENV, "").strip()
     if not path:
         return ""
@@ -113,4 +142,12 @@ def listed_owner(repo: str) -> str:
         entries = read_repo_list(Path(path))
     except RepoListError:
         return ""  # a broken list allows nothing
-    return next((e.owner_key for e in entries if e.name.lower() == repo.lower()), "")
+    name = repo.lower()
+
+    def instance(e: Entry) -> str:
+        first = gitlab_urls()[0] if e.forge == GITLAB.key else api_urls()[0]
+        return (e.base_url or first).rstrip("/").removesuffix("/api/v4")
+
+    return next((e.owner_key for e in entries if e.forge == forge and (
+        not url or instance(e) == url.rstrip("/").removesuffix("/api/v4")) and (
+        e.name.lower() == name or (e.group and name.startswith(e.name.lower() + "/")))), "")

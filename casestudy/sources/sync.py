@@ -1,8 +1,8 @@
 """The one way in: ``sync(store, SyncRequest(...))`` reads a repository from any source kind
-(GitHub, a git clone, canonical tables, a git-prs CSV, the synthetic demo) and answers with one
-``SyncResult``. The command line (``sync``, ``sync-git``, ``import``, ``demo``), the app's Data
-page and ``sync-all`` all call it; each keeps its own rules for where a token may go and which
-paths may be read (``config``), and words the result its own way.
+(GitHub, GitLab, a git clone, canonical tables, a git-prs CSV, the synthetic demo) and answers
+with one ``SyncResult``. The command line (``sync``, ``sync-gitlab``, ``sync-git``, ``import``,
+``demo``), the app's Data page and ``sync-all`` all call it; each keeps its own rules for where
+a token may go and which paths may be read (``config``), and words the result its own way.
 
 The private-data rules live here and in the store (``store.access``), once for every front end:
 
@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config import DEFAULT_API, api_urls, check_api_url, github_spacing
-from ..source_kinds import AUTO, DEMO, GIT, GIT_CSV, GITHUB, IMPORT, kind_of
+from ..config import DEFAULT_API, api_urls, check_api_url, github_spacing, gitlab_urls
+from ..source_kinds import AUTO, DEMO, GIT, GIT_CSV, GITHUB, GITLAB, IMPORT, kind_of
 from ..store import Store, StoreError
 from ..store.access import Visitor, acting_as
 from ..store.budget import TokenBudget
@@ -37,6 +37,9 @@ from .demo import DEFAULT_SEED, build_demo
 from .files import ImportError_, import_git_prs_csv, import_tables
 from .git import GitSourceError, clone_name, sync_git
 from .github import GitHubClient, GitHubError, GitHubRefused, Progress, parse_repo
+from .gitlab import GitLabClient, parse_project
+from .gitlab_api import NOT_FOUND as GITLAB_NOT_FOUND
+from .gitlab_api import GitLabError
 from .repo_list import Entry, listed_owner
 
 # what a source raises for a problem described for a person
@@ -55,9 +58,9 @@ class SyncRequest:
     branch: str | None = None  # a clone's branch (default: its default branch)
     release_tags: str | None = None  # a clone's release-tag pattern (default: the largest family)
     account_key: str = ""  # a private repository belongs to this account ('' = public)
-    # GitHub
+    # GitHub and GitLab
     token: str | None = field(default=None, repr=False)  # never printed
-    base_url: str = DEFAULT_API
+    base_url: str = DEFAULT_API  # GitHub's API URL, or a GitLab instance's URL
     since: str | None = None  # first sync only: PRs updated since this date
     deployments: str = AUTO  # a deployment source key (``source_kinds.DEPLOY_CHOICES``)
     environment: str | None = None
@@ -87,8 +90,9 @@ class SyncResult:
     reverts_without_pr: int = 0
     deploy_source: str = ""
     deployments: int = 0  # deployments added (GitHub) or read
-    requests: int = 0  # API requests and GraphQL points spent (GitHub)
+    requests: int = 0  # API requests and GraphQL points spent (GitHub, GitLab)
     points: int = 0
+    rate_remaining: int | None = None  # the lowest rate-limit budget left seen (GitLab)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -118,11 +122,14 @@ def _private_owner(req: SyncRequest) -> Callable[[str], str]:
     visitor may not have it)."""
     if req.visitor is None or not req.server_token:
         return lambda _full: req.account_key
+    gitlab = req.kind == GITLAB.key
+
     def owner(full: str) -> str:
-        key = listed_owner(full)
+        key = listed_owner(full, GITLAB.key, req.base_url) if gitlab else listed_owner(full)
         if key and req.visitor is not None and key in req.visitor.keys:
             return key
-        raise GitHubRefused(NOT_READABLE)  # the same words as a repository that is not there
+        # the same words as a repository that is not there
+        raise GitLabError(GITLAB_NOT_FOUND) if gitlab else GitHubRefused(NOT_READABLE)
 
     return owner
 
@@ -138,6 +145,16 @@ def _github(store: Store, req: SyncRequest) -> SyncResult:
     return SyncResult(GITHUB.key, {r.repo: r.prs}, deploy_source=r.deploy_source,
                       deployments=r.deployments, requests=r.requests, points=r.points,
                       warnings=list(r.warnings))
+
+
+def _gitlab(store: Store, req: SyncRequest) -> SyncResult:
+    client = GitLabClient(req.token, base_url=req.base_url, progress=req.progress)
+    r = client.sync(store, req.target, since=req.since, deployments=req.deployments,
+                    environment=req.environment, account_key=req.account_key,
+                    checks=req.checks, private_owner=_private_owner(req))
+    return SyncResult(GITLAB.key, {r.repo: r.prs}, deploy_source=r.deploy_source,
+                      deployments=r.deployments, requests=r.requests,
+                      rate_remaining=r.rate_remaining, warnings=list(r.warnings))
 
 
 def _git(store: Store, req: SyncRequest) -> SyncResult:
@@ -165,8 +182,8 @@ def _demo(store: Store, req: SyncRequest) -> SyncResult:
 
 
 READERS: dict[str, Callable[[Store, SyncRequest], SyncResult]] = {
-    GITHUB.key: _github, GIT.key: _git, IMPORT.key: _tables, GIT_CSV.key: _git_csv,
-    DEMO.key: _demo}
+    GITHUB.key: _github, GITLAB.key: _gitlab, GIT.key: _git, IMPORT.key: _tables,
+    GIT_CSV.key: _git_csv, DEMO.key: _demo}
 
 
 def _name(text: str) -> str:
@@ -182,6 +199,10 @@ def _checked(store: Store, req: SyncRequest) -> SyncRequest:
     kind = kind_of(req.kind).key
     if kind == GITHUB.key:
         _name("/".join(parse_repo(req.target)))
+    if kind == GITLAB.key:  # its instance, named: the private-data rules compare it
+        req = replace(req, base_url=gitlab_urls()[0] if req.base_url == DEFAULT_API
+                      else req.base_url.rstrip("/").removesuffix("/api/v4"))
+        parse_project(req.target, req.base_url)
     if req.repo is not None and kind in (GIT.key, IMPORT.key):
         _name(req.repo)
     typed = token_key(req.token) if req.token and not req.server_token else ""
@@ -191,7 +212,7 @@ def _checked(store: Store, req: SyncRequest) -> SyncRequest:
         if owner and owner not in allowed:
             raise StoreError("private data can only belong to you or a group you are in")
         owner = owner or typed
-    elif kind == GITHUB.key and not owner:
+    elif kind in (GITHUB.key, GITLAB.key) and not owner:
         owner = token_key(req.token)  # the operator's private repository: its token's
     if req.token:  # a store written before key namespaces: the token's repositories
         store.adopt_keys(legacy_token_keys(req.token), token_key(req.token))
@@ -209,18 +230,38 @@ def sync(store: Store, req: SyncRequest) -> SyncResult:
         return reader(store, req)
 
 
-def entry_request(e: Entry, token: str | None) -> SyncRequest:
-    """What syncing an entry of the operator's list asks for: its clone, else GitHub with the
-    server's token (which only goes to a configured API URL: raises ``SettingError``); a
-    private repository belongs to the entry's owner, else to the token's key."""
+def entry_request(e: Entry, token: str | None, gitlab_token: str | None = None
+                  ) -> SyncRequest:
+    """What syncing an entry of the operator's list asks for: its clone, else GitHub or GitLab
+    with the server's token for that forge (which only goes to a configured URL of it: raises
+    ``SettingError``); a private repository belongs to the entry's owner, else to the token's
+    key."""
     if e.path:
         return SyncRequest(GIT.key, e.path, repo=e.name, account_key=e.owner_key)
+    if e.forge == GITLAB.key:
+        url = check_api_url(e.base_url or gitlab_urls()[0], server_token=True,
+                            forge=GITLAB.key)
+        return SyncRequest(GITLAB.key, e.name, token=gitlab_token, base_url=url,
+                           deployments=e.deployments, environment=e.environment,
+                           checks=e.checks, account_key=e.owner_key)
     url = check_api_url(e.base_url or api_urls()[0], server_token=True)
     return SyncRequest(GITHUB.key, e.name, token=token, base_url=url, deployments=e.deployments,
                        environment=e.environment, workflow=e.workflow,
                        account_key=e.owner_key)
 
 
-def sync_entry(store: Store, e: Entry, token: str | None) -> str:
+def sync_entry(store: Store, e: Entry, token: str | None,
+               gitlab_token: str | None = None) -> str:
     """Sync one entry of the operator's list; returns a one-line summary (raises on failure)."""
-    return sync(store, entry_request(e, token)).summary()
+    return sync(store, entry_request(e, token, gitlab_token)).summary()
+
+
+def expand_entry(e: Entry, gitlab_token: str | None = None) -> list[Entry]:
+    """The entries a list entry stands for: a GitLab group entry becomes one entry per project
+    of the group (subgroups included; one request per 100 projects, with the server's GitLab
+    token, which only goes to a configured GitLab URL), each keeping the group's settings."""
+    if not e.group:
+        return [e]
+    url = check_api_url(e.base_url or gitlab_urls()[0], server_token=True, forge=GITLAB.key)
+    paths = GitLabClient(gitlab_token, base_url=url).group_projects(e.name)
+    return [replace(e, name=p, group=False) for p in paths]

@@ -38,6 +38,7 @@ from ..model import (
     PullRequest,
     Review,
 )
+from ..source_kinds import kind_of
 from .access import acting, not_yours, refusal
 from .db import DatabaseError, open_database
 from .migrations import MIGRATIONS, SCHEMA_VERSION
@@ -133,6 +134,14 @@ def _row_pr(row: Sequence) -> PullRequest:
             v = ""
         kw[c] = v
     return PullRequest(**kw)
+
+
+def _nested_names(source: str) -> bool:
+    """Whether the source kind ``source`` keeps namespaces with subgroups in its names."""
+    try:
+        return kind_of(source).nested_names
+    except ValueError:
+        return False
 
 
 class Store:
@@ -244,7 +253,7 @@ class Store:
     def _check_write(self, info: RepoInfo) -> str:
         """The writer to record for a new repository, after the write rules; raises."""
         try:
-            check_repo_name(info.repo)
+            check_repo_name(info.repo, nested=_nested_names(info.source))
         except NameError_ as exc:
             raise StoreError(str(exc)) from None
         visitor = acting()
