@@ -22,8 +22,9 @@ from casestudy.render.outline import PAGES  # noqa: E402
 st.set_page_config(page_title="casestudy", page_icon="📊", layout="wide")
 
 # the navigation is the outline's: each report section names the page that shows it
+# every page listed (13 of them; Streamlit collapses a menu of more than twelve behind "View more")
 nav = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=p.default)
-                     for p in PAGES])
+                     for p in PAGES], expanded=True)
 with database_trouble_told():  # a busy or vanished database: one sentence, no traceback
     st.session_state["view"] = view_from_sidebar()
     nav.run()
