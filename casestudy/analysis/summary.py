@@ -120,19 +120,39 @@ def _delivery(say: _Sentences, mine: dict[str, Finding], notable: dict[str, list
         say.add("delivery", f"It ships versioned releases: {freq.level_text} in the latest "
                             f"window, a median {delivery.gap_days:.1f} days apart over the "
                             f"report period{band}.", freq)
-    elif _usable(freq):
-        band = f" (DORA {freq.band})" if freq.band else ""
-        say.add("delivery", f"It shipped {freq.level_text}{band}.", freq)
-    if _usable(deploy):
-        say.add("delivery", f"A merged change reached a release in a median "
-                            f"{deploy.level_text} (n = {deploy.n:,}){_trend(deploy)}.", deploy)
-    if _usable(cfr):
-        say.add("delivery", f"{cfr.level_text} of {cfr.n:,} deployments failed"
-                + (f" (DORA {cfr.band})." if cfr.band else "."), cfr)
+    # DORA's two factors, one line each, from the figures that can carry a sentence
+    lead = mine.get("lead_time") if _usable(mine.get("lead_time")) else (
+        deploy if _usable(deploy) else None)
+    parts, evidence = [], []
+    if _usable(freq) and (delivery is None or delivery.kind not in ("unclear",
+                                                                     "release train")):
+        parts.append(f"it shipped {freq.level_text}" + (f" (DORA {freq.band})" if freq.band
+                                                         else ""))
+        evidence.append(freq)
+    if lead is not None:
+        what = ("a change reached a release" if lead.metric == "deploy" else
+                "lead time for changes was")
+        parts.append(f"{what} a median {lead.level_text} (n = {lead.n:,}){_trend(lead)}")
+        evidence.append(lead)
     if _usable(ttr):
-        say.add("delivery", f"Failed deployments were recovered in a median "
-                            f"{ttr.level_text} (n = {ttr.n:,}).", ttr)
-    elif ttr is not None and ttr.visible:
+        parts.append(f"failed deployments were recovered in a median {ttr.level_text} "
+                     f"(n = {ttr.n:,})")
+        evidence.append(ttr)
+    if parts:
+        say.add("delivery", "Throughput: " + "; ".join(parts) + ".", *evidence)
+    rework = mine.get("rework_rate")
+    parts, evidence = [], []
+    if _usable(cfr):
+        parts.append(f"{cfr.level_text} of {cfr.n:,} deployments failed"
+                     + (f" (DORA {cfr.band})" if cfr.band else ""))
+        evidence.append(cfr)
+    if _usable(rework):
+        parts.append(f"{rework.level_text} of {rework.n:,} were rework, shipping a fix or "
+                     "revert of what an earlier one broke")
+        evidence.append(rework)
+    if parts:
+        say.add("delivery", "Instability: " + "; ".join(parts) + ".", *evidence)
+    if not _usable(ttr) and ttr is not None and ttr.visible:
         say.add("delivery", "Too few failures to measure failed deployment recovery time.")
     reverted = notable.get("Reverted", [])[:2]
     if reverted:
