@@ -49,3 +49,21 @@ def test_definitions_hash_changes_with_what_figures_mean_only(demo_store):
     doc = json.loads(base.to_json())
     assert doc["definitions_hash"] == base.definitions_hash
     assert f"`{base.definitions_hash}`" in render(base, "md")
+
+
+def test_throughput_and_instability_are_one_gated_line_each(demo_store):
+    """DORA's two factors (issue 30): one summary line each, a claim that passed the gate and
+    carries the findings whose figures it quotes."""
+    cs = build_case_study(demo_store, Options("demo/atlas", ("demo/borealis",)))
+    delivery = cs.executive.paragraphs[1]
+    lines = {c.text.split(":")[0]: c for c in cs.claims
+             if c.kind == "summary" and c.text.startswith(("Throughput:", "Instability:"))}
+    assert set(lines) == {"Throughput", "Instability"}
+    assert {e.metric for e in lines["Throughput"].evidence} <= {
+        "deploy_frequency", "lead_time", "deploy", "time_to_restore"}
+    assert {e.metric for e in lines["Instability"].evidence} <= {
+        "change_failure_rate", "rework_rate"}
+    for claim in lines.values():
+        assert claim.evidence and claim.text in delivery  # printed, so it passed the gate
+        for e in claim.evidence:
+            assert e.value_text in claim.text and f"{e.n:,}" in claim.text
