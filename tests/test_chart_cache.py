@@ -83,3 +83,28 @@ def test_report_charts_are_cached_by_document_and_redrawn_when_it_changes(
     assert set(drawn) == set(first)  # every chart was drawn again from the new document...
     assert again["metric-cycle_time/trend"] != first["metric-cycle_time/trend"]
     assert again["metric-throughput/trend"] == first["metric-throughput/trend"]  # ...same SVG
+
+
+def test_the_chart_folder_is_pruned_least_recently_used_first(tmp_path, monkeypatch):
+    """Visitors trying options make new documents without end: past its limit the folder
+    loses the charts used longest ago; reading a chart counts as using it."""
+    import hashlib
+    import os
+
+    from casestudy.render import chart_cache
+
+    monkeypatch.setenv("CASESTUDY_CACHE", str(tmp_path))
+    folder = tmp_path / "charts"
+    folder.mkdir(parents=True)
+    svg = "<svg>" + "x" * 994 + "</svg>"  # 1,000 bytes
+    # the file svg_for would read for chart "trend" of document "d0", and nine others
+    names = ["doc-" + hashlib.sha256(b"d0\ntrend").hexdigest()[:32]]
+    names += [f"doc-{i:032x}" for i in range(1, 10)]
+    for i, name in enumerate(names):
+        (folder / f"{name}.svg").write_text(svg)
+        os.utime(folder / f"{name}.svg", (1_000 + i, 1_000 + i))
+    # the oldest is read again: the hit marks it used now, and nothing is drawn
+    assert chart_cache.svg_for("d0", "trend", lambda: 1 / 0) == svg
+    assert chart_cache.prune(limit=4_500) == 6
+    assert sorted(p.stem for p in folder.glob("*.svg")) == sorted([names[0], *names[7:]])
+    assert chart_cache.prune(limit=10_000) == 0

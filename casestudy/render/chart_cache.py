@@ -9,9 +9,11 @@ reuses its SVG."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
+import os
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -54,6 +56,8 @@ def svg_for(doc_key: str, name: str, draw: Callable[[], object]) -> str:
     try:
         cached = path.read_text(encoding="utf-8")
         if cached.rstrip().endswith("</svg>"):
+            with contextlib.suppress(OSError):
+                os.utime(path)  # recently used: the last to be pruned
             return cached
     except OSError:
         pass
@@ -62,3 +66,36 @@ def svg_for(doc_key: str, name: str, draw: Callable[[], object]) -> str:
     svg = charts.to_svg_cached(draw())
     charts._write_atomically(path, svg)
     return svg
+
+
+def limit_bytes() -> int:
+    """The most the chart folder may hold (``$CASESTUDY_CHART_CACHE_MB``, default 200 MB)."""
+    try:
+        mb = float(os.environ.get("CASESTUDY_CHART_CACHE_MB", "").strip() or 200)
+    except ValueError:
+        mb = 200.0
+    return int(max(mb, 1) * 2**20)
+
+
+def prune(limit: int | None = None) -> int:
+    """Delete the least recently used charts (documents' and specs' SVGs alike) until the
+    folder holds at most ``limit`` bytes — visitors trying options on a hosted instance make
+    new documents without end; returns the number of files deleted."""
+    from ..config import cache_dir
+
+    limit = limit_bytes() if limit is None else limit
+    files = []
+    for p in cache_dir("charts").glob("*.svg"):
+        with contextlib.suppress(OSError):
+            st = p.stat()
+            files.append((st.st_mtime, st.st_size, p))
+    total = sum(size for _, size, _ in files)
+    gone = 0
+    for _, size, p in sorted(files, key=lambda f: (f[0], str(f[2]))):
+        if total <= limit:
+            break
+        with contextlib.suppress(OSError):
+            p.unlink()
+            gone += 1
+        total -= size
+    return gone

@@ -757,10 +757,7 @@ class GitHubClient:
             known = {d.id: d.created_at for d in stored} if same else {}
             deps = list(self._fetch(src, repo, owner, name, base, environment, workflow, known))
             if deps or (same and known):
-                if same:
-                    store.write_batch(repo, deployments=deps)
-                else:
-                    store.replace_deployments(repo, deps, src)
+                store.keep_deployments(repo, deps, src, same)
                 return src, len(deps)
         return "", 0
 

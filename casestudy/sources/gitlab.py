@@ -443,10 +443,7 @@ class GitLabClient:
             else:
                 deps = self._releases_or_tags(repo, pid, src, known)
             if deps or (same and known):
-                if same:
-                    store.write_batch(repo, deployments=deps)
-                else:
-                    store.replace_deployments(repo, deps, src)
+                store.keep_deployments(repo, deps, src, same)
                 return src, len(deps)
         return "", 0
 

@@ -379,6 +379,15 @@ class Store:
             self._write_incidents(incidents)
             self._bump(repo)
 
+    def keep_deployments(self, repo: str, deployments: list[Deployment], source: str,
+                         same: bool) -> None:
+        """A deployment sync's result: added to the stored list when ``same`` (the source
+        read last time, incrementally), else the repository's whole list from ``source``."""
+        if same:
+            self.write_batch(repo, deployments=deployments)
+        else:
+            self.replace_deployments(repo, deployments, source)
+
     def replace_deployments(self, repo: str, deployments: Iterable[Deployment],
                             source: str) -> None:
         """Make ``deployments`` the repository's whole deployment list and record their source
