@@ -21,6 +21,8 @@ from .outline import (
 Write = Callable[[str], None]
 
 
+TESTS_TABLE_PERIODS = 12  # periods of the changes-tests table the body prints
+
 def pr_line(p: PRRef) -> str:
     link = safe_url(p.url)
     ref = f"[{p.sign}{p.number}]({link})" if link else f"{p.sign}{p.number}"
@@ -283,7 +285,11 @@ def _practices(cs: CaseStudy, w: Write, h: Heading) -> None:
     w("")
     shown = [s for s in p.tests_with_code if s.code_prs]
     if shown:
-        w(f"Merged {cs.change}s that changed code, and the share that also changed tests:")
+        more = len(shown) - TESTS_TABLE_PERIODS
+        shown = shown[-TESTS_TABLE_PERIODS:]  # a body section, not a data dump
+        w(f"Merged {cs.change}s that changed code, and the share that also changed tests"
+          + (f" (the latest {len(shown)} periods; {more} earlier ones are in the JSON export "
+             "and the app):" if more > 0 else ":"))
         w("")
         w(f"| Period | {cs.change}s changing code | also changing tests | share |")
         w("| --- | ---: | ---: | ---: |")
