@@ -88,29 +88,18 @@ class RunColumns:
 
 
 def columns(runs: list[CheckRun]) -> RunColumns:
-    """One pass over the runs into columns (names and commits as codes)."""
-    names: dict[str, int] = {}
-    shas: dict[str, int] = {}
+    """Check-run objects into columns: the store's table shape (``Store.check_run_table``),
+    read by ``table_columns`` — one rule for timings and conclusions."""
     n = len(runs)
-    pr = np.empty(n, np.int64)
-    sha = np.empty(n, np.int64)
-    name = np.empty(n, np.int64)
-    attempt = np.empty(n, np.int64)
-    start = np.zeros(n, np.int64)
-    end = np.zeros(n, np.int64)
-    concl = []
-    for i, r in enumerate(runs):
-        pr[i] = r.pr
-        sha[i] = shas.setdefault(r.sha, len(shas))
-        name[i] = names.setdefault(r.name, len(names))
-        attempt[i] = r.attempt
-        if r.started_at and r.completed_at and r.completed_at >= r.started_at:
-            start[i], end[i] = r.started_at, r.completed_at
-        concl.append(r.conclusion)
-    c = np.array(concl, dtype=object)
-    return RunColumns(pr, sha, name, attempt, np.isin(c, list(FAILED)),
-                      np.isin(c, list(PASSED)), (end - start).astype(float), start,
-                      list(names), list(shas))
+    table: dict[str, np.ndarray] = {}
+    for field_, key in (("sha", "sha"), ("name", "name"), ("conclusion", "conclusion")):
+        codes: dict[str, int] = {}
+        table[key] = np.fromiter((codes.setdefault(getattr(r, field_) or "", len(codes))
+                                  for r in runs), np.int64, n)
+        table[key + "s"] = np.array(list(codes), dtype=str)
+    for field_ in ("pr", "started_at", "completed_at", "attempt"):
+        table[field_] = np.fromiter((getattr(r, field_) or 0 for r in runs), np.int64, n)
+    return table_columns(table)
 
 
 def table_columns(t: dict[str, np.ndarray]) -> RunColumns:
