@@ -5,21 +5,23 @@ data-completeness appendix quotes (never computed at report time).
 
     .venv/bin/python bench/classifiers.py [--write] [--misses] [--ml]
 
-``--ml`` also runs the practice audit on the 24 repositories of ``ml_projects.csv`` (ML-project
-detection) and ``practices.csv`` (which practices each has), read from the snapshots in
-/work/.mirror (or $CASESTUDY_MIRRORS); with ``--write`` their figures are kept too (without
-``--ml`` the recorded ones stay).
+``--ml`` also runs the practice audit on the labelled repositories of ``ml_projects.csv``
+(ML-project detection) and ``practices.csv`` (which practices each has), per split — ``tuning``
+(the 24 its rules were adjusted on) and ``held-out`` (labelled before the audit ran on them, never
+used to adjust a rule) — read from the snapshots in /work/.mirror (or $CASESTUDY_MIRRORS); with
+``--write`` their figures are kept too (without ``--ml``, or for a split whose snapshots are
+missing, the recorded ones stay).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from casestudy.classifier_check import load, misses, score
+from casestudy.practice_check import SPLITS
 from casestudy.practice_check import measure as measure_practice_labels
-from casestudy.sources.practices import read_git
+from casestudy.practice_check import measure_ml as measure_ml_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "tests" / "data" / "labels"
@@ -29,7 +31,8 @@ SETS = {"bugfix": ("bugfix.csv", "bug-fix classifier"),
 
 HEADER = '''"""Measured accuracy of the classifiers on the hand-labelled titles and repositories in
 ``tests/data/labels``: precision and recall on the held-out quarter of the titles no rule was
-tuned on; the practice audit on the 24 labelled repositories' snapshots. Written by
+tuned on; the practice audit on the labelled repositories' snapshots, per split (tuning: the
+24 its rules were adjusted on; held-out: labelled first, never tuned on). Written by
 ``bench/classifiers.py --write`` — do not edit by hand; a test keeps it equal to a fresh
 measurement. Quoted in each report's data-completeness appendix."""
 
@@ -51,56 +54,51 @@ def measure() -> dict[str, dict]:
     return out
 
 
-def measure_ml() -> dict | None:
-    """ML-project detection on the labelled repositories' snapshots (None when one is missing)."""
-    mirrors = Path(os.environ.get("CASESTUDY_MIRRORS", "/work/.mirror"))
-    right, wrong = 0, []
-    rows = load(LABELS / "ml_projects.csv")
-    for r in rows:
-        git_dir = mirrors / r["repo"].replace("/", "+") / "repo"
-        if not git_dir.exists():
-            print(f"no snapshot of {r['repo']}: ML detection not measured")
-            return None
-        audit, _ = read_git(git_dir, "HEAD", {})
-        if bool(audit["ml_frameworks"]) == (r["ml"] == "yes"):
-            right += 1
-        else:
-            found = ", ".join(audit["ml_frameworks"]) or "no framework"
-            wrong.append(f"{r['repo']} (labelled {r['ml']}: {found})")
-    tp = sum(1 for r in rows if r["ml"] == "yes") - sum(1 for w in wrong if "labelled yes" in w)
-    fp = sum(1 for w in wrong if "labelled no" in w)
-    return {"right": right, "repos": len(rows), "ml": sum(r["ml"] == "yes" for r in rows),
-            "precision": round(tp / (tp + fp), 3) if tp + fp else 0.0,
-            "recall": round(tp / sum(r["ml"] == "yes" for r in rows), 3), "wrong": wrong}
-
-
-# practice labels the audit got right on the same repositories before its rules were adjusted
-# after seeing its misses (7 December 2026): there is no held-out split of 24 repositories
-PRACTICES_RIGHT_BEFORE_ADJUSTING = 160
-
-
-def measure_practices() -> dict | None:
-    """The practice audit's scorecard on the labelled repositories' snapshots."""
-    s = measure_practice_labels(LABELS / "practices.csv")
+def measure_ml(split: str) -> dict | None:
+    """ML-project detection on one split's labelled repositories (None when a snapshot is
+    missing)."""
+    s = measure_ml_labels(LABELS / "ml_projects.csv", split)
     if s is None:
-        print("a labelled repository has no snapshot: practices not measured")
+        print(f"a {split} repository has no snapshot: ML detection not measured")
         return None
-    return {"right": s.right, "cells": s.n, "repos": s.n // len(s.per_practice),
+    return {"right": s.right, "repos": s.repos, "ml": s.ml,
             "precision": round(s.precision(), 3), "recall": round(s.recall(), 3),
-            "per_practice": {k: f"{v[0]}/{v[1]}" for k, v in s.per_practice.items()},
-            "right_before_adjusting": PRACTICES_RIGHT_BEFORE_ADJUSTING,
             "wrong": s.wrong}
 
 
+# practice labels the audit got right on the tuning repositories before its rules were adjusted
+# after seeing its misses (7 December 2026)
+PRACTICES_RIGHT_BEFORE_ADJUSTING = 160
+
+
+def measure_practices(split: str) -> dict | None:
+    """The practice audit's scorecard on one split's labelled repositories."""
+    s = measure_practice_labels(LABELS / "practices.csv", split)
+    if s is None:
+        print(f"a {split} repository has no snapshot: practices not measured")
+        return None
+    out = {"right": s.right, "cells": s.n, "repos": s.n // len(s.per_practice),
+           "precision": round(s.precision(), 3), "recall": round(s.recall(), 3),
+           "per_practice": {k: f"{v[0]}/{v[1]}" for k, v in s.per_practice.items()},
+           "wrong": s.wrong}
+    if split == "tuning":
+        out["right_before_adjusting"] = PRACTICES_RIGHT_BEFORE_ADJUSTING
+    return out
+
+
 def write(figures: dict[str, dict]) -> None:
-    def value(v: object) -> str:
+    def value(v: object, depth: int) -> str:
         if isinstance(v, dict):  # one entry a line, as ruff wants the lines short
-            return "{\n" + "".join(f"        {k!r}: {x!r},\n" for k, x in v.items()) + "    }"
+            pad = "    " * (depth + 1)
+            return "{\n" + "".join(f"{pad}{k!r}: {value(x, depth + 1)},\n"
+                                   for k, x in v.items()) + "    " * depth + "}"
+        if isinstance(v, list) and v and len(repr(v)) > 60:
+            pad = "    " * (depth + 1)
+            return "[\n" + "".join(f"{pad}{x!r},\n" for x in v) + "    " * depth + "]"
         return repr(v)
 
     def literal(name: str, d: dict) -> str:
-        return f"{name} = {{\n" + "".join(f"    {k!r}: {value(v)},\n" for k, v in d.items()) + \
-            "}\n"
+        return f"{name} = {value(d, 0)}\n"
 
     body = HEADER + literal("BUGFIX", figures["bugfix"]) + literal("REVERT", figures["revert"])
     body += literal("ML_PROJECT", figures["ml"])
@@ -115,15 +113,18 @@ def _one(what: str, f: dict) -> str:
 
 def summary() -> str:
     """The appendix sentence: how each classifier was measured and how accurate it is."""
-    ml = (f"ML-project detection (practice audit): {ML_PROJECT['right']} of "
-          f"{ML_PROJECT['repos']} labelled repositories right")
-    practices = (f"practice scorecard: {PRACTICES['right']} of {PRACTICES['cells']} "
-                 f"practice labels right on {PRACTICES['repos']} labelled repositories "
-                 f"(precision {PRACTICES['precision']:.2f}, recall {PRACTICES['recall']:.2f}; "
-                 f"{PRACTICES['right_before_adjusting']} before its rules were adjusted on "
-                 "these repositories, no held-out split)")
-    return "; ".join([_one("bug-fix classifier", BUGFIX), _one("revert detection", REVERT), ml,
-                      practices])
+    ml, ml_tuned = ML_PROJECT["held-out"], ML_PROJECT["tuning"]
+    pr, pr_tuned = PRACTICES["held-out"], PRACTICES["tuning"]
+    ml_text = (f"ML-project detection (practice audit): {ml['right']} of {ml['repos']} "
+               f"held-out labelled repositories right ({ml_tuned['right']} of "
+               f"{ml_tuned['repos']} on the repositories its rules were adjusted on)")
+    practices = (f"practice scorecard: {pr['right']} of {pr['cells']} practice labels right on "
+                 f"{pr['repos']} held-out labelled repositories (precision "
+                 f"{pr['precision']:.2f}, recall {pr['recall']:.2f}; {pr_tuned['right']} of "
+                 f"{pr_tuned['cells']} on the {pr_tuned['repos']} repositories its rules were "
+                 f"adjusted on, {pr_tuned['right_before_adjusting']} before)")
+    return "; ".join([_one("bug-fix classifier", BUGFIX), _one("revert detection", REVERT),
+                      ml_text, practices])
 '''
     OUT.write_text(body, encoding="utf-8")
 
@@ -143,23 +144,27 @@ def main() -> None:
         if args.misses:
             print("\n".join(misses(rows, kind)))
     figures = measure()
-    ml = measure_ml() if args.ml else None
-    practices = measure_practices() if args.ml else None
-    if ml is not None:
-        print(f"ML-project detection: {ml['right']} of {ml['repos']} repositories right, "
-              f"precision {ml['precision']:.3f}, recall {ml['recall']:.3f}; wrong: "
-              f"{'; '.join(ml['wrong']) or 'none'}")
-    if practices is not None:
-        print(f"practice audit: {practices['right']} of {practices['cells']} labels right on "
-              f"{practices['repos']} repositories, precision {practices['precision']:.3f}, "
-              f"recall {practices['recall']:.3f}; per practice "
-              f"{', '.join(f'{k} {v}' for k, v in practices['per_practice'].items())}; wrong: "
-              f"{'; '.join(practices['wrong']) or 'none'}")
+    ml = {s: measure_ml(s) for s in SPLITS} if args.ml else {}
+    practices = {s: measure_practices(s) for s in SPLITS} if args.ml else {}
+    for split, m in ml.items():
+        if m is not None:
+            print(f"ML-project detection, {split}: {m['right']} of {m['repos']} repositories "
+                  f"right, precision {m['precision']:.3f}, recall {m['recall']:.3f}; wrong: "
+                  f"{'; '.join(m['wrong']) or 'none'}")
+    for split, p in practices.items():
+        if p is not None:
+            print(f"practice audit, {split}: {p['right']} of {p['cells']} labels right on "
+                  f"{p['repos']} repositories, precision {p['precision']:.3f}, recall "
+                  f"{p['recall']:.3f}; per practice "
+                  f"{', '.join(f'{k} {v}' for k, v in p['per_practice'].items())}; wrong: "
+                  f"{'; '.join(p['wrong']) or 'none'}")
     if args.write:
         from casestudy import classifier_accuracy
 
-        figures["ml"] = ml or classifier_accuracy.ML_PROJECT
-        figures["practices"] = practices or classifier_accuracy.PRACTICES
+        recorded = {"ml": classifier_accuracy.ML_PROJECT,
+                     "practices": classifier_accuracy.PRACTICES}
+        for what, fresh in (("ml", ml), ("practices", practices)):
+            figures[what] = {s: fresh.get(s) or recorded[what][s] for s in SPLITS}
         write(figures)
         print(f"wrote {OUT.relative_to(ROOT)}")
 

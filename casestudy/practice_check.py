@@ -1,13 +1,17 @@
 """Scores the practice audit against the hand-labelled repositories of
-``tests/data/labels/practices.csv``: for each repository's snapshot, the scorecard's status of
-every practice at HEAD ("present" or not) against the label, per practice and overall. Used by
-``bench/classifiers.py --ml`` (which records the figures in ``classifier_accuracy``) and by the
-test that keeps them; both need the snapshots (``/work/.mirror`` or ``$CASESTUDY_MIRRORS``)."""
+``tests/data/labels/practices.csv`` and ``ml_projects.csv``: for each repository's snapshot, the
+scorecard's status of every practice at HEAD ("present" or not) against the label, per practice
+and overall, and whether the audit calls it an ML project — per split (``tuning``: the
+repositories the rules were adjusted on; ``held-out``: labelled before the audit ran on them and
+never used to adjust a rule). Used by ``bench/classifiers.py --ml`` (which records the figures in
+``classifier_accuracy``) and by the test that keeps them; both need the snapshots
+(``/work/.mirror`` or ``$CASESTUDY_MIRRORS``)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from . import practice_rules
@@ -16,6 +20,7 @@ from .classifier_check import load
 from .sources.practices import read_head
 
 PRACTICE_KEYS = tuple(p.key for p in practice_rules.PRACTICES)
+SPLITS = ("tuning", "held-out")
 
 
 def mirrors() -> Path:
@@ -53,11 +58,59 @@ class PracticeScore:
         return tp / (tp + fn) if tp + fn else 0.0
 
 
-def audit_statuses(git_dir: Path) -> dict[str, str]:
+@dataclass
+class MlScore:
+    """ML-project detection against the labels: repositories right, labelled ML, true and false
+    positives, and the wrong ones with the frameworks the audit found."""
+
+    right: int = 0
+    repos: int = 0
+    ml: int = 0
+    tp: int = 0
+    fp: int = 0
+    wrong: list[str] = field(default_factory=list)
+
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    def recall(self) -> float:
+        return self.tp / self.ml if self.ml else 0.0
+
+
+def split_rows(labels: Path, split: str | None = None) -> list[dict[str, str]]:
+    """The labelled rows of one split (all of them when ``split`` is None)."""
+    return [r for r in load(labels) if split is None or r["split"] == split]
+
+
+@cache  # each snapshot is audited once per process (ML and practices)
+def audit_head(git_dir: Path) -> tuple[dict[str, str], list[str]]:
     """The scorecard status of every practice at HEAD of a snapshot ("present", "missing" or
-    "not applicable": an ML practice in a project the audit does not call ML)."""
-    table, _ = scorecard_rows(read_head(git_dir, "HEAD"))
-    return {r.key: r.status for r in table}
+    "not applicable": an ML practice in a project the audit does not call ML) and the ML
+    frameworks the audit found (none: not an ML project)."""
+    audit = read_head(git_dir, "HEAD")
+    table, _ = scorecard_rows(audit)
+    return {r.key: r.status for r in table}, list(audit["ml_frameworks"])
+
+
+def audit_statuses(git_dir: Path) -> dict[str, str]:
+    """The scorecard status of every practice at HEAD of a snapshot."""
+    return audit_head(git_dir)[0]
+
+
+def score_ml(rows: list[dict[str, str]], frameworks: dict[str, list[str]]) -> MlScore:
+    """Labelled ML rows against the frameworks the audit found per repository."""
+    out = MlScore()
+    for r in rows:
+        want, found = r["ml"] == "yes", frameworks[r["repo"]]
+        out.repos += 1
+        out.ml += want
+        out.right += want == bool(found)
+        out.tp += want and bool(found)
+        out.fp += bool(found) and not want
+        if want != bool(found):
+            out.wrong.append(f"{r['repo']} (labelled {r['ml']}: "
+                             f"{', '.join(found) or 'no framework'})")
+    return out
 
 
 def score(rows: list[dict[str, str]], statuses: dict[str, dict[str, str]]) -> PracticeScore:
@@ -79,14 +132,24 @@ def score(rows: list[dict[str, str]], statuses: dict[str, dict[str, str]]) -> Pr
     return out
 
 
-def measure(labels: Path) -> PracticeScore | None:
-    """The audit of every labelled repository's snapshot against its labels (None when a
-    snapshot is missing)."""
-    rows = load(labels)
-    statuses = {}
-    for r in rows:
-        git_dir = snapshot(r["repo"])
-        if not git_dir.exists():
-            return None
-        statuses[r["repo"]] = audit_statuses(git_dir)
-    return score(rows, statuses)
+def have_snapshots(labels: Path, split: str | None = None) -> bool:
+    """Whether every labelled repository of the split has a snapshot on this machine."""
+    return all(snapshot(r["repo"]).exists() for r in split_rows(labels, split))
+
+
+def measure(labels: Path, split: str | None = None) -> PracticeScore | None:
+    """The audit of every labelled repository's snapshot (of one split, or all) against its
+    practice labels (None when a snapshot is missing)."""
+    rows = split_rows(labels, split)
+    if not have_snapshots(labels, split):
+        return None
+    return score(rows, {r["repo"]: audit_statuses(snapshot(r["repo"])) for r in rows})
+
+
+def measure_ml(labels: Path, split: str | None = None) -> MlScore | None:
+    """ML-project detection on every labelled repository's snapshot (of one split, or all)
+    against ``ml_projects.csv`` (None when a snapshot is missing)."""
+    rows = split_rows(labels, split)
+    if not have_snapshots(labels, split):
+        return None
+    return score_ml(rows, {r["repo"]: audit_head(snapshot(r["repo"]))[1] for r in rows})
