@@ -61,14 +61,21 @@ def measure_ml(split: str) -> dict | None:
     if s is None:
         print(f"a {split} repository has no snapshot: ML detection not measured")
         return None
-    return {"right": s.right, "repos": s.repos, "ml": s.ml,
-            "precision": round(s.precision(), 3), "recall": round(s.recall(), 3),
-            "wrong": s.wrong}
+    out = {"right": s.right, "repos": s.repos, "ml": s.ml,
+           "precision": round(s.precision(), 3), "recall": round(s.recall(), 3),
+           "wrong": s.wrong}
+    return out | HELD_OUT_FIRST["ml"] if split == "held-out" else out
 
 
 # practice labels the audit got right on the tuning repositories before its rules were adjusted
 # after seeing its misses (7 December 2026)
 PRACTICES_RIGHT_BEFORE_ADJUSTING = 160
+# the held-out repositories as first measured (7 December 2026, commit 68e6a52), before two rule
+# fixes their misses revealed (conda environment files named conda*.yaml were not read; linter
+# sections of setup.cfg did not count): the first measurement is the held-out figure
+HELD_OUT_FIRST = {"ml": {"first_right": 10, "first_precision": 0.667, "first_recall": 0.8},
+                  "practices": {"first_right": 85, "first_precision": 0.974,
+                                "first_recall": 0.881}}
 
 
 def measure_practices(split: str) -> dict | None:
@@ -83,7 +90,7 @@ def measure_practices(split: str) -> dict | None:
            "wrong": s.wrong}
     if split == "tuning":
         out["right_before_adjusting"] = PRACTICES_RIGHT_BEFORE_ADJUSTING
-    return out
+    return out | HELD_OUT_FIRST["practices"] if split == "held-out" else out
 
 
 def write(figures: dict[str, dict]) -> None:
@@ -115,14 +122,17 @@ def summary() -> str:
     """The appendix sentence: how each classifier was measured and how accurate it is."""
     ml, ml_tuned = ML_PROJECT["held-out"], ML_PROJECT["tuning"]
     pr, pr_tuned = PRACTICES["held-out"], PRACTICES["tuning"]
-    ml_text = (f"ML-project detection (practice audit): {ml['right']} of {ml['repos']} "
-               f"held-out labelled repositories right ({ml_tuned['right']} of "
+    ml_text = (f"ML-project detection (practice audit): {ml['first_right']} of {ml['repos']} "
+               f"held-out labelled repositories right as first measured ({ml['right']} after "
+               f"a rule fix their misses revealed; {ml_tuned['right']} of "
                f"{ml_tuned['repos']} on the repositories its rules were adjusted on)")
-    practices = (f"practice scorecard: {pr['right']} of {pr['cells']} practice labels right on "
-                 f"{pr['repos']} held-out labelled repositories (precision "
-                 f"{pr['precision']:.2f}, recall {pr['recall']:.2f}; {pr_tuned['right']} of "
-                 f"{pr_tuned['cells']} on the {pr_tuned['repos']} repositories its rules were "
-                 f"adjusted on, {pr_tuned['right_before_adjusting']} before)")
+    practices = (f"practice scorecard: {pr['first_right']} of {pr['cells']} practice labels "
+                 f"right on {pr['repos']} held-out labelled repositories as first measured "
+                 f"(precision {pr['first_precision']:.2f}, recall {pr['first_recall']:.2f}; "
+                 f"{pr['right']} after two rule fixes their misses revealed; "
+                 f"{pr_tuned['right']} of {pr_tuned['cells']} on the {pr_tuned['repos']} "
+                 f"repositories its rules were adjusted on, "
+                 f"{pr_tuned['right_before_adjusting']} before)")
     return "; ".join([_one("bug-fix classifier", BUGFIX), _one("revert detection", REVERT),
                       ml_text, practices])
 '''

@@ -39,16 +39,18 @@ ML_PROJECT = {
         ],
     },
     'held-out': {
-        'right': 10,
+        'right': 11,
         'repos': 13,
         'ml': 5,
-        'precision': 0.667,
-        'recall': 0.8,
+        'precision': 0.714,
+        'recall': 1.0,
         'wrong': [
             'tqdm/tqdm (labelled no: keras)',
             'huggingface/safetensors (labelled no: paddle, torch, tensorflow)',
-            'mlflow/mlflow-example (labelled yes: no framework)',
         ],
+        'first_right': 10,
+        'first_precision': 0.667,
+        'first_recall': 0.8,
     },
 }
 PRACTICES = {
@@ -73,28 +75,29 @@ PRACTICES = {
         'right_before_adjusting': 160,
     },
     'held-out': {
-        'right': 85,
+        'right': 87,
         'cells': 91,
         'repos': 13,
-        'precision': 0.974,
-        'recall': 0.881,
+        'precision': 0.975,
+        'recall': 0.929,
         'per_practice': {
             'tests': '12/13',
             'ci': '12/13',
             'locked_env': '13/13',
-            'lint': '12/13',
+            'lint': '13/13',
             'data_versioning': '13/13',
-            'experiment_tracking': '11/13',
+            'experiment_tracking': '12/13',
             'cards': '12/13',
         },
         'wrong': [
             'golang/tools ci (labelled yes, audit missing)',
-            'pypa/warehouse lint (labelled yes, audit missing)',
-            'mlflow/mlflow-example experiment_tracking (labelled yes, audit not applicable)',
             'CompVis/stable-diffusion tests (labelled no, audit present)',
             'CompVis/stable-diffusion experiment_tracking (labelled yes, audit missing)',
             'CompVis/stable-diffusion cards (labelled yes, audit missing)',
         ],
+        'first_right': 85,
+        'first_precision': 0.974,
+        'first_recall': 0.881,
     },
 }
 
@@ -109,13 +112,16 @@ def summary() -> str:
     """The appendix sentence: how each classifier was measured and how accurate it is."""
     ml, ml_tuned = ML_PROJECT["held-out"], ML_PROJECT["tuning"]
     pr, pr_tuned = PRACTICES["held-out"], PRACTICES["tuning"]
-    ml_text = (f"ML-project detection (practice audit): {ml['right']} of {ml['repos']} "
-               f"held-out labelled repositories right ({ml_tuned['right']} of "
+    ml_text = (f"ML-project detection (practice audit): {ml['first_right']} of {ml['repos']} "
+               f"held-out labelled repositories right as first measured ({ml['right']} after "
+               f"a rule fix their misses revealed; {ml_tuned['right']} of "
                f"{ml_tuned['repos']} on the repositories its rules were adjusted on)")
-    practices = (f"practice scorecard: {pr['right']} of {pr['cells']} practice labels right on "
-                 f"{pr['repos']} held-out labelled repositories (precision "
-                 f"{pr['precision']:.2f}, recall {pr['recall']:.2f}; {pr_tuned['right']} of "
-                 f"{pr_tuned['cells']} on the {pr_tuned['repos']} repositories its rules were "
-                 f"adjusted on, {pr_tuned['right_before_adjusting']} before)")
+    practices = (f"practice scorecard: {pr['first_right']} of {pr['cells']} practice labels "
+                 f"right on {pr['repos']} held-out labelled repositories as first measured "
+                 f"(precision {pr['first_precision']:.2f}, recall {pr['first_recall']:.2f}; "
+                 f"{pr['right']} after two rule fixes their misses revealed; "
+                 f"{pr_tuned['right']} of {pr_tuned['cells']} on the {pr_tuned['repos']} "
+                 f"repositories its rules were adjusted on, "
+                 f"{pr_tuned['right_before_adjusting']} before)")
     return "; ".join([_one("bug-fix classifier", BUGFIX), _one("revert detection", REVERT),
                       ml_text, practices])

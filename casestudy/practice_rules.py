@@ -204,7 +204,7 @@ def signals_of(paths: list[str]) -> dict[str, list[str]]:
 # files whose text is read (small, at the repository root or one folder down)
 DEPENDENCY_FILES = re.compile(
     r"^([^/]+/)?(requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.py|setup\.cfg|"
-    r"environment[^/]*\.ya?ml|Pipfile|\.gitattributes|package\.json)$")
+    r"(environment|conda)[^/]*\.ya?ml|Pipfile|\.gitattributes|package\.json)$")
 MAX_DEPENDENCY_BYTES = 200_000
 ML_FRAMEWORKS = re.compile(
     r"^\s*[\"']?(torch|pytorch|tensorflow(-gpu|-cpu)?|tf-nightly|jax|flax|keras|scikit-learn|"
@@ -235,6 +235,8 @@ DEV_DIRS = re.compile(r"(^|/)(docs?|tests?|ci|examples?|benchmarks?|tutorials?|\
 # a requirement line that installs a local source tree (``-e .``, ``.[extra]``, ``./pkg``)
 LOCAL_INSTALL = re.compile(r"^(-e|--editable)\s+|^\.{1,2}(/\S*)?(\[[^\]]*\])?$")
 NOTEBOOK = re.compile(r"\.ipynb$", re.IGNORECASE)
+# a linter's or type checker's section of setup.cfg (``[flake8]``, ``[mypy]``, ``[isort]`` …)
+SETUP_CFG_LINT = re.compile(r"^\[(flake8|pycodestyle|pylint[^\]]*|mypy|isort)\]", re.MULTILINE)
 
 
 def runtime_requirements(path: str, text: str) -> str:
@@ -260,7 +262,7 @@ def runtime_requirements(path: str, text: str) -> str:
             return ""
         deps = data.get("dependencies") if isinstance(data, dict) else None
         return "\n".join(deps) if isinstance(deps, dict) else ""
-    if name.startswith(("requirements", "environment")) or name == "Pipfile":
+    if name.startswith(("requirements", "environment", "conda")) or name == "Pipfile":
         return text
     return ""
 

@@ -213,6 +213,9 @@ setup(name="lib", description="Tools for PyTorch", keywords=["torch", "pytorch"]
     ({"requirements.txt": "torch>=2.1\n"}, True),
     ({"package.json": '{"dependencies": {"react": "18"}, "devDependencies": {"onnxruntime": "1"}}'},
      False),
+    # an MLflow project's conda environment is its runtime environment
+    ({"conda.yaml": "name: t\ndependencies:\n  - scikit-learn>0.19.1\n  - pip:\n    - mlflow\n"},
+     True),
 ])
 def test_ml_project_from_runtime_dependencies_only(files, ml):
     assert bool(_audit(files)["ml_frameworks"]) is ml
@@ -232,6 +235,7 @@ def test_ml_project_from_runtime_dependencies_only(files, ml):
     # a pinned tool of the tests or of CI does not lock the project's environment
     ({"tests/requirements.txt": "impacket==0.13.1\n"}, False),
     ({".github/scripts/requirements.txt": "codespell==2.4.3\nruff==0.16.2\n"}, False),
+    ({"conda.yaml": "name: t\ndependencies:\n  - numpy>=1.14\n"}, False),
 ])
 def test_locked_environment_means_a_pinned_resolution(files, locked):
     a = _audit(files)
@@ -272,3 +276,15 @@ def test_experiment_tracking_from_a_run_recorded_in_code(code, evidence):
 def test_an_initialised_but_empty_dvc_proves_no_data_versioning():
     assert _audit({".dvc/config": "", ".dvcignore": ""})["match_counts"]["data_versioning"] == 0
     assert _audit({"data/train.csv.dvc": "outs: []\n"})["match_counts"]["data_versioning"] == 1
+
+
+@pytest.mark.parametrize(("files", "lint"), [
+    ({"setup.cfg": "[metadata]\nname = x\n\n[flake8]\nmax-line-length = 88\n"}, True),
+    ({"setup.cfg": "[mypy]\nstrict = True\n"}, True),
+    ({"setup.cfg": "[metadata]\nname = x\n[options]\ninstall_requires = flake8\n"}, False),
+    ({"pyproject.toml": "[tool.black]\nline-length = 88\n"}, True),
+    ({"pyproject.toml": "[project]\nname = 'x'\n"}, False),
+])
+def test_lint_config_in_setup_cfg_or_pyproject(files, lint):
+    a = _audit(files)
+    assert bool(a["matches"]["lint"] or a["content"].get("lint")) is lint

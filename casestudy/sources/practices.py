@@ -71,7 +71,7 @@ def _proves(p: rules.Practice, path: str, text: str) -> str:
     if p.key == "locked_env":  # a pinned resolution: every requirement exact, or hashed
         if path.startswith(("doc/", "docs/")) or rules.DEV_DIRS.search(path):
             return ""  # pinned documentation, test or CI tools do not lock the environment
-        if name.startswith("environment") and name.endswith((".yml", ".yaml")):
+        if name.startswith(("environment", "conda")) and name.endswith((".yml", ".yaml")):
             return "every package pinned" if rules.environment_pinned(text) else ""
         if not name.startswith("requirements") or not name.endswith(".txt"):
             return ""
@@ -90,6 +90,9 @@ def _proves(p: rules.Practice, path: str, text: str) -> str:
         return rules.tracker_in_code(text)
     if (p.key == "data_versioning") != (name == ".gitattributes"):
         return ""  # LFS patterns prove versioning; nothing else is read from .gitattributes
+    if p.key == "lint" and name == "setup.cfg":
+        m = rules.SETUP_CFG_LINT.search(text)
+        return m.group(0) if m else ""
     if p.key == "lint" and name != "pyproject.toml":
         return ""
     m = p.content.search(text)
