@@ -172,5 +172,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (repo, pr, reviewer, submitted_at, kind)
     );
     """,
+    # 18: the files each PR changed (a clone's first-parent diff of its landing commits), for
+    # teams declared by paths in a monorepo (``sources/team_list``)
+    """
+    CREATE TABLE IF NOT EXISTS pr_files (
+        repo TEXT NOT NULL, number INTEGER NOT NULL, path TEXT NOT NULL,
+        PRIMARY KEY (repo, number, path)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
