@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -738,17 +739,19 @@ class Store:
 
     def _set_pr_files(self, repo: str, files: dict[int, set[str]]) -> None:
         self.db.execute("DELETE FROM pr_files WHERE repo=?", (repo,))
-        self.db.executemany("INSERT INTO pr_files (repo, number, path) VALUES (?,?,?)",
-                            [(repo, n, f) for n, paths in sorted(files.items())
-                             for f in sorted(paths)])
+        self.db.executemany("INSERT INTO pr_files (repo, number, paths) VALUES (?,?,?)",
+                            [(repo, n, zlib.compress("\n".join(sorted(paths)).encode()))
+                             for n, paths in sorted(files.items()) if paths])
         self._set_cursor(repo, "pr_files", str(len(files)))
 
     def pr_files(self, repo: str) -> dict[str, list[int]]:
         """Each path changed by a PR of ``repo`` → the numbers of the PRs that changed it
         (where the source kept files: a clone, ``has_pr_files``)."""
         out: dict[str, list[int]] = {}
-        for n, f in self.db.execute("SELECT number, path FROM pr_files WHERE repo=?", (repo,)):
-            out.setdefault(f, []).append(int(n))
+        for n, paths in self.db.execute("SELECT number, paths FROM pr_files WHERE repo=? "
+                                        "ORDER BY number", (repo,)):
+            for f in zlib.decompress(bytes(paths)).decode().split("\n"):
+                out.setdefault(f, []).append(int(n))
         return out
 
     def has_pr_files(self, repo: str) -> bool:
