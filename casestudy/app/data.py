@@ -98,7 +98,8 @@ def _org_rows(units: list, what: str) -> list[dict]:
         row: dict = {what: u.name}
         for key, label, _direction in COLUMNS:
             value = getattr(u, key)
-            row[label] = None if value is None else round(float(value), 1)
+            row[label] = value if value is None or isinstance(value, int) else \
+                round(float(value), 1)
             row[f"rank: {label}"] = u.ranks.get(key)
         rows.append(row)
     return rows
