@@ -68,7 +68,8 @@ bench-engine: test-deps
 # then sync-git + report over real clones: $$CASESTUDY_CLONES ("owner/name=PATH ...") or the
 # snapshots in /work/.mirror; then the git source's releases, landings per branch, deploy medians
 # (backports) and two-parent attribution against scripts/git_truth.py (plain git) on five repos;
-# AI-assisted commits against scripts/ai_truth.py (git log --grep/--author) on four repos.
+# AI-assisted commits against scripts/ai_truth.py (git log --grep/--author) on four repos;
+# teams by monorepo paths on Homebrew/brew against git log --first-parent -- PATH.
 validate: deps
 	$(BIN)/python bench/classifiers.py --ml
 	$(BIN)/python -m pytest -v -k "homebrew or psf_requests" tests/test_files.py tests/test_git.py
@@ -76,6 +77,7 @@ validate: deps
 	$(BIN)/python -m pytest -v -rP -m real tests/test_real_claims.py
 	$(BIN)/python -m pytest -v -s -m real tests/test_real_git_truth.py
 	$(BIN)/python -m pytest -v -s -m real tests/test_real_ai_truth.py
+	$(BIN)/python -m pytest -v -s -m real tests/test_real_teams.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -125,6 +125,13 @@ def git_root() -> Path | None:
     return Path(env).resolve() if env else None
 
 
+def teams_file() -> Path | None:
+    """The operator's team file the app's Organisation page offers (``$CASESTUDY_TEAMS``, a
+    TOML file as ``sources/team_list`` reads it); None = none configured."""
+    env = os.environ.get("CASESTUDY_TEAMS", "").strip()
+    return Path(env).expanduser() if env else None
+
+
 def check_clone_path(path: str) -> Path:
     """A clone path this instance may read (inside ``git_root()`` when hosted, symlinks
     resolved, and the repository git finds there inside it too). Raises ``SettingError``."""

@@ -72,23 +72,37 @@ def store_summary(ident: str, viewer: tuple[str, ...], version: tuple[int, int, 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def organisation(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int],
-                 owner: str) -> tuple[list[dict], str, list[str]]:
-    """An owner's repositories this viewer may see, at a glance (``report.org``): one row per
-    repository (figures with their ranks), the window's words, the notes."""
-    from ..analysis.org import COLUMNS
+                 owner: str, teams_text: bytes | None = None, teams_origin: str = "teams",
+                 name_hidden: bool = True
+                 ) -> tuple[list[dict], list[dict], str, list[str]]:
+    """An owner's repositories this viewer may see, at a glance (``report.org``), and the teams
+    of a team file's text when given (``sources.team_list.parse_teams``; a bad one raises
+    ``TeamListError`` beginning with ``teams_origin``): one row per repository and per team
+    (figures with their ranks), the window's words, the notes."""
     from ..report.org import build_org_view
+    from ..sources.team_list import parse_teams
 
-    view = build_org_view(get_store(), owner, visible_to=viewer)
+    teams = parse_teams(teams_text, teams_origin) if teams_text is not None else None
+    view = build_org_view(get_store(), owner, visible_to=viewer, teams=teams,
+                          name_hidden=name_hidden)
+    lo, hi = view.window
+    return (_org_rows(view.repositories, "repository"), _org_rows(view.teams, "team"),
+            f"Merges from {_day(lo)} to {_day(hi - 1)}", view.notes)
+
+
+def _org_rows(units: list, what: str) -> list[dict]:
+    from ..analysis.org import COLUMNS
+
     rows = []
-    for u in view.repositories:
-        row: dict = {"repository": u.name}
+    for u in units:
+        row: dict = {what: u.name}
         for key, label, _direction in COLUMNS:
             value = getattr(u, key)
-            row[label] = None if value is None else round(float(value), 1)
+            row[label] = value if value is None or isinstance(value, int) else \
+                round(float(value), 1)
             row[f"rank: {label}"] = u.ranks.get(key)
         rows.append(row)
-    lo, hi = view.window
-    return rows, f"Merges from {_day(lo)} to {_day(hi - 1)}", view.notes
+    return rows
 
 
 def sync_queue(viewer: tuple[str, ...]) -> list[dict] | None:

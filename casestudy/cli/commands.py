@@ -478,7 +478,9 @@ def register(sub, common) -> None:
     p = sub.add_parser("org", parents=[common],
                        help="many repositories at once: an owner's, or teams from a file")
     p.add_argument("owner", nargs="?", help="every synced repository of this owner")
-    p.add_argument("--teams", metavar="FILE", help="teams (TOML: name, repos, people, paths)")
+    p.add_argument("--teams", metavar="FILE",
+                   help="teams (TOML [[team]]: name, repos, people, paths — monorepo path "
+                        "globs, applied where the store keeps PRs' files: clones via sync-git)")
     p.add_argument("--from", dest="since", metavar="YYYY-MM", help="first month of merges")
     p.add_argument("--to", dest="until", metavar="YYYY-MM", help="last month of merges")
     p.add_argument("--out", metavar="FILE", help="write the Markdown here")

@@ -1,5 +1,6 @@
 """An organisation view (``analysis.org.OrgView``) as Markdown: a table per repository and per
-team, each figure with its rank; the notes (DORA's advice on comparing teams) under them."""
+team, each figure with its rank; the notes (DORA's advice on comparing teams, paths not
+applied) under them, escaped: they quote a team file's names and paths."""
 
 from __future__ import annotations
 
@@ -35,5 +36,5 @@ def org_markdown(view: OrgView) -> str:
     out += ["## Per repository", "", *_table(view.repositories, "repository"), ""]
     if view.teams:
         out += ["## Per team", "", *_table(view.teams, "team"), ""]
-    out += [f"- {prose(n)}" for n in view.notes]
+    out += [f"- {esc(n, 1000)}" for n in view.notes]  # notes quote team names and paths
     return "\n".join(out) + "\n"

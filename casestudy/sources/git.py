@@ -573,9 +573,10 @@ def sync_git(store: Store, path: str | Path, repo: str | None = None,
     # the whole list each time: a change of deployment source replaces the old deployments
     done = finish(store, repo, deps, "tags", extra)
     touched: dict[int, tuple[int, set[str]]] = {}
-    audit, changes = read_practices(path, branch, by_sha, touched)  # mainline commits → PR
+    files: dict[int, set[str]] = {}  # every path each PR's mainline commits changed
+    audit, changes = read_practices(path, branch, by_sha, touched, files)  # mainline → PR
     fixes = {p.number for p in prs if p.is_revert or classify(p.title, p.labels)}
-    store.set_audit(repo, audit, changes, rework_flags(touched, fixes, REWORK_DAYS))
+    store.set_audit(repo, audit, changes, rework_flags(touched, fixes, REWORK_DAYS), files)
     store.finish_sync(run, "ok", prs=len(prs))
     return {"prs": len(prs), "commits": len(commits), "tags": len(deps),
             "incidents": done.incidents, "reverts_without_pr": len(extra)}

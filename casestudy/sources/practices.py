@@ -129,17 +129,20 @@ def read_head(path: Path, branch: str) -> dict:
 
 
 def read_git(path: Path, branch: str, pr_of: dict[str, int],
-             touched: dict[int, tuple[int, set[str]]] | None = None
+             touched: dict[int, tuple[int, set[str]]] | None = None,
+             files: dict[int, set[str]] | None = None
              ) -> tuple[dict, list[tuple[int, bool, bool]]]:
     """The audit of a clone at ``branch`` and, per merged PR (``pr_of``: mainline commit sha →
     PR number), whether it changed code and whether it changed tests; ``touched``, when given,
-    receives per PR (its latest mainline commit time, the paths it changed)."""
+    receives per PR (its latest mainline commit time, the code paths it changed), ``files``
+    every path its mainline commits changed against their first parent."""
     audit = read_head(path, branch)
     head = audit["head"]
     # one mainline pass, newest first: paths changed by each first-parent commit
-    out, err = _git(path, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
-                    "--name-only", f"--format={RS}%H{US}%ct", "--end-of-options", head.strip(),
-                    "--", tolerate=True)
+    out, err = _git(path, "-c", "core.quotePath=false", "log", "--first-parent",
+                    "--diff-merges=first-parent", "--no-renames", "--name-only",
+                    f"--format={RS}%H{US}%ct", "--end-of-options", head.strip(), "--",
+                    tolerate=True)
     first: dict[str, dict] = {}
     ai_first: dict[str, int] = {}  # each agent-instruction file at HEAD: when it first appeared
     ai_at_head = set(audit["ai_instructions"])
@@ -150,13 +153,13 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int],
         lines = rec.strip("\n").splitlines()
         sha, when = lines[0].split(US)
         oldest = int(when) if oldest is None else oldest
-        files = [ln for ln in lines[1:] if ln]
+        files_of = [ln for ln in lines[1:] if ln]
         for p in rules.PRACTICES:
             if p.key not in first:
-                hit = next((f for f in files if rules.matching(p, f)), None)
+                hit = next((f for f in files_of if rules.matching(p, f)), None)
                 if hit is not None:
                     first[p.key] = {"at": int(when), "sha": sha, "path": hit}
-        for f in files:
+        for f in files_of:
             if f in ai_at_head and f not in ai_first:
                 ai_first[f] = int(when)
         number = pr_of.get(sha)
@@ -164,11 +167,13 @@ def read_git(path: Path, branch: str, pr_of: dict[str, int],
             at, seen = touched.get(number, (0, set()))
             # code only: a changelog or lock file every PR touches is no rework
             touched[number] = (max(at, int(when)),
-                               seen | {f for f in files if rules.is_code_path(f)})
+                               seen | {f for f in files_of if rules.is_code_path(f)})
+        if number is not None and files is not None:
+            files.setdefault(number, set()).update(files_of)
         if number is not None:
             flags = changes.setdefault(number, [False, False])
-            flags[0] = flags[0] or any(rules.is_code_path(f) for f in files)
-            flags[1] = flags[1] or any(rules.is_test_path(f) for f in files)
+            flags[0] = flags[0] or any(rules.is_code_path(f) for f in files_of)
+            flags[1] = flags[1] or any(rules.is_test_path(f) for f in files_of)
     audit["first_seen"] = first
     audit["ai_first_seen"] = ai_first
     audit["history"] = "complete" if not err else "partial"

@@ -172,5 +172,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (repo, pr, reviewer, submitted_at, kind)
     );
     """,
+    # 18: the files each PR changed (a clone's first-parent diff of its landing commits), for
+    # teams declared by paths in a monorepo (``sources/team_list``): one row per PR, its paths
+    # one a line (git quotes a name holding a line break), zlib-compressed — on Homebrew/brew
+    # 1.8 MB for 15,126 PRs' 174,033 files, where a row per file took 40 MB
+    """
+    CREATE TABLE IF NOT EXISTS pr_files (
+        repo TEXT NOT NULL, number INTEGER NOT NULL, paths BYTEA NOT NULL,
+        PRIMARY KEY (repo, number)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

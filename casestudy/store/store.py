@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -703,10 +704,13 @@ class Store:
 
     def set_audit(self, repo: str, audit: dict,
                   changes: list[tuple[int, bool, bool]] | None = None,
-                  reworked: dict[int, bool] | None = None) -> None:
+                  reworked: dict[int, bool] | None = None,
+                  files: dict[int, set[str]] | None = None) -> None:
         """Keep the practice audit of ``repo`` (replacing the last one) and, when given, which
-        PRs changed code and tests (replacing the last list)."""
+        PRs changed code and tests and the files each PR changed (replacing the last lists)."""
         with self.db.transaction():
+            if files is not None:
+                self._set_pr_files(repo, files)
             self.db.execute(
                 "INSERT INTO repo_audit (repo, read_at, data) VALUES (?,?,?) ON CONFLICT(repo) "
                 "DO UPDATE SET read_at=excluded.read_at, data=excluded.data",
@@ -732,6 +736,27 @@ class Store:
             "INSERT INTO pr_changes (repo, number, changes_code, changes_tests, reworked) "
             "VALUES (?,?,0,0,?) ON CONFLICT(repo, number) DO UPDATE SET "
             "reworked=excluded.reworked", [(repo, n, int(r)) for n, r in reworked.items()])
+
+    def _set_pr_files(self, repo: str, files: dict[int, set[str]]) -> None:
+        self.db.execute("DELETE FROM pr_files WHERE repo=?", (repo,))
+        self.db.executemany("INSERT INTO pr_files (repo, number, paths) VALUES (?,?,?)",
+                            [(repo, n, zlib.compress("\n".join(sorted(paths)).encode()))
+                             for n, paths in sorted(files.items()) if paths])
+        self._set_cursor(repo, "pr_files", str(len(files)))
+
+    def pr_files(self, repo: str) -> dict[str, list[int]]:
+        """Each path changed by a PR of ``repo`` → the numbers of the PRs that changed it
+        (where the source kept files: a clone, ``has_pr_files``)."""
+        out: dict[str, list[int]] = {}
+        for n, paths in self.db.execute("SELECT number, paths FROM pr_files WHERE repo=? "
+                                        "ORDER BY number", (repo,)):
+            for f in zlib.decompress(bytes(paths)).decode().split("\n"):
+                out.setdefault(f, []).append(int(n))
+        return out
+
+    def has_pr_files(self, repo: str) -> bool:
+        """Whether the files of ``repo``'s PRs were read (a clone's sync since schema 18)."""
+        return self.get_cursor(repo, "pr_files") is not None
 
     def reworked(self, repo: str) -> dict[int, bool]:
         """Per merged PR whose files were followed: whether a fix or revert reworked it."""
