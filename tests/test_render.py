@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from casestudy.render import render
-from casestudy.render.html import LockedFetcher, render_html, render_pdf
+from casestudy.render.fetcher import LockedFetcher
+from casestudy.render.html import render_html, render_pdf
 from casestudy.render.outline import headings
 from casestudy.report.build import Options, build_case_study
 from casestudy.store import Store

@@ -108,6 +108,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     opts = report_options(args)
     store = Store(args.db)
+    fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "md")
+    if fmt == "markdown":
+        fmt = "md"
+    if fmt == "pdf":  # the PDF's workers start (WeasyPrint, fonts) while the study is built
+        import os
+
+        from ..render import pool
+
+        os.environ.setdefault("CASESTUDY_RENDER_NICE", "0")  # nothing else here to yield to
+        pool.prestart()
     try:
         # a --from/--to the subject's data does not reach: said, instead of an empty report
         span = next(((r.first_at, r.last_at) for r in store.summary()
@@ -116,13 +126,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         cs = build_case_study(store, opts)
     except (ReportError, PeriodError) as exc:
         raise CLIError(str(exc), 2) from exc
-    fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "md")
-    if fmt == "markdown":
-        fmt = "md"
     from ..render import render
 
     try:
-        data = render(cs, fmt, paper=args.paper)
+        if fmt == "pdf":
+            from ..render.html import PAPER, chart_images, chart_svgs, render_html
+
+            if args.paper not in PAPER:
+                raise ValueError(f"unknown paper size {args.paper!r}: use A4 or Letter")
+            html = render_html(cs, args.paper, chart_images(chart_svgs(cs)))
+            try:
+                data = pool.pdf_in_pool(cs, args.paper, html)
+            except pool.RenderFailed as exc:
+                raise CLIError(str(exc), 1) from exc
+            finally:
+                pool.shutdown()
+        else:
+            data = render(cs, fmt, paper=args.paper)
     except ValueError as exc:
         raise CLIError(str(exc), 2) from exc
     if args.out:

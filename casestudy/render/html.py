@@ -11,12 +11,10 @@ from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from ..document import CaseStudy
 from ..metrics import format_duration
-from . import chart_cache
+from . import chart_cache, pdf_parts
 from .escape import clip, safe_url
 from .outline import (
     cannot_show,
@@ -30,6 +28,7 @@ from .palette import colour_key
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAPER = {"A4": "A4", "Letter": "letter"}
+PAGE_MARGIN = "18mm 16mm 20mm 16mm"
 TABLE_PERIODS = 6  # the per-metric tables list the latest periods; charts show them all
 
 _env = jinja2.Environment(
@@ -88,40 +87,18 @@ def render_html(cs: CaseStudy, paper: str = "A4", svgs: dict | None = None) -> s
     parts = contents(cs)
     return template.render(cs=cs, svgs=svgs or chart_svgs(cs), paper=PAPER[paper],
                            contents=parts, headings=[h for _, hs in parts for h in hs],
+                           margin=PAGE_MARGIN, page_start=Markup(pdf_parts.PAGE_START),
                            table_periods=TABLE_PERIODS, key=colour_key(cs),
                            appendix=first_appendix(cs), cannot=cannot_show(cs),
                            more=get_more(cs), figure_order=key_figure_order(cs))
 
 
-class LockedFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that fetches nothing but inline ``data:`` URLs: no files, no
-    network, no redirects. Every refused URL is recorded so tests can see what was tried."""
-
-    def __init__(self):
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers=None):
-        if not url.startswith("data:"):
-            self.refused.append(url)
-            raise ValueError(f"blocked resource: {url[:80]}")
-        return super().fetch(url, headers)
-
-
-def render_pdf(cs: CaseStudy, paper: str = "A4", html: str | None = None,
-               fetcher: LockedFetcher | None = None) -> bytes:
-    import gc
-    import logging
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+def render_pdf(cs: CaseStudy | None, paper: str = "A4", html: str | None = None,
+               fetcher=None, parts: int = 1, run: pdf_parts.Runner = pdf_parts.in_process
+               ) -> bytes:
+    """The PDF: the report's HTML (charts as SVG images) laid out in ``parts`` by ``run``
+    (``pdf_parts``); a ``fetcher`` (tests) lays it out in this process."""
     html = html if html is not None else render_html(cs, paper, chart_images(chart_svgs(cs)))
-    fetcher = fetcher or LockedFetcher()
-    # WeasyPrint allocates millions of short-lived objects; with a large heap around (the
-    # store's arrays, the app's caches) the cyclic GC would rescan it repeatedly: ~20% slower.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf()
-    finally:
-        if was_enabled:
-            gc.enable()
+    return pdf_parts.render(html, PAPER[paper], PAGE_MARGIN, parts=parts, run=run,
+                            fetcher=fetcher)
+

@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -140,6 +140,36 @@ def run(job: Callable[..., Any], *args: Any, message: str = FAILED["pdf"]) -> An
     raise RenderFailed(message)
 
 
+def run_all(jobs: Sequence[tuple[Callable[..., Any], tuple]],
+            message: str = FAILED["pdf"]) -> list[Any]:
+    """Every ``(job, args)`` in the pool at once (side by side when there are workers free),
+    results in order; a job that fails is retried once (on a fresh pool if the pool broke),
+    ``RenderFailed(message)`` when it fails again."""
+    pool = _executor()
+    futures = [_submit(pool, job, *args) for job, args in jobs]
+    results: list[Any] = []
+    for fut, (job, args) in zip(futures, jobs, strict=True):
+        try:
+            results.append(fut.result(timeout=timeout()))
+        except Exception as exc:  # noqa: BLE001 - any failure of a worker is retried once
+            log.warning("render part failed: %s", type(exc).__name__)
+            if isinstance(exc, FutureTimeout) or getattr(pool, "_broken", False):
+                _discard(pool)
+            results.append(run(job, *args, message=message))
+    return results
+
+
+def prestart() -> None:
+    """Start every worker now and have it import WeasyPrint and load fonts, without waiting: a
+    command that will make a PDF calls this before building the case study, so both happen at
+    once."""
+    from .pdf_parts import warm
+
+    pool = _executor()
+    for _ in range(workers()):
+        _submit(pool, warm)
+
+
 def _render_job(cs_json: str, fmt: str, paper: str) -> str | bytes:
     """In a worker: the document back from JSON, rendered to ``fmt``."""
     from . import render
@@ -147,8 +177,35 @@ def _render_job(cs_json: str, fmt: str, paper: str) -> str | bytes:
     return render(CaseStudy.from_json(cs_json), fmt, paper=paper)
 
 
+def _pdf_html_job(cs_json: str, paper: str) -> str:
+    """In a worker: the HTML the PDF is laid out from (charts drawn or read from the cache)."""
+    from .html import chart_images, chart_svgs, render_html
+
+    cs = CaseStudy.from_json(cs_json)
+    return render_html(cs, paper, chart_images(chart_svgs(cs)))
+
+
+def pdf_in_pool(cs: CaseStudy, paper: str = "A4", html: str | None = None) -> bytes:
+    """The PDF, its parts laid out by the pool's workers side by side (``pdf_parts``) and
+    joined here. Raises ``RenderFailed``."""
+    from .html import PAGE_MARGIN, PAPER
+    from .pdf_parts import render as render_parts
+
+    if html is None:
+        html = run(_pdf_html_job, cs.to_json(indent=None), paper)
+    try:
+        return render_parts(html, PAPER[paper], PAGE_MARGIN, parts=workers(), run=run_all)
+    except RenderFailed:
+        raise
+    except Exception as exc:  # joining the parts failed: one sentence, as for a failed part
+        log.warning("joining the PDF's parts failed: %s", type(exc).__name__)
+        raise RenderFailed(FAILED["pdf"]) from exc
+
+
 def render_pooled(cs: CaseStudy, fmt: str, paper: str = "A4") -> str | bytes:
     """``render(cs, fmt, paper)`` (``pdf`` or ``html``) in the pool. Raises ``RenderFailed``."""
     if fmt not in FAILED:
         raise ValueError(f"only pdf and html are rendered in the pool, not {fmt!r}")
+    if fmt == "pdf":
+        return pdf_in_pool(cs, paper)
     return run(_render_job, cs.to_json(indent=None), fmt, paper, message=FAILED[fmt])
