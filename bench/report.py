@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from casestudy.render import pool  # noqa: E402
 from casestudy.render.html import (  # noqa: E402
     chart_images,
     chart_svgs,
@@ -113,9 +114,19 @@ def main() -> None:
     t3 = time.perf_counter()
     stages.update({f"charts ({len(svgs)})": t2 - t1, "HTML": t3 - t2})
     if not args.no_pdf:
-        render_pdf(cs, html=render_html(cs, svgs=chart_images(svgs)))
-        stages["PDF"] = time.perf_counter() - t3
+        html = render_html(cs, svgs=chart_images(svgs))
+        render_pdf(cs, html=html)
+        stages["PDF (one process)"] = time.perf_counter() - t3
+        pool.prestart()
+        pool.pdf_in_pool(cs, "A4", html)  # warm workers
+        t4 = time.perf_counter()
+        pool.pdf_in_pool(cs, "A4", html)
+        parts_s = time.perf_counter() - t4
+        pool.shutdown()
     total = sum(stages.values())
+    if not args.no_pdf:  # not a stage of the sum: the same PDF, laid out in parts side by side
+        print(f"PDF in {pool.workers()} parts by the render pool (warm workers): {parts_s:.2f} s "
+              f"(one process: {stages['PDF (one process)']:.2f} s)")
     prs = sum(s.prs for s in store.summary() if s.repo in (args.repo, *peers))
     print(f"{args.repo} (+{len(peers)} peers, {prs:,} PRs): case study {t1 - t0:.3f} s, "
           f"everything {total:.2f} s")
