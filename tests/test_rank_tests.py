@@ -76,3 +76,16 @@ def test_a_report_build_does_not_import_scipy_stats():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_numba_kernels_run_without_scipy_linalg_which_stays_importable():
+    """numba's CPU target is set up with ``scipy.linalg`` turned away (core/numba_target.py):
+    a kernel runs without it loaded, and it still imports afterwards for what needs it."""
+    code = ("import sys, numpy as np; import casestudy.core as core; core.warm(); "
+            "from casestudy.core.group_stats import grouped_duration_stats; "
+            "before = 'scipy.linalg' in sys.modules; "
+            "import scipy.linalg; from scipy.cluster import hierarchy; "
+            "print(before, float(scipy.linalg.norm([3.0, 4.0])))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "5.0"]

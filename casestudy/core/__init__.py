@@ -5,9 +5,13 @@ PR duration is measured, ``group_stats`` holds the exact percentile and bootstra
 ``periods`` maps times to calendar periods (and hours/weekdays) in a time zone.
 """
 
-from .durations import duration_columns, duration_values
-from .group_stats import grouped_duration_stats
-from .table import (
+from . import numba_target
+
+numba_target.set_up()  # before any kernel runs: numba's CPU target without scipy.linalg
+
+from .durations import duration_columns, duration_values  # noqa: E402
+from .group_stats import grouped_duration_stats  # noqa: E402
+from .table import (  # noqa: E402
     MetricTable,
     calendar_for,
     compute_table,
