@@ -45,7 +45,7 @@ ML_PROJECT = {
         'precision': 0.714,
         'recall': 1.0,
         'wrong': [
-            'tqdm/tqdm (labelled no: keras)',
+            'tqdm/tqdm (labelled no: tensorflow)',
             'huggingface/safetensors (labelled no: paddle, torch, tensorflow)',
         ],
         'first_right': 10,

@@ -263,8 +263,11 @@ def runtime_requirements(path: str, text: str) -> str:
         deps = data.get("dependencies") if isinstance(data, dict) else None
         return "\n".join(deps) if isinstance(deps, dict) else ""
     if name.startswith(("requirements", "environment", "conda")) or name == "Pipfile":
-        return text
+        return _COMMENT.sub(r"\1", text)  # a package named in a comment is not required
     return ""
+
+
+_COMMENT = re.compile(r"(^|\s)#.*$", re.MULTILINE)  # not ``pkg.zip#egg=name`` (no space before)
 
 
 def _pyproject_runtime(text: str) -> str:

@@ -216,6 +216,9 @@ setup(name="lib", description="Tools for PyTorch", keywords=["torch", "pytorch"]
     # an MLflow project's conda environment is its runtime environment
     ({"conda.yaml": "name: t\ndependencies:\n  - scikit-learn>0.19.1\n  - pip:\n    - mlflow\n"},
      True),
+    # a framework named only in a comment is not a requirement (tqdm's environment.yml)
+    ({"environment.yml": "dependencies:\n  - numpy  # keras: optional\n# - tensorflow\n"}, False),
+    ({"requirements.txt": "numpy\ngit+https://example.org/x.git#egg=torch\n"}, True),
 ])
 def test_ml_project_from_runtime_dependencies_only(files, ml):
     assert bool(_audit(files)["ml_frameworks"]) is ml
