@@ -218,7 +218,7 @@ setup(name="lib", description="Tools for PyTorch", keywords=["torch", "pytorch"]
      True),
     # a framework named only in a comment is not a requirement (tqdm's environment.yml)
     ({"environment.yml": "dependencies:\n  - numpy  # keras: optional\n# - tensorflow\n"}, False),
-    ({"requirements.txt": "numpy\ngit+https://example.org/x.git#egg=torch\n"}, True),
+    ({"requirements.txt": "numpy\ntorch>=2.1  # the model runtime\n"}, True),
 ])
 def test_ml_project_from_runtime_dependencies_only(files, ml):
     assert bool(_audit(files)["ml_frameworks"]) is ml
