@@ -34,3 +34,19 @@ def main_module() -> tuple[str | None, bool]:
 
     main = sys.modules["__main__"]
     return getattr(main, "__file__", None), "casestudy_marker_ran" in os.environ
+
+
+def part_crash_once(marker: str, html: str):
+    """A PDF part whose first attempt kills its worker; the retry lays it out for real."""
+    from casestudy.render.pdf_parts import render_part
+
+    path = Path(marker)
+    if not path.exists():
+        path.write_text(str(os.getpid()))
+        os._exit(3)
+    return render_part(html)
+
+
+def die() -> None:
+    """Kill the worker that runs this (a pool broken before the next export comes)."""
+    os._exit(4)

@@ -169,6 +169,18 @@ def test_cli_writes_every_format(demo_db, tmp_path):
         assert out.stat().st_size > 1000
     r = run("report", "demo/cirrus", "--db", str(demo_db), "--format", "pdf")
     assert r.returncode == 2 and "--out" in r.stderr
+    out = tmp_path / "r.pdf"  # laid out in parts by the render pool, joined, numbered
+    r = run("report", "demo/cirrus", "--peer", "demo/borealis", "--db", str(demo_db),
+            "--from", "2025-01", "--to", "2025-12", "--paper", "Letter", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert "612 x 792" in info and pages > 10
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True).stdout
+    assert f"Page 2 of {pages}" in text and f"Page {pages} of {pages}" in text
+    r = run("report", "no/such", "--db", str(demo_db), "--format", "pdf", "--out", str(out))
+    assert r.returncode == 1 and "not in the store" in r.stderr and "Traceback" not in r.stderr
     r = run("report", "no/such", "--db", str(demo_db))
     assert r.returncode == 1 and "not in the store" in r.stderr
     r = run("report", "demo/cirrus", "--db", str(demo_db), "--from", "spring")

@@ -67,6 +67,32 @@ def test_a_worker_that_dies_once_is_retried_and_the_pdf_arrives(atlas, tmp_path)
     assert pool.render_pooled(atlas, "pdf")[:5] == b"%PDF-"
 
 
+@needs_poppler
+def test_a_part_whose_worker_dies_is_retried_and_a_broken_pool_replaced(atlas, tmp_path):
+    from casestudy.render.html import PAGE_MARGIN, chart_images, chart_svgs, render_html
+    from casestudy.render.pdf_parts import render as render_parts
+    from casestudy.render.pdf_parts import render_part
+
+    html = render_html(atlas, "A4", chart_images(chart_svgs(atlas)))
+    whole = pdftext(render_parts(html, "A4", PAGE_MARGIN), tmp_path, "whole.pdf")
+    marker = tmp_path / "part-crashed"
+
+    def first_part_dies(jobs):
+        jobs = [(render_jobs.part_crash_once, (str(marker), args[0])) if fn is render_part
+                and i == 0 else (fn, args) for i, (fn, args) in enumerate(jobs)]
+        return pool.run_all(jobs)
+
+    pdf = render_parts(html, "A4", PAGE_MARGIN, parts=2, run=first_part_dies)
+    assert marker.exists() and pdftext(pdf, tmp_path, "parts.pdf") == whole
+    # a worker dies between exports: the next export starts a fresh pool, not a failure
+    with pytest.raises(pool.RenderFailed):
+        pool.run(render_jobs.die)
+    with pytest.raises(pool.RenderFailed):  # the pool it left is broken...
+        pool.run_all([(render_jobs.die, ())])
+    pool._executor().submit(render_jobs.die)  # ...or breaks as the export starts
+    assert pdftext(pool.pdf_in_pool(atlas, "A4", html), tmp_path, "again.pdf") == whole
+
+
 def test_a_job_that_always_fails_gives_one_sentence_after_one_retry(atlas, tmp_path):
     counter = tmp_path / "attempts"
     with pytest.raises(pool.RenderFailed) as err:

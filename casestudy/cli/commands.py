@@ -104,6 +104,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from ..analysis.frame import require_data_in_period
     from ..core.periods import PeriodError
+    from ..render import FORMATS
+    from ..render.html import PAPER
     from ..report.build import ReportError, build_case_study
 
     opts = report_options(args)
@@ -111,47 +113,65 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "md")
     if fmt == "markdown":
         fmt = "md"
-    if fmt == "pdf":  # the PDF's workers start (WeasyPrint, fonts) while the study is built
-        import os
-
-        from ..render import pool
-
-        os.environ.setdefault("CASESTUDY_RENDER_NICE", "0")  # nothing else here to yield to
-        pool.prestart()
+    if fmt not in FORMATS:
+        raise CLIError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", 2)
+    if fmt == "pdf" and not args.out:
+        raise CLIError(f"--format {fmt} is binary: give --out FILE", 2)
+    if args.paper not in PAPER:
+        raise CLIError(f"unknown paper size {args.paper!r}: use A4 or Letter", 2)
     try:
         # a --from/--to the subject's data does not reach: said, instead of an empty report
         span = next(((r.first_at, r.last_at) for r in store.summary()
                      if r.repo == opts.subject), (None, None))
         require_data_in_period(opts.subject, *span, opts)
+    except (ReportError, PeriodError) as exc:
+        raise CLIError(str(exc), 2) from exc
+    if fmt == "pdf":
+        return _report_pdf(args, store, opts)
+    try:
         cs = build_case_study(store, opts)
     except (ReportError, PeriodError) as exc:
         raise CLIError(str(exc), 2) from exc
     from ..render import render
 
-    try:
-        if fmt == "pdf":
-            from ..render.html import PAPER, chart_images, chart_svgs, render_html
-
-            if args.paper not in PAPER:
-                raise ValueError(f"unknown paper size {args.paper!r}: use A4 or Letter")
-            html = render_html(cs, args.paper, chart_images(chart_svgs(cs)))
-            try:
-                data = pool.pdf_in_pool(cs, args.paper, html)
-            except pool.RenderFailed as exc:
-                raise CLIError(str(exc), 1) from exc
-            finally:
-                pool.shutdown()
-        else:
-            data = render(cs, fmt, paper=args.paper)
-    except ValueError as exc:
-        raise CLIError(str(exc), 2) from exc
+    data = render(cs, fmt, paper=args.paper)
     if args.out:
         Path(args.out).write_bytes(data if isinstance(data, bytes) else data.encode())
         print(f"wrote {args.out} ({fmt})", file=sys.stderr)
-    elif isinstance(data, bytes):
-        raise CLIError(f"--format {fmt} is binary: give --out FILE", 2)
     else:
         sys.stdout.write(data)
+    return 0
+
+
+def _report_pdf(args: argparse.Namespace, store: Store, opts) -> int:
+    """``report --format pdf``: the render pool's workers start (WeasyPrint, fonts) while the
+    case study is built, then lay the PDF's parts out side by side (``render/pdf_parts.py``)."""
+    import os
+    import sys
+
+    from ..core.periods import PeriodError
+    from ..render import pool
+    from ..render.html import chart_images, chart_svgs, render_html
+    from ..report.build import ReportError, build_case_study
+
+    os.environ.setdefault("CASESTUDY_RENDER_NICE", "0")  # nothing else here to yield to
+    pool.prestart()
+    try:
+        try:
+            cs = build_case_study(store, opts)
+        except (ReportError, PeriodError) as exc:
+            raise CLIError(str(exc), 2) from exc
+        html = render_html(cs, args.paper, chart_images(chart_svgs(cs)))
+        try:
+            data = pool.pdf_in_pool(cs, args.paper, html)
+        except pool.RenderFailed as exc:
+            cause = exc.__cause__
+            why = f" ({type(cause).__name__}: {str(cause)[:200]})" if cause else ""
+            raise CLIError(f"{exc}{why}", 1) from exc
+    finally:
+        pool.shutdown()
+    Path(args.out).write_bytes(data)
+    print(f"wrote {args.out} (pdf)", file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,13 @@
 target it imports ``scipy.linalg`` (0.2–0.3 s on a fresh process) only to learn whether ``np.dot``
 and ``np.linalg`` could be compiled; no kernel here uses them. So the target is set up once with
 that import turned away, and ``scipy.linalg`` stays importable for what needs it (the CI job
-clustering imports it when it runs)."""
+clustering imports it when it runs).
+
+What it costs: numba's own BLAS flag stays off for the process, so ``np.correlate`` and
+``np.convolve`` inside a kernel would take numba's plain loop (``np.dot`` checks again when it
+compiles) — no kernel here uses any of them. While the target is set up (once, when
+``casestudy.core`` is first imported; the app's server does it before serving), an
+``import scipy.linalg`` in another thread would fail."""
 
 from __future__ import annotations
 

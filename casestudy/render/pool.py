@@ -11,8 +11,10 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -55,7 +57,9 @@ def timeout() -> float:
 
 def _lower_priority() -> None:
     """Pool initializer: the worker runs at a lower CPU priority (``$CASESTUDY_RENDER_NICE``,
-    0 = as the page process) so pages stay quick while a PDF is laid out."""
+    0 = as the page process) so pages stay quick while a PDF is laid out, and leaves Ctrl-C to
+    the process that started it (which stops the pool): no traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         nice = int(os.environ.get("CASESTUDY_RENDER_NICE", DEFAULT_NICE))
     except ValueError:
@@ -124,38 +128,58 @@ def _submit(pool: ProcessPoolExecutor, job: Callable[..., Any], *args: Any) -> F
         return pool.submit(job, *args)
 
 
-def run(job: Callable[..., Any], *args: Any, message: str = FAILED["pdf"]) -> Any:
+def _left(deadline: float | None) -> float:
+    """Seconds one wait may take: ``timeout()``, or what is left of ``deadline``."""
+    if deadline is None:
+        return timeout()
+    return max(0.0, deadline - time.monotonic())
+
+
+def run(job: Callable[..., Any], *args: Any, message: str = FAILED["pdf"],
+        deadline: float | None = None) -> Any:
     """``job(*args)`` in a pool worker, retried once; ``RenderFailed(message)`` if both attempts
-    fail (an exception in the job, a worker that died, or a timeout). ``job`` must be a
-    module-level function and ``args`` picklable."""
+    fail (an exception in the job, a worker that died, or a timeout) or ``deadline``
+    (``time.monotonic()``) passes. ``job`` must be a module-level function and ``args``
+    picklable. The last failure is the ``RenderFailed``'s ``__cause__``."""
+    last: BaseException | None = None
     for attempt in (1, 2):
+        if deadline is not None and _left(deadline) <= 0:
+            break
         pool = _executor()
         try:
             fut = _submit(pool, job, *args)
-            return fut.result(timeout=timeout())
+            return fut.result(timeout=_left(deadline))
         except Exception as exc:  # noqa: BLE001 - any failure of a worker is retried once
+            last = exc
             log.warning("render attempt %d failed: %s", attempt, type(exc).__name__)
             if isinstance(exc, FutureTimeout) or getattr(pool, "_broken", False):
                 _discard(pool)
-    raise RenderFailed(message)
+    raise RenderFailed(message) from last
 
 
 def run_all(jobs: Sequence[tuple[Callable[..., Any], tuple]],
-            message: str = FAILED["pdf"]) -> list[Any]:
+            message: str = FAILED["pdf"], deadline: float | None = None) -> list[Any]:
     """Every ``(job, args)`` in the pool at once (side by side when there are workers free),
     results in order; a job that fails is retried once (on a fresh pool if the pool broke),
-    ``RenderFailed(message)`` when it fails again."""
+    ``RenderFailed(message)`` when it fails again or ``deadline`` passes."""
     pool = _executor()
-    futures = [_submit(pool, job, *args) for job, args in jobs]
+    try:
+        futures: list[Future | None] = [_submit(pool, job, *args) for job, args in jobs]
+    except Exception as exc:  # noqa: BLE001 - a pool broken before we came: start afresh
+        log.warning("render pool unusable: %s", type(exc).__name__)
+        _discard(pool)
+        futures = [None] * len(jobs)
     results: list[Any] = []
     for fut, (job, args) in zip(futures, jobs, strict=True):
-        try:
-            results.append(fut.result(timeout=timeout()))
-        except Exception as exc:  # noqa: BLE001 - any failure of a worker is retried once
-            log.warning("render part failed: %s", type(exc).__name__)
-            if isinstance(exc, FutureTimeout) or getattr(pool, "_broken", False):
-                _discard(pool)
-            results.append(run(job, *args, message=message))
+        if fut is not None:
+            try:
+                results.append(fut.result(timeout=_left(deadline)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - any failure of a worker is retried once
+                log.warning("render part failed: %s", type(exc).__name__)
+                if isinstance(exc, FutureTimeout) or getattr(pool, "_broken", False):
+                    _discard(pool)
+        results.append(run(job, *args, message=message, deadline=deadline))
     return results
 
 
@@ -185,19 +209,25 @@ def _pdf_html_job(cs_json: str, paper: str) -> str:
     return render_html(cs, paper, chart_images(chart_svgs(cs)))
 
 
-def pdf_in_pool(cs: CaseStudy, paper: str = "A4", html: str | None = None) -> bytes:
+def pdf_in_pool(cs: CaseStudy | None, paper: str = "A4", html: str | None = None) -> bytes:
     """The PDF, its parts laid out by the pool's workers side by side (``pdf_parts``) and
-    joined here. Raises ``RenderFailed``."""
+    joined here, all within one ``timeout()``. Raises ``RenderFailed`` (its ``__cause__`` the
+    last failure)."""
     from .html import PAGE_MARGIN, PAPER
     from .pdf_parts import render as render_parts
 
+    deadline = time.monotonic() + timeout()
     if html is None:
-        html = run(_pdf_html_job, cs.to_json(indent=None), paper)
+        html = run(_pdf_html_job, cs.to_json(indent=None), paper, deadline=deadline)
+
+    def parts(jobs: Sequence[tuple[Callable[..., Any], tuple]]) -> list[Any]:
+        return run_all(jobs, deadline=deadline)
+
     try:
-        return render_parts(html, PAPER[paper], PAGE_MARGIN, parts=workers(), run=run_all)
+        return render_parts(html, PAPER[paper], PAGE_MARGIN, parts=workers(), run=parts)
     except RenderFailed:
         raise
-    except Exception as exc:  # joining the parts failed: one sentence, as for a failed part
+    except Exception as exc:  # noqa: BLE001 - cutting or joining the parts failed
         log.warning("joining the PDF's parts failed: %s", type(exc).__name__)
         raise RenderFailed(FAILED["pdf"]) from exc
 
