@@ -18,6 +18,7 @@ from ..options import SESSION_GAP, Options
 from ..report.build import build_case_study
 from ..sources.demo import build_demo
 from ..store import Store
+from ..store.namespaces import shown
 
 
 @st.cache_resource(show_spinner=False)
@@ -61,7 +62,7 @@ def store_summary(ident: str, viewer: tuple[str, ...], version: tuple[int, int, 
                   ) -> list[dict]:
     """One row per repository this viewer may see: PR counts and date range."""
     return [
-        {"repository": s.repo, "synthetic": s.synthetic, "source": s.source, "PRs": s.prs,
+        {"repository": shown(s.repo), "synthetic": s.synthetic, "source": s.source, "PRs": s.prs,
          "merged": s.merged, "from": _day(s.first_at), "to": _day(s.last_at),
          "deployments": s.deployments, "deployment source": s.deploy_source,
          "last sync": _day(s.last_sync_at), "API requests": s.last_sync_requests,

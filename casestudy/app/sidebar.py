@@ -18,6 +18,7 @@ from ..options import (
     OptionError,
 )
 from ..render.escape import esc
+from ..store.namespaces import shown
 from .data import get_store, months
 from .identity import adopt_legacy_keys, oidc_configured, person, viewer
 from .state import View
@@ -62,11 +63,11 @@ def view_from_sidebar() -> View:
             return view
         if st.session_state["w_repo"] not in repos:
             st.session_state["w_repo"] = repos[0]
-        view.repo = st.selectbox("Repository", repos, key="w_repo")
+        view.repo = st.selectbox("Repository", repos, key="w_repo", format_func=shown)
         st.session_state["w_peers"] = [p for p in st.session_state["w_peers"]
                                        if p in repos and p != view.repo]
         view.peers = st.multiselect(PEERS.label, [r for r in repos if r != view.repo],
-                                    key="w_peers")
+                                    key="w_peers", format_func=shown)
         if all_months:
             for key, fallback in (("w_start", default_start), ("w_end", default_end)):
                 if st.session_state[key] not in all_months:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from .. import metrics
 from ..options import BOTS, BUSINESS_HOURS, FREQ, SESSION_GAP, TZ, Option, OptionError, Options
 from ..store.keys import token_key
+from ..store.namespaces import shown
 
 CHECKED = (FREQ, BOTS, SESSION_GAP, TZ)  # options read from the URL by their declaration
 
@@ -33,9 +34,12 @@ class View:
         out: dict[str, str | list[str]] = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name == "peers":
+            if f.name == "repo":  # a repository by its name, never its key's tag
                 if v:
-                    out["peers"] = ",".join(v)
+                    out["repo"] = shown(v)
+            elif f.name == "peers":
+                if v:
+                    out["peers"] = ",".join(shown(p) for p in v)
             elif f.name == BUSINESS_HOURS.param:
                 if v:
                     out[f.name] = "1"
@@ -51,9 +55,12 @@ class View:
         metrics fall back silently: they depend on what the store holds. The sentences quote
         what the URL said: show them as plain text (``render.escape.esc``), never Markdown."""
         v, problems = cls(), []
-        repo = params.get("repo", "")
-        v.repo = repo if repo in repos else (_default_subject(repos))
-        peers = [p for p in params.get("peers", "").split(",") if p in repos and p != v.repo]
+        by_name = {shown(r): r for r in repos}  # one per name, the visitor's own first
+        by_name.update({r: r for r in repos})
+        repo = by_name.get(params.get("repo", ""), "")
+        v.repo = repo or _default_subject(repos)
+        peers = [by_name[p] for p in params.get("peers", "").split(",")
+                 if p in by_name and by_name[p] != v.repo]
         v.peers = peers if "peers" in params else [r for r in repos if r != v.repo][:2]
         v.start = params.get("start", "") if params.get("start", "") in months else ""
         v.end = params.get("end", "") if params.get("end", "") in months else ""

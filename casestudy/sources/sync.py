@@ -17,7 +17,9 @@ The private-data rules live here and in the store (``store.access``), once for e
   visitor holds (their group, their verified e-mail, them); the refusal reads like GitHub's
   "not found", so it does not tell a private repository from a missing one;
 - what a write may change (demo read-only, owners only, no shared data from signed-out
-  visitors when hosted) is the store's half, enforced for the visitor set here.
+  visitors when hosted) is the store's half, enforced for the visitor set here;
+- a visitor's repositories are filed under their own keys (``store.namespaces``): what a
+  visitor's sync or import does never depends on repositories they cannot see.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ..store.access import Visitor, acting_as
 from ..store.budget import TokenBudget
 from ..store.keys import legacy_token_keys, token_key
 from ..store.names import NameError_, check_repo_name
+from ..store.namespaces import VisitorStore
 from .demo import DEFAULT_SEED, build_demo
 from .files import ImportError_, import_git_prs_csv, import_tables
 from .git import GitSourceError, clone_name, sync_git
@@ -226,8 +229,10 @@ def sync(store: Store, req: SyncRequest) -> SyncResult:
     reader = READERS[kind_of(req.kind).key]
     req = _checked(store, req)
     typed = token_key(req.token) if req.token and not req.server_token else ""
-    with acting_as(req.visitor.with_token(typed) if req.visitor is not None else None):
-        return reader(store, req)
+    visitor = req.visitor.with_token(typed) if req.visitor is not None else None
+    with acting_as(visitor):  # a visitor's repositories are filed under their own keys
+        target = store if visitor is None else VisitorStore(store, visitor, req.account_key)
+        return reader(target, req)  # type: ignore[arg-type]
 
 
 def entry_request(e: Entry, token: str | None, gitlab_token: str | None = None

@@ -44,6 +44,7 @@ from .access import acting, not_yours, refusal
 from .db import DatabaseError, open_database
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .names import NameError_, check_repo_name
+from .namespaces import shown
 
 PR_COLUMNS = [f.name for f in fields(PullRequest)]
 _RULE_INDEX = {r: i for i, r in enumerate(INCIDENT_RULES)}
@@ -253,8 +254,11 @@ class Store:
 
     def _check_write(self, info: RepoInfo) -> str:
         """The writer to record for a new repository, after the write rules; raises."""
+        # a visitor's repository is filed under a tagged key (``namespaces``); the operator
+        # names repositories by their names only
+        name = shown(info.repo) if acting() is not None else info.repo
         try:
-            check_repo_name(info.repo, nested=_nested_names(info.source))
+            check_repo_name(name, nested=_nested_names(info.source))
         except NameError_ as exc:
             raise StoreError(str(exc)) from None
         visitor = acting()
@@ -264,14 +268,14 @@ class Store:
             ("host", "account_key", "source", "synthetic", "writer"), row, strict=True))
         if existing is None and self.db.execute(
                 "SELECT 1 FROM repos WHERE lower(repo)=?", (info.repo.lower(),)).fetchone():
-            raise StoreError(not_yours(info.repo))  # a look-alike of a name already here
-        why = refusal(info.repo, existing, info.source, info.account_key, visitor, hosted())
+            raise StoreError(not_yours(name))  # a look-alike of a name already here
+        why = refusal(name, existing, info.source, info.account_key, visitor, hosted())
         if why:
             raise StoreError(why)
         if existing is not None:
             host, owner = existing["host"], existing["account_key"]
             if host != info.host and (owner or hosted()):
-                raise StoreError(f"{info.repo} is already here from another source: a "
+                raise StoreError(f"{name} is already here from another source: a "
                                  f"repository from {info.host or 'an import'} cannot replace "
                                  "it; choose another name")
         return visitor.own_key if visitor else ""
@@ -525,15 +529,35 @@ class Store:
     # -- reads ------------------------------------------------------------------------------
     def repos(self, visible_to: str | Sequence[str] | None = None) -> list[str]:
         """All repos, or (with ``visible_to``: an account key, or several — a person and their
-        groups) the public ones plus those belonging to any of these keys, leaving out any whose
-        first sync has not finished (half-synced data is shown to nobody)."""
+        groups) the public ones plus those belonging to any of these keys, one per name (their
+        own first: ``namespaces``), leaving out any whose first sync has not finished
+        (half-synced data is shown to nobody)."""
         if visible_to is None:
             return [r[0] for r in self.db.execute("SELECT repo FROM repos ORDER BY repo")]
         keys = [visible_to] if isinstance(visible_to, str) else list(visible_to)
         keys = [k for k in keys if k] or [""]
-        return [r[0] for r in self.db.execute(
-            "SELECT repo FROM repos WHERE (account_key='' OR account_key IN "
-            f"({','.join('?' * len(keys))})) AND {_COMPLETE} ORDER BY repo", tuple(keys))]
+        rows = self.db.execute(
+            "SELECT repo, account_key, coalesce(writer, '') FROM repos WHERE (account_key='' OR "
+            f"account_key IN ({','.join('?' * len(keys))})) AND {_COMPLETE} ORDER BY repo",
+            tuple(keys)).fetchall()
+        # one repository per name (``namespaces``): their own first (in the order of their
+        # keys), then shared data they added, then the public one
+        order = {k: i for i, k in enumerate(keys)}
+
+        def rank(row: Sequence) -> tuple:
+            key, acct, writer = row
+            return (order.get(acct, len(keys)) if acct else len(keys) + (writer not in order),
+                    key != shown(key), key)
+
+        best: dict[str, str] = {}
+        for row in sorted(rows, key=rank):
+            best.setdefault(shown(row[0]), row[0])
+        return sorted(best.values())
+
+    def named(self, name: str, visible_to: str | Sequence[str]) -> str:
+        """The key of the repository a visitor holding ``visible_to`` means by ``name`` (their
+        own first, then the public one: ``repos``), or '' when they see none of that name."""
+        return next((k for k in self.repos(visible_to) if k == name or shown(k) == name), "")
 
     def data_version(self) -> tuple[int, int, int]:
         """Changes whenever data or syncs change, or the database is a new one: (instance,
@@ -547,7 +571,8 @@ class Store:
             "FROM repos WHERE repo=?", (repo,)
         ).fetchone()
         if row is None:
-            public = ", ".join(self.repos(visible_to="")) or "none"  # never private names
+            public = ", ".join(shown(r) for r in self.repos(visible_to="")) or "none"
+            # never private names
             raise StoreError(f"repository {repo!r} is not in the store (public ones: {public})")
         return RepoInfo(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
 
