@@ -26,6 +26,7 @@ from casestudy.sources.git import GitSourceError, sync_git
 from casestudy.sources.sync import SyncRequest, Visitor, sync
 from casestudy.store import Store, StoreError
 from casestudy.store.keys import person_key
+from casestudy.store.namespaces import shown
 from tests.conftest import ROOT
 from tests.fakegithub.server import FakeGitHub, generate_repo
 from tests.test_git_dora import T0, new_repo
@@ -108,22 +109,25 @@ def test_b_cannot_see_or_overwrite_a_private_repository(fake, tmp_path, monkeypa
     out = sync_github(s, "acme/secret", A, fake.base_url, "auto", None, _quiet)
     assert out.account == account_key(A)
     sync(s, SyncRequest(GITHUB.key, "acme/one", token=B, base_url=fake.base_url))  # operator
-    assert "acme/secret" in s.repos(visible_to=account_key(A))
-    assert "acme/secret" not in s.repos(visible_to=account_key(B))
-    assert "acme/secret" not in s.repos(visible_to="")
-    before = s.count_prs("acme/secret")
-    # B (or anyone without A's account) imports or reads a clone under the same name: refused
+    secret = s.named("acme/secret", account_key(A))  # filed under A's key (``namespaces``)
+    assert shown(secret) == "acme/secret"
+    assert secret not in s.repos(visible_to=account_key(B))
+    assert secret not in s.repos(visible_to="")
+    before = s.count_prs(secret)
+    # B (or anyone without A's account) imports or reads a clone under the same name: their
+    # own repositories, A's untouched
     b = Visitor((account_key(B),))  # a session that synced with B's token
     csv = "repo,number,title,merged_at\nacme/secret,1,taken over,2024-01-01T00:00:00Z\n"
-    with pytest.raises(StoreError, match="not yours"):
-        import_uploads(s, [("pull_requests.csv", csv.encode())], "canonical tables",
-                       owner=account_key(B), visitor=b)
+    import_uploads(s, [("pull_requests.csv", csv.encode())], "canonical tables",
+                   owner=account_key(B), visitor=b)
     clone = new_repo(tmp_path, "clone")
-    with pytest.raises(StoreError, match="not yours"):
-        sync(s, SyncRequest(GIT.key, str(clone), repo="acme/secret", account_key=account_key(B),
-                            visitor=b))
-    assert s.count_prs("acme/secret") == before
-    assert s.repo_info("acme/secret").account_key == account_key(A)  # still private, still A's
+    bs = s.named("acme/secret", account_key(B))
+    assert bs != secret and [p.title for p in s.pull_requests(bs)] == ["taken over"]
+    sync(s, SyncRequest(GIT.key, str(clone), repo="acme/secret", account_key=account_key(B),
+                        visitor=b))  # B's own, written again from a clone
+    assert s.named("acme/secret", account_key(B)) == bs and s.repo_info(bs).source == GIT.key
+    assert s.count_prs(secret) == before
+    assert s.repo_info(secret).account_key == account_key(A)  # still private, still A's
     # the error for an unknown name lists public repositories only
     with pytest.raises(StoreError) as err:
         s.repo_info("acme/nope")

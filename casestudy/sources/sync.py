@@ -18,8 +18,9 @@ The private-data rules live here and in the store (``store.access``), once for e
   "not found", so it does not tell a private repository from a missing one;
 - what a write may change (demo read-only, owners only, no shared data from signed-out
   visitors when hosted) is the store's half, enforced for the visitor set here;
-- a visitor's repositories are filed under their own keys (``store.namespaces``): what a
-  visitor's sync or import does never depends on repositories they cannot see.
+- on a hosted instance a visitor's repositories are filed under their own keys
+  (``store.namespaces``): what a visitor's sync or import does never depends on repositories
+  they cannot see.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config import DEFAULT_API, api_urls, check_api_url, github_spacing, gitlab_urls
+from ..config import DEFAULT_API, api_urls, check_api_url, github_spacing, gitlab_urls, hosted
 from ..source_kinds import AUTO, DEMO, GIT, GIT_CSV, GITHUB, GITLAB, IMPORT, kind_of
 from ..store import Store, StoreError
 from ..store.access import Visitor, acting_as
@@ -230,8 +231,9 @@ def sync(store: Store, req: SyncRequest) -> SyncResult:
     req = _checked(store, req)
     typed = token_key(req.token) if req.token and not req.server_token else ""
     visitor = req.visitor.with_token(typed) if req.visitor is not None else None
-    with acting_as(visitor):  # a visitor's repositories are filed under their own keys
-        target = store if visitor is None else VisitorStore(store, visitor, req.account_key)
+    with acting_as(visitor):  # a hosted visitor's repositories are filed under their keys
+        target = VisitorStore(store, visitor, req.account_key) \
+            if visitor is not None and hosted() else store
         return reader(target, req)  # type: ignore[arg-type]
 
 

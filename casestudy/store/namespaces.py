@@ -53,7 +53,7 @@ def tagged(name: str, owner: str) -> str:
     return f"{name}{SEP}{tag}"
 
 
-def _named(store: Store, name: str) -> list[tuple[str, str, str]]:
+def named_rows(store: Store, name: str) -> list[tuple[str, str, str]]:
     """(key, account key, writer) of every repository whose name is ``name`` up to case."""
     low = name.lower()
     return [tuple(r) for r in store.db.execute(
@@ -78,7 +78,7 @@ def visitor_key(store: Store, name: str, owner: str, visitor: Visitor) -> str:
     except NameError_ as exc:
         raise StoreError(str(exc)) from None
     keys = visitor.keys
-    seen = [r for r in _named(store, name) if visible(r[1], keys)]
+    seen = [r for r in named_rows(store, name) if visible(r[1], keys)]
     if any(shown(k) != name for k, _a, _w in seen):
         raise StoreError(not_yours(name))  # a look-alike of a name they can see
 

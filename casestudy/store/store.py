@@ -44,7 +44,7 @@ from .access import acting, not_yours, refusal
 from .db import DatabaseError, open_database
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .names import NameError_, check_repo_name
-from .namespaces import shown
+from .namespaces import SEP, named_rows, shown, visible
 
 PR_COLUMNS = [f.name for f in fields(PullRequest)]
 _RULE_INDEX = {r: i for i, r in enumerate(INCIDENT_RULES)}
@@ -266,9 +266,12 @@ class Store:
                               "WHERE repo=?", (info.repo,)).fetchone()
         existing = None if row is None else dict(zip(
             ("host", "account_key", "source", "synthetic", "writer"), row, strict=True))
-        if existing is None and self.db.execute(
-                "SELECT 1 FROM repos WHERE lower(repo)=?", (info.repo.lower(),)).fetchone():
-            raise StoreError(not_yours(name))  # a look-alike of a name already here
+        if existing is None:  # a look-alike of a name already here (another case of it)
+            rows = named_rows(self, name)
+            if visitor is not None and SEP in info.repo:  # a visitor's: only what they see
+                rows = [r for r in rows if visible(r[1], visitor.keys)]
+            if any(shown(key) != name for key, _acct, _writer in rows):
+                raise StoreError(not_yours(name))
         why = refusal(name, existing, info.source, info.account_key, visitor, hosted())
         if why:
             raise StoreError(why)
