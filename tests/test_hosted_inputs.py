@@ -25,6 +25,7 @@ from casestudy.sources.sync import Visitor
 from casestudy.store import RepoInfo, Store
 from casestudy.store.db import engine_errors
 from casestudy.store.keys import person_key
+from casestudy.store.namespaces import shown
 from tests.test_cli import run
 from tests.test_git_dora import T0, new_repo
 
@@ -277,7 +278,7 @@ def test_git_root_cannot_be_escaped_by_discovery_or_gitdir_files(tmp_path, monke
     assert check_clone_path(str(bare)) == bare.resolve()
     assert read_clone(store, str(inside), name="octo/inside",
                       visitor=signed_in).messages[0][0] == "success"
-    assert store.repos() == ["octo/inside"]
+    assert [shown(r) for r in store.repos()] == ["octo/inside"]  # filed under its owner's tag
 
 
 # -- findings 13 and 17 (git): one sentence for a range, an empty repository, a missing branch -

@@ -31,12 +31,11 @@ import hashlib
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import is_dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .access import Visitor, not_yours
-
-if TYPE_CHECKING:
-    from .store import Store
+from .errors import StoreError
+from .names import NameError_, check_repo_name
 
 SEP = "~"  # never in a GitHub or GitLab name (``names``), so a tagged key is no one's name
 
@@ -53,7 +52,7 @@ def tagged(name: str, owner: str) -> str:
     return f"{name}{SEP}{tag}"
 
 
-def named_rows(store: Store, name: str) -> list[tuple[str, str, str]]:
+def named_rows(store: Any, name: str) -> list[tuple[str, str, str]]:
     """(key, account key, writer) of every repository whose name is ``name`` up to case."""
     low = name.lower()
     return [tuple(r) for r in store.db.execute(
@@ -65,14 +64,11 @@ def visible(account_key: str, keys: tuple[str, ...]) -> bool:
     return not account_key or account_key in keys
 
 
-def visitor_key(store: Store, name: str, owner: str, visitor: Visitor) -> str:
+def visitor_key(store: Any, name: str, owner: str, visitor: Visitor) -> str:
     """The key ``visitor``'s write of ``name`` (private to ``owner``; '' = shared) goes to:
     the visible repository of that name they write (their own first), else a new tagged key.
     Raises ``StoreError`` for a visible look-alike (another case of the name). Reads only
     repositories the visitor can see."""
-    from .names import NameError_, check_repo_name
-    from .store import StoreError
-
     try:  # a name as a visitor gives it: never a tagged key (nobody's name has a tag)
         check_repo_name(name, nested=True)
     except NameError_ as exc:
@@ -110,7 +106,7 @@ class VisitorStore:
     visitor's key for it (``visitor_key``); answers name repositories as they are shown. Every
     other attribute is the store's own."""
 
-    def __init__(self, store: Store, visitor: Visitor, owner: str = ""):
+    def __init__(self, store: Any, visitor: Visitor, owner: str = ""):
         self._store, self._visitor, self._owner = store, visitor, owner
         self._keys: dict[str, str] = {}
 

@@ -42,6 +42,7 @@ from ..model import (
 from ..source_kinds import kind_of
 from .access import acting, not_yours, refusal
 from .db import DatabaseError, open_database
+from .errors import StoreError
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .names import NameError_, check_repo_name
 from .namespaces import SEP, named_rows, shown, visible
@@ -66,10 +67,6 @@ def sync_lease() -> int:
         return max(1, int(os.environ.get("CASESTUDY_SYNC_LEASE") or 900))
     except ValueError:
         return 900
-
-
-class StoreError(Exception):
-    """A store problem described for a person (bad path, newer schema, unknown repo)."""
 
 
 @dataclass
