@@ -119,15 +119,17 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
     alice = _sign_in(browser, app_url, idp, "alice@example.com")
     _sync(alice, app_url, "acme/secret", A)
     expect(_success(alice, SYNCED)).to_be_visible(timeout=120_000)
-    assert f"acme/secret: {Store(db).count_prs('acme/secret')} PRs" in _success(
-        alice, SYNCED).inner_text()
     alice_key = person_key(idp.issuer, idp.subject("alice@example.com"))
-    assert Store(db).repo_info("acme/secret").account_key == alice_key
+    secret = Store(db).named("acme/secret", alice_key)  # filed under her key's tag
+    assert f"acme/secret: {Store(db).count_prs(secret)} PRs" in _success(
+        alice, SYNCED).inner_text()
+    assert Store(db).repo_info(secret).account_key == alice_key
     assert _title_for(alice, app_url, "acme/secret") == "acme/secret"
     # ... and one for her group, which the provider says Carol is in too
     _sync(alice, app_url, "acme/team", A, owner="group acme-eng")
     expect(_success(alice, TEAM_SYNCED)).to_be_visible(timeout=120_000)
-    assert Store(db).repo_info("acme/team").account_key == group_key("acme-eng")
+    team = Store(db).named("acme/team", group_key("acme-eng"))
+    assert Store(db).repo_info(team).account_key == group_key("acme-eng")
     assert _title_for(alice, app_url, "acme/team") == "acme/team"
 
     # Alice again, from another browser with no cookies and no token typed: her identity
@@ -136,17 +138,21 @@ def test_private_repositories_belong_to_the_signed_in_identity(hosted_app, brows
     assert _title_for(again, app_url, "acme/secret") == "acme/secret"
 
     # Bob, signed in: not by URL, not in the sidebar's list; his sync of the same name (with a
-    # token GitHub lets read it) is refused and changes nothing
+    # token GitHub lets read it) is his own repository, as if Alice's were not there, and
+    # changes nothing of hers
     bob = _sign_in(browser, app_url, idp, "bob@example.com")
     assert _title_for(bob, app_url, "acme/secret") != "acme/secret"
     assert "acme/secret" not in bob.locator(SIDEBAR).inner_text()
-    before = Store(db).count_prs("acme/secret")
+    before = Store(db).count_prs(secret)
     _sync(bob, app_url, "acme/secret", B)
-    expect(bob.get_by_text("is already here and is not yours")).to_be_visible(
-        timeout=60_000)
-    assert not bob.get_by_text(SYNCED).count()
-    assert Store(db).count_prs("acme/secret") == before
-    assert Store(db).repo_info("acme/secret").account_key == alice_key
+    expect(_success(bob, SYNCED)).to_be_visible(timeout=120_000)
+    assert not bob.get_by_text("not yours").count()
+    bob_key = person_key(idp.issuer, idp.subject("bob@example.com"))
+    bobs = Store(db).named("acme/secret", bob_key)
+    assert bobs not in ("", secret) and Store(db).repo_info(bobs).account_key == bob_key
+    assert _title_for(bob, app_url, "acme/secret") == "acme/secret"  # his own, by its name
+    assert Store(db).count_prs(secret) == before
+    assert Store(db).repo_info(secret).account_key == alice_key
 
     assert _title_for(bob, app_url, "acme/team") != "acme/team"
 
