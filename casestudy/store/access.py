@@ -10,7 +10,8 @@ groups'), and whether they signed in. The rules:
   account key, a shared one by the visitor who added it (the operator may write either);
 - a hosted instance lets no signed-out visitor add shared (non-private) data;
 - every refusal of an existing name reads the same, whoever's it is, so the answer never tells
-  a private repository from a shared one.
+  a private repository from a shared one; on a hosted instance a visitor only ever meets names
+  they can see (``namespaces``: names are held per owner).
 
 The sync entry sets the visitor for the length of one sync (``acting_as``); the store reads it
 in ``upsert_repo``. A context variable keeps concurrent app sessions (threads) apart."""

@@ -1,9 +1,10 @@
-"""Per-owner names: what a visitor's repository is stored under, so that nothing a visitor does
-or reads depends on repositories they cannot see (issue 26, finding 16).
+"""Per-owner names: what a hosted visitor's repository is stored under, so that nothing a
+visitor does or reads depends on repositories they cannot see (issue 26, finding 16).
 
-A repository is identified by its name *and* who holds it. The stored key of a repository a
-visitor of the app creates is ``name~<tag>``, the tag a short hash of the name and the owner
-(the private owner's account key, else the visitor's own key for shared data they add), so:
+A repository is identified by its name *and* who holds it. On a hosted instance the stored key
+of a repository a visitor of the app creates is ``name~<tag>``, the tag a short hash of the
+name and the owner (the private owner's account key, else the visitor's own key for shared data
+they add), so:
 
 - the key depends only on the name and the visitor, never on what else the store holds: two
   accounts can each hold a private ``acme/secret``, and whether another account's private
@@ -15,14 +16,17 @@ visitor of the app creates is ``name~<tag>``, the tag a short hash of the name a
   visible one they may not is refused as before (it is visible, so the refusal tells nothing);
   one they cannot see is not looked at;
 - the operator (command line, ``sync-all``, the task engine: no visitor) keeps plain names —
-  the operator sees everything, and stores written before per-owner names keep their keys;
+  the operator sees everything, and stores written before per-owner names keep their keys —
+  and so does an unhosted instance (one person's own machine);
 - what a visitor sees shows the name without its tag (``shown``); the sidebar lists one
   repository per name, their own first, then the public one (``Store.repos``).
 
 The sources write through ``VisitorStore`` during a visitor's sync: it files every repository
-name they pass under the key above and is the plain store otherwise. Option (B) of the brief —
-a narrower check that refuses a taken name the same way for everyone — cannot give this
-guarantee: whether a name is free is itself what a hidden repository would reveal.
+name they pass under the key above and is the plain store otherwise. Why not a narrower fix
+(one that keeps names unique and words every refusal the same): any check that refuses a taken
+name answers whether it is taken, which is what a hidden repository must not reveal; and a key
+chosen only when a name is taken would show in the visitor's own reports. A tag that depends
+on the name and the owner alone shows nothing.
 """
 
 from __future__ import annotations
