@@ -218,3 +218,30 @@ def max_import_bytes() -> int:
     """The most bytes one imported file may decode to (``$CASESTUDY_MAX_IMPORT_MB``; 256 MB
     hosted, 2 GB otherwise): a small compressed file can expand a thousandfold."""
     return int(_env_number("CASESTUDY_MAX_IMPORT_MB", 256 if hosted() else 2048) * 2**20)
+
+
+COOKIE_SECRET_MIN = 32  # characters
+
+
+def cookie_secret() -> str:
+    """The secret every app process signs its cookies with (the sign-in cookie, the upload
+    check, the sign-in flow's state), so that several processes behind one proxy accept each
+    other's: ``$CASESTUDY_COOKIE_SECRET``, else the first line of the file
+    ``$CASESTUDY_COOKIE_SECRET_FILE`` (a Docker or Kubernetes secret); '' when neither is set
+    (each process then makes up its own). Raises ``SettingError`` for an unreadable file or a
+    secret shorter than 32 characters; the error never quotes the secret."""
+    secret = os.environ.get("CASESTUDY_COOKIE_SECRET", "").strip()
+    path = os.environ.get("CASESTUDY_COOKIE_SECRET_FILE", "").strip()
+    if not secret and path:
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError as exc:
+            raise SettingError(f"CASESTUDY_COOKIE_SECRET_FILE cannot be read ({exc.strerror})"
+                               ) from None
+        secret = lines[0].strip() if lines else ""
+        if not secret:
+            raise SettingError("CASESTUDY_COOKIE_SECRET_FILE is empty")
+    if secret and len(secret) < COOKIE_SECRET_MIN:
+        raise SettingError(f"the cookie secret must be at least {COOKIE_SECRET_MIN} characters "
+                           "(e.g. `openssl rand -hex 32`)")
+    return secret

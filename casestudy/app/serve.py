@@ -48,6 +48,29 @@ def hosted_from_secrets() -> None:
     ensure_numba_cache_dir()
 
 
+def share_cookie_secret() -> bool:
+    """Sign this process's cookies with the secret every app process shares
+    (``config.cookie_secret``), so a visitor signed in through one process is signed in on every
+    other behind the same proxy: it becomes Streamlit's ``server.cookieSecret`` (through the
+    environment, never the command line) and the ``[auth]`` section's ``cookie_secret``, which
+    is what signs the sign-in cookie (the rest of ``[auth]`` stays as the secrets file says).
+    Returns whether a shared secret is set; raises ``SettingError``."""
+    from casestudy.config import cookie_secret
+
+    secret = cookie_secret()
+    if not secret:
+        return False
+    os.environ["STREAMLIT_SERVER_COOKIE_SECRET"] = secret
+    from streamlit.runtime.secrets import secrets_singleton
+
+    if secrets_singleton.load_if_toml_exists():
+        auth = secrets_singleton.to_dict().get("auth")
+        if isinstance(auth, dict):
+            secrets_singleton.merge_programmatic_secrets(
+                {"auth": {**auth, "cookie_secret": secret}})
+    return True
+
+
 def preload() -> float:
     """Import what the pages import and load every kernel; returns seconds taken."""
     t0 = time.perf_counter()
@@ -90,6 +113,13 @@ def warm_first_view() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from casestudy.config import SettingError
+
+    try:
+        share_cookie_secret()
+    except SettingError as exc:
+        print(f"casestudy: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     hosted_from_secrets()
     try:
         took = preload()
