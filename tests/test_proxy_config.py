@@ -32,3 +32,16 @@ def test_the_app_runs_as_several_processes_behind_a_sticky_caddy():
     assert sorted(u.split(":")[0] for u in upstreams) == apps
     assert re.search(r"^\s*lb_policy cookie \w+", caddy, re.M)
     assert "health_uri /_stcore/health" in caddy
+
+
+def test_every_app_process_signs_cookies_with_one_shared_secret():
+    """A sign-in made through one process holds on the others (``test_cookie_secret`` shows
+    it in Chromium): the app processes share one secret file, never built into the image."""
+    compose = (ROOT / "compose.yaml").read_text()
+    anchor = services(compose)["app1"]
+    assert "CASESTUDY_COOKIE_SECRET_FILE: /run/secrets/cookie_secret" in anchor
+    assert re.search(r"^    secrets:\n      - cookie_secret$", anchor, re.M)
+    top = compose.split("\nsecrets:\n", 1)[1]
+    assert re.match(r"  cookie_secret:.*\n    file: \./cookie_secret\.txt", top)
+    assert "cookie_secret.txt" in (ROOT / ".dockerignore").read_text()
+    assert "cookie_secret.txt" in (ROOT / ".gitignore").read_text()
