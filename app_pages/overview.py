@@ -7,7 +7,6 @@ from casestudy.app.ui import banner, current_case_study, hours
 from casestudy.render import charts
 from casestudy.render.escape import code, esc
 from casestudy.render.outline import key_figure_order, section
-from casestudy.store.namespaces import shown
 
 
 def _figures(cs, shown) -> None:
@@ -61,7 +60,7 @@ view = st.session_state["view"]
 cs = current_case_study(view)
 if cs is not None:
     banner(cs)
-    st.title(esc(shown(cs.subject)))
+    st.title(esc(cs.subject))
     st.subheader(esc(cs.headline))
     st.caption(f"{cs.period_from} to {cs.period_to} · latest window {cs.window[0]} to "
                f"{cs.window[-1]} · peers: {esc(', '.join(cs.peers) or 'none')}")

@@ -28,7 +28,7 @@ if cs is not None:
                               format_func=lambda k: metrics.get(k).name)
     sync_url(view)
     store = get_store()
-    a = arrays(store.ident, viewer(), store.data_version(), cs.subject)
+    a = arrays(store.ident, viewer(), store.data_version(), view.repo)  # its key, not name
     opts = view.options()  # the options the case study above was built with
     df = pr_rows(store, a, view.stage, view.month, opts)
     if df.empty:

@@ -166,6 +166,14 @@ def test_the_app_shows_each_visitor_their_own_repository_by_its_name(hosted, two
         assert not at.exception
         titles[who] = (at.title[0].value, at.sidebar.selectbox[0].value,
                        at.query_params.get("repo"))
+        shown_text = " ".join(str(e.value) for e in [*at.title, *at.markdown, *at.caption,
+                                                    *at.subheader])
+        assert "~" not in shown_text and "acme/secret" in shown_text  # the name, no tag
+        if who == "b":  # the drill-down reads Bob's repository by its key
+            at.switch_page("app_pages/pull_requests.py").run()
+            assert not at.exception and at.title[0].value == "Pull requests"
+            rows = at.dataframe[0].value if at.dataframe else None
+            assert rows is None or len(rows) <= 20
     # each sees "acme/secret" — their own — and the URL names it without its key's tag
     assert titles["a"] == ("acme/secret", "acme/secret", "acme/secret")
     assert titles["b"][0] == "acme/secret" and titles["b"][2] == "acme/secret"

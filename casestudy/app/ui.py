@@ -10,6 +10,7 @@ from ..render.escape import esc
 from ..render.outline import section
 from ..report.build import ReportError
 from ..store import StoreError
+from ..store.namespaces import SEP, shown
 from .data import case_study, get_store
 from .identity import viewer
 from .sidebar import sync_url
@@ -35,7 +36,20 @@ def current_case_study(view: View) -> CaseStudy | None:
                        f"one measures with {cs.definitions_hash}: its figures may not compare.")
         view.defs = cs.definitions_hash
         sync_url(view)
-    return cs
+    return as_shown(cs)
+
+
+def as_shown(cs: CaseStudy) -> CaseStudy:
+    """The case study as a visitor reads it: a repository filed under a tagged key (a hosted
+    visitor's own, ``store.namespaces``) named by its name. For what is shown and exported
+    only: the store is read by the view's keys (``View.repo``), never by these names."""
+    keys = [r for r in (cs.subject, *cs.peers) if SEP in r]
+    if not keys:
+        return cs
+    text = cs.to_json(indent=None)
+    for key in sorted(keys, key=len, reverse=True):
+        text = text.replace(key, shown(key))
+    return CaseStudy.from_json(text)
 
 
 def section_start(cs: CaseStudy, key: str) -> bool:
