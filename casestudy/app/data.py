@@ -96,7 +96,7 @@ def _org_rows(units: list, what: str) -> list[dict]:
 
     rows = []
     for u in units:
-        row: dict = {what: u.name}
+        row: dict = {what: shown(u.name) if what == "repository" else u.name}
         for key, label, _direction in COLUMNS:
             value = getattr(u, key)
             row[label] = value if value is None or isinstance(value, int) else \
