@@ -14,7 +14,7 @@ import pytest
 from casestudy.app.actions import import_uploads, read_clone, sync_github
 from casestudy.source_kinds import GITHUB
 from casestudy.sources.sync import SyncRequest, Visitor, sync
-from casestudy.store import Store
+from casestudy.store import RepoInfo, Store, StoreError
 from casestudy.store.keys import email_key, person_key, token_key
 from casestudy.store.namespaces import shown
 from tests import test_private_data as private
@@ -178,3 +178,23 @@ def test_the_app_shows_each_visitor_their_own_repository_by_its_name(hosted, two
     assert titles["a"] == ("acme/secret", "acme/secret", "acme/secret")
     assert titles["b"][0] == "acme/secret" and titles["b"][2] == "acme/secret"
     assert titles["b"][1] == bob_key  # the selection is Bob's repository
+
+
+def test_nobody_names_a_repository_with_a_tag(hosted, tmp_path, monkeypatch):
+    """A tag is the store's, never typed: a file naming ``acme/x~<tag>`` (say, another
+    visitor's key) is refused like any name GitHub would not allow, hosted or not, and so is
+    the operator's."""
+    s = Store(tmp_path / "s.sqlite")
+    import_uploads(s, [("pull_requests.csv", _csv("acme/x"))], "canonical tables",
+                   owner=CAROL.own_key, visitor=CAROL)
+    carols = s.named("acme/x", CAROL.keys)
+    assert shown(carols) == "acme/x" and carols != "acme/x"
+    for hosted_mode in ("1", ""):
+        monkeypatch.setenv("CASESTUDY_HOSTED", hosted_mode)
+        for who, owner in ((BOB, BOB.own_key), (CAROL, CAROL.own_key), (ANON, "")):
+            outcome = _outcome(import_uploads, s, [("pull_requests.csv", _csv(carols))],
+                               "canonical tables", owner=owner, visitor=who)
+            assert outcome[0] == "StoreError" and "not a repository name" in outcome[1]
+    with pytest.raises(StoreError, match="not a repository name"):
+        s.upsert_repo(RepoInfo(carols + "x", "import"))  # the operator's, straight
+    assert s.repos() == [carols] and s.count_prs(carols) == 1

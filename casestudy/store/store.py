@@ -251,9 +251,9 @@ class Store:
 
     def _check_write(self, info: RepoInfo) -> str:
         """The writer to record for a new repository, after the write rules; raises."""
-        # a visitor's repository is filed under a tagged key (``namespaces``); the operator
-        # names repositories by their names only
-        name = shown(info.repo) if acting() is not None else info.repo
+        # a hosted visitor's repository is filed under a tagged key (``namespaces``); anyone
+        # else names repositories by their names only
+        name = shown(info.repo) if acting() is not None and hosted() else info.repo
         try:
             check_repo_name(name, nested=_nested_names(info.source))
         except NameError_ as exc:
