@@ -2,11 +2,20 @@
 
 Row by row, a million PRs cost seconds in Python tuples alone. Here PostgreSQL does the work:
 one ``COPY … TO STDOUT (FORMAT BINARY)`` of integer columns only — the repository as its index
-in the list asked for, the author as an id given in the same query (a hash join on the distinct
-names), flags packed into one column, times shifted into 32 bits — so every row has the same
-width and numpy reads the whole stream as one structured array, without a Python object per
-row. Times are stored as ``t - 2**31 + 1`` (1970 to 2106 fit; the smallest int4 is "missing"),
-two int4 values per int8 field; the repositories are read in parts by parallel COPYs.
+in the list asked for, flags packed into one column, two 32-bit values per int8 field — so
+every row has the same width and numpy reads the whole stream without a Python object per row.
+Times travel as unsigned 32-bit seconds (1970 to 2106; 2**32 - 1 is "missing"). The table is
+read in parts by parallel COPYs over disjoint ranges of its pages (``ctid``), every part in
+one snapshot (``pg_export_snapshot``), each drained straight from libpq (``_copy_out``).
+
+The author travels as a number. A cold load of every repository (nothing kept) sends a 96-bit
+hash of the name (``hashtextextended`` with two seeds) and numbers the authors by first
+appearance after the sort, as the row-by-row load does — no second pass over the table for the
+distinct names, no join on them; two names would have to agree on all 96 bits to be taken for
+one (≈ n²/2⁹⁷: 10⁻¹⁷ for a million authors), and a clash of the first 64 bits alone is seen
+and resolved on all 96. Loads that merge with arrays kept in the store need the names
+themselves (a kept piece carries its authors' names): those send an id from a join on the
+distinct names.
 
 Deployments and incidents come in one query each for every repository; derived
 ``deployed_at`` is filled per repository on sorted slices.
@@ -19,116 +28,312 @@ import numpy as np
 from ..core.deployments import deployed_at_is_exact, first_deployment_after
 from ..model import INCIDENT_FIELDS, INCIDENT_RULES, MISSING, NO_OFFSET, TIME_FIELDS, PRArrays
 
-_BIAS = 2**31 - 1  # time t is sent as t - _BIAS (int4); -2**31 = missing
-_SMALL = ("number", "additions", "deletions", "n_comments", "flags", "offset", "author",
-          "repo_i")
-_VALUES = (*TIME_FIELDS, *_SMALL, *(("pad",) if (len(TIME_FIELDS) + len(_SMALL)) % 2 else ()))
+_NONE = 2**32 - 1  # "missing" in an unsigned 32-bit value
+# the 32-bit values, two per int8 field (high, low); a low one is never negative, so the
+# field is (high << 32) | low with no masking; the author's hash or id follows as one int8
+_VALUES = (*TIME_FIELDS, "additions", "deletions", "n_comments", "flags", "number", "offset",
+           "author2", "pad", "repo_i")
+_SIGNED = ("offset",)  # read as int32; the others as uint32
+# flags: bot 1, draft 2, revert 4, the bugfix rule from 8 up
+_RULE_SHIFT = 3
+_WIDTH = 2 + (len(_VALUES) // 2 + 1) * 12  # field count, then per field: length, 8 bytes
 
 
-def _row_dtype() -> np.dtype:
-    """Two int4 values travel as one int8 field (fewer fields: a faster COPY); a big-endian
-    int8 made of (a << 32 | b) is the bytes of a then b, so numpy reads them as two int4."""
-    cols = [("nfields", ">i2")]
-    for k in range(0, len(_VALUES), 2):
-        cols += [(f"len{k}", ">i4"), (_VALUES[k], ">i4"), (_VALUES[k + 1], ">i4")]
-    return np.dtype(cols)
+def _expressions(hashed: bool) -> tuple[list[str], str]:
+    """The 32-bit values in ``_VALUES`` order, and the int8 author: hashed, the first 64 bits
+    of the name's hash (32 more in ``author2``; both 0 for none); else its id in
+    ``casestudy_names``."""
+    value = {c: f"coalesce(p.{c}, {_NONE})" for c in
+             (*TIME_FIELDS, "additions", "deletions", "n_comments")}
+    value.update({
+        "flags": f"coalesce(p.author_is_bot, 0) + 2 * coalesce(p.is_draft, 0) + "
+                 f"4 * coalesce(p.is_revert, 0) + {2**_RULE_SHIFT} * p.bugfix_rule",
+        "number": "p.number", "offset": f"coalesce(p.author_utc_offset, {NO_OFFSET})",
+        "author2": f"coalesce(hashtextextended(p.author, 1) & {_NONE}, 0)" if hashed else "0",
+        "pad": "0", "repo_i": "w.i"})
+    author = "coalesce(hashtextextended(p.author, 0), 0)" if hashed else \
+        "coalesce(a.id, -1)::int8"
+    assert len(_VALUES) % 2 == 0 and _VALUES.index("offset") % 2 == 0  # offset: high only
+    return [value[c] for c in _VALUES], author
 
 
-def _expressions() -> list[str]:
-    times = [f"coalesce(p.{c} - {_BIAS}, -2147483648)" for c in TIME_FIELDS]
-    small = ["p.number", "coalesce(p.additions, -1)", "coalesce(p.deletions, -1)",
-             "coalesce(p.n_comments, -1)",
-             "(coalesce(p.author_is_bot, 0) + 2 * coalesce(p.is_draft, 0) + "
-             "4 * coalesce(p.is_revert, 0) + 8 * coalesce(p.bugfix_rule, 0))",
-             f"coalesce(p.author_utc_offset, {NO_OFFSET})", "coalesce(a.id, -1)", "w.i"]
-    return times + small + ["0"] * (len(_VALUES) - len(times) - len(small))
-
-
-def _copy_sql() -> str:
-    """The COPY of the wanted repositories' PRs, after ``_prepare`` made the session's
-    ``casestudy_want`` and ``casestudy_names`` tables."""
-    e = _expressions()
-    pairs = ", ".join(f"(({e[k]})::int8 << 32) | (({e[k + 1]})::int8 & 4294967295)"
-                      for k in range(0, len(e), 2))
-    return (f"COPY (SELECT {pairs} FROM pull_requests p JOIN casestudy_want w ON w.repo = "
-            "p.repo LEFT JOIN casestudy_names a ON a.author = p.author) "
+def _copy_sql(hashed: bool, pages: tuple[int | None, int | None]) -> str:
+    """The COPY of the wanted repositories' PRs on the table's pages ``pages`` (from, to;
+    None: open), after ``_prepare`` made the session's ``casestudy_want`` table (and, unless
+    ``hashed``, ``casestudy_names``)."""
+    e, author = _expressions(hashed)
+    fields = []
+    for hi, lo in zip(e[::2], e[1::2], strict=True):
+        fields.append(lo if hi == "0" else f"(({hi}) << 32) | ({lo})")
+    names = "" if hashed else " LEFT JOIN casestudy_names a ON a.author = p.author"
+    return (f"COPY (SELECT {', '.join(fields)}, {author} FROM pull_requests p JOIN "
+            f"casestudy_want w ON w.repo = p.repo{names}{_on_pages(pages)}) "
             "TO STDOUT (FORMAT BINARY)")
 
 
-def _prepare(conn, part: list[tuple[str, int]]) -> list[str]:
-    """This part's repositories (with their index in the whole list) and its authors' ids, as
-    temporary tables of the session, analysed so the planner hashes the small sides; returns
-    the authors in id order."""
-    conn.execute("SET jit = off")
-    conn.execute("SET work_mem = '64MB'")
+def _on_pages(pages: tuple[int | None, int | None]) -> str:
+    """The condition keeping the rows on pages [from, to) (a TID range scan)."""
+    lo, hi = pages
+    conds = ([f"p.ctid >= '({lo},0)'::tid"] if lo is not None else []) + \
+        ([f"p.ctid < '({hi},0)'::tid"] if hi is not None else [])
+    return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+def _prepare(conn, repos: list[str], hashed: bool,
+             pages: tuple[int | None, int | None]) -> list[str]:
+    """The wanted repositories (with their index in the list) and, unless ``hashed``, the ids
+    of the authors on ``pages``, as temporary tables of the session, analysed so the planner
+    hashes the small sides; returns the authors in id order (none when ``hashed``)."""
+    conn.execute("SET LOCAL jit = off")
+    conn.execute("SET LOCAL work_mem = '64MB'")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS casestudy_want (repo text PRIMARY KEY, "
-                 "i int4)")
+                 "i int8) ON COMMIT DROP")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS casestudy_names (author text PRIMARY KEY, "
-                 "id int4)")
-    conn.execute("TRUNCATE casestudy_want, casestudy_names")
+                 "id int4) ON COMMIT DROP")
     with conn.cursor() as cur, cur.copy("COPY casestudy_want (repo, i) FROM STDIN") as copy:
-        for row in part:
-            copy.write_row(row)
+        for row in enumerate(repos):
+            copy.write_row(row[::-1])
     conn.execute("ANALYZE casestudy_want")
+    if hashed:
+        return []
     conn.execute("INSERT INTO casestudy_names SELECT author, (row_number() OVER ()) - 1 FROM "
                  "(SELECT DISTINCT p.author FROM pull_requests p JOIN casestudy_want w ON "
-                 "w.repo = p.repo WHERE coalesce(p.author, '') != '') d")
+                 f"w.repo = p.repo{_on_pages(pages)}) d WHERE coalesce(author, '') != ''")
     conn.execute("ANALYZE casestudy_names")
     return [r[0] for r in conn.execute("SELECT author FROM casestudy_names ORDER BY id")]
 
 
-def _read_part(pool, part: list[tuple[str, int]], out: list, k: int) -> None:
-    """One part's (rows, authors) (runs in a thread: its own connection); an error is kept
-    in its place."""
-    try:
-        with pool.connection() as conn:
-            names = _prepare(conn, part)
-            buf = bytearray()  # one growing buffer: each chunk is copied once
-            with conn.cursor() as cur, cur.copy(_copy_sql()) as copy:
-                for data in copy:
-                    buf += data
-            conn.execute("DROP TABLE casestudy_want, casestudy_names")
-        # header: 11-byte signature, flags, extension length + extension; trailer: -1 (2 bytes)
-        ext = int.from_bytes(buf[15:19], "big")
-        out[k] = (np.frombuffer(memoryview(buf)[19 + ext: len(buf) - 2], dtype=_row_dtype()),
-                  names)
-    except Exception as exc:  # noqa: BLE001 - raised again by the caller's thread
-        out[k] = exc
+def _copy_out(conn, sql: str) -> bytearray:
+    """Everything a ``COPY … TO STDOUT`` sends, as one buffer, read straight from libpq:
+    psycopg's ``Copy`` costs ≈ 2 µs of Python per row (10 s for 5M PRs), this loop a fifth of
+    that. It waits on the socket in ``select`` (the GIL released), so the parts' reads overlap."""
+    import select
+
+    import psycopg
+    from psycopg import pq
+
+    pg = conn.pgconn
+    pg.send_query(sql.encode())
+    res = pg.get_result()
+    if res is None or res.status != pq.ExecStatus.COPY_OUT:
+        while pg.get_result() is not None:
+            pass
+        raise psycopg.DatabaseError((res.error_message if res is not None else b"")
+                                    .decode(errors="replace") or "COPY did not start")
+    buf = bytearray()  # one growing buffer: each row is copied once
+    get, consume, fd = pg.get_copy_data, pg.consume_input, pg.socket
+    while True:
+        n, data = get(1)
+        if n > 0:
+            buf += data
+        elif n == 0:
+            select.select([fd], [], [])
+            consume()
+        else:
+            break
+    failed = None
+    while (res := pg.get_result()) is not None:
+        if res.status != pq.ExecStatus.COMMAND_OK:
+            failed = res.error_message.decode(errors="replace")
+    if failed:
+        raise psycopg.DatabaseError(failed)
+    return buf
 
 
-def _read_rows(store, repos: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Every wanted PR and its author id (one id per distinct author across every part),
-    read by ``$CASESTUDY_LOAD_PARTS`` (default 2) COPYs at once, each over its share of the
-    repositories."""
-    import os
+_NAMES = [v for v in _VALUES if v != "pad"]  # the columns, in the rows' word order
+_COUNTED = (*TIME_FIELDS, "additions", "deletions", "n_comments")  # _NONE is MISSING there
+
+
+def _rows(datas: list[memoryview]) -> np.ndarray:
+    """The parts' COPY rows (header and trailer cut off), one after another, as native
+    32-bit words: a row per PR of ``_NAMES`` then the author's high and low words. Each part
+    converted by a thread of its own (numpy lets go of the GIL while it copies), a block of
+    rows at a time: its bytes past each row's field count copied once into an aligned block
+    of big-endian words, byte-swapped as a whole while it is in the cache (a field at a time
+    over the whole stream walks every row once per field, on unaligned words: ten times
+    slower)."""
     import threading
 
-    parts = max(1, min(len(repos), int(os.environ.get("CASESTUDY_LOAD_PARTS") or 2)))
-    shares = [[(r, i) for i, r in enumerate(repos) if i % parts == k] for k in range(parts)]
-    out: list = [None] * parts
-    threads = [threading.Thread(target=_read_part, args=(store.db.pool, shares[k], out, k))
-               for k in range(parts)]
+    sizes = [len(d) // _WIDTH for d in datas]
+    starts = np.cumsum([0, *sizes])
+    rows = np.empty((starts[-1], len(_NAMES) + 2), np.uint32)
+    threads = [threading.Thread(target=_convert, args=(d, rows[starts[k]:starts[k + 1]]))
+               for k, d in enumerate(datas)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for o in out:
-        if isinstance(o, Exception):
-            raise o
-    # the parts' author ids made one: ids of the sorted union of their names
-    everyone = np.unique(np.concatenate([np.array(names, dtype=object) for _r, names in out]
-                                        + [np.zeros(0, dtype=object)]))
-    authors = []
-    for rows, names in out:
-        local = rows["author"].astype(np.int64)
-        table = np.searchsorted(everyone, np.array(names, dtype=object)).astype(np.int32) \
-            if names else np.zeros(0, np.int32)
-        ids = np.full(local.shape, -1, dtype=np.int32)
-        known = local >= 0
-        ids[known] = table[local[known]]
-        authors.append(ids)
-    rows = np.concatenate([r for r, _n in out]) if parts > 1 else out[0][0]
-    return rows, np.concatenate(authors) if parts > 1 else authors[0], everyone
+    return rows
+
+
+def _convert(data: memoryview, rows: np.ndarray) -> None:
+    """One part's stream into ``rows`` (``_rows``)."""
+    n = len(rows)
+    raw = np.frombuffer(data, np.uint8, n * _WIDTH).reshape(n, _WIDTH)
+    words = (_WIDTH - 2) // 4  # [length, high, low] per int8 field; the author's field last
+    take = [3 * (k // 2) + 1 + k % 2 for k, v in enumerate(_VALUES) if v != "pad"]
+    take = np.array([*take, words - 2, words - 1])
+    step = 1 << 15
+    for lo in range(0, n, step):
+        block = raw[lo:lo + step, 2:].copy().view(">u4").reshape(-1, words)
+        rows[lo:lo + step] = block[:, take]
+
+
+def _sorted_columns(rows: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
+    """``rows`` sorted by (repository as listed, number) and cut into int64 columns (times
+    and counts missing as ``MISSING``, the offset signed, ``author`` whole). The sort moves
+    whole rows, a block at a time into the cache (one memory access per row, where moving a
+    column at a time makes one per value: five times slower)."""
+    # by repository in one radix pass, then by (repository, number) as one int64 key if the
+    # numbers are not in order yet
+    repo_i = np.ascontiguousarray(rows[:, _NAMES.index("repo_i")])
+    number = np.ascontiguousarray(rows[:, _NAMES.index("number")])
+    order = None
+    if repo_i.size and not bool((repo_i[1:] >= repo_i[:-1]).all()):
+        order = np.argsort(repo_i.astype(np.uint16) if nrepos <= 1 << 16 else repo_i,
+                           kind="stable")
+        repo_i, number = repo_i[order], number[order]
+    key = repo_i.astype(np.int64) << 32 | number
+    if not bool((key[1:] > key[:-1]).all()):
+        again = np.argsort(key)
+        if (np.diff(key[again]) == 0).any():  # one snapshot: a PR is never read twice
+            raise RuntimeError("the bulk load read a pull request twice")
+        order = again if order is None else order[again]
+    width = rows.shape[1]
+    whole = rows.view(np.dtype((np.void, 4 * width))).reshape(-1)  # a row as one item
+    n = len(rows)
+    table = np.empty((len(_NAMES), n), np.int64)
+    author = np.empty(n, np.int64)
+    counted = len(_COUNTED)
+    assert _NAMES[:counted] == list(_COUNTED)
+    signed = [_NAMES.index(v) for v in _SIGNED]
+    step = 1 << 14
+    for lo in range(0, n, step):
+        block = rows[lo:lo + step] if order is None else \
+            np.take(whole, order[lo:lo + step]).view(np.uint32).reshape(-1, width)
+        part = table[:, lo:lo + step]
+        part[...] = block[:, :len(_NAMES)].T
+        some = part[:counted]
+        some[some == _NONE] = MISSING
+        for j in signed:
+            part[j] = block[:, j].view(np.int32)
+        author[lo:lo + step] = (block[:, -2].astype(np.int64) << 32) | block[:, -1]
+    out = {v: table[j] for j, v in enumerate(_NAMES)}
+    out["author"] = author
+    return out
+
+
+def _read_part(conn, repos: list[str], hashed: bool, pages: tuple[int | None, int | None],
+               out: list, k: int) -> None:
+    """One part's (rows, authors) on ``conn`` (in a transaction on the shared snapshot): the
+    COPY's rows without the stream's header and trailer; an error is kept in its place."""
+    try:
+        names = _prepare(conn, repos, hashed, pages)
+        buf = _copy_out(conn, _copy_sql(hashed, pages))
+        # header: 11-byte signature, flags, extension length + extension; trailer: -1 (2 bytes)
+        ext = int.from_bytes(buf[15:19], "big")
+        out[k] = (memoryview(buf)[19 + ext: len(buf) - 2], names)
+    except Exception as exc:  # noqa: BLE001 - raised again by the caller's thread
+        out[k] = exc
+
+
+def _read_rows(store, repos: list[str], hashed: bool
+               ) -> tuple[dict[str, np.ndarray], np.ndarray | None, tuple]:
+    """Every wanted PR, read by ``$CASESTUDY_LOAD_PARTS`` (default 2) COPYs at once over
+    disjoint ranges of the table's pages, in one snapshot: the columns sorted by (repository
+    as listed, number) (``_sorted_columns``; unless ``hashed``, ``author`` is an id in the
+    names returned next); and ``_rest`` in that snapshot."""
+    import os
+    import threading
+    from contextlib import ExitStack
+
+    parts = max(1, int(os.environ.get("CASESTUDY_LOAD_PARTS") or 2))
+    out: list = [None] * parts
+    with ExitStack() as stack:
+        conns = [stack.enter_context(store.db.pool.connection()) for _ in range(parts)]
+        first = conns[0]
+        first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        try:
+            snap = first.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            for c in conns[1:]:
+                c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                c.execute(f"SET TRANSACTION SNAPSHOT '{snap}'")
+            pages = first.execute("SELECT pg_relation_size('pull_requests') / "
+                                  "current_setting('block_size')::int8").fetchone()[0]
+            cuts = [None, *(pages * k // parts for k in range(1, parts)), None]
+            threads = [threading.Thread(target=_read_part, args=(
+                conns[k], repos, hashed, (cuts[k], cuts[k + 1]), out, k))
+                for k in range(parts)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for o in out:
+                if isinstance(o, Exception):
+                    raise o
+            rest = _rest(first, repos)
+        finally:
+            for c in conns:
+                try:
+                    c.execute("ROLLBACK")  # read only; drops the session's temporary tables
+                except Exception:  # noqa: BLE001, S110 - a broken connection: the pool drops it
+                    pass
+    sizes = [len(data) // _WIDTH for data, _names in out]
+    lists = [names for _data, names in out]
+    rows = _rows([data for data, _names in out])
+    out.clear()  # the streams' buffers go
+    everyone = None
+    if not hashed:
+        # the parts' author ids made one: ids of the sorted union of their names
+        everyone = np.unique(np.concatenate([np.array(names, dtype=object) for names in lists]
+                                            + [np.zeros(0, dtype=object)]))
+        for lo, size, names in zip(np.cumsum([0, *sizes]), sizes, lists, strict=False):
+            local = rows[lo:lo + size, -1].view(np.int32)  # an id, or -1
+            table = np.searchsorted(everyone, np.array(names, dtype=object)) \
+                if names else np.zeros(0, np.int64)
+            known = local >= 0
+            ids = np.full(size, -1, dtype=np.int64)
+            ids[known] = table[local[known]]
+            rows[lo:lo + size, -2] = (ids >> 32).astype(np.uint32)
+            rows[lo:lo + size, -1] = (ids & 0xFFFFFFFF).astype(np.uint32)
+    return _sorted_columns(rows, len(repos)), everyone, rest
+
+
+def _rest(conn, repos: list[str]) -> tuple[dict[str, int], list, list, dict, tuple[int, int]]:
+    """In the load's snapshot: each repository's ``arrays_version``, deployments and
+    incidents (sorted per repository), (source, deploy source); and the empty name's hashes
+    (as the COPY sends them)."""
+    versions = dict(conn.execute("SELECT repo, arrays_version FROM repos WHERE repo = ANY(%s)",
+                                 (repos,)).fetchall())
+    deploy_rows = conn.execute(
+        "SELECT repo, created_at FROM deployments WHERE repo = ANY(%s) "
+        "ORDER BY repo, created_at", (repos,)).fetchall()
+    incident_rows = conn.execute(
+        f"SELECT repo, opened_at, coalesce(failed_at, {MISSING}), "
+        f"coalesce(resolved_at, {MISSING}), rule FROM incidents WHERE repo = ANY(%s) "
+        "ORDER BY repo, opened_at, id", (repos,)).fetchall()
+    infos = dict((r, (s, d)) for r, s, d in conn.execute(
+        "SELECT repo, source, deploy_source FROM repos WHERE repo = ANY(%s)", (repos,)))
+    empty = conn.execute(f"SELECT hashtextextended('', 0), hashtextextended('', 1) & {_NONE}"
+                         ).fetchone()
+    return versions, deploy_rows, incident_rows, infos, tuple(empty)
+
+
+def _hashed_ids(first: np.ndarray, second: np.ndarray, empty: tuple[int, int]) -> np.ndarray:
+    """Authors numbered 0, 1, … by first appearance from their names' hashes: the first 64
+    bits, or all 96 where two names share those; -1 for none (no name: both hashes 0; or the
+    empty name, whose hashes are ``empty``)."""
+    import pandas as pd
+
+    named = ~(((first == 0) & (second == 0)) | ((first == empty[0]) & (second == empty[1])))
+    ids = np.full(first.shape, -1, dtype=np.int32)
+    codes, uniques = pd.factorize(first[named])
+    seen = np.zeros(len(uniques), dtype=second.dtype)
+    seen[codes] = second[named]
+    if not np.array_equal(seen[codes], second[named]):  # a clash on 64 bits: use all 96
+        codes, _u = pd.factorize(pd.MultiIndex.from_arrays([first[named], second[named]]))
+    ids[named] = codes
+    return ids
 
 
 def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
@@ -136,6 +341,8 @@ def load_arrays_postgres(store, repos: list[str]) -> PRArrays:
     the store (``repo_arrays``, by ``keep_arrays``) while its ``arrays_version`` is unchanged,
     the others by the binary COPY. Rows come sorted by (repository as listed, number)."""
     kept = _kept(store, repos)
+    if not kept:  # nothing kept: the COPY's arrays as they are, authors by their names' hash
+        return _copy_load(store, repos, hashed=True)[0]
     missing = [r for r in repos if r not in kept]
     if missing:
         fresh = _pieces(*_copy_load(store, missing))
@@ -151,40 +358,21 @@ def keep_arrays(store, repos: list[str]) -> int:
     return a.n
 
 
-def _copy_load(store, repos: list[str]) -> tuple[PRArrays, np.ndarray, dict[str, int]]:
-    """The arrays of ``repos`` by COPY, the author names their ids index, and each
-    repository's ``arrays_version`` read before the COPY began."""
-    with store.db._connection() as conn:
-        versions = dict(conn.execute("SELECT repo, arrays_version FROM repos WHERE "
-                                     "repo = ANY(%s)", (repos,)).fetchall())
-    rows, author, everyone = _read_rows(store, repos)
-    with store.db._connection() as conn:
-        deploy_rows = conn.execute(
-            "SELECT repo, created_at FROM deployments WHERE repo = ANY(%s) "
-            "ORDER BY repo, created_at", (repos,)).fetchall()
-        incident_rows = conn.execute(
-            f"SELECT repo, opened_at, coalesce(failed_at, {MISSING}), "
-            f"coalesce(resolved_at, {MISSING}), rule FROM incidents WHERE repo = ANY(%s) "
-            "ORDER BY repo, opened_at, id", (repos,)).fetchall()
-        infos = dict((r, (s, d)) for r, s, d in conn.execute(
-            "SELECT repo, source, deploy_source FROM repos WHERE repo = ANY(%s)", (repos,)))
+def _copy_load(store, repos: list[str], hashed: bool = False
+               ) -> tuple[PRArrays, np.ndarray | None, dict[str, int]]:
+    """The arrays of ``repos`` by COPY, the author names their ids index (none when
+    ``hashed``: ids by first appearance), and each repository's ``arrays_version`` in the
+    snapshot the COPY read."""
+    cols, everyone, (versions, deploy_rows, incident_rows, infos, empty) = \
+        _read_rows(store, repos, hashed)
 
-    repo_i = rows["repo_i"].astype(np.int32)
-    number = rows["number"].astype(np.int64)
-    order = np.lexsort((number, repo_i))
-    if not np.array_equal(order, np.arange(order.size)):
-        rows, repo_i, number, author = rows[order], repo_i[order], number[order], author[order]
-
-    def col(name: str) -> np.ndarray:
-        return rows[name].astype(np.int64)
-
-    times = {}
-    for c in TIME_FIELDS:
-        raw = col(c)
-        times[c] = np.where(raw == -2**31, MISSING, raw + _BIAS)
-    flags = col("flags")
-    rule = flags >> 3
-    offset = rows["offset"].astype(np.int32)
+    repo_i, number = cols["repo_i"].astype(np.int32), cols["number"]
+    times = {c: cols[c] for c in TIME_FIELDS}
+    flags = cols["flags"]
+    rule = flags >> _RULE_SHIFT
+    author = _hashed_ids(cols["author"], cols["author2"], empty) \
+        if hashed else cols["author"].astype(np.int32)
+    offset = cols["offset"].astype(np.int32)
     rule_index = {r: i for i, r in enumerate(INCIDENT_RULES)}
     deploys: dict[str, list[int]] = {r: [] for r in repos}
     for r, t in deploy_rows:
@@ -210,8 +398,8 @@ def _copy_load(store, repos: list[str]) -> tuple[PRArrays, np.ndarray, dict[str,
             part[sel] = first_deployment_after(times["merged_at"][lo:hi][sel], deploy_times[r])
     return PRArrays(
         repos=repos, repo_idx=repo_i, number=number, times=times,
-        additions=np.maximum(col("additions"), 0), deletions=np.maximum(col("deletions"), 0),
-        n_comments=np.maximum(col("n_comments"), 0),
+        additions=np.maximum(cols["additions"], 0), deletions=np.maximum(cols["deletions"], 0),
+        n_comments=np.maximum(cols["n_comments"], 0),
         is_bot=(flags & 1) == 1, is_draft=(flags & 2) == 2, is_revert=(flags & 4) == 4,
         is_bugfix=rule > 0, bugfix_rule=rule.astype(np.int8), deploy_times=deploy_times,
         incidents=incidents, author_idx=author,
