@@ -33,18 +33,18 @@ from ..model import INCIDENT_FIELDS, INCIDENT_RULES, MISSING, NO_OFFSET, TIME_FI
 _NONE = 2**32 - 1  # "missing" in an unsigned 32-bit value
 # the 32-bit values, two per int8 field (high, low); a low one is never negative, so the
 # field is (high << 32) | low with no masking; the author's hash or id follows as one int8
-_VALUES = (*TIME_FIELDS, "additions", "deletions", "n_comments", "flags", "number", "offset",
-           "author2", "pad", "repo_i")
+_VALUES = (*TIME_FIELDS, "additions", "deletions", "n_comments", "offset", "author2", "repo_i",
+           "number", "pad", "flags")  # (repo_i, number): one int8, the sort's key
 _SIGNED = ("offset",)  # read as int32; the others as uint32
 # flags: bot 1, draft 2, revert 4, the bugfix rule from 8 up
 _RULE_SHIFT = 3
 _WIDTH = 2 + (len(_VALUES) // 2 + 1) * 12  # field count, then per field: length, 8 bytes
 
 
-def _expressions(hashed: bool) -> tuple[list[str], str]:
+def _expressions(hashed: bool, part: tuple[int, int] = (0, 1)) -> tuple[list[str], str]:
     """The 32-bit values in ``_VALUES`` order, and the int8 author: hashed, the first 64 bits
-    of the name's hash (32 more in ``author2``; both 0 for none); else its id in
-    ``casestudy_names``."""
+    of the name's hash (32 more in ``author2``; both 0 for none); else its id in this part's
+    ``casestudy_names`` times the number of parts plus the part's (``part``: k, parts)."""
     value = {c: f"coalesce(p.{c}, {_NONE})" for c in
              (*TIME_FIELDS, "additions", "deletions", "n_comments")}
     value.update({
@@ -54,16 +54,19 @@ def _expressions(hashed: bool) -> tuple[list[str], str]:
         "author2": f"coalesce(hashtextextended(p.author, 1) & {_NONE}, 0)" if hashed else "0",
         "pad": "0", "repo_i": "w.i"})
     author = "coalesce(hashtextextended(p.author, 0), 0)" if hashed else \
-        "coalesce(a.id, -1)::int8"
+        f"coalesce(a.id::int8 * {part[1]} + {part[0]}, -1)"
     assert len(_VALUES) % 2 == 0 and _VALUES.index("offset") % 2 == 0  # offset: high only
+    assert _VALUES.index("repo_i") % 2 == 0 and _VALUES.index("number") == _VALUES.index(
+        "repo_i") + 1
     return [value[c] for c in _VALUES], author
 
 
-def _copy_sql(hashed: bool, pages: tuple[int | None, int | None]) -> str:
+def _copy_sql(hashed: bool, pages: tuple[int | None, int | None],
+              part: tuple[int, int] = (0, 1)) -> str:
     """The COPY of the wanted repositories' PRs on the table's pages ``pages`` (from, to;
     None: open), after ``_prepare`` made the session's ``casestudy_want`` table (and, unless
     ``hashed``, ``casestudy_names``)."""
-    e, author = _expressions(hashed)
+    e, author = _expressions(hashed, part)
     fields = []
     for hi, lo in zip(e[::2], e[1::2], strict=True):
         fields.append(lo if hi == "0" else f"(({hi}) << 32) | ({lo})")
@@ -108,10 +111,13 @@ def _prepare(conn, repos: list[str], hashed: bool,
     return [r[0] for r in conn.execute("SELECT author FROM casestudy_names ORDER BY id")]
 
 
-def _copy_out(conn, sql: str) -> bytearray:
-    """Everything a ``COPY … TO STDOUT`` sends, as one buffer, read straight from libpq:
-    psycopg's ``Copy`` costs ≈ 2 µs of Python per row (10 s for 5M PRs), this loop a fifth of
-    that. It waits on the socket in ``select`` (the GIL released), so the parts' reads overlap."""
+def _copy_out(conn, sql: str, buf: bytearray) -> None:
+    """Every row a ``COPY … TO STDOUT (FORMAT BINARY)`` sends appended to ``buf`` (which the
+    parts share: a row goes in whole, under the GIL), read straight from libpq: psycopg's
+    ``Copy`` costs ≈ 2 µs of Python per row (10 s for 5M PRs), this loop a fifth of that. It
+    waits on the socket in ``select`` (the GIL released), so the parts' reads overlap. Every
+    row has ``_WIDTH`` bytes; the stream's header (before the first row, in its message) and
+    trailer (a message of its own) are left out."""
     import select
 
     import psycopg
@@ -125,12 +131,20 @@ def _copy_out(conn, sql: str) -> bytearray:
             pass
         raise psycopg.DatabaseError((res.error_message if res is not None else b"")
                                     .decode(errors="replace") or "COPY did not start")
-    buf = bytearray()  # one growing buffer: each row is copied once
-    get, consume, fd = pg.get_copy_data, pg.consume_input, pg.socket
+    get, consume, fd, width = pg.get_copy_data, pg.consume_input, pg.socket, _WIDTH
     while True:
         n, data = get(1)
-        if n > 0:
+        if n == width:
             buf += data
+        elif n > 0:
+            data = bytes(data)
+            if data.startswith(b"PGCOPY\n\xff\r\n\0"):  # 11-byte signature, flags, extension
+                data = data[19 + int.from_bytes(data[15:19], "big"):]
+                if len(data) == width:
+                    buf += data
+                    continue
+            if data not in (b"", b"\xff\xff"):  # the trailer: -1 as int16
+                raise psycopg.DatabaseError(f"the bulk load read a row of {len(data)} bytes")
         elif n == 0:
             select.select([fd], [], [])
             consume()
@@ -142,73 +156,61 @@ def _copy_out(conn, sql: str) -> bytearray:
             failed = res.error_message.decode(errors="replace")
     if failed:
         raise psycopg.DatabaseError(failed)
-    return buf
 
 
-_NAMES = [v for v in _VALUES if v != "pad"]  # the columns, in the rows' word order
+_NAMES = [v for v in _VALUES if v != "pad"]  # the columns
 _COUNTED = (*TIME_FIELDS, "additions", "deletions", "n_comments")  # _NONE is MISSING there
 
 
-def _rows(datas: list[memoryview]) -> np.ndarray:
-    """The parts' COPY rows (header and trailer cut off), one after another, as native
-    32-bit words: a row per PR of ``_NAMES`` then the author's high and low words. Each part
-    converted by a thread of its own (numpy lets go of the GIL while it copies), a block of
-    rows at a time: its bytes past each row's field count copied once into an aligned block
-    of big-endian words, byte-swapped as a whole while it is in the cache (a field at a time
-    over the whole stream walks every row once per field, on unaligned words: ten times
-    slower)."""
-    sizes = [len(d) // _WIDTH for d in datas]
-    starts = np.cumsum([0, *sizes])
-    rows = np.empty((starts[-1], len(_NAMES) + 2), np.uint32)
-    threads = [threading.Thread(target=_convert, args=(d, rows[starts[k]:starts[k + 1]]))
-               for k, d in enumerate(datas)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return rows
+def _word(name: str) -> int:
+    """Where a 32-bit value sits among a row's words after its field count: per int8 field
+    [length, high, low]; the author's field last."""
+    if name in ("author_hi", "author_lo"):
+        return (_WIDTH - 2) // 4 - (2 if name == "author_hi" else 1)
+    k = _VALUES.index(name)
+    return 3 * (k // 2) + 1 + k % 2
 
 
-def _convert(data: memoryview, rows: np.ndarray) -> None:
-    """One part's stream into ``rows`` (``_rows``)."""
-    n = len(rows)
-    raw = np.frombuffer(data, np.uint8, n * _WIDTH).reshape(n, _WIDTH)
-    words = (_WIDTH - 2) // 4  # [length, high, low] per int8 field; the author's field last
-    take = [3 * (k // 2) + 1 + k % 2 for k, v in enumerate(_VALUES) if v != "pad"]
-    take = np.array([*take, words - 2, words - 1])
-    step = 1 << 15
-    for lo in range(0, n, step):
-        block = raw[lo:lo + step, 2:].copy().view(">u4").reshape(-1, words)
-        rows[lo:lo + step] = block[:, take]
+def _sorted_columns(raw: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
+    """The COPY's rows (``raw``: a row of ``_WIDTH`` bytes each) sorted by (repository as
+    listed, number) and cut into int64 columns (times and counts missing as ``MISSING``, the
+    offset signed, ``author`` whole). Rows are moved whole (one memory access per row, where
+    moving a column at a time makes one per value: five times slower), a block at a time into
+    the cache, where its bytes past each row's field count are copied once into an aligned
+    block of big-endian words and its columns taken out (a field at a time over the whole
+    stream walks every row once per field, on unaligned words: ten times slower)."""
+    n = len(raw)
 
+    def column(name: str, dtype: str = ">u4") -> np.ndarray:
+        if not n:
+            return np.zeros(0, dtype[1:])
+        offset = 2 + 4 * _word(name) if name != "nfields" else 0
+        return np.ndarray((n,), dtype, raw, offset, (_WIDTH,)).astype(dtype[1:])
 
-def _sorted_columns(rows: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
-    """``rows`` sorted by (repository as listed, number) and cut into int64 columns (times
-    and counts missing as ``MISSING``, the offset signed, ``author`` whole). The sort moves
-    whole rows, a block at a time into the cache (one memory access per row, where moving a
-    column at a time makes one per value: five times slower)."""
-    # by repository in one radix pass, then by (repository, number) as one int64 key if the
-    # numbers are not in order yet
-    repo_i = np.ascontiguousarray(rows[:, _NAMES.index("repo_i")])
-    number = np.ascontiguousarray(rows[:, _NAMES.index("number")])
+    if n and not bool((column("nfields", ">u2") == (_WIDTH - 2) // 12).all()):
+        raise RuntimeError("the bulk load read rows of another shape")
+    # by repository in one radix pass, then by (repository, number) if the numbers are not in
+    # order yet: the int8 field holding both is the key
+    key = np.ndarray((n,), ">i8", raw, 2 + 4 * _word("repo_i"), (_WIDTH,)).astype(
+        np.int64) if n else np.zeros(0, np.int64)
     order = None
-    if repo_i.size and not bool((repo_i[1:] >= repo_i[:-1]).all()):
-        order = np.argsort(repo_i.astype(np.uint16) if nrepos <= 1 << 16 else repo_i,
-                           kind="stable")
-        repo_i, number = repo_i[order], number[order]
-    key = repo_i.astype(np.int64) << 32 | number
+    if n and not bool((key[1:] > key[:-1]).all()):
+        repo_i = (key >> 32).astype(np.uint16 if nrepos <= 1 << 16 else np.int64)
+        if not bool((repo_i[1:] >= repo_i[:-1]).all()):
+            order = np.argsort(repo_i, kind="stable")
+            key = key[order]
     if not bool((key[1:] > key[:-1]).all()):
         again = np.argsort(key)
         if (np.diff(key[again]) == 0).any():  # one snapshot: a PR is never read twice
             raise RuntimeError("the bulk load read a pull request twice")
         order = again if order is None else order[again]
-    n = len(rows)
+    del key
     table = np.empty((len(_NAMES), n), np.int64)
     author = np.empty(n, np.int64)
     # two threads, each on every other stretch of rows (numpy lets go of the GIL as it copies)
     stretch = max(1 << 14, -(-n // 8))
     threads = [threading.Thread(target=_finish, args=(
-        rows, order, range(k * stretch, n, 2 * stretch), stretch, table, author))
+        raw, order, range(k * stretch, n, 2 * stretch), stretch, table, author))
         for k in range(2)]
     for t in threads:
         t.start()
@@ -219,39 +221,42 @@ def _sorted_columns(rows: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _finish(rows: np.ndarray, order: np.ndarray | None, starts: range, stretch: int,
+def _finish(raw: np.ndarray, order: np.ndarray | None, starts: range, stretch: int,
             table: np.ndarray, author: np.ndarray) -> None:
     """``_sorted_columns``' output rows [start, start + stretch) for each start, a block at a
     time: the block's rows gathered (in order) into the cache, then cut into the columns."""
-    width = rows.shape[1]
-    whole = rows.view(np.dtype((np.void, 4 * width))).reshape(-1)  # a row as one item
+    whole = raw.view(np.dtype((np.void, _WIDTH))).reshape(-1)  # a row as one item
+    take = np.array([_word(v) for v in _NAMES])
     counted = len(_COUNTED)
-    signed = [_NAMES.index(v) for v in _SIGNED]
+    signed = [(_NAMES.index(v), _word(v)) for v in _SIGNED]
+    hi_word, lo_word = _word("author_hi"), _word("author_lo")
     step = 1 << 14
     for start in starts:
-        for lo in range(start, min(start + stretch, len(rows)), step):
+        for lo in range(start, min(start + stretch, len(raw)), step):
             hi = min(lo + step, start + stretch)
-            block = rows[lo:hi] if order is None else \
-                np.take(whole, order[lo:hi]).view(np.uint32).reshape(-1, width)
+            block = raw[lo:hi] if order is None else \
+                np.take(whole, order[lo:hi]).view(np.uint8).reshape(-1, _WIDTH)
+            words = block[:, 2:].copy().view(">u4")
             part = table[:, lo:hi]
-            part[...] = block[:, :len(_NAMES)].T
+            part[...] = words[:, take].T
             some = part[:counted]
             some[some == _NONE] = MISSING
-            for j in signed:
-                part[j] = block[:, j].view(np.int32)
-            author[lo:hi] = (block[:, -2].astype(np.int64) << 32) | block[:, -1]
+            for j, w in signed:
+                part[j] = words[:, w].astype(np.uint32).view(np.int32)
+            author[lo:hi] = (words[:, hi_word].astype(np.int64) << 32) | \
+                words[:, lo_word].astype(np.int64)
 
 
 def _read_part(conn, repos: list[str], hashed: bool, pages: tuple[int | None, int | None],
-               out: list, k: int) -> None:
-    """One part's (rows, authors) on ``conn`` (in a transaction on the shared snapshot): the
-    COPY's rows without the stream's header and trailer; an error is kept in its place."""
+               part: tuple[int, int], buf: bytearray, out: list) -> None:
+    """One part's rows appended to ``buf`` (shared) on ``conn`` (in a transaction on the
+    shared snapshot); its author names (none when ``hashed``) or its error put in
+    ``out[k]``."""
+    k = part[0]
     try:
         names = _prepare(conn, repos, hashed, pages)
-        buf = _copy_out(conn, _copy_sql(hashed, pages))
-        # header: 11-byte signature, flags, extension length + extension; trailer: -1 (2 bytes)
-        ext = int.from_bytes(buf[15:19], "big")
-        out[k] = (memoryview(buf)[19 + ext: len(buf) - 2], names)
+        _copy_out(conn, _copy_sql(hashed, pages, part), buf)
+        out[k] = names
     except Exception as exc:  # noqa: BLE001 - raised again by the caller's thread
         out[k] = exc
 
@@ -267,6 +272,7 @@ def _read_rows(store, repos: list[str], hashed: bool
 
     parts = max(1, int(os.environ.get("CASESTUDY_LOAD_PARTS") or 2))
     out: list = [None] * parts
+    buf = bytearray()  # every part's rows, as they come
     with ExitStack() as stack:
         conns = [stack.enter_context(store.db.pool.connection()) for _ in range(parts)]
         first = conns[0]
@@ -280,7 +286,7 @@ def _read_rows(store, repos: list[str], hashed: bool
                                   "current_setting('block_size')::int8").fetchone()[0]
             cuts = [None, *(pages * k // parts for k in range(1, parts)), None]
             threads = [threading.Thread(target=_read_part, args=(
-                conns[k], repos, hashed, (cuts[k], cuts[k + 1]), out, k))
+                conns[k], repos, hashed, (cuts[k], cuts[k + 1]), (k, parts), buf, out))
                 for k in range(parts)]
             for t in threads:
                 t.start()
@@ -296,25 +302,24 @@ def _read_rows(store, repos: list[str], hashed: bool
                     c.execute("ROLLBACK")  # read only; drops the session's temporary tables
                 except Exception:  # noqa: BLE001, S110 - a broken connection: the pool drops it
                     pass
-    sizes = [len(data) // _WIDTH for data, _names in out]
-    lists = [names for _data, names in out]
-    rows = _rows([data for data, _names in out])
-    out.clear()  # the streams' buffers go
-    everyone = None
-    if not hashed:
-        # the parts' author ids made one: ids of the sorted union of their names
-        everyone = np.unique(np.concatenate([np.array(names, dtype=object) for names in lists]
-                                            + [np.zeros(0, dtype=object)]))
-        for lo, size, names in zip(np.cumsum([0, *sizes]), sizes, lists, strict=False):
-            local = rows[lo:lo + size, -1].view(np.int32)  # an id, or -1
-            table = np.searchsorted(everyone, np.array(names, dtype=object)) \
-                if names else np.zeros(0, np.int64)
-            known = local >= 0
-            ids = np.full(size, -1, dtype=np.int64)
-            ids[known] = table[local[known]]
-            rows[lo:lo + size, -2] = (ids >> 32).astype(np.uint32)
-            rows[lo:lo + size, -1] = (ids & 0xFFFFFFFF).astype(np.uint32)
-    return _sorted_columns(rows, len(repos)), everyone, rest
+    raw = np.frombuffer(buf, np.uint8).reshape(-1, _WIDTH)
+    cols = _sorted_columns(raw, len(repos))
+    del raw, buf  # the stream goes
+    if hashed:
+        return cols, None, rest
+    # the parts' author ids made one: ids of the sorted union of their names
+    everyone = np.unique(np.concatenate([np.array(names, dtype=object) for names in out]
+                                        + [np.zeros(0, dtype=object)]))
+    tables = [np.searchsorted(everyone, np.array(names, dtype=object)) if names else
+              np.zeros(0, np.int64) for names in out]
+    starts = np.cumsum([0, *(len(t) for t in tables)])
+    glued = np.concatenate([*tables, np.zeros(0, np.int64)])
+    code = cols["author"]  # local id * parts + part, or -1
+    known = code >= 0
+    ids = np.full(len(code), -1, dtype=np.int64)
+    ids[known] = glued[starts[code[known] % parts] + code[known] // parts]
+    cols["author"] = ids
+    return cols, everyone, rest
 
 
 def _rest(conn, repos: list[str]) -> tuple[dict[str, int], list, list, dict, tuple[int, int]]:
