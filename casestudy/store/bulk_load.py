@@ -209,22 +209,34 @@ def _sorted_columns(raw: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
     author = np.empty(n, np.int64)
     # two threads, each on every other stretch of rows (numpy lets go of the GIL as it copies)
     stretch = max(1 << 14, -(-n // 8))
+    failed: list[BaseException] = []
     threads = [threading.Thread(target=_finish, args=(
-        raw, order, range(k * stretch, n, 2 * stretch), stretch, table, author))
+        raw, order, range(k * stretch, n, 2 * stretch), stretch, table, author, failed))
         for k in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failed:
+        raise failed[0]
     out = {v: table[j] for j, v in enumerate(_NAMES)}
     out["author"] = author
     return out
 
 
 def _finish(raw: np.ndarray, order: np.ndarray | None, starts: range, stretch: int,
-            table: np.ndarray, author: np.ndarray) -> None:
+            table: np.ndarray, author: np.ndarray, failed: list[BaseException]) -> None:
     """``_sorted_columns``' output rows [start, start + stretch) for each start, a block at a
-    time: the block's rows gathered (in order) into the cache, then cut into the columns."""
+    time: the block's rows gathered (in order) into the cache, then cut into the columns (an
+    error goes in ``failed``, for the caller's thread)."""
+    try:
+        _finish_rows(raw, order, starts, stretch, table, author)
+    except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
+        failed.append(exc)
+
+
+def _finish_rows(raw: np.ndarray, order: np.ndarray | None, starts: range, stretch: int,
+                 table: np.ndarray, author: np.ndarray) -> None:
     whole = raw.view(np.dtype((np.void, _WIDTH))).reshape(-1)  # a row as one item
     take = np.array([_word(v) for v in _NAMES])
     counted = len(_COUNTED)
