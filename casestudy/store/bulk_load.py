@@ -4,18 +4,20 @@ Row by row, a million PRs cost seconds in Python tuples alone. Here PostgreSQL d
 one ``COPY … TO STDOUT (FORMAT BINARY)`` of integer columns only — the repository as its index
 in the list asked for, flags packed into one column, two 32-bit values per int8 field — so
 every row has the same width and numpy reads the whole stream without a Python object per row.
-Times travel as unsigned 32-bit seconds (1970 to 2106; 2**32 - 1 is "missing"). The table is
-read in parts by parallel COPYs over disjoint ranges of its pages (``ctid``), every part in
-one snapshot (``pg_export_snapshot``), each drained straight from libpq (``_copy_out``).
+Times, counts and numbers travel unsigned, so each must lie in [0, 2**32 - 1) (times: 1970 to
+2106; 2**32 - 1 is "missing"). The table is read in parts by parallel COPYs over disjoint
+ranges of its pages (``ctid``), every part in one snapshot (``pg_export_snapshot``), each
+drained straight from libpq (``_copy_out``) into one buffer; whole rows are then moved into
+(repository, number) order and cut into columns a cache-sized block at a time.
 
 The author travels as a number. A cold load of every repository (nothing kept) sends a 96-bit
 hash of the name (``hashtextextended`` with two seeds) and numbers the authors by first
 appearance after the sort, as the row-by-row load does — no second pass over the table for the
 distinct names, no join on them; two names would have to agree on all 96 bits to be taken for
-one (≈ n²/2⁹⁷: 10⁻¹⁷ for a million authors), and a clash of the first 64 bits alone is seen
-and resolved on all 96. Loads that merge with arrays kept in the store need the names
-themselves (a kept piece carries its authors' names): those send an id from a join on the
-distinct names.
+one (≈ n²/2⁹⁷: 10⁻¹⁷ for a million authors; no author and the empty name have hashes of their
+own), and a clash of the first 64 bits alone is seen and resolved on all 96. Loads that merge
+with arrays kept in the store need the names themselves (a kept piece carries its authors'
+names): those send an id from a join on the distinct names.
 
 Deployments and incidents come in one query each for every repository; derived
 ``deployed_at`` is filled per repository on sorted slices.
