@@ -35,11 +35,12 @@ from ..model import INCIDENT_FIELDS, INCIDENT_RULES, MISSING, NO_OFFSET, TIME_FI
 _NONE = 2**32 - 1  # "missing" in an unsigned 32-bit value
 # the 32-bit values, two per int8 field (high, low); a low one is never negative, so the
 # field is (high << 32) | low with no masking; the author's hash or id follows as one int8
-_VALUES = (*TIME_FIELDS, "additions", "deletions", "n_comments", "offset", "author2", "repo_i",
-           "number", "pad", "flags")  # (repo_i, number): one int8, the sort's key
-_SIGNED = ("offset",)  # read as int32; the others as uint32
-# flags: bot 1, draft 2, revert 4, the bugfix rule from 8 up
-_RULE_SHIFT = 3
+_VALUES = (*TIME_FIELDS, "additions", "deletions", "n_comments", "offset_flags", "author2",
+           "repo_i", "number")  # (repo_i, number): one int8, the sort's key
+_SIGNED = ("offset_flags",)  # read as int32; the others as uint32
+# offset_flags: the UTC offset (seconds, ±14 h; _NO_OFFSET_SENT when none) times _FLAG_SPAN
+# plus the flags: bot 1, draft 2, revert 4, the bugfix rule from 8 up
+_RULE_SHIFT, _FLAG_SPAN, _NO_OFFSET_SENT = 3, 4096, -65536
 _WIDTH = 2 + (len(_VALUES) // 2 + 1) * 12  # field count, then per field: length, 8 bytes
 
 
@@ -50,14 +51,15 @@ def _expressions(hashed: bool, part: tuple[int, int] = (0, 1)) -> tuple[list[str
     value = {c: f"coalesce(p.{c}, {_NONE})" for c in
              (*TIME_FIELDS, "additions", "deletions", "n_comments")}
     value.update({
-        "flags": f"coalesce(p.author_is_bot, 0) + 2 * coalesce(p.is_draft, 0) + "
-                 f"4 * coalesce(p.is_revert, 0) + {2**_RULE_SHIFT} * p.bugfix_rule",
-        "number": "p.number", "offset": f"coalesce(p.author_utc_offset, {NO_OFFSET})",
+        "offset_flags": f"coalesce(p.author_utc_offset, {_NO_OFFSET_SENT}) * {_FLAG_SPAN} + "
+                        "coalesce(p.author_is_bot, 0) + 2 * coalesce(p.is_draft, 0) + "
+                        f"4 * coalesce(p.is_revert, 0) + {2**_RULE_SHIFT} * p.bugfix_rule",
+        "number": "p.number",
         "author2": f"coalesce(hashtextextended(p.author, 1) & {_NONE}, 0)" if hashed else "0",
-        "pad": "0", "repo_i": "w.i"})
+        "repo_i": "w.i"})
     author = "coalesce(hashtextextended(p.author, 0), 0)" if hashed else \
         f"coalesce(a.id::int8 * {part[1]} + {part[0]}, -1)"
-    assert len(_VALUES) % 2 == 0 and _VALUES.index("offset") % 2 == 0  # offset: high only
+    assert len(_VALUES) % 2 == 0 and _VALUES.index("offset_flags") % 2 == 0  # signed: high
     assert _VALUES.index("repo_i") % 2 == 0 and _VALUES.index("number") == _VALUES.index(
         "repo_i") + 1
     return [value[c] for c in _VALUES], author
@@ -405,11 +407,12 @@ def _copy_load(store, repos: list[str], hashed: bool = False
 
     repo_i, number = cols["repo_i"].astype(np.int32), cols["number"]
     times = {c: cols[c] for c in TIME_FIELDS}
-    flags = cols["flags"]
+    flags = cols["offset_flags"] & (_FLAG_SPAN - 1)
     rule = flags >> _RULE_SHIFT
     author = _hashed_ids(cols["author"], cols["author2"], empty) \
         if hashed else cols["author"].astype(np.int32)
-    offset = cols["offset"].astype(np.int32)
+    offset = (cols["offset_flags"] >> (_FLAG_SPAN.bit_length() - 1)).astype(np.int32)
+    offset[offset == _NO_OFFSET_SENT] = NO_OFFSET
     rule_index = {r: i for i, r in enumerate(INCIDENT_RULES)}
     deploys: dict[str, list[int]] = {r: [] for r in repos}
     for r, t in deploy_rows:
