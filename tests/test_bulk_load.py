@@ -121,3 +121,28 @@ def test_authors_sharing_the_first_64_bits_of_their_hash_stay_apart():
     assert _hashed_ids(first, second, empty).tolist() == [0, 1, 2, 0, -1, -1, 2]
     # no clash: numbered by first appearance on the first 64 bits alone
     assert _hashed_ids(np.array([9, 4, 9]), np.array([1, 1, 1]), empty).tolist() == [0, 1, 0]
+
+
+def test_repositories_whose_names_share_a_hash_or_hold_dots_and_dashes(pg_server):
+    """Two names with one ``hashtext`` (the join is used then), and names with every character
+    a repository name may have: the cold load still equals the row-by-row load."""
+    from casestudy.store.bulk_load import _by_hash, load_arrays_postgres
+
+    store = Store(pg_server.url(pg_server.new_database()))
+    clash, odd = ["o/r20558", "o/r163629"], ["o-1/a.b_c-d", "O/UPPER.x"]
+    for k, repo in enumerate(clash + odd):
+        store.upsert_repo(RepoInfo(repo, "github"))
+        store.write_batch(repo, [PullRequest(repo=repo, number=n, author=f"a{n % 3}",
+                                             created_at=1_600_000_000 + n, merged_at=None
+                                             if n % 2 else 1_600_000_100 + k)
+                                 for n in (5, 2, 9)])
+    for repos in (clash, odd, odd + clash):
+        with store.db._connection() as conn:
+            wanted, hashes = _by_hash(conn, repos)
+        assert (wanted is None) == (repos != odd)  # the clash falls back to the join
+        fast, slow = load_arrays_postgres(store, repos), store._load_arrays_rows(repos)
+        assert fast.n == slow.n == 3 * len(repos)
+        for f in ("repo_idx", "number", "author_idx"):
+            assert np.array_equal(getattr(fast, f), getattr(slow, f)), f
+        for f in TIME_FIELDS:
+            assert np.array_equal(fast.times[f], slow.times[f]), f

@@ -44,10 +44,12 @@ _RULE_SHIFT, _FLAG_SPAN, _NO_OFFSET_SENT = 3, 4096, -65536
 _WIDTH = 2 + (len(_VALUES) // 2 + 1) * 12  # field count, then per field: length, 8 bytes
 
 
-def _expressions(hashed: bool, part: tuple[int, int] = (0, 1)) -> tuple[list[str], str]:
+def _expressions(hashed: bool, part: tuple[int, int] = (0, 1), by_hash: bool = False
+                 ) -> tuple[list[str], str]:
     """The 32-bit values in ``_VALUES`` order, and the int8 author: hashed, the first 64 bits
     of the name's hash (32 more in ``author2``; both 0 for none); else its id in this part's
-    ``casestudy_names`` times the number of parts plus the part's (``part``: k, parts)."""
+    ``casestudy_names`` times the number of parts plus the part's (``part``: k, parts). The
+    repository is its index in ``casestudy_want``, or ``by_hash`` its name's ``hashtext``."""
     value = {c: f"coalesce(p.{c}, {_NONE})" for c in
              (*TIME_FIELDS, "additions", "deletions", "n_comments")}
     value.update({
@@ -56,7 +58,7 @@ def _expressions(hashed: bool, part: tuple[int, int] = (0, 1)) -> tuple[list[str
                         f"4 * coalesce(p.is_revert, 0) + {2**_RULE_SHIFT} * p.bugfix_rule",
         "number": "p.number",
         "author2": f"coalesce(hashtextextended(p.author, 1) & {_NONE}, 0)" if hashed else "0",
-        "repo_i": "w.i"})
+        "repo_i": "hashtext(p.repo)::int8" if by_hash else "w.i"})
     author = "coalesce(hashtextextended(p.author, 0), 0)" if hashed else \
         f"coalesce(a.id::int8 * {part[1]} + {part[0]}, -1)"
     assert len(_VALUES) % 2 == 0 and _VALUES.index("offset_flags") % 2 == 0  # signed: high
@@ -66,25 +68,28 @@ def _expressions(hashed: bool, part: tuple[int, int] = (0, 1)) -> tuple[list[str
 
 
 def _copy_sql(hashed: bool, pages: tuple[int | None, int | None],
-              part: tuple[int, int] = (0, 1)) -> str:
+              part: tuple[int, int] = (0, 1), wanted: str | None = None) -> str:
     """The COPY of the wanted repositories' PRs on the table's pages ``pages`` (from, to;
     None: open), after ``_prepare`` made the session's ``casestudy_want`` table (and, unless
-    ``hashed``, ``casestudy_names``)."""
-    e, author = _expressions(hashed, part)
+    ``hashed``, ``casestudy_names``); given ``wanted`` (the repositories as an SQL array), the
+    repository goes as its name's hash and the rows are kept by ``= ANY`` (no join: a sixth
+    less server time)."""
+    e, author = _expressions(hashed, part, wanted is not None)
     fields = []
     for hi, lo in zip(e[::2], e[1::2], strict=True):
         fields.append(lo if hi == "0" else f"(({hi}) << 32) | ({lo})")
     names = "" if hashed else " LEFT JOIN casestudy_names a ON a.author = p.author"
-    return (f"COPY (SELECT {', '.join(fields)}, {author} FROM pull_requests p JOIN "
-            f"casestudy_want w ON w.repo = p.repo{names}{_on_pages(pages)}) "
-            "TO STDOUT (FORMAT BINARY)")
+    want = "" if wanted is not None else " JOIN casestudy_want w ON w.repo = p.repo"
+    conds = [f"p.repo = ANY({wanted}::text[])"] if wanted is not None else []
+    return (f"COPY (SELECT {', '.join(fields)}, {author} FROM pull_requests p{want}{names}"
+            f"{_on_pages(pages, conds)}) TO STDOUT (FORMAT BINARY)")
 
 
-def _on_pages(pages: tuple[int | None, int | None]) -> str:
-    """The condition keeping the rows on pages [from, to) (a TID range scan)."""
+def _on_pages(pages: tuple[int | None, int | None], conds: list[str] = ()) -> str:
+    """The WHERE clause keeping the rows on pages [from, to) (a TID range scan) and ``conds``."""
     lo, hi = pages
-    conds = ([f"p.ctid >= '({lo},0)'::tid"] if lo is not None else []) + \
-        ([f"p.ctid < '({hi},0)'::tid"] if hi is not None else [])
+    conds = [*conds, *([f"p.ctid >= '({lo},0)'::tid"] if lo is not None else []),
+             *([f"p.ctid < '({hi},0)'::tid"] if hi is not None else [])]
     return (" WHERE " + " AND ".join(conds)) if conds else ""
 
 
@@ -175,14 +180,17 @@ def _word(name: str) -> int:
     return 3 * (k // 2) + 1 + k % 2
 
 
-def _sorted_columns(raw: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
+def _sorted_columns(raw: np.ndarray, nrepos: int, hashes: np.ndarray | None = None
+                    ) -> dict[str, np.ndarray]:
     """The COPY's rows (``raw``: a row of ``_WIDTH`` bytes each) sorted by (repository as
     listed, number) and cut into int64 columns (times and counts missing as ``MISSING``, the
     offset signed, ``author`` whole). Rows are moved whole (one memory access per row, where
     moving a column at a time makes one per value: five times slower), a block at a time into
     the cache, where its bytes past each row's field count are copied once into an aligned
     block of big-endian words and its columns taken out (a field at a time over the whole
-    stream walks every row once per field, on unaligned words: ten times slower)."""
+    stream walks every row once per field, on unaligned words: ten times slower). Given
+    ``hashes`` (each repository's ``hashtext``, in the list's order), the rows carry those in
+    place of the repository's index."""
     n = len(raw)
 
     def column(name: str, dtype: str = ">u4") -> np.ndarray:
@@ -197,6 +205,10 @@ def _sorted_columns(raw: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
     # order yet: the int8 field holding both is the key
     key = np.ndarray((n,), ">i8", raw, 2 + 4 * _word("repo_i"), (_WIDTH,)).astype(
         np.int64) if n else np.zeros(0, np.int64)
+    if hashes is not None:  # each repository's hash made its index
+        sorter = np.argsort(hashes)
+        index = sorter[np.searchsorted(hashes[sorter], (key >> 32).astype(np.int32))]
+        key = index.astype(np.int64) << 32 | key & 0xFFFFFFFF
     order = None
     if n and not bool((key[1:] > key[:-1]).all()):
         repo_i = (key >> 32).astype(np.uint16 if nrepos <= 1 << 16 else np.int64)
@@ -205,10 +217,10 @@ def _sorted_columns(raw: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
             key = key[order]
     if not bool((key[1:] > key[:-1]).all()):
         again = np.argsort(key)
-        if (np.diff(key[again]) == 0).any():  # one snapshot: a PR is never read twice
+        key = key[again]
+        if (np.diff(key) == 0).any():  # one snapshot: a PR is never read twice
             raise RuntimeError("the bulk load read a pull request twice")
         order = again if order is None else order[again]
-    del key
     table = np.empty((len(_NAMES), n), np.int64)
     author = np.empty(n, np.int64)
     # two threads, each on every other stretch of rows (numpy lets go of the GIL as it copies)
@@ -225,6 +237,7 @@ def _sorted_columns(raw: np.ndarray, nrepos: int) -> dict[str, np.ndarray]:
         raise failed[0]
     out = {v: table[j] for j, v in enumerate(_NAMES)}
     out["author"] = author
+    out["repo_i"] = key >> 32
     return out
 
 
@@ -264,14 +277,14 @@ def _finish_rows(raw: np.ndarray, order: np.ndarray | None, starts: range, stret
 
 
 def _read_part(conn, repos: list[str], hashed: bool, pages: tuple[int | None, int | None],
-               part: tuple[int, int], buf: bytearray, out: list) -> None:
+               part: tuple[int, int], wanted: str | None, buf: bytearray, out: list) -> None:
     """One part's rows appended to ``buf`` (shared) on ``conn`` (in a transaction on the
     shared snapshot); its author names (none when ``hashed``) or its error put in
     ``out[k]``."""
     k = part[0]
     try:
         names = _prepare(conn, repos, hashed, pages)
-        _copy_out(conn, _copy_sql(hashed, pages, part), buf)
+        _copy_out(conn, _copy_sql(hashed, pages, part, wanted), buf)
         out[k] = names
     except Exception as exc:  # noqa: BLE001 - raised again by the caller's thread
         out[k] = exc
@@ -301,8 +314,9 @@ def _read_rows(store, repos: list[str], hashed: bool
             pages = first.execute("SELECT pg_relation_size('pull_requests') / "
                                   "current_setting('block_size')::int8").fetchone()[0]
             cuts = [None, *(pages * k // parts for k in range(1, parts)), None]
+            wanted, hashes = _by_hash(first, repos) if hashed else (None, None)
             threads = [threading.Thread(target=_read_part, args=(
-                conns[k], repos, hashed, (cuts[k], cuts[k + 1]), (k, parts), buf, out))
+                conns[k], repos, hashed, (cuts[k], cuts[k + 1]), (k, parts), wanted, buf, out))
                 for k in range(parts)]
             for t in threads:
                 t.start()
@@ -319,7 +333,7 @@ def _read_rows(store, repos: list[str], hashed: bool
                 except Exception:  # noqa: BLE001, S110 - a broken connection: the pool drops it
                     pass
     raw = np.frombuffer(buf, np.uint8).reshape(-1, _WIDTH)
-    cols = _sorted_columns(raw, len(repos))
+    cols = _sorted_columns(raw, len(repos), hashes)
     del raw, buf  # the stream goes
     if hashed:
         return cols, None, rest
@@ -336,6 +350,19 @@ def _read_rows(store, repos: list[str], hashed: bool
     ids[known] = glued[starts[code[known] % parts] + code[known] // parts]
     cols["author"] = ids
     return cols, everyone, rest
+
+
+def _by_hash(conn, repos: list[str]) -> tuple[str | None, np.ndarray | None]:
+    """The repositories as an SQL array and their names' ``hashtext`` when those differ (they
+    then stand for the repositories in the COPY), else (None, None): the join then."""
+    from psycopg import sql
+
+    hashes = np.array([h for (h,) in conn.execute(
+        "SELECT hashtext(r) FROM unnest(%s::text[]) WITH ORDINALITY t(r, i) ORDER BY i",
+        (repos,))], dtype=np.int32)
+    if not repos or len(np.unique(hashes)) < len(repos):
+        return None, None
+    return sql.Literal(repos).as_string(conn), hashes
 
 
 def _rest(conn, repos: list[str]) -> tuple[dict[str, int], list, list, dict, tuple[int, int]]:
