@@ -75,22 +75,20 @@ def _copy_sql(hashed: bool, pages: tuple[int | None, int | None],
     repository goes as its name's hash and the rows are kept by ``= ANY`` (no join: a sixth
     less server time)."""
     e, author = _expressions(hashed, part, wanted is not None)
-    fields = []
-    for hi, lo in zip(e[::2], e[1::2], strict=True):
-        fields.append(lo if hi == "0" else f"(({hi}) << 32) | ({lo})")
+    fields = [f"(({hi}) << 32) | ({lo})" for hi, lo in zip(e[::2], e[1::2], strict=True)]
     names = "" if hashed else " LEFT JOIN casestudy_names a ON a.author = p.author"
     want = "" if wanted is not None else " JOIN casestudy_want w ON w.repo = p.repo"
-    conds = [f"p.repo = ANY({wanted}::text[])"] if wanted is not None else []
+    conds = (f"p.repo = ANY({wanted}::text[])",) if wanted is not None else ()
     return (f"COPY (SELECT {', '.join(fields)}, {author} FROM pull_requests p{want}{names}"
             f"{_on_pages(pages, conds)}) TO STDOUT (FORMAT BINARY)")
 
 
-def _on_pages(pages: tuple[int | None, int | None], conds: list[str] = ()) -> str:
+def _on_pages(pages: tuple[int | None, int | None], conds: tuple[str, ...] = ()) -> str:
     """The WHERE clause keeping the rows on pages [from, to) (a TID range scan) and ``conds``."""
     lo, hi = pages
-    conds = [*conds, *([f"p.ctid >= '({lo},0)'::tid"] if lo is not None else []),
+    every = [*conds, *([f"p.ctid >= '({lo},0)'::tid"] if lo is not None else []),
              *([f"p.ctid < '({hi},0)'::tid"] if hi is not None else [])]
-    return (" WHERE " + " AND ".join(conds)) if conds else ""
+    return (" WHERE " + " AND ".join(every)) if every else ""
 
 
 def _prepare(conn, repos: list[str], hashed: bool,
@@ -167,7 +165,7 @@ def _copy_out(conn, sql: str, buf: bytearray) -> None:
         raise psycopg.DatabaseError(failed)
 
 
-_NAMES = [v for v in _VALUES if v != "pad"]  # the columns
+_NAMES = list(_VALUES)  # the columns
 _COUNTED = (*TIME_FIELDS, "additions", "deletions", "n_comments")  # _NONE is MISSING there
 
 
