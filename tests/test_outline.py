@@ -98,7 +98,7 @@ def test_headings_anchors_and_contents_follow_the_outline(atlas, live):
     body, appendix = md.split("\n# Appendices\n")
     assert "## Cycle time" in appendix and "## Definitions" in appendix
     assert "## Cycle time" not in body and "## Key figures" in body
-    assert html.count('<h1 class="appendices"') == 1
+    assert html.count('<h1 class="appendices page-start" id="appendices"') == 1
     ids = re.findall(r'<h2 id="([^"]+)">', html)
     assert ids == [h.key for h in heads] and len(set(ids)) == len(ids)
     assert "metric-cycle_time" in ids and "ci" in ids  # derived from keys, not counted
