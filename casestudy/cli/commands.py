@@ -169,7 +169,7 @@ def _report_pdf(args: argparse.Namespace, store: Store, opts) -> int:
             why = f" ({type(cause).__name__}: {str(cause)[:200]})" if cause else ""
             raise CLIError(f"{exc}{why}", 1) from exc
     finally:
-        pool.shutdown()
+        pool.stop()
     Path(args.out).write_bytes(data)
     print(f"wrote {args.out} (pdf)", file=sys.stderr)
     return 0

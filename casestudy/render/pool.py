@@ -107,6 +107,15 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def stop() -> None:
+    """End the pool's workers at once, whatever they are doing (a command that has its result,
+    or gives up): no waiting for them to finish a warm-up or to exit in turn."""
+    with _lock:
+        pool = _pool
+    if pool is not None:
+        _discard(pool)
+
+
 @contextlib.contextmanager
 def _plain_main():
     """While workers may start: an empty ``__main__``. A spawned worker runs the parent's
