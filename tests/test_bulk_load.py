@@ -101,6 +101,22 @@ def test_the_cold_load_equals_the_row_by_row_load(org_store, monkeypatch, parts)
     _identical(load_arrays_postgres(org_store, ASKED), slow)
 
 
+def test_a_busy_pool_gives_fewer_parts_not_a_wait(org_store, monkeypatch):
+    """Every connection but one held by others (other visitors' page runs): the load reads in
+    as many parts as it finds free connections, at once, and gives the same arrays."""
+    from casestudy.store.bulk_load import load_arrays_postgres
+
+    monkeypatch.setenv("CASESTUDY_LOAD_PARTS", "3")
+    slow = org_store._load_arrays_rows(ASKED)
+    pool = org_store.db.pool
+    held = [pool.getconn() for _ in range(pool.max_size - 1)]
+    try:
+        _identical(load_arrays_postgres(org_store, ASKED), slow)
+    finally:
+        for c in held:
+            pool.putconn(c)
+
+
 def test_the_cold_load_of_one_repository_and_of_none(org_store):
     from casestudy.store.bulk_load import load_arrays_postgres
 

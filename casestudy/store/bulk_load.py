@@ -297,11 +297,21 @@ def _read_rows(store, repos: list[str], hashed: bool
     import os
     from contextlib import ExitStack
 
-    parts = max(1, int(os.environ.get("CASESTUDY_LOAD_PARTS") or 2))
-    out: list = [None] * parts
+    from psycopg_pool import PoolTimeout
+
+    wanted_parts = max(1, int(os.environ.get("CASESTUDY_LOAD_PARTS") or 2))
     buf = bytearray()  # every part's rows, as they come
     with ExitStack() as stack:
-        conns = [stack.enter_context(store.db.pool.connection()) for _ in range(parts)]
+        # one connection waited for; the others only if free now — a pool shared with other
+        # visitors (or of size 1) must not make a load wait on itself: fewer parts instead
+        conns = [stack.enter_context(store.db.pool.connection())]
+        for _ in range(wanted_parts - 1):
+            try:
+                conns.append(stack.enter_context(store.db.pool.connection(timeout=0.05)))
+            except PoolTimeout:
+                break
+        parts = len(conns)
+        out: list = [None] * parts
         first = conns[0]
         first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         try:
