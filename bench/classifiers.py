@@ -110,32 +110,6 @@ def write(figures: dict[str, dict]) -> None:
     body = HEADER + literal("BUGFIX", figures["bugfix"]) + literal("REVERT", figures["revert"])
     body += literal("ML_PROJECT", figures["ml"])
     body += literal("PRACTICES", figures["practices"])
-    body += '''
-
-def _one(what: str, f: dict) -> str:
-    return (f"{what}: precision {f['precision']:.2f}, recall {f['recall']:.2f} on {f['n']} "
-            f"held-out titles (labelled set of {f['labelled']} titles from {f['repos']} "
-            "repositories)")
-
-
-def summary() -> str:
-    """The appendix sentence: how each classifier was measured and how accurate it is."""
-    ml, ml_tuned = ML_PROJECT["held-out"], ML_PROJECT["tuning"]
-    pr, pr_tuned = PRACTICES["held-out"], PRACTICES["tuning"]
-    ml_text = (f"ML-project detection (practice audit): {ml['first_right']} of {ml['repos']} "
-               f"held-out labelled repositories right as first measured ({ml['right']} after "
-               f"a rule fix their misses revealed; {ml_tuned['right']} of "
-               f"{ml_tuned['repos']} on the repositories its rules were adjusted on)")
-    practices = (f"practice scorecard: {pr['first_right']} of {pr['cells']} practice labels "
-                 f"right on {pr['repos']} held-out labelled repositories as first measured "
-                 f"(precision {pr['first_precision']:.2f}, recall {pr['first_recall']:.2f}; "
-                 f"{pr['right']} after two rule fixes their misses revealed; "
-                 f"{pr_tuned['right']} of {pr_tuned['cells']} on the {pr_tuned['repos']} "
-                 f"repositories its rules were adjusted on, "
-                 f"{pr_tuned['right_before_adjusting']} before)")
-    return "; ".join([_one("bug-fix classifier", BUGFIX), _one("revert detection", REVERT),
-                      ml_text, practices])
-'''
     OUT.write_text(body, encoding="utf-8")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from casestudy import bugfix_rules, classifier_accuracy
-from casestudy.classifier_check import is_revert, load, score
+from casestudy.classifier_check import is_revert, load, score, summary
 
 LABELS = Path(__file__).parent / "data" / "labels"
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def test_reported_figures_are_the_measured_ones(bugfix_rows, revert_rows):
         assert (fig["precision"], fig["recall"], fig["n"]) == (
             round(s["held-out"].precision, 3), round(s["held-out"].recall, 3), s["held-out"].n)
         assert fig["labelled"] == len(rows)
-    text = classifier_accuracy.summary()
+    text = summary()
     assert "bug-fix classifier: precision 0.91, recall 0.82 on 228 held-out titles" in text
     assert "(labelled set of 912 titles from 12 repositories)" in text
     assert "revert detection: precision 0.95" in text
@@ -195,7 +195,7 @@ def test_every_report_says_how_accurate_the_classifiers_are(demo_store):
     from casestudy.report.build import Options, build_case_study
 
     cs = build_case_study(demo_store, Options("demo/atlas", ("demo/borealis",)))
-    text = classifier_accuracy.summary()
+    text = summary()
     assert all(c.classifier_accuracy == text for c in cs.completeness)
     md = render(cs, "md")
     assert f"Classifiers measured against hand-labelled data (`tests/data/labels`): {text}." in md

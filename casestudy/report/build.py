@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from .. import classifier_accuracy, core, metrics
+from .. import classifier_check, core, metrics
 from ..analysis import ai as ai_analysis
 from ..analysis import claims as claim_rules
 from ..analysis import gate
@@ -417,7 +417,7 @@ def _completeness(a: PRArrays, table: core.MetricTable, i: int, lo_p: int, hi_p:
         bots_excluded=int((a.is_bot & sel).sum()) if table.options["bots"] == "exclude" else 0,
         drafts_open=int((a.is_draft & sel).sum()),
         rule_hits={r.name: int(hits[r.id]) for r in BUG_RULES},
-        classifier_accuracy=classifier_accuracy.summary(),  # measured, never at report time
+        classifier_accuracy=classifier_check.summary(),  # measured, never at report time
     )
 
 
