@@ -151,7 +151,7 @@ def _report_pdf(args: argparse.Namespace, store: Store, opts) -> int:
 
     from ..core.periods import PeriodError
     from ..render import pool
-    from ..render.html import chart_images, chart_svgs, render_html
+    from ..render.html import pdf_html
     from ..report.build import ReportError, build_case_study
 
     os.environ.setdefault("CASESTUDY_RENDER_NICE", "0")  # nothing else here to yield to
@@ -161,9 +161,8 @@ def _report_pdf(args: argparse.Namespace, store: Store, opts) -> int:
             cs = build_case_study(store, opts)
         except (ReportError, PeriodError) as exc:
             raise CLIError(str(exc), 2) from exc
-        html = render_html(cs, args.paper, chart_images(chart_svgs(cs)))
         try:
-            data = pool.pdf_in_pool(cs, args.paper, html)
+            data = pool.pdf_in_pool(cs, args.paper, pdf_html(cs, args.paper))
         except pool.RenderFailed as exc:
             cause = exc.__cause__
             why = f" ({type(cause).__name__}: {str(cause)[:200]})" if cause else ""

@@ -93,12 +93,17 @@ def render_html(cs: CaseStudy, paper: str = "A4", svgs: dict | None = None) -> s
                            more=get_more(cs), figure_order=key_figure_order(cs))
 
 
+def pdf_html(cs: CaseStudy, paper: str = "A4") -> str:
+    """The HTML a PDF is laid out from: the report with its charts as SVG images."""
+    return render_html(cs, paper, chart_images(chart_svgs(cs)))
+
+
 def render_pdf(cs: CaseStudy | None, paper: str = "A4", html: str | None = None,
                fetcher=None, parts: int = 1, run: pdf_parts.Runner = pdf_parts.in_process
                ) -> bytes:
     """The PDF: the report's HTML (charts as SVG images) laid out in ``parts`` by ``run``
     (``pdf_parts``); a ``fetcher`` (tests) lays it out in this process."""
-    html = html if html is not None else render_html(cs, paper, chart_images(chart_svgs(cs)))
+    html = html if html is not None else pdf_html(cs, paper)
     return pdf_parts.render(html, PAPER[paper], PAGE_MARGIN, parts=parts, run=run,
                             fetcher=fetcher)
 

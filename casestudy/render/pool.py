@@ -212,10 +212,9 @@ def _render_job(cs_json: str, fmt: str, paper: str) -> str | bytes:
 
 def _pdf_html_job(cs_json: str, paper: str) -> str:
     """In a worker: the HTML the PDF is laid out from (charts drawn or read from the cache)."""
-    from .html import chart_images, chart_svgs, render_html
+    from .html import pdf_html
 
-    cs = CaseStudy.from_json(cs_json)
-    return render_html(cs, paper, chart_images(chart_svgs(cs)))
+    return pdf_html(CaseStudy.from_json(cs_json), paper)
 
 
 def pdf_in_pool(cs: CaseStudy | None, paper: str = "A4", html: str | None = None) -> bytes:
