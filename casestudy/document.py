@@ -5,6 +5,7 @@ round trip. Renderers read this and compute nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -743,11 +744,17 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+@functools.cache
+def _hints(tp) -> dict:
+    """A dataclass's resolved field types (resolving them is most of a decode's time)."""
+    return typing.get_type_hints(tp)
+
+
 def _decode(tp, value):
     """Rebuild dataclasses (and lists/dicts of them) from plain JSON values."""
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
+        hints = _hints(tp)
         return tp(**{k: _decode(hints[k], v) for k, v in value.items() if k in hints})
     if origin is list:
         (item,) = typing.get_args(tp)

@@ -102,11 +102,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import sys
 
-    from ..analysis.frame import require_data_in_period
+    from ..analysis.frame import ReportError, require_data_in_period
     from ..core.periods import PeriodError
     from ..render import FORMATS
     from ..render.html import PAPER
-    from ..report.build import ReportError, build_case_study
+    from ..report import saved
 
     opts = report_options(args)
     store = Store(args.db)
@@ -129,7 +129,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if fmt == "pdf":
         return _report_pdf(args, store, opts)
     try:
-        cs = build_case_study(store, opts)
+        cs = saved.case_study(store, opts, rebuild=args.rebuild)
     except (ReportError, PeriodError) as exc:
         raise CLIError(str(exc), 2) from exc
     from ..render import render
@@ -149,16 +149,17 @@ def _report_pdf(args: argparse.Namespace, store: Store, opts) -> int:
     import os
     import sys
 
+    from ..analysis.frame import ReportError
     from ..core.periods import PeriodError
     from ..render import pool
     from ..render.html import pdf_html
-    from ..report.build import ReportError, build_case_study
+    from ..report import saved
 
     os.environ.setdefault("CASESTUDY_RENDER_NICE", "0")  # nothing else here to yield to
     pool.prestart()
     try:
         try:
-            cs = build_case_study(store, opts)
+            cs = saved.case_study(store, opts, rebuild=args.rebuild)
         except (ReportError, PeriodError) as exc:
             raise CLIError(str(exc), 2) from exc
         try:
@@ -539,6 +540,9 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["md", "markdown", "json", "html", "pdf"])
     p.add_argument("--paper", choices=["A4", "Letter"], default="A4")
     p.add_argument("--out", metavar="FILE")
+    p.add_argument("--rebuild", action="store_true",
+                   help="build the case study afresh instead of reading the one kept from an "
+                        "earlier report of the same data, options and code")
     COMMANDS.update({"demo": cmd_demo, "info": cmd_info, "import": cmd_import,
                      "export": cmd_export, "warm": cmd_warm, "report": cmd_report,
                      "sync": cmd_sync, "sync-gitlab": cmd_sync_gitlab,

@@ -12,7 +12,10 @@ from numba import njit, prange
 
 from ..metrics import Metric
 from ..model import PRArrays
+from . import numba_target
 from .periods import DAY, EPOCH_WEEKDAY, Calendar
+
+numba_target.set_up()  # before any kernel compiles or loads: see numba_target
 
 # business days before each weekday of a week that starts on the epoch's weekday (a Thursday)
 _WEEKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4], dtype=np.int64)

@@ -21,6 +21,10 @@ import numpy as np
 from numba import get_num_threads, njit, prange, types
 from numba.core.extending import intrinsic
 
+from . import numba_target
+
+numba_target.set_up()  # before any kernel compiles or loads: see numba_target
+
 SHIFT = 40  # low 40 bits hold the duration in seconds (≈ 35,000 years)
 MASK = (1 << SHIFT) - 1
 MAX_GROUPS = 1 << 22

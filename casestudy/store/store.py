@@ -416,7 +416,13 @@ class Store:
 
     def _bump(self, repo: str | None = None) -> None:
         """The store changed (and ``repo``'s PR arrays with it, when named)."""
+        import secrets
+
         self.db.execute("UPDATE meta SET value=value+1 WHERE key='revision'")
+        # a new random stamp too: two copies of one database that change apart never share
+        # (instance, revision, stamp), as they may share the first two
+        self.db.execute("INSERT INTO meta (key, value) VALUES ('stamp', ?) ON CONFLICT(key) "
+                        "DO UPDATE SET value=excluded.value", (secrets.randbits(62),))
         if repo is not None:
             self.db.execute("UPDATE repos SET arrays_version=arrays_version+1 WHERE repo=?",
                             (repo,))
@@ -424,6 +430,13 @@ class Store:
     @property
     def revision(self) -> int:
         return int(self.db.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+
+    @property
+    def stamp(self) -> int:
+        """A random number written by every change (0 before the first): with ``instance`` and
+        ``revision`` it tells apart copies of one database that changed apart."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='stamp'").fetchone()
+        return int(row[0]) if row else 0
 
     def _set_cursor(self, repo: str, stream: str, value: str | None) -> None:
         self.db.execute(
@@ -967,7 +980,8 @@ def snapshot(store: Store, what: str, build: Callable[[], dict[str, np.ndarray]]
              ) -> dict[str, np.ndarray]:
     """Columns ``build()`` reads from the store, through an on-disk ``.npz`` snapshot keyed by
     (store, ``what``, the store's revision): the next read of unchanged data loads the snapshot
-    (numpy, no Python object per row) instead of running the queries again."""
+    (numpy, no Python object per row) instead of running the queries again. Keyed by the
+    revision and the change stamp (``Store.stamp``)."""
     import hashlib
 
     from ..config import cache_dir
@@ -977,8 +991,9 @@ def snapshot(store: Store, what: str, build: Callable[[], dict[str, np.ndarray]]
     ident = hashlib.sha256(f"{store.ident}|{store.instance}|{what}|"
                            f"{_SNAPSHOT_FORMAT}".encode()).hexdigest()[:24]
     folder = cache_dir("arrays")
-    revision = store.revision  # read once: the build below may race a write
-    path = folder / f"{ident}-{revision}.npz"
+    revision, stamp = store.revision, store.stamp  # read once: the build may race a write
+    # the change stamp too: copies of one database that changed apart share the revision
+    path = folder / f"{ident}-{revision}-{stamp}.npz"
     try:
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
@@ -987,7 +1002,7 @@ def snapshot(store: Store, what: str, build: Callable[[], dict[str, np.ndarray]]
     except Exception:  # noqa: BLE001 - a torn or foreign file (BadZipFile, EOFError, …): redo
         path.unlink(missing_ok=True)
     data = build()
-    if store.revision != revision:
+    if (store.revision, store.stamp) != (revision, stamp):
         return data  # written meanwhile: what was read may be newer than ``revision``
     import tempfile
 
