@@ -15,7 +15,6 @@ from ..config import default_db_location
 from ..document import CaseStudy
 from ..model import PRArrays
 from ..options import SESSION_GAP, Options
-from ..report.build import build_case_study
 from ..sources.demo import build_demo
 from ..store import Store
 from ..store.namespaces import shown
@@ -153,7 +152,12 @@ def case_study(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int
 @st.cache_data(show_spinner="Computing the case study…", max_entries=CASE_STUDIES)
 def _case_study(ident: str, viewer: tuple[str, ...], version: tuple[int, int, int],
                 opts: Options) -> CaseStudy:
-    return build_case_study(get_store(), opts)
+    # the one kept on disk by an earlier process when the data, options and code are the same
+    # (a fresh server's first page); the viewer may see every repository of ``opts`` (checked
+    # before), and what is built does not depend on who asks
+    from ..report import saved
+
+    return saved.case_study(get_store(), opts)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
