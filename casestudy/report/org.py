@@ -55,7 +55,8 @@ def files_gap(store: Store, repo: str) -> str:
     known, total = store.pr_files_coverage(repo)
     if store.repo_info(repo).source == GITHUB.key:
         return (f"{repo} (files known for {known:,} of {total:,} PRs: re-sync it with "
-                f"`casestudy sync {repo} --files`, which reads the others once)")
+                f"`casestudy sync {repo} --files`, or tick \"Read each PR's changed files\" "
+                "on the Data page; the others are read once)")
     return repo
 
 
