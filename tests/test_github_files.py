@@ -211,3 +211,25 @@ def test_a_gitlab_project_is_named_as_a_source_without_files(tmp_path):
     assert "not applied to acme/platform/api: paths need" in note
     assert "GitLab syncs and imports do not fetch them" in note
     assert "sync acme/platform/api --files" not in note and "files known for" not in note
+
+
+def test_a_fault_inside_a_page_writes_none_of_it_and_the_resume_completes(fake, store_location):
+    """A long rate limit on a big PR's second page of files: the PR page it belongs to is not
+    written (no PR without its files, no half list); the resumed sync reads it whole."""
+    store = Store(store_location)
+    fake.inject("primary", when="POST graphql PullRequestFiles", reset=7200)
+    with pytest.raises(RateLimited):
+        client(fake, per_page=40, max_wait=1).sync(store, REPO, files=True)
+    order = sorted(main_prs(fake), key=lambda p: (-p["updatedAt"], -p["number"]))
+    first_big = next(i for i, p in enumerate(order) if len(p["files"]) > 100)
+    stored = store.count_prs(REPO)
+    assert stored == first_big // 40 * 40  # the pages before the big PR's, and no more
+    assert 0 < stored < len(order)
+    assert store.pr_files_coverage(REPO) == (stored, stored)
+    truth = {p["number"]: set(p["files"]) for p in order}
+    for f, ns in store.pr_files(REPO).items():
+        assert all(f in truth[k] for k in ns)
+    client(fake, per_page=40).sync(store, REPO)
+    assert store.pr_files(REPO) == files_truth(fake)
+    assert store.pr_files_coverage(REPO) == (len(order),) * 2
+    check_teams(store, fake)
