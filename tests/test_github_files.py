@@ -6,6 +6,10 @@ before files were asked for, and a sync cut short then resumed."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -17,6 +21,7 @@ from casestudy.sources.repo_list import read_repo_list
 from casestudy.sources.sync import entry_request
 from casestudy.sources.team_list import Team
 from casestudy.store import Store
+from tests.conftest import ROOT
 from tests.fakegithub.server import FakeGitHub, generate_repo, touch
 
 TOKEN = "good-token"
@@ -233,3 +238,39 @@ def test_a_fault_inside_a_page_writes_none_of_it_and_the_resume_completes(fake, 
     assert store.pr_files(REPO) == files_truth(fake)
     assert store.pr_files_coverage(REPO) == (len(order),) * 2
     check_teams(store, fake)
+
+
+def test_killed_and_resumed_sync_keeps_files_whole(fake, tmp_path):
+    """SIGKILL in the middle of a sync with files (a real process), then a resume: the same
+    files as the fake's, one row per PR."""
+    db = tmp_path / "killed.sqlite"
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from casestudy.sources.github import GitHubClient
+        from casestudy.store import Store
+        c = GitHubClient({TOKEN!r}, base_url={fake.base_url!r}, min_interval=None, per_page=20)
+        c.sync(Store({str(db)!r}), {REPO!r}, files=True)
+    """)
+    fake.delay = 0.1
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    s = Store(db)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if s.get_cursor(REPO, "prs:main:page") and s.count_prs(REPO) >= 100:
+                break
+        except Exception:  # noqa: BLE001 - the child may be creating the schema
+            pass
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    fake.delay = 0.0
+    partial = s.count_prs(REPO)
+    assert 0 < partial < len(main_prs(fake))
+    assert s.pr_files_coverage(REPO) == (partial, partial)
+    client(fake, per_page=20).sync(s, REPO)
+    assert s.pr_files(REPO) == files_truth(fake)
+    rows = s.db.execute("SELECT count(*), count(DISTINCT number) FROM pr_files WHERE repo=?",
+                        (REPO,)).fetchone()
+    assert tuple(rows) == (len(main_prs(fake)),) * 2
