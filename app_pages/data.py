@@ -82,6 +82,9 @@ with tab_gh:
         deploy = st.selectbox("Deployments from", DEPLOY_CHOICES,
                               help="auto: " + " → ".join(d.label for d in DEPLOYMENT_SOURCES))
         workflow = st.text_input("Workflow file (for workflow runs)", placeholder="deploy.yml")
+        gh_files = st.checkbox("Read each PR's changed files (teams by paths)", key="gh_files",
+                               help="About 25% more GraphQL points; PRs synced before are read "
+                                    "again once, and later syncs keep reading files.")
         go = st.form_submit_button("Sync", type="primary")
     if go:
         bar = st.progress(0.0, text="Starting…")
@@ -97,7 +100,7 @@ with tab_gh:
         try:
             with st.status(f"Syncing {esc(repo, 120)}…", expanded=True) as status:
                 outcome = sync_github(store, repo, typed, base_url, deploy, workflow, show,
-                                      owner=chosen, visitor=visitor())
+                                      owner=chosen, visitor=visitor(), files=gh_files)
                 status.update(label=esc(outcome.messages[0][1]), state="complete")
             _done(outcome)
         except (GitHubError, SettingError, StoreError) as exc:

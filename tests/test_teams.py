@@ -149,6 +149,7 @@ def test_path_teams_on_a_source_without_files_say_so(monorepo, tmp_path, capsys)
     store = Store(db)
     with store.transaction():  # as a clone synced before files were kept
         store.db.execute("DELETE FROM sync_cursors WHERE stream='pr_files'")
+        store.db.execute("DELETE FROM pr_files")
     teams = tmp_path / "t.toml"
     teams.write_text('[[team]]\nname = "api"\npaths = ["services/api"]\n')
     assert main(["org", "acme", "--teams", str(teams), "--db", db]) == 0

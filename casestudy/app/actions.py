@@ -47,20 +47,20 @@ def server_token(name: str = "GITHUB_TOKEN") -> str | None:
 
 def sync_github(store: Store, repo: str, typed_token: str, base_url: str, deployments: str,
                 workflow: str | None, progress: Callable[[Progress], None],
-                owner: str = "", visitor: Visitor = ANONYMOUS) -> Outcome:
+                owner: str = "", visitor: Visitor = ANONYMOUS, files: bool = False) -> Outcome:
     """Sync ``repo`` with the typed token (this session only), else the server's. The server's
     token only goes to a configured API URL, and a hosted instance calls no other host (raises
     ``SettingError`` before any request). Who a private repository belongs to, and whether the
     server's token may read it for this ``visitor`` at all, is the sync entry's rule
     (``sources.sync``): the account key they chose (``owner``: theirs or one of their
-    groups'), else their typed token's. Raises ``GitHubError``, ``SettingError`` or
-    ``StoreError``."""
+    groups'), else their typed token's. ``files``: each PR's changed files too (teams by
+    paths). Raises ``GitHubError``, ``SettingError`` or ``StoreError``."""
     token = typed_token or server_token()
     base_url = check_api_url(base_url, server_token=not typed_token and bool(token))
     r = sync(store, SyncRequest(GITHUB.key, repo, token=token, base_url=base_url,
                                 deployments=deployments, workflow=workflow or None,
                                 account_key=owner, progress=progress, visitor=visitor,
-                                server_token=not typed_token))
+                                server_token=not typed_token, files=files))
     out = Outcome(account=account_key(typed_token) if typed_token and not owner else None)
     out.messages.append(("success", f"{r.repo}: {r.prs:,} PRs with {r.requests} requests and "
                                     f"{r.points} points ({r.points_per_pr:.3f} per PR); "

@@ -204,7 +204,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             deployments=args.deployments, environment=args.environment,
             workflow=args.workflow, checks=args.checks,
             incident_labels=tuple(args.incident_label or ()), actions_jobs=args.actions_jobs,
-            progress=show, account_key=_owner(args)))
+            progress=show, account_key=_owner(args), files=args.files))
     except GitHubError as exc:
         print(file=sys.stderr)
         raise CLIError(str(exc)) from exc
@@ -474,6 +474,10 @@ def register(sub, common) -> None:
                    help="also fetch check runs of each PR's head commit (for CI analysis)")
     p.add_argument("--actions-jobs", action="store_true",
                    help="also read the GitHub Actions jobs of PR runs over REST (every attempt)")
+    p.add_argument("--files", action="store_true",
+                   help="also read each PR's changed files, for teams by paths (+1 GraphQL "
+                        "point per 50 PRs; PRs synced before are read again once; later syncs "
+                        "keep reading them)")
     p.add_argument("--incident-label", action="append", metavar="LABEL",
                    help="issues with this label are incidents (repeatable)")
     p.add_argument("--owner", metavar="OWNER", help=OWNER_HELP)

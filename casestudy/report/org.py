@@ -15,13 +15,15 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.org import OrgView, org_view
+from ..source_kinds import GITHUB
 from ..sources.team_list import Team, matches_any, read_team_list
 from ..store import Store, StoreError
 
 YEAR = 365 * 86400
 MAX_NAMED = 5  # repositories a note names before "and N more"
 PATHS_NEED_FILES = ("paths need each PR's changed files, which the store keeps for git clones "
-                    "only (`casestudy sync-git`); GitHub and GitLab syncs do not fetch them yet")
+                    "(`casestudy sync-git`) and for GitHub repositories synced with `--files`; "
+                    "GitLab syncs and imports do not fetch them")
 PATH_TEAM_DEPLOYS = ("A team of paths shares its monorepo's deployments (DORA measures the "
                      "service, not the part of it a team changes): its deployments per week are "
                      "left blank.")
@@ -43,6 +45,19 @@ def _month_start(text: str, end: bool = False) -> int:
 def _names(repos: Sequence[str]) -> str:
     shown = ", ".join(repos[:MAX_NAMED])
     return shown + (f" and {len(repos) - MAX_NAMED} more" if len(repos) > MAX_NAMED else "")
+
+
+def files_gap(store: Store, repo: str) -> str:
+    """What is missing for ``repo``'s PRs to be placed by path (its changed files), in words
+    a note names the repository with; "" when every PR's files are known."""
+    if store.has_pr_files(repo):
+        return ""
+    known, total = store.pr_files_coverage(repo)
+    if store.repo_info(repo).source == GITHUB.key:
+        return (f"{repo} (files known for {known:,} of {total:,} PRs: re-sync it with "
+                f"`casestudy sync {repo} --files`, or tick \"Read each PR's changed files\" "
+                "on the Data page; the others are read once)")
+    return repo
 
 
 def build_org_view(store: Store, owner: str | None = None, teams_file: Path | None = None,
@@ -88,7 +103,7 @@ def build_org_view(store: Store, owner: str | None = None, teams_file: Path | No
 
     def files_of(repo: str) -> dict[str, list[int]] | None:
         if repo not in files:
-            files[repo] = store.pr_files(repo) if store.has_pr_files(repo) else None
+            files[repo] = None if files_gap(store, repo) else store.pr_files(repo)
         return files[repo]
 
     team_rows: dict[str, tuple[np.ndarray, list[str] | None]] = {}
@@ -102,7 +117,7 @@ def build_org_view(store: Store, owner: str | None = None, teams_file: Path | No
             for r in own or list(a.repos):
                 paths = files_of(r)
                 if paths is None:
-                    without.append(r)
+                    without.append(files_gap(store, r))
                     continue
                 numbers = {n for p, ns in paths.items() if matches_any(p, t.paths) for n in ns}
                 mask |= np.isin(key, [index[r] << 32 | n for n in numbers])

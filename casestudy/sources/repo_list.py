@@ -7,6 +7,7 @@ from where, with which deployment source, and the peers each is compared with.
     deployments = "releases"         # auto | deployments | workflow | releases | tags | merges
     environment = "production"       # optional, Deployments API
     workflow = "deploy.yml"          # optional, workflow runs
+    files = true                     # optional: each PR's changed files (teams by paths)
     base_url = "https://api.github.com"  # optional (must be a configured API URL)
 
     [[repo]]
@@ -68,6 +69,7 @@ class Entry:
     forge: str = "github"  # where ``name`` lives: github | gitlab
     group: bool = False  # gitlab: ``name`` is a group, every project of it is synced
     checks: bool = False  # also read CI (GitLab pipeline jobs)
+    files: bool = False  # GitHub: also read each PR's changed files (teams by paths)
 
     @property
     def owner_key(self) -> str:

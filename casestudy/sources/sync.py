@@ -71,6 +71,7 @@ class SyncRequest:
     workflow: str | None = None
     checks: bool = False
     actions_jobs: bool = False
+    files: bool = False  # GitHub: each PR's changed files too (teams by paths; kept on after)
     incident_labels: tuple[str, ...] = ()
     progress: Callable[[Progress], None] | None = field(default=None, repr=False,
                                                          compare=False)
@@ -145,7 +146,7 @@ def _github(store: Store, req: SyncRequest) -> SyncResult:
                     environment=req.environment, workflow=req.workflow,
                     account_key=req.account_key, checks=req.checks,
                     incident_labels=req.incident_labels, actions_jobs=req.actions_jobs,
-                    private_owner=_private_owner(req))
+                    private_owner=_private_owner(req), files=req.files)
     return SyncResult(GITHUB.key, {r.repo: r.prs}, deploy_source=r.deploy_source,
                       deployments=r.deployments, requests=r.requests, points=r.points,
                       warnings=list(r.warnings))
@@ -254,7 +255,7 @@ def entry_request(e: Entry, token: str | None, gitlab_token: str | None = None
     url = check_api_url(e.base_url or api_urls()[0], server_token=True)
     return SyncRequest(GITHUB.key, e.name, token=token, base_url=url, deployments=e.deployments,
                        environment=e.environment, workflow=e.workflow,
-                       account_key=e.owner_key)
+                       account_key=e.owner_key, files=e.files)
 
 
 def sync_entry(store: Store, e: Entry, token: str | None,

@@ -15,8 +15,13 @@ people, or — for a team with paths — it changed a file matching one of the p
 team's repositories (every repository of the view when the team names none). A path is a glob
 from the repository's root: ``*`` and ``?`` stay within a folder, ``**`` crosses folders, and a
 pattern also matches everything under a folder it names (``services/api`` = ``services/api/**``).
-Paths need each PR's changed files, which the store keeps for git clones (``sync-git``) only.
-A PR may belong to several teams.
+Paths need each PR's changed files, which the store keeps for git clones (``sync-git``) and for
+GitHub repositories synced with ``--files`` (``casestudy sync owner/name --files``, or the app's
+"Read each PR's changed files"); GitLab syncs and imports do not fetch them. A repository whose
+PRs' files are not all known — a GitHub repository whose older PRs were synced before files were
+asked for — is not placed by path at all (a partial count would look like a whole one): the
+view says for how many of its PRs files are known, and a re-sync with ``--files`` reads the
+others once. A PR may belong to several teams.
 
 A file comes from the operator (the command line, or the app's server setting) or from a visitor
 pasting or uploading one, so it is read strictly: at most ``MAX_BYTES`` of UTF-8, ``MAX_TEAMS``

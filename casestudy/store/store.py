@@ -310,8 +310,11 @@ class Store:
         commits: Iterable[Commit] = (),
         reviews: Iterable[Review] = (),
         ai_reviews: Iterable[AIReview] = (),
+        pr_files: dict[int, Iterable[str]] | None = None,
     ) -> int:
-        """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically."""
+        """Upsert one batch and its sync cursors (``(stream, value)`` or a dict) atomically.
+        ``pr_files``: the files each PR of the batch changed (PR number → paths), each PR's
+        replacing what was kept for it (an empty list records a PR known to change none)."""
         rows = [_pr_row(p) for p in prs]
         deployments, incidents, check_runs = list(deployments), list(incidents), list(check_runs)
         commits, reviews, ai_reviews = list(commits), list(reviews), list(ai_reviews)
@@ -343,7 +346,9 @@ class Store:
                 "(?,?,?,?,?,?) ON CONFLICT(repo, pr, reviewer, submitted_at, kind) DO UPDATE SET "
                 "tool=excluded.tool",
                 [(r.repo, r.pr, r.reviewer, r.submitted_at, r.tool, r.kind) for r in ai_reviews])
-            if rows or deployments or incidents:
+            if pr_files:
+                self._upsert_pr_files(repo, pr_files)
+            if rows or deployments or incidents or pr_files:
                 self._bump(repo)
             elif check_runs or commits or reviews or ai_reviews:
                 self._bump()
@@ -782,19 +787,51 @@ class Store:
                              for n, paths in sorted(files.items()) if paths])
         self._set_cursor(repo, "pr_files", str(len(files)))
 
+    def _upsert_pr_files(self, repo: str, files: dict[int, Iterable[str]]) -> None:
+        """One row per PR, replacing the PR's earlier row (a re-read PR's files may differ)."""
+        self.db.executemany(
+            "INSERT INTO pr_files (repo, number, paths) VALUES (?,?,?) ON CONFLICT(repo, number) "
+            "DO UPDATE SET paths=excluded.paths",
+            [(repo, n, zlib.compress("\n".join(sorted(set(paths))).encode()))
+             for n, paths in sorted(files.items())])
+
     def pr_files(self, repo: str) -> dict[str, list[int]]:
         """Each path changed by a PR of ``repo`` → the numbers of the PRs that changed it
-        (where the source kept files: a clone, ``has_pr_files``)."""
+        (where the source kept files: a clone, or a GitHub sync with files;
+        ``pr_files_coverage``)."""
         out: dict[str, list[int]] = {}
         for n, paths in self.db.execute("SELECT number, paths FROM pr_files WHERE repo=? "
                                         "ORDER BY number", (repo,)):
             for f in zlib.decompress(bytes(paths)).decode().split("\n"):
-                out.setdefault(f, []).append(int(n))
+                if f:  # a PR known to change no file keeps an empty row
+                    out.setdefault(f, []).append(int(n))
         return out
 
+    def pr_files_coverage(self, repo: str) -> tuple[int, int]:
+        """(PRs whose changed files are known, PRs synced) of ``repo``. A clone's sync reads
+        every PR's files at once (the ``pr_files`` cursor); a GitHub sync keeps them PR by PR,
+        so PRs synced before files were asked for are not covered until a re-sync reads them."""
+        total = self.count_prs(repo)
+        if self.get_cursor(repo, "pr_files") is not None:
+            return total, total
+        known = self.db.execute(
+            "SELECT count(*) FROM pr_files f JOIN pull_requests p ON p.repo=f.repo AND "
+            "p.number=f.number WHERE f.repo=?", (repo,)).fetchone()[0]
+        return int(known), total
+
+    def prs_without_files(self, repo: str, base: str) -> set[int]:
+        """The numbers of ``repo``'s PRs into ``base`` whose changed files are not kept."""
+        return {int(n) for (n,) in self.db.execute(
+            "SELECT p.number FROM pull_requests p LEFT JOIN pr_files f ON f.repo=p.repo AND "
+            "f.number=p.number WHERE p.repo=? AND p.base_ref=? AND f.number IS NULL",
+            (repo, base))}
+
     def has_pr_files(self, repo: str) -> bool:
-        """Whether the files of ``repo``'s PRs were read (a clone's sync since schema 18)."""
-        return self.get_cursor(repo, "pr_files") is not None
+        """Whether the files of every PR of ``repo`` are known: a clone's sync since schema
+        18, or a GitHub sync with files that has read every stored PR's
+        (``pr_files_coverage``)."""
+        known, total = self.pr_files_coverage(repo)
+        return self.get_cursor(repo, "pr_files") is not None or 0 < total == known
 
     def reworked(self, repo: str) -> dict[int, bool]:
         """Per merged PR whose files were followed: whether a fix or revert reworked it."""

@@ -67,6 +67,7 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
     rng = np.random.default_rng(seed)
     odd = np.random.default_rng(seed + 7919)  # the unusual cases, drawn apart from the rest
     commit_rng = np.random.default_rng(seed + 31)  # PR commits, apart too
+    files_rng = np.random.default_rng(seed + 61)  # PR files, apart too
     repo = FakeRepo(owner, name)
     people = [f"user{i}" for i in range(25)]
     t = start
@@ -142,6 +143,7 @@ def generate_repo(owner: str, name: str, n: int, seed: int = 1, start: float = 1
             "startedAt": created + 60, "completedAt": created + 600} for j in range(25)]
         pr["headOid"] = f"{number:039x}f"
         pr["commits"] = _commits(number, author, first_commit, ready, commit_rng)
+        pr["files"] = _files(number, files_rng)
         repo.prs.append(pr)
     for k in range(5):
         opened = start + 86400 * (3 + 7 * k)
@@ -185,6 +187,24 @@ def _commits(number: int, author: str, first: float, ready: float,
     if number % 10 == 0:  # a merge of the base branch into the PR: not coding
         out.append({**out[-1], "oid": f"{number:06x}{'m' * 34}", "parents": 2,
                     "authored": float(times[-1]) + 30})
+    return out
+
+
+FOLDERS = ("services/api", "services/web", "libs/money", "docs")
+
+
+def _files(number: int, rng: np.random.Generator) -> list[str]:
+    """The paths a PR changed (the truth), in a monorepo of ``FOLDERS``: one to three folders,
+    a few files in each; PRs 11, 108, 205, … (number % 97 == 11) change 250 files (past two
+    pages of 100)."""
+    if number % 97 == 11:
+        return [f"{FOLDERS[k % 4]}/gen/file{k:03d}.py" for k in range(250)]
+    folders = rng.choice(len(FOLDERS), size=int(rng.integers(1, 4)), replace=False)
+    out = []
+    for f in sorted(folders):
+        ext = ".md" if FOLDERS[f] == "docs" else ".py"
+        out += [f"{FOLDERS[f]}/m{int(k)}{ext}" for k in rng.choice(12, size=int(
+            rng.integers(1, 4)), replace=False)]
     return out
 
 
@@ -572,6 +592,9 @@ class FakeGitHub:
                             "nodes": [{**c, "startedAt": iso(c["startedAt"]),
                                        "completedAt": iso(c["completedAt"])}
                                       for c in p["checks"][:firsts.get("checkRuns", 30)]]}}]}}}]}
+            if "files(" in query:
+                for node, p in zip(nodes, page, strict=True):
+                    node["files"] = _conn(p["files"], firsts.get("files", 100), _file)
             return {"repository": {
                 "defaultBranchRef": {"name": repo.default_branch, "target": {"oid": "f" * 40}},
                 "pullRequests": {"totalCount": len(prs), "pageInfo": info,
@@ -591,12 +614,12 @@ class FakeGitHub:
             return {"repository": {"pullRequest": {"commits": {
                 "totalCount": len(items), "pageInfo": info,
                 "nodes": [_commit_node(c) for c in page]}}}}, None
-        if op in ("PullRequestReviews", "PullRequestComments"):
+        if op in ("PullRequestReviews", "PullRequestComments", "PullRequestFiles"):
             pr = next((p for p in repo.prs if p["number"] == v["number"]), None)
-            items = (pr or {}).get("reviews" if op == "PullRequestReviews" else "comments", [])
+            key = op.removeprefix("PullRequest").lower()
+            items = (pr or {}).get(key, [])
             page, info = _page(items, v.get("first", 100), v.get("after"))
-            key = "reviews" if op == "PullRequestReviews" else "comments"
-            conv = _review if key == "reviews" else _comment
+            conv = {"reviews": _review, "comments": _comment, "files": _file}[key]
             return {"repository": {"pullRequest": {key: {
                 "totalCount": len(items), "pageInfo": info,
                 "nodes": [conv(x) for x in page]}}}}, None
@@ -661,6 +684,10 @@ def _review(r: dict) -> dict:
 
 def _comment(c: dict) -> dict:
     return {"author": c["author"], "createdAt": iso(c["createdAt"])}
+
+
+def _file(path: str) -> dict:
+    return {"path": path}
 
 
 def _conn(items: list, n: int, conv) -> dict:
