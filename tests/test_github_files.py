@@ -274,3 +274,28 @@ def test_killed_and_resumed_sync_keeps_files_whole(fake, tmp_path):
     rows = s.db.execute("SELECT count(*), count(DISTINCT number) FROM pr_files WHERE repo=?",
                         (REPO,)).fetchone()
     assert tuple(rows) == (len(main_prs(fake)),) * 2
+
+
+def test_a_stored_pr_github_no_longer_lists_is_looked_for_once(fake, tmp_path):
+    """A PR stored without files that GitHub's list of PRs into main no longer holds (it was
+    retargeted): one whole pass looks for it, later syncs stay a few requests, and the view says
+    what is lacking."""
+    store = Store(tmp_path / "s.sqlite")
+    client(fake).sync(store, REPO)  # without files
+    n = len(main_prs(fake))
+    gone = main_prs(fake)[7]
+    gone["baseRefName"] = "release"  # no longer a PR into main; its row stays in the store
+    fake.reset_counters()
+    client(fake).sync(store, REPO, files=True)
+    whole_pass = fake.requests
+    assert store.pr_files_coverage(REPO) == (n - 1, n) and not store.has_pr_files(REPO)
+    fake.reset_counters()
+    assert client(fake).sync(store, REPO).prs == 0
+    assert fake.requests <= 3 < whole_pass
+    view = build_org_view(store, "acme", teams=TEAMS, **WINDOW)
+    assert any(f"(files known for {n - 1} of {n} PRs" in x for x in view.notes)
+    # listed again (retargeted back and updated): read, and the repository is whole again
+    gone["baseRefName"] = "main"
+    touch(fake.repos[REPO], [gone["number"]], time.time())
+    assert client(fake).sync(store, REPO).prs == 1
+    assert store.has_pr_files(REPO) and store.pr_files(REPO) == files_truth(fake)

@@ -57,6 +57,9 @@ SETTLE = 86400  # deployments of the last day are re-read: a pending one may hav
 PR_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group"})
 MAX_BLOBS = 20  # dependency files read per audit
 FILES_CURSOR = "github:files"  # set once a sync asked for files: later syncs read them too
+# stored PRs a whole pass with files did not find in GitHub's list (retargeted, say): not looked
+# for again, so a re-sync stays a few requests; their files stay unknown
+UNLISTED_CURSOR = "github:files:unlisted"
 
 PR_QUERY = """
 query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String,
@@ -551,7 +554,10 @@ class GitHubClient:
         variables = {"owner": owner, "name": name, "first": self.per_page, "after": after,
                      "base": base}
         count, pages = 0, 0
-        missing = store.prs_without_files(repo, base) if files else set()
+        unlisted = {int(x) for x in (store.get_cursor(repo, UNLISTED_CURSOR) or "").split(",")
+                    if x.isdigit()}
+        missing = store.prs_without_files(repo, base) - unlisted if files else set()
+        from_top = after is None  # a pass that reads the whole list can tell what it lacks
         self._report(stage="pull requests")
         query = PR_QUERY.replace("CHECKS", CHECKS_FIELDS if checks else "").replace(
             "FILES", FILES_FIELDS if files else "")
@@ -589,6 +595,8 @@ class GitHubClient:
             if done:
                 cursors[stream + ":watermark"] = max(filter(None, [top, watermark]),
                                                      default=None)
+                if missing and from_top and not stop:
+                    cursors[UNLISTED_CURSOR] = ",".join(map(str, sorted(missing | unlisted)))
             store.write_batch(repo, prs, cursors=cursors, check_runs=runs, commits=commits,
                               reviews=reviews, ai_reviews=ai_reviews, pr_files=paths)
             count += len(prs)
