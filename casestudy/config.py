@@ -5,6 +5,7 @@ and how large an upload may be."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -52,6 +53,26 @@ def cache_dir(name: str) -> Path:
     except OSError:
         uid = os.getuid() if hasattr(os, "getuid") else "user"
         return _private(Path(tempfile.gettempdir()) / f"{APP_NAME}-{uid}" / name)
+
+
+def write_atomically(path: Path, data: str | bytes) -> bool:
+    """Write ``data`` to the cache file ``path`` through a temporary file of this writer's own
+    in the same folder, then ``os.replace``: a reader sees the old file, no file or the whole
+    new one, never a partial one, however many threads and processes write it at once. A
+    read-only or full cache is no reason to fail: returns whether the file was written."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False
 
 
 def ensure_numba_cache_dir() -> None:

@@ -58,11 +58,11 @@ def hammer(cache: str, expected: str, threads: int, rounds: int) -> list[str]:
 def write_and_read(path: str, texts: list[str], rounds: int) -> list[str]:
     """Write each of ``texts`` to ``path`` (the cache's atomic writer) and read it back,
     ``rounds`` times; returns the reads that were none of ``texts``."""
-    from casestudy.render.charts import _write_atomically
+    from casestudy.config import write_atomically
 
     p, bad = Path(path), []
     for i in range(rounds):
-        _write_atomically(p, texts[i % len(texts)])
+        write_atomically(p, texts[i % len(texts)])
         try:
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -3,7 +3,7 @@ document (every field but the time it was generated) and the code that draws it 
 outline modules' source, the Altair and vl-convert versions). A report whose numbers did not
 change reads every chart's SVG back without building a single Altair chart or importing Altair
 (0.6 s) — the demo's 22 charts took 0.7 s to build and hash before their cached SVG was read.
-Files are written atomically (``charts._write_atomically``); a chart not in the cache is drawn
+Files are written atomically (``config.write_atomically``); a chart not in the cache is drawn
 through ``charts.to_svg_cached``, so a changed document that draws an unchanged chart still
 reuses its SVG."""
 
@@ -49,7 +49,7 @@ def document_key(cs: CaseStudy) -> str:
 def svg_for(doc_key: str, name: str, draw: Callable[[], object]) -> str:
     """The SVG of chart ``name`` of the document keyed ``doc_key``: from the cache, else drawn
     by ``draw()`` (an Altair chart) and stored."""
-    from ..config import cache_dir
+    from ..config import cache_dir, write_atomically
 
     key = hashlib.sha256(f"{doc_key}\n{name}".encode()).hexdigest()[:32]
     path = cache_dir("charts") / f"doc-{key}.svg"
@@ -64,7 +64,7 @@ def svg_for(doc_key: str, name: str, draw: Callable[[], object]) -> str:
     from . import charts
 
     svg = charts.to_svg_cached(draw())
-    charts._write_atomically(path, svg)
+    write_atomically(path, svg)
     return svg
 
 

@@ -3,13 +3,11 @@ through vl-convert). Charts only draw the document's numbers: a unit change for 
 
 from __future__ import annotations
 
-import contextlib
-from pathlib import Path
-
 import altair as alt
 import pandas as pd
 
 from ..change_words import reword
+from ..config import write_atomically
 from ..document import CaseStudy, Definition
 from .palette import PALETTE, colour_key  # noqa: F401  (colour_key: the charts' printed key)
 
@@ -310,28 +308,8 @@ def to_svg_cached(chart: alt.TopLevelMixin) -> str:
     except OSError:
         pass
     svg = to_svg(chart)
-    _write_atomically(path, svg)
+    write_atomically(path, svg)
     return svg
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file of this writer's own in the same
-    folder, then ``os.replace``: a reader sees the old file, no file or the whole new one, never
-    a partial one, however many threads and processes write the same chart at once."""
-    import os
-    import tempfile
-
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    except OSError:
-        return  # a read-only cache is no reason to fail a report
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

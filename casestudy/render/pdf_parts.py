@@ -141,8 +141,10 @@ def page_numbers(paper: str, margin: str, total: int) -> bytes:
     """``total`` empty pages of ``paper`` whose footer says "Page N of TOTAL", the first page
     (the cover) left blank: laid over the joined parts. Kept on disk (``numbers_kept``): they
     depend only on the paper, the margin and the count, and cost 0.25 s to lay out."""
+    from ..config import write_atomically
+
     pdf = _numbers_pdf(paper, margin, total)
-    _keep_numbers(paper, margin, total, pdf)
+    write_atomically(_numbers_path(paper, margin, total), pdf)
     return pdf
 
 
@@ -180,25 +182,6 @@ def numbers_kept(paper: str, margin: str, total: int) -> bytes | None:
     except OSError:
         return None
     return pdf if pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") else None
-
-
-def _keep_numbers(paper: str, margin: str, total: int, pdf: bytes) -> None:
-    import contextlib
-    import os
-    import tempfile
-
-    path = _numbers_path(paper, margin, total)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".numbers.", suffix=".tmp")
-    except OSError:
-        return  # a read-only cache is no reason to fail a PDF
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(pdf)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def join(parts: list[PartLayout], numbers: bytes | None) -> bytes:

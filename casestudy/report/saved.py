@@ -16,7 +16,6 @@ import dataclasses
 import functools
 import hashlib
 import os
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -78,20 +77,10 @@ def load(name: str) -> CaseStudy | None:
 def save(name: str, cs: CaseStudy) -> None:
     """Keep ``cs`` under ``name`` (atomically; a read-only or full cache is no reason to fail a
     report), then prune the folder to the newest ``KEEP``."""
-    path = _path(name)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(cs.to_json(indent=None))
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        return
-    prune()
+    from ..config import write_atomically
+
+    if write_atomically(_path(name), cs.to_json(indent=None)):
+        prune()
 
 
 def prune(keep: int = KEEP) -> int:
