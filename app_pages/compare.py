@@ -5,6 +5,7 @@ import streamlit as st
 
 from casestudy.app.ui import banner, current_case_study
 from casestudy.render import charts
+from casestudy.render.outline import NO_STAGES, any_stage
 
 view = st.session_state["view"]
 cs = current_case_study(view)
@@ -31,4 +32,7 @@ if cs is not None:
     st.markdown(f"#### {cs.definition(key).name} over time (choose the metric on the Metrics "
                 "page)")
     st.altair_chart(charts.metric_chart(cs, key, height=320), width="stretch")
-    st.altair_chart(charts.stages_chart(cs), width="stretch")
+    if any_stage(cs):
+        st.altair_chart(charts.stages_chart(cs), width="stretch")
+    else:
+        st.caption(NO_STAGES)

@@ -6,7 +6,7 @@ import streamlit as st
 from casestudy.app.ui import banner, current_case_study, hours
 from casestudy.render import charts
 from casestudy.render.escape import code, esc
-from casestudy.render.outline import key_figure_order, section
+from casestudy.render.outline import NO_STAGES, any_stage, key_figure_order, section
 
 
 def _figures(cs, shown) -> None:
@@ -41,7 +41,10 @@ def _rest(cs) -> None:
                     "no event in 7 days": [e.waiting_7d for e in rows],
                 }), hide_index=True, width="stretch")
     st.markdown("#### Where the time goes (median per stage, latest window)")
-    st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
+    if any_stage(cs):
+        st.altair_chart(charts.stages_chart(cs, width=700), width="stretch")
+    else:
+        st.caption(NO_STAGES)
     st.markdown(f"#### {section('work_pattern').title} ({cs.period_from} to {cs.period_to}, "
                 f"{cs.tz})")
     if cs.work_pattern:

@@ -202,6 +202,17 @@ def _ai_detail(cs: CaseStudy) -> _Table:
                                     "Commits (all read)"), rows)
 
 
+NO_STAGES = ("No stage of a change has a median in the latest window from this data (see what "
+             "this data cannot show).")
+
+
+def any_stage(cs: CaseStudy, h: Heading | None = None) -> bool:
+    """Whether any repository has a stage median to draw (a git source that squash-merges and
+    shows no reviews has none: an empty chart would be drawn infinitely wide)."""
+    return any((f := cs.finding(d.key, repo)) is not None and f.visible and f.level is not None
+               for repo in cs.repos for d in cs.stages())
+
+
 def _visible(cs: CaseStudy, h: Heading) -> bool:
     f = cs.finding(h.item.key)
     return f is None or f.visible
@@ -211,7 +222,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("executive", "Executive summary", lambda cs: cs.executive is not None,
             page="overview"),
     Section("verdict", "Verdict", page="overview",
-            charts=(Chart("stages", lambda cs, h: _charts().stages_chart(cs)),)),
+            charts=(Chart("stages", lambda cs, h: _charts().stages_chart(cs), any_stage),)),
     Section("key_figures", "Key figures", page="overview"),
     Section("peers", "Peers side by side", lambda cs: len(cs.repos) > 1,
             lambda cs: "No peers were compared: name some with --peer owner/name (or in the "
