@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-noto-cjk fonts-noto-color-emoji git
-APT_TEST := poppler-utils chromium postgresql
+APT_TEST := poppler-utils chromium postgresql caddy
 
 .PHONY: run test deps test-deps demo bench bench-load bench-engine validate lint clean
 
