@@ -13,7 +13,9 @@ arguments name (``/config/repos.toml``, ``/run/secrets/…``, the image's ``/var
 (checked: password authentication over TCP, the way the containers reach it); the app services
 and workers run the worktree's ``casestudy`` with this virtualenv's python (``python`` and
 ``casestudy`` on their PATH are shims for it), each with only the environment the file and the
-image give it plus PATH, HOME and LANG, in its own folder; ``proxy`` is the real Caddy with
+image give it plus PATH, HOME and LANG (HOME and the cache folders its own; the image's
+WORKDIR ``/app``, which holds ``app.py``, ``app_pages`` and ``.streamlit``, is the checkout);
+``proxy`` is the real Caddy with
 the real Caddyfile (its upstreams and listen port rewritten). The image's ``RUN casestudy
 warm`` is done once (or found done in ``image_cache``, kept between runs) and its cache
 copied into each container's cache folder.
@@ -96,12 +98,13 @@ class Image:
     workdir: str
     command: list[str]
     warm: list[str]
+    health: str = ""  # HEALTHCHECK's CMD (shell form)
 
     @classmethod
     def read(cls, dockerfile: Path) -> Image:
         text = re.sub(r"\\\n\s*", " ", dockerfile.read_text())
         env: dict[str, str] = {}
-        workdir, entry, cmd, warm = "/", [], [], []
+        workdir, entry, cmd, warm, health = "/", [], [], [], ""
         for line in text.splitlines():
             word, _, rest = line.strip().partition(" ")
             if word == "ENV":
@@ -114,7 +117,9 @@ class Image:
                 entry, cmd = (argv, cmd) if word == "ENTRYPOINT" else (entry, argv)
             elif word == "RUN" and rest.strip().startswith("casestudy warm"):
                 warm = shlex.split(rest)
-        return cls(env, workdir, entry + cmd, warm)
+            elif word == "HEALTHCHECK" and " CMD " in f" {rest} ":
+                health = rest.split("CMD ", 1)[1].strip()
+        return cls(env, workdir, entry + cmd, warm, health)
 
 
 def free_port() -> int:
@@ -305,6 +310,17 @@ class ComposeHosts:
                              text=True, timeout=600)
         if out.returncode:
             raise ComposeError("the image's casestudy warm failed: " + out.stderr[-2000:])
+
+    def exec(self, instance: str, argv: list[str], timeout: float = 120
+             ) -> subprocess.CompletedProcess:
+        """``docker compose exec``: ``argv`` in a running instance's environment and folder."""
+        p = self.procs[instance]
+        assert p.poll() is None, f"{instance} is not running"
+        env = dict(line.split("=", 1) for line in Path(f"/proc/{p.pid}/environ").read_text()
+                   .split("\0") if "=" in line)
+        return subprocess.run(argv, env=env, cwd=Path(f"/proc/{p.pid}/cwd").resolve(),
+                              capture_output=True, text=True, timeout=timeout,
+                              executable=shutil.which(argv[0], path=env["PATH"]))
 
     def _base_env(self, home: Path) -> dict[str, str]:
         return {"PATH": f"{self.shims}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home),

@@ -89,6 +89,10 @@ def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
             # the app answers through the proxy: health and the first page's HTML
             assert get(proxy, "/_stcore/health")[::2] == (200, b"ok")
             status, first_cookie, body = get(proxy)
+            # the image's HEALTHCHECK (casestudy health) passes inside an app service
+            assert "casestudy health" in hosts.image.health  # type: ignore[union-attr]
+            health = hosts.exec("app1", ["sh", "-c", hosts.image.health])  # type: ignore
+            assert health.returncode == 0, health.stdout + health.stderr
             assert status == 200 and b'<div id="root">' in body and first_cookie
 
             # every repository of the list synced once by the scaled workers, fully
