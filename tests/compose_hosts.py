@@ -23,7 +23,9 @@ copied into each container's cache folder.
 Not proved here: anything of the container runtime itself — the image build (pip install, the
 Debian packages of packages.txt, the ``casestudy`` user), Docker's DNS, networks, the published
 port's binding, restart policies, ``stop_grace_period``, read-only mounts, health-check
-intervals (readiness is polled every 0.2 s instead) — and ``docker compose up`` was not run.
+intervals (readiness is polled every 0.2 s instead; an app counts as ready when it answers
+/_stcore/health, as Caddy's check, not the image's HEALTHCHECK, which the test runs once) —
+and ``docker compose up`` was not run.
 """
 
 from __future__ import annotations
@@ -158,6 +160,8 @@ class ComposeHosts:
     config: dict = field(init=False)
     ports: dict[str, int] = field(default_factory=dict)  # service -> its host port
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)  # instance -> process
+    started: dict[str, float] = field(default_factory=dict)  # service -> when started
+    ready_after: dict[str, float] = field(default_factory=dict)  # service -> seconds to ready
     pg: object | None = None
     pg_bindir: Path | None = None
     image: Image | None = None
@@ -200,6 +204,8 @@ class ComposeHosts:
 
     # -- starting -----------------------------------------------------------------------------
     def up(self, timeout: float = 240) -> None:
+        """Start every service in depends_on order (waiting only where a condition is
+        ``service_healthy``, as compose does), then wait until each is ready."""
         try:
             self._up(timeout)
         except BaseException:
@@ -219,9 +225,12 @@ class ComposeHosts:
                 if container_ports(services[name]):
                     self.ports[name] = free_port()
                 self._start(name, services[name])
-            for name in ready:
-                self.wait_ready(name, timeout)
+            for name in ready:  # depends_on's condition: healthy (its health check) or started
+                if any(depends(s).get(name) == "service_healthy" for s in services.values()):
+                    self.wait_ready(name, timeout)
             started.update(ready)
+        for name in services:  # as `docker compose up --wait`: every service ready
+            self.wait_ready(name, timeout)
 
     def _write_shims(self) -> None:
         self.shims.mkdir(parents=True, exist_ok=True)
@@ -232,6 +241,7 @@ class ComposeHosts:
             shim.chmod(0o755)
 
     def _start(self, name: str, spec: dict) -> None:
+        self.started[name] = time.monotonic()
         image = spec.get("image", "")
         if image.startswith("postgres:"):
             self._start_db(name, spec)
@@ -342,11 +352,13 @@ class ComposeHosts:
 
     def wait_ready(self, name: str, timeout: float) -> None:
         """Until ``name`` answers: the db's own health check, an app's /_stcore/health (the
-        Caddyfile's health_uri), the proxy's port; raises with the log when it never does."""
+        Caddyfile's health_uri), the same through the proxy, a worker's process running;
+        raises with the log when it never does."""
         spec = self.config["services"][name]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._ready(name, spec):
+                self.ready_after.setdefault(name, time.monotonic() - self.started[name])
                 return
             dead = [i for i, p in self.procs.items() if (i == name or i.startswith(name + "-"))
                     and p.poll() is not None]
@@ -364,9 +376,8 @@ class ComposeHosts:
             return subprocess.run(argv, capture_output=True).returncode == 0
         if name not in self.ports or not container_ports(spec):
             return any(i == name or i.startswith(name + "-") for i in self.procs)
-        path = "/_stcore/health" if "expose" in spec else "/"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}{path}",
+        try:  # an app's own health, or the proxy's once it has an app it deems healthy
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/_stcore/health",
                                         timeout=2) as r:
                 return r.status == 200
         except OSError:

@@ -159,6 +159,7 @@ def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
         assert leftovers(tmp_path) == [] and leftovers(pg_root) == []
     assert all(p.poll() is not None for p in hosts.procs.values())
     took_jobs = {r[2] for r in runs}
-    print(f"up {up:.1f} s, synced at {synced:.1f} s, failover {failover:.2f} s, "
+    print(f"up {up:.1f} s (the proxy answered {hosts.ready_after['proxy']:.1f} s after it "
+          f"started), synced at {synced:.1f} s, failover {failover:.2f} s, "
           f"{len(took_jobs)} workers took jobs, all {time.monotonic() - t0:.1f} s")
     assert "Traceback" not in "".join(logs.values()), logs
