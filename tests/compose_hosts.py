@@ -42,7 +42,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -440,9 +439,3 @@ def leftovers(root: Path) -> list[str]:
             found.append(f"{proc.name}: {cmd[:200]}")
     return found
 
-
-@contextlib.contextmanager
-def compose_up(**kwargs) -> Iterator[ComposeHosts]:
-    hosts = ComposeHosts(**kwargs)
-    with hosts:
-        yield hosts
