@@ -25,7 +25,6 @@ from tests.streamlit_server import wait_ready
 
 REPOS = [f"org/r{i:03d}" for i in range(5)]
 COOKIE = "casestudy_lb"
-pytestmark = pytest.mark.browser
 
 
 def get(port: int, path: str = "/", cookie: str | None = None, timeout: float = 10
@@ -64,6 +63,7 @@ def test_compose_interpolation_is_composes():
         ComposeHosts(ROOT / "compose.yaml", {"POSTGRES_PASSWORD": "p"}, {}, ROOT)
 
 
+@pytest.mark.browser
 def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
     if shutil.which("caddy") is None:
         pytest.skip("caddy not installed (Debian package caddy, in the Makefile's APT_TEST)")
