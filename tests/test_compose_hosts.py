@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -16,6 +17,7 @@ import time
 
 import psycopg
 import pytest
+from playwright.sync_api import Browser, Page
 
 from tests.compose_hosts import ComposeError, ComposeHosts, interpolate, leftovers
 from tests.conftest import ROOT
@@ -38,6 +40,35 @@ def get(port: int, path: str = "/", cookie: str | None = None, timeout: float = 
     set_cookie = r.getheader("Set-Cookie") or ""
     value = set_cookie.split(";")[0].split("=", 1)[1] if set_cookie.startswith(COOKIE) else None
     return r.status, value, body
+
+
+def lb_cookie(page: Page) -> str | None:
+    return next((c["value"] for c in page.context.cookies() if c["name"] == COOKIE), None)
+
+
+def session(browser: Browser, proxy: int, cookie: str) -> Page:
+    """A browser session opened through the proxy with the sticky cookie ``cookie``."""
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+    ctx.add_cookies([{"name": COOKIE, "value": cookie, "url": f"http://127.0.0.1:{proxy}/"}])
+    page = ctx.new_page()
+    page.goto(f"http://127.0.0.1:{proxy}/")
+    wait_ready(page)
+    assert lb_cookie(page) == cookie  # sticky: the proxy kept it
+    return page
+
+
+def next_page(page: Page, cookie: str, timeout: float = 30) -> str | None:
+    """Go to the Metrics page in the running session (once its connection is back if it
+    was cut); returns the sticky cookie the browser then holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and page.locator(
+            '[data-testid="stSidebarNavLink"]', has_text="Metrics").count() == 0:
+        time.sleep(0.2)
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="Metrics").click()
+    page.wait_for_url(re.compile(r"/metrics(\?|#|$)"), timeout=timeout * 1000)
+    wait_ready(page)
+    assert "Cycle time" in page.inner_text("body")
+    return lb_cookie(page)
 
 
 def wait_queued(db: str, n: int, timeout: float) -> None:
@@ -113,20 +144,13 @@ def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
             with pytest.raises(psycopg.OperationalError, match="password"):  # not trusted
                 psycopg.connect(db.replace(password, "wrong")).close()
 
-            # a real browser's session through the proxy (the websocket passes Caddy)
-            page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
-            page.goto(f"http://127.0.0.1:{proxy}/")
-            wait_ready(page)
-            assert "org/r00" in page.inner_text("body")
-            assert any(c["name"] == COOKIE for c in page.context.cookies())
-            page.context.close()
-
-            # sticky: one cookie per app process, each kept on the next requests
+            # sticky: one cookie per app process, each kept on the next requests (all three
+            # once Caddy's health check has seen them up: every health_interval)
             cookies: set[str] = set()
-            for _ in range(60):
+            deadline = time.monotonic() + 30
+            while len(cookies) < 3 and time.monotonic() < deadline:
                 cookies.add(get(proxy)[1] or "")
-                if len(cookies) == 3:
-                    break
+                time.sleep(0.1)
             assert len(cookies) == 3 and "" not in cookies
             for c in cookies:
                 assert all(get(proxy, cookie=c)[:2] == (200, None) for _ in range(5))
@@ -143,6 +167,12 @@ def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
                 finally:
                     os.killpg(hosts.procs[app].pid, signal.SIGCONT)
             assert sorted(owner.values()) == ["app1", "app2", "app3"], owner
+            by_app = {a: c for c, a in owner.items()}
+            # real browsers' sessions through the proxy (the websocket passes Caddy), one on
+            # app2 and one on app1 (their cookies given)
+            pages = {a: session(browser, proxy, by_app[a]) for a in ("app2", "app1")}
+            for page in pages.values():
+                assert "org/r00" in page.inner_text("body")
             # app2 dies: its visitor is moved to another process at once (a new cookie that
             # then sticks); the others' visitors are not moved
             hosts.stop("app2")
@@ -154,6 +184,10 @@ def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
             assert all(get(proxy, cookie=new)[:2] == (200, None) for _ in range(5))
             for c in cookies - {moved}:
                 assert all(get(proxy, cookie=c)[:2] == (200, None) for _ in range(5))
+            # the browser on app2 reconnects to another process and goes on; the one on app1
+            # is not moved
+            assert next_page(pages["app2"], by_app["app2"]) in cookies - {by_app["app2"]}
+            assert next_page(pages["app1"], by_app["app1"]) == by_app["app1"]
             logs = {i: hosts.log(i) for i in hosts.procs}
         # stopped: nothing left behind, the database server included
         assert leftovers(tmp_path) == [] and leftovers(pg_root) == []
