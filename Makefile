@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-noto-cjk fonts-noto-color-emoji git
-APT_TEST := poppler-utils chromium postgresql
+APT_TEST := poppler-utils chromium postgresql caddy
 
-.PHONY: run test deps test-deps demo bench bench-load bench-engine validate lint clean
+.PHONY: run test test-compose deps test-deps demo bench bench-load bench-engine validate lint clean
 
 deps: $(VENV)/.stamp-deps
 	@scripts/ensure-apt.sh $(APT_RUNTIME)
@@ -33,6 +33,11 @@ run: demo
 test: test-deps
 	$(BIN)/ruff check casestudy app_pages tests bench app.py
 	$(BIN)/python -m pytest -q
+
+# compose.yaml's services run as host processes (tests/compose_hosts.py): PostgreSQL, the app
+# processes, Caddy with the Caddyfile, workers scaled to 3; part of `make test` too.
+test-compose: test-deps
+	$(BIN)/python -m pytest -q -s tests/test_compose_hosts.py
 
 lint: deps
 	$(BIN)/ruff check casestudy app_pages tests bench app.py
