@@ -94,6 +94,13 @@ def test_compose_interpolation_is_composes():
         ComposeHosts(ROOT / "compose.yaml", {"POSTGRES_PASSWORD": "p"}, {}, ROOT)
 
 
+def _kept_between_runs(request):
+    """pytest's cache folder for the image's warm cache (None when pytest runs without its
+    cache plugin, ``-p no:cacheprovider``: the warm-up is then done in the test's folder)."""
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("compose-image") if cache is not None else None
+
+
 @pytest.mark.browser
 def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
     if shutil.which("caddy") is None:
@@ -111,7 +118,7 @@ def test_the_compose_file_runs_as_host_processes(tmp_path, browser, request):
             ROOT / "compose.yaml", {"POSTGRES_PASSWORD": password, "GITHUB_TOKEN": TOKENS[0],
                                     "CASESTUDY_API_URLS": fake.base_url},
             files, tmp_path / "hosts", scale={"worker": 3},
-            image_cache=request.config.cache.mkdir("compose-image"))
+            image_cache=_kept_between_runs(request))
         with hosts:
             up = time.monotonic() - t0
             proxy = hosts.ports["proxy"]
