@@ -102,14 +102,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import sys
 
-    from ..analysis.frame import ReportError, require_data_in_period
-    from ..core.periods import PeriodError
     from ..render import FORMATS
     from ..render.html import PAPER
-    from ..report import saved
 
     opts = report_options(args)
-    store = Store(args.db)
     fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "md")
     if fmt == "markdown":
         fmt = "md"
@@ -119,60 +115,66 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise CLIError(f"--format {fmt} is binary: give --out FILE", 2)
     if args.paper not in PAPER:
         raise CLIError(f"unknown paper size {args.paper!r}: use A4 or Letter", 2)
-    try:
-        # a --from/--to the subject's data does not reach: said, instead of an empty report
-        span = next(((r.first_at, r.last_at) for r in store.summary()
-                     if r.repo == opts.subject), (None, None))
-        require_data_in_period(opts.subject, *span, opts)
-    except (ReportError, PeriodError) as exc:
-        raise CLIError(str(exc), 2) from exc
-    if fmt == "pdf":
-        return _report_pdf(args, store, opts)
-    try:
-        cs = saved.case_study(store, opts, rebuild=args.rebuild)
-    except (ReportError, PeriodError) as exc:
-        raise CLIError(str(exc), 2) from exc
-    from ..render import render
-
-    data = render(cs, fmt, paper=args.paper)
-    if args.out:
-        Path(args.out).write_bytes(data if isinstance(data, bytes) else data.encode())
-        print(f"wrote {args.out} ({fmt})", file=sys.stderr)
-    else:
-        sys.stdout.write(data)
-    return 0
-
-
-def _report_pdf(args: argparse.Namespace, store: Store, opts) -> int:
-    """``report --format pdf``: the render pool's workers start (WeasyPrint, fonts) while the
-    case study is built, then lay the PDF's parts out side by side (``render/pdf_parts.py``)."""
-    import os
-    import sys
-
-    from ..analysis.frame import ReportError
-    from ..core.periods import PeriodError
+    if fmt != "pdf":
+        data = _report_text(args, opts, fmt)
+        if args.out:
+            Path(args.out).write_bytes(data if isinstance(data, bytes) else data.encode())
+            print(f"wrote {args.out} ({fmt})", file=sys.stderr)
+        else:
+            sys.stdout.write(data)
+        return 0
     from ..render import pool
-    from ..render.html import pdf_html
-    from ..report import saved
 
+    # the render pool's workers start now (WeasyPrint and fonts, ~1 s of their own) while this
+    # process opens the store, checks the request and builds or reads the case study
     os.environ.setdefault("CASESTUDY_RENDER_NICE", "0")  # nothing else here to yield to
     pool.prestart()
     try:
-        try:
-            cs = saved.case_study(store, opts, rebuild=args.rebuild)
-        except (ReportError, PeriodError) as exc:
-            raise CLIError(str(exc), 2) from exc
-        try:
-            data = pool.pdf_in_pool(cs, args.paper, pdf_html(cs, args.paper))
-        except pool.RenderFailed as exc:
-            cause = exc.__cause__
-            why = f" ({type(cause).__name__}: {str(cause)[:200]})" if cause else ""
-            raise CLIError(f"{exc}{why}", 1) from exc
+        data = _report_pdf(args, opts)
     finally:
         pool.stop()
     Path(args.out).write_bytes(data)
     print(f"wrote {args.out} (pdf)", file=sys.stderr)
     return 0
+
+
+def _case_study(args: argparse.Namespace, opts):
+    """The case study the report asks for (kept or built: ``report.saved``); a period the
+    subject's data does not reach, or a bad one, is a usage error."""
+    from ..analysis.frame import ReportError, require_data_in_period
+    from ..core.periods import PeriodError
+    from ..report import saved
+
+    store = Store(args.db)
+    try:
+        # a --from/--to the subject's data does not reach: said, instead of an empty report
+        span = next(((r.first_at, r.last_at) for r in store.summary()
+                     if r.repo == opts.subject), (None, None))
+        require_data_in_period(opts.subject, *span, opts)
+        return saved.case_study(store, opts, rebuild=args.rebuild)
+    except (ReportError, PeriodError) as exc:
+        raise CLIError(str(exc), 2) from exc
+
+
+def _report_text(args: argparse.Namespace, opts, fmt: str) -> str | bytes:
+    from ..render import render
+
+    return render(_case_study(args, opts), fmt, paper=args.paper)
+
+
+def _report_pdf(args: argparse.Namespace, opts) -> bytes:
+    """``report --format pdf`` (the pool's workers started by the caller): the parts laid out
+    side by side (``render/pdf_parts.py``); a failed render names its cause."""
+    from ..render import pool
+    from ..render.html import pdf_html
+
+    cs = _case_study(args, opts)
+    try:
+        return pool.pdf_in_pool(cs, args.paper, pdf_html(cs, args.paper))
+    except pool.RenderFailed as exc:
+        cause = exc.__cause__
+        why = f" ({type(cause).__name__}: {str(cause)[:200]})" if cause else ""
+        raise CLIError(f"{exc}{why}", 1) from exc
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -25,8 +25,8 @@ from typing import Any
 PAGE_START = "<!--casestudy:page-start-->"  # the template writes it before each forced break
 _DATA_URL = re.compile(r"data:[^\"']*")
 _SCALE = 0.75  # CSS px → PDF pt (WeasyPrint's own scale at zoom 1)
-CHART_COST = 1700  # a chart costs about as much layout and drawing as 1,700 characters of text
-# (fitted on the demo's 21 chunks laid out one by one: 23 µs a character, 39 ms a chart)
+CHART_COST = 3000  # a chart costs about as much layout and drawing as 3,000 characters of text
+# (fitted on the demo's 21 chunks laid out one by one, best of 3: 23 µs a character, 74 ms a chart)
 
 # a job runner: [(function, args), …] → [result, …], each in some process, all at once
 Runner = Callable[[Sequence[tuple[Callable[..., Any], tuple]]], list[Any]]
