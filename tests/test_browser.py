@@ -1,5 +1,6 @@
 """The app in a real headless Chromium (Debian chromium driven by Python playwright) against
-``streamlit run`` on a free port: pages, period change, URL reload, PDF download, screenshots."""
+``streamlit run`` on a free port: pages, period change, URL reload, PDF download, screenshots, a
+team file uploaded on the Organisation page."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from casestudy import metrics
+from casestudy.store import Store
 from tests.conftest import CHROMIUM, ROOT
 from tests.streamlit_server import streamlit_server, wait_ready
 
@@ -93,4 +95,47 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
         text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True,
                               text=True).stdout
         assert "demo/atlas" in text and "2025-01" in text
+    ctx.close()
+
+
+def _upload(page, path: Path) -> None:
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    wait_ready(page)
+
+
+def test_an_uploaded_team_file_gets_its_teams_and_a_bad_one_its_reason(server, browser,
+                                                                      demo_db, tmp_path):
+    """A team file uploaded on the Organisation page (AppTest cannot upload files): the
+    teams of the uploaded file get their table, a bad file is refused with its reason, an
+    oversized one before it is read."""
+    from playwright.sync_api import expect
+
+    repos = Store(demo_db).repos()
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.goto(server.rstrip("/") + "/organisation", timeout=60_000)
+    wait_ready(page, "organisation")
+    page.get_by_text("paste or upload a team file").click()
+    wait_ready(page)
+    assert page.get_by_text("Per team").count() == 0
+
+    good = tmp_path / "teams.toml"
+    good.write_text(f'[[team]]\nname = "platform"\nrepos = ["{repos[0]}", "{repos[1]}"]\n')
+    _upload(page, good)
+    page.get_by_text("Per team").first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stAlert"]').count() == 0
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[team]]\nname = "x"\nrepos = ["no/such"]\ncolour = "red"\n')
+    _upload(page, bad)  # replaces the file before: one file at a time
+    alert = page.locator('[data-testid="stAlert"]').first
+    expect(alert).to_contain_text("unknown field colour", timeout=60_000)
+    assert alert.inner_text().startswith("the uploaded team file")
+    assert page.get_by_text("Per team").count() == 0
+
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * (70 * 1024) + "\n")
+    _upload(page, big)
+    expect(page.locator('[data-testid="stAlert"]').first).to_contain_text(
+        "larger than 64 KB", timeout=60_000)
     ctx.close()
