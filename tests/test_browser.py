@@ -131,7 +131,7 @@ def test_an_uploaded_team_file_gets_its_teams_and_a_bad_one_its_reason(server, b
     alert = page.locator('[data-testid="stAlert"]').first
     expect(alert).to_contain_text("unknown field colour", timeout=60_000)
     assert alert.inner_text().startswith("the uploaded team file")
-    assert page.get_by_text("Per team").count() == 0
+    expect(page.get_by_text("Per team")).to_have_count(0, timeout=60_000)  # the run ends
 
     big = tmp_path / "big.toml"
     big.write_text("# " + "x" * (70 * 1024) + "\n")
