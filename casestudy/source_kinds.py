@@ -120,6 +120,8 @@ class SourceKind:
     change: str = "PR"
     change_long: str = "pull request"
     change_ref: str = "#"  # the sign before a change's number (#12 on GitHub, !12 on GitLab)
+    # how to get the changed files of every PR ({repo}) when only some are known ("" = none)
+    files_hint: str = ""
 
 
 GITHUB = SourceKind(
@@ -144,7 +146,9 @@ GITHUB = SourceKind(
             "{deploy_source}",
     get_more="Sync with `casestudy sync OWNER/NAME --checks` for CI check runs, choose a "
              "deployment source with `--deployments`, and add a local clone (`casestudy "
-             "sync-git`) for the history of practices.")
+             "sync-git`) for the history of practices.",
+    files_hint="re-sync it with `casestudy sync {repo} --files`, or tick \"Read each PR's "
+               "changed files\" on the Data page; the others are read once")
 GITLAB = SourceKind(
     "gitlab", "GitLab", logins=True, reviews=True, labels=True, first_commit_times=True,
     opening_times=True, checks=True, commits=True, tree=True, history=False,

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.org import OrgView, org_view
-from ..source_kinds import GITHUB
+from ..source_kinds import kind_of
 from ..sources.team_list import Team, matches_any, read_team_list
 from ..store import Store, StoreError
 
@@ -53,10 +53,9 @@ def files_gap(store: Store, repo: str) -> str:
     if store.has_pr_files(repo):
         return ""
     known, total = store.pr_files_coverage(repo)
-    if store.repo_info(repo).source == GITHUB.key:
-        return (f"{repo} (files known for {known:,} of {total:,} PRs: re-sync it with "
-                f"`casestudy sync {repo} --files`, or tick \"Read each PR's changed files\" "
-                "on the Data page; the others are read once)")
+    hint = kind_of(store.repo_info(repo).source).files_hint
+    if hint:
+        return f"{repo} (files known for {known:,} of {total:,} PRs: {hint.format(repo=repo)})"
     return repo
 
 
