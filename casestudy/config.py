@@ -6,9 +6,11 @@ and how large an upload may be."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
@@ -53,6 +55,22 @@ def cache_dir(name: str) -> Path:
     except OSError:
         uid = os.getuid() if hasattr(os, "getuid") else "user"
         return _private(Path(tempfile.gettempdir()) / f"{APP_NAME}-{uid}" / name)
+
+
+def code_fingerprint(paths: Iterable[Path], dists: Iterable[str], seed: str = "") -> str:
+    """A cache key's word on the code: ``seed``, the bytes of ``paths`` (in the order given) and
+    the installed versions of ``dists`` ("none" when one is missing), hashed."""
+    from importlib import metadata
+
+    h = hashlib.sha256(seed.encode())
+    for path in paths:
+        h.update(path.read_bytes())
+    for dist in dists:
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=none".encode())
+    return h.hexdigest()
 
 
 def write_atomically(path: Path, data: str | bytes) -> bool:

@@ -15,7 +15,6 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
 from ..document import CaseStudy
@@ -25,18 +24,15 @@ from ..document import CaseStudy
 def code_key() -> str:
     """What the drawing code is: the sources of the modules that draw and the versions of the
     libraries that render."""
-    h = hashlib.sha256()
+    from ..config import code_fingerprint
+
     package = Path(__file__).resolve().parent.parent
-    for name in ("render/charts.py", "render/outline.py", "render/palette.py",
-                 "render/chart_cache.py", "document.py", "metrics.py", "metric_kinds.py",
-                 "core/periods.py"):  # the drawing code and what it formats with
-        h.update((package / name).read_bytes())
-    for dist in ("altair", "vl-convert-python", "pandas", "numpy"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist}=none".encode())
-    return h.hexdigest()
+    return code_fingerprint(
+        [package / name for name in (
+            "render/charts.py", "render/outline.py", "render/palette.py",
+            "render/chart_cache.py", "document.py", "metrics.py", "metric_kinds.py",
+            "core/periods.py")],  # the drawing code and what it formats with
+        ("altair", "vl-convert-python", "pandas", "numpy"))
 
 
 def document_key(cs: CaseStudy) -> str:

@@ -163,15 +163,12 @@ def _numbers_pdf(paper: str, margin: str, total: int) -> bytes:
 
 
 def _numbers_path(paper: str, margin: str, total: int):
-    import hashlib
-    from importlib import metadata
     from pathlib import Path
 
-    from ..config import cache_dir
+    from ..config import cache_dir, code_fingerprint
 
-    code = hashlib.sha256(Path(__file__).read_bytes())
-    code.update(f"{paper}|{margin}|{total}|{metadata.version('weasyprint')}".encode())
-    return cache_dir("pdf") / f"numbers-{code.hexdigest()[:32]}.pdf"
+    key = code_fingerprint([Path(__file__)], ("weasyprint",), seed=f"{paper}|{margin}|{total}")
+    return cache_dir("pdf") / f"numbers-{key[:32]}.pdf"
 
 
 def numbers_kept(paper: str, margin: str, total: int) -> bytes | None:

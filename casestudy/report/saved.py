@@ -17,7 +17,6 @@ import functools
 import hashlib
 import os
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from ..document import CaseStudy
@@ -33,17 +32,11 @@ def code_key() -> str:
     the numeric libraries, Python's version."""
     import sys
 
+    from ..config import code_fingerprint
+
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(sys.version.encode())
-    for path in sorted(package.rglob("*.py")):
-        h.update(str(path.relative_to(package)).encode())
-        h.update(path.read_bytes())
-    for dist in ("numpy", "numba", "scipy"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist}=none".encode())
-    return h.hexdigest()
+    return code_fingerprint(sorted(package.rglob("*.py")), ("numpy", "numba", "scipy"),
+                            seed=sys.version)
 
 
 def key(store, opts: Options) -> str:
