@@ -783,7 +783,7 @@ class Store:
     def _set_pr_files(self, repo: str, files: dict[int, set[str]]) -> None:
         self.db.execute("DELETE FROM pr_files WHERE repo=?", (repo,))
         self.db.executemany("INSERT INTO pr_files (repo, number, paths) VALUES (?,?,?)",
-                            [(repo, n, zlib.compress("\n".join(sorted(paths)).encode()))
+                            [(repo, n, _packed_paths(paths))
                              for n, paths in sorted(files.items()) if paths])
         self._set_cursor(repo, "pr_files", str(len(files)))
 
@@ -792,7 +792,7 @@ class Store:
         self.db.executemany(
             "INSERT INTO pr_files (repo, number, paths) VALUES (?,?,?) ON CONFLICT(repo, number) "
             "DO UPDATE SET paths=excluded.paths",
-            [(repo, n, zlib.compress("\n".join(sorted(set(paths))).encode()))
+            [(repo, n, _packed_paths(paths))
              for n, paths in sorted(files.items())])
 
     def pr_files(self, repo: str) -> dict[str, list[int]]:
@@ -998,6 +998,12 @@ class Store:
             utc_offset=col["author_utc_offset"].astype(np.int32)
             if (col["author_utc_offset"] != NO_OFFSET).any() else None,
         )
+
+
+def _packed_paths(paths: Iterable[str]) -> bytes:
+    """A PR's changed files as one ``pr_files`` row holds them: sorted, distinct, one a line,
+    zlib-compressed (``Store.pr_files`` reads them back)."""
+    return zlib.compress("\n".join(sorted(set(paths))).encode())
 
 
 def _author_ids(names: list[str]) -> np.ndarray:
