@@ -67,3 +67,23 @@ def test_throughput_and_instability_are_one_gated_line_each(demo_store):
         assert claim.evidence and claim.text in delivery  # printed, so it passed the gate
         for e in claim.evidence:
             assert e.value_text in claim.text and f"{e.n:,}" in claim.text
+
+
+def test_the_most_merged_line_never_names_one_of_a_tie():
+    """Seen on a held-out clone: "…, Augusto Xavier (2)" named one of four authors at 2 as if he
+    stood out. Authors tied at the edge are counted, not picked (checked against plain counts)."""
+    from casestudy.analysis.summary import _people, _Sentences
+
+    def line(authors: dict[str, int]) -> str:
+        say = _Sentences([], 10)
+        _people(say, {}, {}, authors, None, None, False)
+        return say.out[0].text
+
+    tied = {"David": 31, "Mark": 21, "Ana": 2, "Bo": 2, "Cy": 2, "Di": 2, "Ed": 1}
+    assert line(tied) == ("The most merged PRs came from David (31), Mark (21), 85% of 61; "
+                          "4 authors are tied next with 2 each.")
+    clear = {"David": 31, "Mark": 21, "Ana": 3, "Bo": 2}
+    assert line(clear) == "The most merged PRs came from David (31), Mark (21), Ana (3), 96% of 57."
+    assert line({"Ana": 2, "Bo": 2, "Cy": 2, "Di": 2}) == (
+        "No author stands out: 4 authors merged 2 PRs each, the most any did, of 8.")
+    assert "Bo" in line({"Ana": 2, "Bo": 2})  # two authors, both named: no one left out

@@ -186,11 +186,21 @@ def _people(say: _Sentences, mine: dict[str, Finding], responders: dict[str, int
     before = len(say.out)
     at = "@" if logins else ""
     if authors:
-        top = sorted(authors.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        total = sum(authors.values())
-        say.add("people", "The most merged PRs came from " + ", ".join(
-            f"{at}{who} ({n:,})" for who, n in top) + f", {sum(n for _, n in top) / total:.0%} "
-            f"of {total:,}.")
+        ranked = sorted(authors.items(), key=lambda kv: (-kv[1], kv[0]))
+        top, total = ranked[:3], sum(authors.values())
+        edge = top[-1][1]
+        tied = sum(1 for _, n in ranked if n == edge)
+        cut = tied > sum(1 for _, n in top if n == edge)  # naming one of a tie picks at random
+        if cut:
+            top = [(who, n) for who, n in top if n > edge]
+        tail = f"; {tied:,} authors are tied next with {edge:,} each" if cut else ""
+        if top:
+            say.add("people", "The most merged PRs came from " + ", ".join(
+                f"{at}{who} ({n:,})" for who, n in top) + f", {sum(n for _, n in top) / total:.0%}"
+                f" of {total:,}{tail}.")
+        else:
+            say.add("people", f"No author stands out: {tied:,} authors merged {edge:,} PRs each, "
+                              f"the most any did, of {total:,}.")
         people += [who for who, _ in top]
     fr = mine.get("first_response")
     if _usable(fr):
