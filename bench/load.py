@@ -43,6 +43,15 @@ MIN_ELEMENTS = 5  # a page that draws fewer did not render
 TIMEOUT = 600.0
 
 
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of the app processes (their render workers left out), in MB."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as f:
+            total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+    return total / 1024
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -51,7 +60,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def servers(n: int, env: dict[str, str], logs: Path):
-    """``n`` app processes on free ports of 127.0.0.1; yields their base URLs."""
+    """``n`` app processes on free ports of 127.0.0.1; yields their base URLs and process ids."""
     procs, urls = [], []
     try:
         for i in range(n):
@@ -73,7 +82,7 @@ def servers(n: int, env: dict[str, str], logs: Path):
                     if time.time() > deadline:
                         raise RuntimeError(f"{url} did not start") from None
                     time.sleep(0.5)
-        yield urls
+        yield urls, [proc.pid for proc, _out in procs]
     finally:
         for proc, _out in procs:
             proc.terminate()
@@ -308,7 +317,7 @@ def main() -> None:
                PYTHONPATH=str(ROOT))
     if a.render_workers:
         env["CASESTUDY_RENDER_WORKERS"] = str(a.render_workers)
-    with servers(a.processes, env, tmp) as urls:
+    with servers(a.processes, env, tmp) as (urls, pids):
         warm_s = warm(urls)
         for n, exporters in enumerate(phases):
             load = os.getloadavg()[0]
@@ -323,7 +332,7 @@ def main() -> None:
                    "failed_pages": len(res.failed_pages), "failed_pdfs": len(res.failed_pdfs),
                    "failures": (res.failed_pages + res.failed_pdfs)[:5],
                    "cpus": os.cpu_count(), "load_1min_before": load,
-                   "load_1min_after": os.getloadavg()[0]}
+                   "load_1min_after": os.getloadavg()[0], "rss_mb": rss_mb(pids)}
             print(json.dumps({k: round(v, 2) if isinstance(v, float) else v
                               for k, v in out.items()}), flush=True)
             if a.json:
