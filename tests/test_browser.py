@@ -4,6 +4,7 @@ team file uploaded on the Organisation page."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -95,6 +96,15 @@ def test_pages_period_url_and_pdf(server, browser, tmp_path):
         text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True,
                               text=True).stdout
         assert "demo/atlas" in text and "2025-01" in text
+    # Markdown and JSON are made when their button is clicked (deferred), for the same view
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_test_id("stDownloadButton").filter(has_text="JSON").click(timeout=60_000)
+    doc = json.loads(Path(dl.value.path()).read_text())
+    assert doc["subject"] == "demo/atlas" and doc["period_from"] == "2025-01"
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Markdown").click(timeout=60_000)
+    md = Path(dl.value.path()).read_text()
+    assert "demo/atlas" in md and "2025-01" in md
     ctx.close()
 
 
