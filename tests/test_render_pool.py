@@ -125,7 +125,19 @@ def test_the_pool_size_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("CASESTUDY_RENDER_WORKERS", "999")
     assert pool.workers() == 16
     monkeypatch.setenv("CASESTUDY_RENDER_WORKERS", "many")
-    assert pool.workers() == pool.DEFAULT_WORKERS
+    assert pool.workers() == pool.DEFAULT_WORKERS == 2
+
+
+def test_a_hosted_process_renders_one_at_a_time_unless_told(monkeypatch):
+    """Hosted, one render worker by default (it leaves a core to the pages: BENCHMARKS, Load);
+    the operator's setting still wins."""
+    monkeypatch.delenv("CASESTUDY_RENDER_WORKERS", raising=False)
+    monkeypatch.setenv("CASESTUDY_HOSTED", "")
+    assert pool.workers() == 2
+    monkeypatch.setenv("CASESTUDY_HOSTED", "1")
+    assert pool.workers() == 1
+    monkeypatch.setenv("CASESTUDY_RENDER_WORKERS", "4")
+    assert pool.workers() == 4
 
 
 def export_page() -> AppTest:

@@ -25,7 +25,9 @@ from ..document import CaseStudy
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 2
+DEFAULT_WORKERS = 2  # one person's own instance: a PDF laid out in two parts side by side
+HOSTED_WORKERS = 1  # a hosted process: one render at a time leaves a core to the pages (the
+# load test: an exporter cost others' page p95 +36-64% with 2 workers, at most +10% with 1)
 DEFAULT_NICE = 10  # renders yield the CPU to page runs: an export must not slow other visitors
 DEFAULT_TIMEOUT = 600.0  # seconds one attempt may take before the visitor is told
 FAILED = {
@@ -38,12 +40,19 @@ class RenderFailed(RuntimeError):
     """A render that failed twice; ``str(exc)`` is the one sentence a visitor is shown."""
 
 
+def default_workers() -> int:
+    from ..config import hosted
+
+    return HOSTED_WORKERS if hosted() else DEFAULT_WORKERS
+
+
 def workers() -> int:
-    """How many render processes a server process runs (``$CASESTUDY_RENDER_WORKERS``, 1–16)."""
+    """How many render processes a server process runs (``$CASESTUDY_RENDER_WORKERS``, 1–16;
+    by default 2, or 1 on a hosted instance)."""
     try:
-        n = int(os.environ.get("CASESTUDY_RENDER_WORKERS", DEFAULT_WORKERS))
+        n = int(os.environ.get("CASESTUDY_RENDER_WORKERS", default_workers()))
     except ValueError:
-        n = DEFAULT_WORKERS
+        n = default_workers()
     return max(1, min(16, n))
 
 
