@@ -70,8 +70,9 @@ def test_throughput_and_instability_are_one_gated_line_each(demo_store):
 
 
 def test_the_most_merged_line_never_names_one_of_a_tie():
-    """Seen on a held-out clone: "…, Augusto Xavier (2)" named one of four authors at 2 as if he
-    stood out. Authors tied at the edge are counted, not picked (checked against plain counts)."""
+    """Seen on a held-out clone (excalidraw): "…, Augusto Xavier (2)" named one of five authors
+    at 2 as if he stood out. Authors tied at the edge are counted, not picked (checked against
+    plain counts)."""
     from casestudy.analysis.summary import _people, _Sentences
 
     def line(authors: dict[str, int]) -> str:

@@ -28,15 +28,17 @@ FOLDER = "case-studies"
 
 @functools.cache
 def code_key() -> str:
-    """The code a case study is built by: every source file of the package, the versions of
-    the numeric libraries, Python's version."""
+    """The code a case study is built by: every source file of the package (its name and its
+    bytes: a module moved or renamed is other code), the versions of the numeric libraries,
+    Python's version."""
     import sys
 
     from ..config import code_fingerprint
 
     package = Path(__file__).resolve().parent.parent
-    return code_fingerprint(sorted(package.rglob("*.py")), ("numpy", "numba", "scipy"),
-                            seed=sys.version)
+    files = sorted(package.rglob("*.py"))
+    names = "\n".join(str(f.relative_to(package)) for f in files)
+    return code_fingerprint(files, ("numpy", "numba", "scipy"), seed=f"{sys.version}\n{names}")
 
 
 def key(store, opts: Options) -> str:
